@@ -1,0 +1,57 @@
+// @metagen/core: the specification every metagen package builds on.
+
+export type { Budget, BudgetTracker } from './budget.js'
+export { createBudgetTracker } from './budget.js'
+export type { ConcurrencyLimiter } from './concurrency.js'
+export { createConcurrencyLimiter } from './concurrency.js'
+export {
+  AbortedError,
+  ApiCallError,
+  BudgetExhaustedError,
+  InvalidArgumentError,
+  MetagenError,
+  ModelLoadError,
+  throwIfAborted,
+  UnsupportedCapabilityError,
+} from './errors.js'
+export type {
+  Candidate,
+  Generator,
+  GeneratorResult,
+  RunContext,
+  TextInput,
+  TextOutput,
+} from './generator.js'
+export type {
+  ChatMessage,
+  FinishReason,
+  GenerateOutput,
+  GenerateRequest,
+  GenerateResult,
+  GenerateWarning,
+  LanguageModel,
+  LanguageModelCapabilities,
+  ScoreContinuationsRequest,
+  ScoreContinuationsResult,
+  TokenLogprob,
+} from './language-model.js'
+export { argmax, logSoftmax, logSumExp, softmax } from './math.js'
+export { validateGenerateRequest } from './request.js'
+export type { Rng } from './rng.js'
+export { createRng, mixSeed } from './rng.js'
+export type { RunContextOptions } from './run-context.js'
+export { callModel, callScorer, createRunContext, runChild } from './run-context.js'
+export type { Score, ScoreRequest, ScoreResult, Scorer, ScorerKind, StepScore } from './scorer.js'
+export type {
+  ExtendRequest,
+  ExtendResult,
+  SequenceState,
+  TokenModel,
+  TokenModelStats,
+} from './token-model.js'
+export type { Tokenizer } from './tokenizer.js'
+export type { CollectingTraceSink, TraceEvent, TraceEventKind, TraceSink } from './trace.js'
+export { createCollectingTraceSink, noopTraceSink } from './trace.js'
+export type { Usage } from './usage.js'
+export { addUsage, emptyUsage, totalTokens } from './usage.js'
+export { assertInteger, assertNonEmptyString, assertNumberInRange } from './validate.js'

@@ -1,0 +1,134 @@
+// The language model: what meta-generators need from any backend, local or remote.
+import type { Usage } from './usage.js'
+
+/** A chat message. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant'
+  content: string
+}
+
+/** One generation request: `n` samples of a continuation of `prompt` (or of `messages`). */
+export interface GenerateRequest {
+  /** Plain-text prompt. Exactly one of `prompt` and `messages` must be given. */
+  prompt?: string
+  /** Chat messages, for chat models. */
+  messages?: readonly ChatMessage[]
+  /** Number of samples, an integer >= 1 (default 1). */
+  n?: number
+  /** Maximum tokens to generate per sample, an integer >= 1 (default: the backend's). */
+  maxTokens?: number
+  /** Generation stops before the first occurrence of any of these strings (not included in the text). */
+  stop?: readonly string[]
+  /** Seed for reproducible sampling where the backend supports it (uint32). */
+  seed?: number
+  /** Sampling temperature >= 0; 0 means greedy. Default 1 for local models, the API's otherwise. */
+  temperature?: number
+  /** Nucleus sampling: keep the smallest set of tokens whose probability mass reaches topP, in (0, 1]. */
+  topP?: number
+  /** Keep the topK most likely tokens, an integer >= 1. */
+  topK?: number
+  /** Return the log-probability of each generated token. */
+  logprobs?: boolean
+  /** With `logprobs`, also return this many most likely alternatives per position. */
+  topLogprobs?: number
+  /** Cancels the request. */
+  signal?: AbortSignal
+  /**
+   * Backend-specific options, namespaced by provider (e.g. `{ openai: { ... }, onnx: { ... } }`).
+   * A backend reads only its own namespace; options it cannot honour become warnings.
+   */
+  providerOptions?: Record<string, Record<string, unknown>>
+}
+
+/** Why a sample ended. */
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'error' | 'other'
+
+/** Log-probability of one generated token. */
+export interface TokenLogprob {
+  /** The token's text. */
+  token: string
+  /** The token id, where the backend exposes ids. */
+  tokenId?: number
+  /** Natural-log probability of the token under the distribution it was drawn from. */
+  logprob: number
+  /** The most likely alternatives at this position, when `topLogprobs` was requested. */
+  topLogprobs?: ReadonlyArray<{ token: string; logprob: number }>
+}
+
+/** One sample of a {@link GenerateResult}. */
+export interface GenerateOutput {
+  /** The generated text, without the prompt and without the stop sequence. */
+  text: string
+  /** Why generation ended: `stop` (end-of-text or a stop sequence), `length` (maxTokens), ... */
+  finishReason: FinishReason
+  /** Generated token ids, where the backend exposes them. */
+  tokenIds?: readonly number[]
+  /** Per-token log-probabilities, when requested and supported. */
+  logprobs?: readonly TokenLogprob[]
+  /** Set when this sample failed while the others succeeded; `text` is then empty. */
+  error?: Error
+}
+
+/** A warning about a request option that the backend could not honour. */
+export interface GenerateWarning {
+  type: 'unsupported-setting' | 'other'
+  /** The request field concerned, e.g. `logprobs` or `providerOptions.openai.minP`. */
+  setting?: string
+  message: string
+}
+
+/** The result of {@link LanguageModel.generate}. */
+export interface GenerateResult {
+  /** One entry per requested sample, in order. */
+  outputs: GenerateOutput[]
+  /** What the request cost, summed over the samples and over every API call made. */
+  usage: Usage
+  /** Options that were dropped or changed, with reasons. */
+  warnings: GenerateWarning[]
+}
+
+/** What a language model can do; meta-generators and scorers check it before relying on a feature. */
+export interface LanguageModelCapabilities {
+  /** Returns token log-probabilities of generated text. */
+  logprobs: boolean
+  /** Produces n samples in one call (batched locally or the API's `n`); otherwise n calls. */
+  nativeN: boolean
+  /** Honours `seed`. */
+  seed: boolean
+  /** Implements {@link LanguageModel.scoreContinuations}. */
+  scoring: boolean
+  /** Accepts chat messages. */
+  chat: boolean
+}
+
+/** Request to score given continuations of a prompt by teacher forcing. */
+export interface ScoreContinuationsRequest {
+  prompt: string
+  continuations: readonly string[]
+  signal?: AbortSignal
+}
+
+/** Token log-probabilities of each continuation, in order. */
+export interface ScoreContinuationsResult {
+  continuations: Array<{ logprobs: TokenLogprob[] }>
+  usage: Usage
+}
+
+/** A model that generates text: every backend implements it. */
+export interface LanguageModel {
+  /** Interface version. */
+  readonly specificationVersion: 'v1'
+  /** Backend name, e.g. `onnx`, `openai`, `anthropic`. */
+  readonly provider: string
+  /** Model id. */
+  readonly modelId: string
+  /** What this model supports. */
+  readonly capabilities: LanguageModelCapabilities
+  /**
+   * Generates `n` samples. Invalid arguments throw {@link InvalidArgumentError}; when one of
+   * several samples fails, it is returned with `error` set and the others are kept.
+   */
+  generate(request: GenerateRequest): Promise<GenerateResult>
+  /** Log-probabilities of given continuations (only when `capabilities.scoring`). */
+  scoreContinuations?(request: ScoreContinuationsRequest): Promise<ScoreContinuationsResult>
+}

@@ -1,0 +1,101 @@
+// The token-level model: what decoders need from a local backend. Batched next-token logits,
+// sequences whose KV cache can be extended by several tokens and forked, and a tokenizer.
+import type { Tokenizer } from './tokenizer.js'
+
+/**
+ * One sequence and the backend state behind it (its KV cache). A state is extended in place by
+ * {@link TokenModel.extend}; {@link SequenceState.fork} gives a second state that shares the
+ * cache computed so far, so N samples, beams or tree branches never recompute their prefix.
+ */
+export interface SequenceState {
+  /** Every token id in the cache, prompt included, in order. */
+  readonly tokens: readonly number[]
+  /** `tokens.length`. */
+  readonly length: number
+  /**
+   * Raw (unnormalised) next-token logits after the last token, `vocabSize` floats, or undefined
+   * for an empty sequence. Forks share the array: treat it as read-only.
+   */
+  readonly lastLogits: Float32Array | undefined
+  /** True once {@link SequenceState.dispose} was called. */
+  readonly disposed: boolean
+  /**
+   * A new state with the same tokens and cache. Costs no model call: the cache is shared until
+   * either state is extended, and extending one never changes the other.
+   */
+  fork(): SequenceState
+  /** Releases the cache held for this state. Idempotent. A disposed state cannot be extended. */
+  dispose(): void
+}
+
+/** One sequence to extend in a batched forward pass. */
+export interface ExtendRequest {
+  /** The sequence to extend in place. A sequence may appear at most once per call. */
+  sequence: SequenceState
+  /** Token ids to append, at least one. Several at once for prefill, speculative verification or forced text. */
+  tokens: readonly number[]
+  /**
+   * Which logits to return: `'last'` (default) the next-token logits after the final new
+   * token; `'all'` one row per new token (row i = logits after `tokens[i]`), as needed to verify
+   * k speculative tokens or to score a continuation by teacher forcing.
+   */
+  logits?: 'last' | 'all'
+}
+
+/** The logits computed for one {@link ExtendRequest}. */
+export interface ExtendResult {
+  /**
+   * Row-major float32 logits, `rows x vocabSize`, where rows is 1 for `'last'` and
+   * `tokens.length` for `'all'`. Row r is the distribution of the token after position r.
+   */
+  logits: Float32Array
+  /** Number of rows in `logits`. */
+  rows: number
+}
+
+/** Counters of the work a token-level model has done, for tests and compute reports. */
+export interface TokenModelStats {
+  /** Batched forward passes run (one ONNX run each for the local backend). */
+  forwardPasses: number
+  /** Real tokens fed through the model (padding excluded): prefill plus decode. */
+  tokensProcessed: number
+  /** Sum over forward passes of the batch size. */
+  batchRows: number
+  /** Sequences created with {@link TokenModel.createSequence}. */
+  sequencesCreated: number
+  /** Forks made. */
+  forks: number
+  /** Sequences currently holding a cache (created or forked, not yet disposed). */
+  liveSequences: number
+}
+
+/** Everything a decoder needs from a local model. */
+export interface TokenModel {
+  /** Interface version, so that implementations of later versions can live side by side. */
+  readonly specificationVersion: 'v1'
+  /** Model id, e.g. `tinymath-generator`. */
+  readonly modelId: string
+  /** The model's tokenizer. */
+  readonly tokenizer: Tokenizer
+  /** Width of the logits; equals `tokenizer.vocabSize`. */
+  readonly vocabSize: number
+  /** Longest sequence (prompt + generated) the model supports, in tokens. */
+  readonly maxSequenceLength: number
+  /** Number of parameters, for FLOP estimates (about 2 x parameters per processed token). */
+  readonly parameterCount: number
+  /** A new, empty sequence (no cache yet). Extend it with the prompt to prefill. */
+  createSequence(): SequenceState
+  /**
+   * Appends tokens to each sequence and returns the requested logits, all in one batched forward
+   * pass (sequences of different lengths are padded by the backend). Sequences are updated in
+   * place, including `lastLogits`. On error no sequence is changed.
+   */
+  extend(
+    requests: readonly ExtendRequest[],
+    options?: { signal?: AbortSignal },
+  ): Promise<ExtendResult[]>
+  /** A snapshot of the work counters. */
+  stats(): TokenModelStats
+  /** Frees every resource (sessions, worker threads). The model cannot be used afterwards. */
+  close(): Promise<void>
+}
