@@ -10,6 +10,8 @@ export interface Usage {
   calls: number
   /** Prompt tokens served from a provider's prompt cache (part of `inputTokens`). */
   cachedInputTokens?: number
+  /** Prompt tokens written to a provider's prompt cache by this call (part of `inputTokens`). */
+  cacheWriteInputTokens?: number
   /** Estimated floating point operations, about 2 x parameters per processed token (local models). */
   flops?: number
   /** Estimated cost in US dollars from the provider's price table (remote models). */
@@ -30,6 +32,9 @@ export function addUsage(...usages: readonly Usage[]): Usage {
     total.calls += usage.calls
     if (usage.cachedInputTokens !== undefined) {
       total.cachedInputTokens = (total.cachedInputTokens ?? 0) + usage.cachedInputTokens
+    }
+    if (usage.cacheWriteInputTokens !== undefined) {
+      total.cacheWriteInputTokens = (total.cacheWriteInputTokens ?? 0) + usage.cacheWriteInputTokens
     }
     if (usage.flops !== undefined) total.flops = (total.flops ?? 0) + usage.flops
     if (usage.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + usage.costUsd
