@@ -1,0 +1,206 @@
+// The shared shell that turns a token-level decoder into a core LanguageModel: request
+// validation, prompt encoding, context checks, output and usage conversion, and scoring.
+import {
+  type ChatMessage,
+  type GenerateOutput,
+  type GenerateRequest,
+  type GenerateResult,
+  type GenerateWarning,
+  InvalidArgumentError,
+  type LanguageModel,
+  type LanguageModelCapabilities,
+  type ScoreContinuationsRequest,
+  type ScoreContinuationsResult,
+  type Tokenizer,
+  type TokenLogprob,
+  type TokenModel,
+  UnsupportedCapabilityError,
+  validateGenerateRequest,
+} from '@metagen/core'
+import { assertPromptFits } from './prefill.js'
+import type { DecodeResult } from './sample-sequences.js'
+import { scoreTokenContinuations } from './score-continuations.js'
+
+/** What a decoder receives from the language-model shell for one validated request. */
+export interface DecoderCall {
+  /** The validated request. */
+  request: GenerateRequest
+  /** Encoded prompt (chat messages already rendered by the chat template). */
+  prompt: number[]
+  /** Number of outputs wanted (request.n, default 1). */
+  n: number
+  /** Generated-token limit per output: request.maxTokens or min(defaultMaxTokens, room), never above the room in the context. */
+  maxTokens: number
+  /** Append warnings about options that could not be honoured. */
+  warnings: GenerateWarning[]
+}
+
+/** Settings of {@link createDecoderLanguageModel}. */
+export interface DecoderLanguageModelOptions {
+  /** The token model whose tokenizer encodes prompts and which scores continuations. */
+  tokenModel: TokenModel
+  /** Model id reported by the language model (default: the token model's). */
+  modelId?: string
+  /** Provider name (default `metagen`). */
+  provider?: string
+  /** Renders chat messages into a prompt; without it, chat requests throw UnsupportedCapabilityError. */
+  chatTemplate?: (messages: readonly ChatMessage[]) => string
+  /** Default generated-token limit when a request gives none (default 256, capped by the context). */
+  defaultMaxTokens?: number
+  /** Whether the decoder produces n outputs in one batched call (default true). */
+  nativeN?: boolean
+  /** The decoding algorithm. */
+  decode(call: DecoderCall): Promise<DecodeResult>
+}
+
+/**
+ * Creates a LanguageModel from a decoder. `generate` validates the request, encodes the prompt
+ * (throws InvalidArgumentError when it leaves no room in the context), caps `maxTokens` at the
+ * room left (with a warning), runs the decoder and reports usage as: inputTokens = prompt
+ * tokens prefilled once, outputTokens = tokens the decoder chose, calls = 1,
+ * flops = 2 x parameters x tokens fed (summed over models). `scoreContinuations` scores by
+ * teacher forcing on `tokenModel`.
+ */
+export function createDecoderLanguageModel(options: DecoderLanguageModelOptions): LanguageModel {
+  const { tokenModel } = options
+  const tokenizer = tokenModel.tokenizer
+  const provider = options.provider ?? 'metagen'
+  const defaultMaxTokens = options.defaultMaxTokens ?? 256
+  const capabilities: LanguageModelCapabilities = {
+    logprobs: true,
+    nativeN: options.nativeN ?? true,
+    seed: true,
+    scoring: true,
+    chat: options.chatTemplate !== undefined,
+  }
+
+  function encodeRequestPrompt(request: GenerateRequest): number[] {
+    if (request.messages !== undefined) {
+      if (!options.chatTemplate) {
+        throw new UnsupportedCapabilityError({
+          capability: 'chat',
+          message: `The ${tokenModel.modelId} token-level model has no chat template: pass a prompt, or give createTokenLanguageModel a chatTemplate option.`,
+        })
+      }
+      return tokenizer.encode(options.chatTemplate(request.messages))
+    }
+    return tokenizer.encode(request.prompt as string)
+  }
+
+  return {
+    specificationVersion: 'v1',
+    provider,
+    modelId: options.modelId ?? tokenModel.modelId,
+    capabilities,
+    async generate(request: GenerateRequest): Promise<GenerateResult> {
+      validateGenerateRequest(request)
+      const prompt = encodeRequestPrompt(request)
+      const room = assertPromptFits([tokenModel], prompt)
+      const warnings: GenerateWarning[] = []
+      let maxTokens = request.maxTokens ?? Math.min(defaultMaxTokens, room)
+      if (maxTokens > room) {
+        warnings.push({
+          type: 'unsupported-setting',
+          setting: 'maxTokens',
+          message: `maxTokens ${maxTokens} exceeds the ${room} tokens left in the ${tokenModel.maxSequenceLength}-token context after the ${prompt.length}-token prompt; generation stops at the context limit.`,
+        })
+        maxTokens = room
+      }
+      const n = request.n ?? 1
+      const result = await options.decode({ request, prompt, n, maxTokens, warnings })
+      const outputs = result.sequences.map((sequence): GenerateOutput => {
+        const output: GenerateOutput = {
+          text: sequence.text,
+          finishReason: sequence.finishReason,
+          tokenIds: sequence.tokenIds,
+        }
+        if (request.logprobs) {
+          output.logprobs = sequence.tokenIds.map((tokenId, index) =>
+            toTokenLogprob(
+              tokenizer,
+              tokenId,
+              sequence.logprobs[index] as number,
+              sequence.topLogprobs?.[index],
+            ),
+          )
+        }
+        if (sequence.error) output.error = sequence.error
+        return output
+      })
+      return {
+        outputs,
+        usage: {
+          inputTokens: result.stats.inputTokens,
+          outputTokens: result.stats.outputTokens,
+          calls: 1,
+          flops: result.stats.flops,
+        },
+        warnings,
+      }
+    },
+    async scoreContinuations(
+      request: ScoreContinuationsRequest,
+    ): Promise<ScoreContinuationsResult> {
+      if (typeof request.prompt !== 'string') {
+        throw new InvalidArgumentError({
+          argument: 'prompt',
+          expected: 'a string',
+          received: request.prompt,
+        })
+      }
+      if (
+        !Array.isArray(request.continuations) ||
+        request.continuations.some((text) => typeof text !== 'string')
+      ) {
+        throw new InvalidArgumentError({
+          argument: 'continuations',
+          expected: 'an array of strings',
+          received: request.continuations,
+        })
+      }
+      const continuations = request.continuations.map((text) => tokenizer.encode(text))
+      const scored = await scoreTokenContinuations(tokenModel, {
+        prompt: tokenizer.encode(request.prompt),
+        continuations,
+        ...(request.signal ? { signal: request.signal } : {}),
+      })
+      return {
+        continuations: scored.logprobs.map((logprobs, index) => ({
+          logprobs: logprobs.map((logprob, position) =>
+            toTokenLogprob(
+              tokenizer,
+              (continuations[index] as number[])[position] as number,
+              logprob,
+            ),
+          ),
+        })),
+        usage: {
+          inputTokens: scored.stats.inputTokens,
+          outputTokens: 0,
+          calls: 1,
+          flops: scored.stats.flops,
+        },
+      }
+    },
+  }
+}
+
+function toTokenLogprob(
+  tokenizer: Tokenizer,
+  tokenId: number,
+  logprob: number,
+  top?: ReadonlyArray<{ tokenId: number; logprob: number }>,
+): TokenLogprob {
+  const entry: TokenLogprob = {
+    token: tokenizer.decode([tokenId], { skipSpecialTokens: false }),
+    tokenId,
+    logprob,
+  }
+  if (top) {
+    entry.topLogprobs = top.map((alternative) => ({
+      token: tokenizer.decode([alternative.tokenId], { skipSpecialTokens: false }),
+      logprob: alternative.logprob,
+    }))
+  }
+  return entry
+}

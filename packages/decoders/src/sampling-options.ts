@@ -1,0 +1,250 @@
+// The options of the logits-processor chain, their validation, and the chain itself in its
+// documented order of application.
+import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import { applyEpsilon, applyEta } from './processors/epsilon-eta.js'
+import { applyMinP } from './processors/min-p.js'
+import { type MirostatOptions, validateMirostatOptions } from './processors/mirostat.js'
+import { applyFrequencyPresencePenalty, applyRepetitionPenalty } from './processors/penalties.js'
+import { applyTemperature } from './processors/temperature.js'
+import {
+  applyAllowedTokens,
+  applyBannedTokens,
+  applyLogitBias,
+  applyMinNewTokens,
+  applyNoRepeatNgram,
+} from './processors/token-masks.js'
+import { applyTopK } from './processors/top-k.js'
+import { applyTopP } from './processors/top-p.js'
+import { applyTypicalP } from './processors/typical.js'
+
+/**
+ * Settings of the logits-processor chain. Every field is optional; an absent field is a no-op.
+ *
+ * Order of application (each step sees the output of the previous one):
+ * 1. `logitBias` (additive), 2. `allowedTokenIds`, 3. `bannedTokenIds` / `bannedSequences`,
+ * 4. `minNewTokens`, 5. `noRepeatNgramSize`, 6. `repetitionPenalty`,
+ * 7. `frequencyPenalty` / `presencePenalty` (the "penalty" steps, also applied by greedy and
+ * beam search), then for sampling only: 8. `temperature`, 9. `topK`, 10. `topP`, 11. `minP`,
+ * 12. `typicalP`, 13. `epsilon`, 14. `eta`, 15. `mirostat` (the "truncation" steps).
+ * Temperature 0 means greedy: the argmax after step 7 (truncation cannot change the argmax).
+ */
+export interface SamplingOptions {
+  /** Temperature >= 0 (default 1). 0 is greedy decoding. */
+  temperature?: number
+  /** Keep the k most likely tokens (ties kept), an integer >= 1. */
+  topK?: number
+  /** Nucleus mass in (0, 1]. */
+  topP?: number
+  /** Min-p ratio in [0, 1]: keep p_i >= minP * max p. */
+  minP?: number
+  /** Locally typical mass in (0, 1]. */
+  typicalP?: number
+  /** Epsilon-sampling probability floor in [0, 1). */
+  epsilon?: number
+  /** Eta-sampling parameter in [0, 1): floor min(eta, sqrt(eta) exp(-H)). */
+  eta?: number
+  /** Mirostat v2 (target surprise tau in bits, learning rate eta). */
+  mirostat?: MirostatOptions
+  /** CTRL repetition penalty theta > 0 over prompt and generated tokens (1 = off). */
+  repetitionPenalty?: number
+  /** OpenAI frequency penalty in [-2, 2] over generated tokens. */
+  frequencyPenalty?: number
+  /** OpenAI presence penalty in [-2, 2] over generated tokens. */
+  presencePenalty?: number
+  /** Ban any token completing an n-gram already in the sequence (n >= 1). */
+  noRepeatNgramSize?: number
+  /** Additive bias per token id. */
+  logitBias?: Readonly<Record<number, number>>
+  /** Token ids that are never generated. */
+  bannedTokenIds?: readonly number[]
+  /** Token-id sequences (bad words) that are never completed. */
+  bannedSequences?: readonly (readonly number[])[]
+  /** When set, only these token ids can be generated. */
+  allowedTokenIds?: readonly number[]
+  /** End-of-sequence ids are forbidden until this many tokens were generated (integer >= 0). */
+  minNewTokens?: number
+}
+
+/** Where in the sequence a processor is applied. */
+export interface ProcessorContext {
+  /** Every token of the sequence so far, prompt included. */
+  tokens: readonly number[]
+  /** How many of `tokens` (at the end) were generated. */
+  generatedCount: number
+  /** The model's end-of-sequence ids. */
+  eosTokenIds: readonly number[]
+}
+
+const optionNames = new Set([
+  'temperature',
+  'topK',
+  'topP',
+  'minP',
+  'typicalP',
+  'epsilon',
+  'eta',
+  'mirostat',
+  'repetitionPenalty',
+  'frequencyPenalty',
+  'presencePenalty',
+  'noRepeatNgramSize',
+  'logitBias',
+  'bannedTokenIds',
+  'bannedSequences',
+  'allowedTokenIds',
+  'minNewTokens',
+])
+
+/**
+ * Checks every field of `options` (ranges as documented on {@link SamplingOptions}); unknown
+ * fields are errors too, so a misspelt option is never ignored. `argumentPrefix` is prepended to
+ * the argument names in errors (e.g. `providerOptions.metagen.`).
+ */
+export function validateSamplingOptions(options: SamplingOptions, argumentPrefix = ''): void {
+  for (const key of Object.keys(options)) {
+    if (!optionNames.has(key)) {
+      throw new InvalidArgumentError({
+        argument: `${argumentPrefix}${key}`,
+        expected: `one of ${[...optionNames].join(', ')}`,
+        received: key,
+      })
+    }
+  }
+  const name = (field: string) => `${argumentPrefix}${field}`
+  if (options.temperature !== undefined)
+    assertNumberInRange(name('temperature'), options.temperature, { min: 0, max: Number.MAX_VALUE })
+  if (options.topK !== undefined) assertInteger(name('topK'), options.topK, 1)
+  if (options.topP !== undefined)
+    assertNumberInRange(name('topP'), options.topP, { min: 0, max: 1, minInclusive: false })
+  if (options.minP !== undefined)
+    assertNumberInRange(name('minP'), options.minP, { min: 0, max: 1 })
+  if (options.typicalP !== undefined)
+    assertNumberInRange(name('typicalP'), options.typicalP, {
+      min: 0,
+      max: 1,
+      minInclusive: false,
+    })
+  if (options.epsilon !== undefined)
+    assertNumberInRange(name('epsilon'), options.epsilon, { min: 0, max: 1, maxInclusive: false })
+  if (options.eta !== undefined)
+    assertNumberInRange(name('eta'), options.eta, { min: 0, max: 1, maxInclusive: false })
+  if (options.mirostat !== undefined) validateMirostatOptions(options.mirostat)
+  if (options.repetitionPenalty !== undefined)
+    assertNumberInRange(name('repetitionPenalty'), options.repetitionPenalty, {
+      min: 0,
+      minInclusive: false,
+      max: 1e6,
+    })
+  if (options.frequencyPenalty !== undefined)
+    assertNumberInRange(name('frequencyPenalty'), options.frequencyPenalty, { min: -2, max: 2 })
+  if (options.presencePenalty !== undefined)
+    assertNumberInRange(name('presencePenalty'), options.presencePenalty, { min: -2, max: 2 })
+  if (options.noRepeatNgramSize !== undefined)
+    assertInteger(name('noRepeatNgramSize'), options.noRepeatNgramSize, 1)
+  if (options.minNewTokens !== undefined)
+    assertInteger(name('minNewTokens'), options.minNewTokens, 0)
+  for (const field of ['bannedTokenIds', 'allowedTokenIds'] as const) {
+    const value = options[field]
+    if (
+      value !== undefined &&
+      (!Array.isArray(value) || value.some((id) => !Number.isInteger(id) || id < 0))
+    ) {
+      throw new InvalidArgumentError({
+        argument: name(field),
+        expected: 'an array of non-negative integer token ids',
+        received: value,
+      })
+    }
+  }
+  if (options.allowedTokenIds !== undefined && options.allowedTokenIds.length === 0) {
+    throw new InvalidArgumentError({
+      argument: name('allowedTokenIds'),
+      expected: 'at least one token id',
+      received: options.allowedTokenIds,
+    })
+  }
+  if (
+    options.bannedSequences !== undefined &&
+    (!Array.isArray(options.bannedSequences) ||
+      options.bannedSequences.some((sequence) => !Array.isArray(sequence) || sequence.length === 0))
+  ) {
+    throw new InvalidArgumentError({
+      argument: name('bannedSequences'),
+      expected: 'an array of non-empty token-id arrays',
+      received: options.bannedSequences,
+    })
+  }
+  if (
+    options.logitBias !== undefined &&
+    (typeof options.logitBias !== 'object' || options.logitBias === null)
+  ) {
+    throw new InvalidArgumentError({
+      argument: name('logitBias'),
+      expected: 'an object mapping token ids to numbers',
+      received: options.logitBias,
+    })
+  }
+}
+
+/**
+ * Steps 1-7 of the chain (biases, masks and penalties; see {@link SamplingOptions}). Pure:
+ * returns a new array and never changes `logits`.
+ */
+export function applyPenalties(
+  logits: Float32Array,
+  options: SamplingOptions,
+  context: ProcessorContext,
+): Float32Array {
+  let result = logits
+  if (options.logitBias !== undefined) result = applyLogitBias(result, options.logitBias)
+  if (options.allowedTokenIds !== undefined)
+    result = applyAllowedTokens(result, options.allowedTokenIds)
+  if (options.bannedTokenIds !== undefined || options.bannedSequences !== undefined) {
+    result = applyBannedTokens(
+      result,
+      context.tokens,
+      options.bannedTokenIds ?? [],
+      options.bannedSequences ?? [],
+    )
+  }
+  if (options.minNewTokens !== undefined)
+    result = applyMinNewTokens(
+      result,
+      context.generatedCount,
+      options.minNewTokens,
+      context.eosTokenIds,
+    )
+  if (options.noRepeatNgramSize !== undefined)
+    result = applyNoRepeatNgram(result, context.tokens, options.noRepeatNgramSize)
+  if (options.repetitionPenalty !== undefined && options.repetitionPenalty !== 1)
+    result = applyRepetitionPenalty(result, context.tokens, options.repetitionPenalty)
+  if (options.frequencyPenalty !== undefined || options.presencePenalty !== undefined) {
+    const generated = context.tokens.slice(context.tokens.length - context.generatedCount)
+    result = applyFrequencyPresencePenalty(
+      result,
+      generated,
+      options.frequencyPenalty ?? 0,
+      options.presencePenalty ?? 0,
+    )
+  }
+  return result === logits ? Float32Array.from(logits) : result
+}
+
+/**
+ * Steps 8-14 of the chain (temperature and truncation, without mirostat which needs state; see
+ * {@link SamplingOptions}). Requires a temperature > 0. Pure.
+ */
+export function applyTruncation(logits: Float32Array, options: SamplingOptions): Float32Array {
+  let result = logits
+  const temperature = options.temperature ?? 1
+  if (temperature !== 1) result = applyTemperature(result, temperature)
+  if (options.topK !== undefined) result = applyTopK(result, options.topK)
+  if (options.topP !== undefined && options.topP < 1) result = applyTopP(result, options.topP)
+  if (options.minP !== undefined && options.minP > 0) result = applyMinP(result, options.minP)
+  if (options.typicalP !== undefined && options.typicalP < 1)
+    result = applyTypicalP(result, options.typicalP)
+  if (options.epsilon !== undefined && options.epsilon > 0)
+    result = applyEpsilon(result, options.epsilon)
+  if (options.eta !== undefined && options.eta > 0) result = applyEta(result, options.eta)
+  return result === logits ? Float32Array.from(logits) : result
+}

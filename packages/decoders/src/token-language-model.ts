@@ -1,0 +1,108 @@
+// A token-level model plus the sampling decoder is a LanguageModel: greedy at temperature 0,
+// ancestral sampling with the processor chain otherwise, n samples batched after one prefill.
+import {
+  type ChatMessage,
+  type GenerateRequest,
+  InvalidArgumentError,
+  type LanguageModel,
+  type TokenModel,
+} from '@metagen/core'
+import { createDecoderLanguageModel } from './decoder-language-model.js'
+import { sampleSequences } from './sample-sequences.js'
+import { type SamplingOptions, validateSamplingOptions } from './sampling-options.js'
+
+/** Settings of {@link createTokenLanguageModel}. */
+export interface TokenLanguageModelOptions {
+  /** Provider name reported by the model (default `metagen`). */
+  provider?: string
+  /** Model id (default: the token model's). */
+  modelId?: string
+  /** Renders chat messages into a prompt; without it, chat requests throw UnsupportedCapabilityError. */
+  chatTemplate?: (messages: readonly ChatMessage[]) => string
+  /** Default processor chain; per-request fields override it (see {@link resolveSamplingOptions}). */
+  sampling?: SamplingOptions
+  /** Generated-token limit when a request gives none (default 256, capped by the context). */
+  defaultMaxTokens?: number
+}
+
+/**
+ * Merges the processor settings of a request, lowest precedence first: the wrapper's
+ * `sampling`, then `providerOptions.metagen`, then `providerOptions[provider]` (when the
+ * provider is not `metagen`), then the request's `temperature`, `topP` and `topK`.
+ * Temperature defaults to 1. Every source is validated (unknown fields are errors).
+ */
+export function resolveSamplingOptions(
+  request: GenerateRequest,
+  defaults: SamplingOptions = {},
+  provider = 'metagen',
+): SamplingOptions {
+  const merged: SamplingOptions = { temperature: 1, ...defaults }
+  const namespaces = provider === 'metagen' ? ['metagen'] : ['metagen', provider]
+  for (const namespace of namespaces) {
+    const extra = request.providerOptions?.[namespace]
+    if (extra === undefined) continue
+    if (typeof extra !== 'object' || extra === null) {
+      throw new InvalidArgumentError({
+        argument: `providerOptions.${namespace}`,
+        expected: 'an object of sampling options',
+        received: extra,
+      })
+    }
+    validateSamplingOptions(extra as SamplingOptions, `providerOptions.${namespace}.`)
+    Object.assign(merged, extra)
+  }
+  if (request.temperature !== undefined) merged.temperature = request.temperature
+  if (request.topP !== undefined) merged.topP = request.topP
+  if (request.topK !== undefined) merged.topK = request.topK
+  validateSamplingOptions(merged)
+  return merged
+}
+
+/**
+ * Wraps a token-level model as a LanguageModel (capabilities: logprobs, nativeN, seed, scoring;
+ * chat only with a `chatTemplate`). `generate` prefills the prompt ONCE, forks it n times and
+ * decodes the n samples together (one batched `extend` per step; finished samples leave the
+ * batch). Temperature 0 is greedy. Sample i of a seeded request draws from
+ * `createRng(seed).fork(i)`, so it is the same whatever n is. Reported logprobs are those of the
+ * distribution sampled from (see {@link TokenChoice}). Usage: inputTokens = prompt tokens
+ * (prefilled once), outputTokens = generated tokens, calls = 1, flops = 2 x parameters x tokens
+ * fed. `scoreContinuations` uses teacher forcing.
+ */
+export function createTokenLanguageModel(
+  tokenModel: TokenModel,
+  options: TokenLanguageModelOptions = {},
+): LanguageModel {
+  const provider = options.provider ?? 'metagen'
+  if (options.sampling) validateSamplingOptions(options.sampling, 'options.sampling.')
+  return createDecoderLanguageModel({
+    tokenModel,
+    provider,
+    ...(options.modelId !== undefined ? { modelId: options.modelId } : {}),
+    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
+    ...(options.defaultMaxTokens !== undefined
+      ? { defaultMaxTokens: options.defaultMaxTokens }
+      : {}),
+    async decode(call) {
+      const { request } = call
+      const sampling = resolveSamplingOptions(request, options.sampling, provider)
+      const result = await sampleSequences({
+        models: [tokenModel],
+        prompt: call.prompt,
+        n: call.n,
+        maxTokens: call.maxTokens,
+        sampling,
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(request.stop !== undefined ? { stop: request.stop } : {}),
+        ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      })
+      if (result.contextExhausted) {
+        call.warnings.push({
+          type: 'other',
+          message: 'Some samples stopped because the model context was full.',
+        })
+      }
+      return result
+    },
+  })
+}
