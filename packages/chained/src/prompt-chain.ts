@@ -147,9 +147,8 @@ export class PromptChainBuilder<TInput, TSteps extends Record<string, unknown>> 
 
 /** Starts a prompt chain named `name` (trace span name, default `prompt-chain`). */
 export function promptChain<TInput = TextInput>(
-  // biome-ignore lint/complexity/noBannedTypes: the empty step record grows with each step
   options: { name?: string } = {},
-): PromptChainBuilder<TInput, {}> {
+): PromptChainBuilder<TInput, Record<never, never>> {
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
   return new PromptChainBuilder(options.name ?? 'prompt-chain', [])
 }

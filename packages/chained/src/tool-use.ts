@@ -138,18 +138,19 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
         const call = findCall(tools, text)
         if (!call) break
         text += call.tool.trigger
-        toolCalls.push({
+        const toolCall: ToolCall = {
           tool: call.tool.name,
           input: call.match.input,
           result: call.match.result,
           offset: text.length,
-        })
+        }
+        toolCalls.push(toolCall)
         text += call.match.result
         context.emit({
           kind: 'note',
           id: context.nextId('t'),
           name: call.tool.name,
-          data: { input: call.match.input, result: call.match.result, offset: text.length },
+          data: { ...toolCall },
         })
       }
       const output = withAnswer({ text, finishReason, toolCalls } as TextOutput, extractAnswer)

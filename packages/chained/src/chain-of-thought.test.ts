@@ -1,0 +1,70 @@
+import { createRunContext, emptyUsage, type LanguageModel } from '@metagen/core'
+import { describe, expect, it } from 'vitest'
+import { chainOfThought } from './chain-of-thought.js'
+import { applyLimits, createScriptedSolverModel } from './test-support/scripted-solver-model.js'
+
+const extractAnswer = (text: string) => /The answer is (-?\d+)\./.exec(text)?.[1]
+
+describe('chainOfThought', () => {
+  it('extracts the answer from the reasoning with one call', async () => {
+    const model = createScriptedSolverModel({
+      operations: [{ left: 2, operator: '+', right: 3 }],
+      slip: () => 0,
+    })
+    const { output, usage } = await chainOfThought({ model, extractAnswer }).run(
+      { prompt: 'Q: x\nA:' },
+      createRunContext(),
+    )
+    expect(output).toEqual({
+      text: ' 2+3=5. The answer is 5.',
+      finishReason: 'stop',
+      answer: '5',
+      answerSource: 'reasoning',
+    })
+    expect(usage.calls).toBe(1)
+  })
+
+  it('asks for the final answer after the reasoning when the reasoning has none', async () => {
+    const prompts: string[] = []
+    const model: LanguageModel = {
+      specificationVersion: 'v1',
+      provider: 'test',
+      modelId: 'reasoner',
+      capabilities: { logprobs: false, nativeN: false, seed: true, scoring: false, chat: false },
+      async generate(request) {
+        prompts.push(request.prompt ?? '')
+        const text = request.prompt?.endsWith('Therefore the answer is')
+          ? ' 12.\nMore text'
+          : ' Three boxes of four make twelve.'
+        return {
+          outputs: [applyLimits(text, request)],
+          usage: { ...emptyUsage(), calls: 1 },
+          warnings: [],
+        }
+      },
+    }
+    const generator = chainOfThought({
+      model,
+      extractAnswer: (text) => /answer is (\d+)/.exec(text)?.[1],
+      reasoningPrefix: " Let's think step by step.",
+      answerPrompt: ' Therefore the answer is',
+    })
+    const { output, usage } = await generator.run({ prompt: 'How many?' }, createRunContext())
+    expect(output.answer).toBe('12')
+    expect(output.answerSource).toBe('answer-prompt')
+    expect(output.text).toBe(
+      " Let's think step by step. Three boxes of four make twelve. Therefore the answer is 12.",
+    )
+    expect(prompts[1]).toBe(
+      "How many? Let's think step by step. Three boxes of four make twelve. Therefore the answer is",
+    )
+    expect(usage.calls).toBe(2)
+  })
+
+  it('rejects a missing extractor', () => {
+    const model = createScriptedSolverModel({ operations: [], slip: () => 0 })
+    expect(() =>
+      chainOfThought({ model, extractAnswer: undefined as unknown as () => undefined }),
+    ).toThrow(/options\.extractAnswer/)
+  })
+})
