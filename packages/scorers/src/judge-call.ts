@@ -1,0 +1,65 @@
+// Internal helpers shared by the judge scorer and the pairwise judge: validating the judge
+// model, building its request, and one call that reports failures instead of throwing.
+import {
+  type ChatMessage,
+  type ConcurrencyLimiter,
+  type GenerateRequest,
+  InvalidArgumentError,
+  type LanguageModel,
+  type Usage,
+} from '@metagen/core'
+import { errorMessage } from './score-requests.js'
+
+/** Checks that `model` looks like a LanguageModel. */
+export function validateJudgeModel(model: LanguageModel): LanguageModel {
+  if (model === null || typeof model !== 'object' || typeof model.generate !== 'function') {
+    throw new InvalidArgumentError({
+      argument: 'model',
+      expected: 'a LanguageModel',
+      received: model,
+    })
+  }
+  return model
+}
+
+/** The generate settings shared by every judge call. */
+export function judgeRequestSettings(options: {
+  temperature?: number
+  maxTokens?: number
+}): Omit<GenerateRequest, 'prompt' | 'messages'> {
+  return { temperature: options.temperature ?? 0, maxTokens: options.maxTokens ?? 256, n: 1 }
+}
+
+/** A template result as request fields. */
+export function toInput(
+  input: string | ChatMessage[],
+): Pick<GenerateRequest, 'prompt' | 'messages'> {
+  return typeof input === 'string' ? { prompt: input } : { messages: input }
+}
+
+/**
+ * One judge call through `limiter`; records its usage and returns the reply text, or the reason
+ * there is none (thrown error, failed sample). Rethrows when `signal` aborted.
+ */
+export async function askJudge(
+  model: LanguageModel,
+  limiter: ConcurrencyLimiter,
+  request: GenerateRequest,
+  signal: AbortSignal | undefined,
+  usages: Usage[],
+): Promise<{ text: string } | { error: string }> {
+  try {
+    const result = await limiter.run(
+      () => model.generate({ ...request, ...(signal ? { signal } : {}) }),
+      signal,
+    )
+    usages.push(result.usage)
+    const output = result.outputs[0]
+    if (!output) return { error: 'the judge returned no output' }
+    if (output.error) return { error: `the judge call failed: ${output.error.message}` }
+    return { text: output.text }
+  } catch (error) {
+    if (signal?.aborted) throw error
+    return { error: `the judge call failed: ${errorMessage(error)}` }
+  }
+}
