@@ -1,0 +1,98 @@
+// The `createOpenAI(settings)` factory: one SDK client, shared by the models it creates.
+import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import OpenAI from 'openai'
+import { type RetryPolicy, resolveRetryPolicy } from './call-with-retry.js'
+import {
+  type OpenAICompatibility,
+  OpenAILanguageModel,
+  type OpenAIModelOptions,
+} from './openai-language-model.js'
+import { type OpenAIModelPrice, openaiPrices } from './openai-prices.js'
+
+/** Settings of {@link createOpenAI}. */
+export interface OpenAISettings {
+  /** API key. Default: the OPENAI_API_KEY environment variable. Required for api.openai.com; optional for compatible servers (`baseURL` elsewhere), which get the placeholder `none`. */
+  apiKey?: string
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:8000/v1` for vLLM. Default: OPENAI_BASE_URL or https://api.openai.com/v1. */
+  baseURL?: string
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>
+  /** A fetch implementation (for tests or proxies). */
+  fetch?: typeof globalThis.fetch
+  /** A ready SDK client; `apiKey`, `baseURL`, `headers` and `fetch` are then ignored. */
+  client?: OpenAI
+  /** OpenAI organization id. */
+  organization?: string
+  /** OpenAI project id. */
+  project?: string
+  /** `strict` (api.openai.com) or `compatible` (other servers). Default: from `baseURL`. */
+  compatibility?: OpenAICompatibility
+  /** Maximum requests in flight per model instance, an integer >= 1 (default 8). */
+  concurrency?: number
+  /** Retry policy of 429/408/409/5xx, timeouts and connection errors (SDK retries are disabled). */
+  retry?: Partial<RetryPolicy>
+  /** Timeout of one HTTP attempt, in milliseconds (default 600000). */
+  timeoutMs?: number
+  /** Prices (USD per 1M tokens) that extend or override the built-in table. */
+  prices?: Record<string, OpenAIModelPrice>
+  /** Provider name in results and traces (default `openai`). */
+  provider?: string
+}
+
+/** Creates language models of one OpenAI(-compatible) endpoint. */
+export type OpenAIProvider = (modelId: string, options?: OpenAIModelOptions) => OpenAILanguageModel
+
+/**
+ * Creates a provider: `createOpenAI(settings)('gpt-4o-mini', options)` is a metagen
+ * LanguageModel. Throws {@link InvalidArgumentError} (argument `settings.apiKey`) when
+ * api.openai.com is targeted and no key is given or found in OPENAI_API_KEY.
+ */
+export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
+  const baseURL = settings.baseURL ?? process.env.OPENAI_BASE_URL
+  const officialApi =
+    baseURL === undefined || /(^|\.)api\.openai\.com/.test(new URL(baseURL).hostname)
+  const compatibility = settings.compatibility ?? (officialApi ? 'strict' : 'compatible')
+  if (compatibility !== 'strict' && compatibility !== 'compatible') {
+    throw new InvalidArgumentError({
+      argument: 'settings.compatibility',
+      expected: '"strict" or "compatible"',
+      received: compatibility,
+    })
+  }
+  const concurrency = settings.concurrency ?? 8
+  assertInteger('settings.concurrency', concurrency, 1)
+  const timeoutMs = settings.timeoutMs ?? 600_000
+  assertNumberInRange('settings.timeoutMs', timeoutMs, { min: 0, minInclusive: false })
+  const retry = resolveRetryPolicy(settings.retry)
+  let client = settings.client
+  if (!client) {
+    const apiKey = settings.apiKey ?? process.env.OPENAI_API_KEY
+    if ((apiKey === undefined || apiKey === '') && officialApi) {
+      throw new InvalidArgumentError({
+        argument: 'settings.apiKey',
+        expected: 'an OpenAI API key (pass apiKey or set the OPENAI_API_KEY environment variable)',
+        received: apiKey,
+      })
+    }
+    client = new OpenAI({
+      apiKey: apiKey || 'none',
+      ...(baseURL !== undefined ? { baseURL } : {}),
+      ...(settings.organization !== undefined ? { organization: settings.organization } : {}),
+      ...(settings.project !== undefined ? { project: settings.project } : {}),
+      ...(settings.headers ? { defaultHeaders: settings.headers } : {}),
+      ...(settings.fetch ? { fetch: settings.fetch } : {}),
+      maxRetries: 0,
+      timeout: timeoutMs,
+    })
+  }
+  const config = {
+    provider: settings.provider ?? 'openai',
+    client,
+    compatibility,
+    retry,
+    timeoutMs,
+    prices: { ...openaiPrices, ...settings.prices },
+    concurrency,
+  }
+  return (modelId, options) => new OpenAILanguageModel(modelId, config, options)
+}

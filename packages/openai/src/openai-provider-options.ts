@@ -1,0 +1,148 @@
+// The `providerOptions.openai` bag: OpenAI parameters the core request has no field for, and
+// the extensions of OpenAI-compatible servers (vLLM, llama.cpp server, Ollama, SGLang).
+import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+
+/**
+ * Options read from `request.providerOptions.openai`. Keys in camelCase; each maps to the wire
+ * field named in its comment. Fields marked "compatible servers" are extensions that
+ * api.openai.com rejects: with `compatibility: 'strict'` they are dropped with a warning.
+ */
+export interface OpenAIProviderOptions {
+  /** `logit_bias`: token id -> bias in [-100, 100]. */
+  logitBias?: Record<string, number>
+  /** `presence_penalty`, in [-2, 2]. */
+  presencePenalty?: number
+  /** `frequency_penalty`, in [-2, 2]. */
+  frequencyPenalty?: number
+  /** `response_format` (structured outputs): `{ type: 'json_object' }` or `{ type: 'json_schema', json_schema: {...} }`. */
+  responseFormat?: Record<string, unknown>
+  /** `reasoning_effort` of reasoning models, e.g. `low`, `medium`, `high`. */
+  reasoningEffort?: string
+  /** `user`: an end-user id for abuse monitoring. */
+  user?: string
+  /** Stream the response over SSE (overrides the model option `stream`). */
+  stream?: boolean
+  /** `min_p` in [0, 1] (compatible servers). */
+  minP?: number
+  /** `top_k` >= 1 (compatible servers; also set by the core `topK`). */
+  topK?: number
+  /** `repetition_penalty` > 0 (compatible servers; 1 = none). */
+  repetitionPenalty?: number
+  /** `echo`: include the prompt in completions output (completions API). */
+  echo?: boolean
+  /** `prompt_logprobs`: log-probabilities of prompt tokens (vLLM completions API). */
+  promptLogprobs?: number
+  /** Extra wire fields merged into the request body as-is (for anything else a server accepts). */
+  extraBody?: Record<string, unknown>
+}
+
+const knownKeys = new Set([
+  'logitBias',
+  'presencePenalty',
+  'frequencyPenalty',
+  'responseFormat',
+  'reasoningEffort',
+  'user',
+  'stream',
+  'minP',
+  'topK',
+  'repetitionPenalty',
+  'echo',
+  'promptLogprobs',
+  'extraBody',
+])
+
+/** Keys that only OpenAI-compatible servers accept. */
+export const compatibleOnlyKeys: ReadonlySet<string> = new Set([
+  'minP',
+  'topK',
+  'repetitionPenalty',
+  'promptLogprobs',
+])
+
+/**
+ * Validates the `openai` namespace of `providerOptions`. Unknown keys are returned separately
+ * (they become warnings); a known key with a bad value throws {@link InvalidArgumentError}.
+ */
+export function parseOpenAIProviderOptions(value: Record<string, unknown> | undefined): {
+  options: OpenAIProviderOptions
+  unknownKeys: string[]
+} {
+  if (value === undefined) return { options: {}, unknownKeys: [] }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError({
+      argument: 'providerOptions.openai',
+      expected: 'an object',
+      received: value,
+    })
+  }
+  const unknownKeys = Object.keys(value).filter((key) => !knownKeys.has(key))
+  const options = value as OpenAIProviderOptions
+  const name = (key: string) => `providerOptions.openai.${key}`
+  if (options.logitBias !== undefined) {
+    if (typeof options.logitBias !== 'object' || options.logitBias === null) {
+      throw new InvalidArgumentError({
+        argument: name('logitBias'),
+        expected: 'an object mapping token ids to biases in [-100, 100]',
+        received: options.logitBias,
+      })
+    }
+    for (const [token, bias] of Object.entries(options.logitBias)) {
+      if (!/^\d+$/.test(token)) {
+        throw new InvalidArgumentError({
+          argument: name('logitBias'),
+          expected: 'token-id keys (non-negative integers)',
+          received: token,
+        })
+      }
+      assertNumberInRange(`${name('logitBias')}.${token}`, bias, { min: -100, max: 100 })
+    }
+  }
+  if (options.presencePenalty !== undefined)
+    assertNumberInRange(name('presencePenalty'), options.presencePenalty, { min: -2, max: 2 })
+  if (options.frequencyPenalty !== undefined)
+    assertNumberInRange(name('frequencyPenalty'), options.frequencyPenalty, { min: -2, max: 2 })
+  if (options.minP !== undefined)
+    assertNumberInRange(name('minP'), options.minP, { min: 0, max: 1 })
+  if (options.topK !== undefined) assertInteger(name('topK'), options.topK, 1)
+  if (options.repetitionPenalty !== undefined) {
+    assertNumberInRange(name('repetitionPenalty'), options.repetitionPenalty, {
+      min: 0,
+      minInclusive: false,
+    })
+  }
+  if (options.promptLogprobs !== undefined)
+    assertInteger(name('promptLogprobs'), options.promptLogprobs, 0)
+  for (const key of ['stream', 'echo'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new InvalidArgumentError({
+        argument: name(key),
+        expected: 'a boolean',
+        received: options[key],
+      })
+    }
+  }
+  for (const key of ['responseFormat', 'extraBody'] as const) {
+    const field = options[key]
+    if (
+      field !== undefined &&
+      (typeof field !== 'object' || field === null || Array.isArray(field))
+    ) {
+      throw new InvalidArgumentError({
+        argument: name(key),
+        expected: 'an object',
+        received: field,
+      })
+    }
+  }
+  for (const key of ['reasoningEffort', 'user'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') {
+      throw new InvalidArgumentError({
+        argument: name(key),
+        expected: 'a string',
+        received: options[key],
+      })
+    }
+  }
+  return { options, unknownKeys }
+}
