@@ -1,0 +1,84 @@
+// Options shared by every search algorithm, and their validation.
+import { assertInteger, type Budget, InvalidArgumentError, type Scorer } from '@metagen/core'
+import { type StepScoreAggregation, stepScoreAggregations } from './aggregate-step-scores.js'
+import type { StepProposer } from './step-proposer.js'
+
+/** Options common to every search. */
+export interface SearchOptions {
+  /** Samples next steps (over a language model or a token-level model). */
+  proposer: StepProposer
+  /**
+   * Scores partial solutions (`partial: true`) and complete ones: a process scorer (its
+   * `Score.steps`, reduced by `aggregate`) or an outcome scorer (its `Score.value`).
+   */
+  scorer: Scorer
+  /** How step scores are reduced to the score of a partial solution (default `min`). */
+  aggregate?: StepScoreAggregation
+  /** Maximum number of steps of a solution, an integer >= 1 (default 16); deeper nodes are not expanded. */
+  maxSteps?: number
+  /**
+   * A budget of this search alone (e.g. `{ outputTokens: 2000 }`), on top of the run's: the
+   * search stops at whichever is reached first and returns the best complete solution found.
+   */
+  budget?: Budget
+  /** Extracts the final answer of a solution, for `TextOutput.answer`. */
+  extractAnswer?: (text: string) => string | undefined
+}
+
+/** {@link SearchOptions} with defaults filled in. */
+export interface ResolvedSearchOptions {
+  proposer: StepProposer
+  scorer: Scorer
+  aggregate: StepScoreAggregation
+  maxSteps: number
+  budget: Budget | undefined
+  extractAnswer: ((text: string) => string | undefined) | undefined
+}
+
+/** Validates the common options; throws {@link InvalidArgumentError} naming the bad field. */
+export function resolveSearchOptions(options: SearchOptions): ResolvedSearchOptions {
+  if (!options || typeof options !== 'object') {
+    throw new InvalidArgumentError({
+      argument: 'options',
+      expected: 'an options object',
+      received: options,
+    })
+  }
+  const proposer = options.proposer
+  if (!proposer || typeof proposer.propose !== 'function' || typeof proposer.start !== 'function') {
+    throw new InvalidArgumentError({
+      argument: 'proposer',
+      expected: 'a StepProposer',
+      received: proposer,
+    })
+  }
+  const scorer = options.scorer
+  if (!scorer || typeof scorer.score !== 'function') {
+    throw new InvalidArgumentError({ argument: 'scorer', expected: 'a Scorer', received: scorer })
+  }
+  const aggregate = options.aggregate ?? 'min'
+  if (!stepScoreAggregations.includes(aggregate)) {
+    throw new InvalidArgumentError({
+      argument: 'aggregate',
+      expected: `one of ${stepScoreAggregations.join(', ')}`,
+      received: aggregate,
+    })
+  }
+  const maxSteps = options.maxSteps ?? 16
+  assertInteger('maxSteps', maxSteps, 1)
+  if (options.extractAnswer !== undefined && typeof options.extractAnswer !== 'function') {
+    throw new InvalidArgumentError({
+      argument: 'extractAnswer',
+      expected: 'a function (text) => string | undefined',
+      received: options.extractAnswer,
+    })
+  }
+  return {
+    proposer,
+    scorer,
+    aggregate,
+    maxSteps,
+    budget: options.budget,
+    extractAnswer: options.extractAnswer,
+  }
+}

@@ -1,0 +1,313 @@
+// A step proposer over a core TokenModel that shares KV caches: every node holds a
+// SequenceState, children fork their parent's state, and all children of one propose call are
+// sampled together, one batched `extend` per token step. A node's prefix is never recomputed.
+import {
+  createRng,
+  emptyUsage,
+  InvalidArgumentError,
+  type RunContext,
+  type SequenceState,
+  type TokenModel,
+  type Usage,
+} from '@metagen/core'
+import { outputTokenShare } from './output-token-share.js'
+import { sampleToken } from './sample-token.js'
+import { splitUsage } from './split-usage.js'
+import type {
+  ProposedStep,
+  ProposeRequest,
+  ProposeResponse,
+  ProposeResult,
+  StartResponse,
+  StepProposer,
+  StepState,
+} from './step-proposer.js'
+import {
+  assertProposeRequests,
+  resolveStepProposerOptions,
+  type StepProposerOptions,
+} from './step-proposer-options.js'
+
+/** Options of {@link createTokenModelStepProposer}. */
+export interface TokenModelStepProposerOptions extends StepProposerOptions {
+  /** The token-level model that samples steps (e.g. from `loadOnnxTokenModel`). */
+  model: TokenModel
+}
+
+interface TokenStateRecord {
+  /** Holds the cache of every token of the prompt and the solution; undefined once released. */
+  sequence: SequenceState | undefined
+}
+
+interface SampledChild {
+  requestIndex: number
+  sequence: SequenceState
+  tokens: number[]
+  cap: number
+  text: string
+  done: boolean
+  finishReason: StepState['finishReason']
+  fed: number
+}
+
+/**
+ * Creates a step proposer over a token-level model.
+ *
+ * `start` prefills the prompt once. `propose` forks each parent's sequence `count` times; the
+ * first token of every child is drawn from the parent's cached last logits (no model call), and
+ * each further token step is ONE batched `extend` of all still-running children of all requests,
+ * feeding only the one new token per child. A step ends when its decoded text contains the
+ * delimiter (that last token is still fed, so the child can be expanded later without any
+ * recomputation, unless `isComplete` says the solution is done), at end-of-text, or at the token
+ * cap (finished with `length`). A finished solution's last token is never fed: every sampled
+ * token is fed exactly once except the last token of each finished solution. Sampling is temperature sampling from a generator seeded by the
+ * context's RNG, so runs replay exactly for a fixed seed.
+ *
+ * Usage: `start` charges the prompt as input tokens; `propose` charges every sampled token
+ * (end-of-text included) as an output token and one call per propose; FLOPs are
+ * 2 x parameters x tokens fed.
+ */
+export function createTokenModelStepProposer(options: TokenModelStepProposerOptions): StepProposer {
+  const model = options.model
+  if (!model || typeof model.extend !== 'function' || typeof model.createSequence !== 'function') {
+    throw new InvalidArgumentError({
+      argument: 'model',
+      expected: 'a TokenModel',
+      received: model,
+    })
+  }
+  const resolved = resolveStepProposerOptions(options)
+  const tokenizer = model.tokenizer
+  const eos = new Set(tokenizer.eosTokenIds)
+  const records = new WeakMap<StepState, TokenStateRecord>()
+
+  function flopsOf(tokens: number): number {
+    return 2 * model.parameterCount * tokens
+  }
+
+  function makeState(
+    sequence: SequenceState | undefined,
+    fields: Omit<StepState, 'finished'>,
+  ): StepState {
+    let finishReason = fields.finishReason
+    if (finishReason === undefined) {
+      if (fields.generatedTokens >= resolved.maxTokens) finishReason = 'length'
+      else if (sequence && sequence.length >= model.maxSequenceLength) finishReason = 'length'
+    }
+    const finished = finishReason !== undefined
+    const state: StepState = Object.freeze({ ...fields, finished, finishReason })
+    // A finished solution is never expanded: drop its cache right away.
+    if (finished && sequence) {
+      sequence.dispose()
+      records.set(state, { sequence: undefined })
+    } else {
+      records.set(state, { sequence })
+    }
+    return state
+  }
+
+  function emitCall(context: RunContext, usage: Usage, data: Record<string, unknown>): void {
+    context.emit({
+      kind: 'model-call',
+      id: context.nextId('c'),
+      name: model.modelId,
+      usage,
+      data: { provider: 'token-model', ...data },
+    })
+  }
+
+  return {
+    name: `token:${model.modelId}`,
+
+    async start(input, context) {
+      if (typeof input?.prompt !== 'string' || input.prompt.length === 0) {
+        throw new InvalidArgumentError({
+          argument: 'input.prompt',
+          expected: 'a non-empty prompt string',
+          received: input?.prompt,
+        })
+      }
+      const tokens = tokenizer.encode(input.prompt)
+      if (tokens.length === 0 || tokens.length >= model.maxSequenceLength) {
+        throw new InvalidArgumentError({
+          argument: 'input.prompt',
+          expected: `a prompt of 1 to ${model.maxSequenceLength - 1} tokens`,
+          received: `${tokens.length} tokens`,
+        })
+      }
+      context.budget.assertAvailable()
+      const sequence = model.createSequence()
+      try {
+        await context.limiter.run(
+          () =>
+            model.extend(
+              [{ sequence, tokens }],
+              context.signal ? { signal: context.signal } : undefined,
+            ),
+          context.signal,
+        )
+      } catch (error) {
+        sequence.dispose()
+        throw error
+      }
+      const usage: Usage = {
+        inputTokens: tokens.length,
+        outputTokens: 0,
+        calls: 1,
+        flops: flopsOf(tokens.length),
+      }
+      context.budget.charge(usage)
+      emitCall(context, usage, { prefill: tokens.length })
+      const root = makeState(sequence, {
+        text: '',
+        steps: [],
+        finishReason: undefined,
+        generatedTokens: 0,
+      })
+      return { root, usage } satisfies StartResponse
+    },
+
+    async propose(requests: readonly ProposeRequest[], context: RunContext) {
+      assertProposeRequests(requests)
+      const parentSequences = requests.map((request, index) => {
+        const sequence = records.get(request.state)?.sequence
+        if (!sequence || sequence.disposed || request.state.finished || !sequence.lastLogits) {
+          throw new InvalidArgumentError({
+            argument: `requests[${index}].state`,
+            expected: 'an unfinished, unreleased state made by this proposer',
+            received: request.state?.text,
+          })
+        }
+        return sequence
+      })
+      const total = requests.reduce((sum, request) => sum + request.count, 0)
+      const share = outputTokenShare(context, total, resolved.maxStepTokens)
+      const rng = createRng(context.rng.nextSeed())
+      const forksBefore = model.stats().forks
+
+      const children: SampledChild[] = []
+      requests.forEach((request, requestIndex) => {
+        const parent = parentSequences[requestIndex] as SequenceState
+        const cap = Math.min(
+          share,
+          resolved.maxTokens - request.state.generatedTokens,
+          model.maxSequenceLength - parent.length,
+        )
+        for (let sample = 0; sample < request.count; sample++) {
+          children.push({
+            requestIndex,
+            sequence: parent.fork(),
+            tokens: [],
+            cap,
+            text: '',
+            done: false,
+            finishReason: undefined,
+            fed: 0,
+          })
+        }
+      })
+
+      let passes = 0
+      let fedTokens = 0
+      let sampledTokens = 0
+      try {
+        await context.limiter.run(async () => {
+          for (;;) {
+            const toFeed: SampledChild[] = []
+            for (const child of children) {
+              if (child.done) continue
+              const logits = child.sequence.lastLogits as Float32Array
+              const token = sampleToken(logits, resolved.temperature, rng)
+              sampledTokens++
+              child.tokens.push(token)
+              if (eos.has(token)) {
+                child.done = true
+                child.finishReason = 'stop'
+                continue
+              }
+              child.text = tokenizer.decode(child.tokens)
+              if (child.text.includes(resolved.delimiter)) {
+                child.done = true
+                const parent = requests[child.requestIndex]?.state as StepState
+                // A complete solution is never expanded, so its last token need not be fed.
+                if (resolved.isComplete?.(parent.text + child.text)) child.finishReason = 'stop'
+                else toFeed.push(child)
+              } else if (child.tokens.length >= child.cap) {
+                child.done = true
+                child.finishReason = 'length'
+              } else {
+                toFeed.push(child)
+              }
+            }
+            if (toFeed.length === 0) break
+            await model.extend(
+              toFeed.map((child) => ({
+                sequence: child.sequence,
+                tokens: [child.tokens[child.tokens.length - 1] as number],
+              })),
+              context.signal ? { signal: context.signal } : undefined,
+            )
+            passes++
+            fedTokens += toFeed.length
+            for (const child of toFeed) child.fed++
+          }
+        }, context.signal)
+      } catch (error) {
+        for (const child of children) child.sequence.dispose()
+        const usage: Usage = {
+          inputTokens: 0,
+          outputTokens: sampledTokens,
+          calls: 1,
+          flops: flopsOf(fedTokens),
+        }
+        context.budget.charge(usage)
+        throw error
+      }
+
+      const usage: Usage = {
+        inputTokens: 0,
+        outputTokens: sampledTokens,
+        calls: 1,
+        flops: flopsOf(fedTokens),
+      }
+      context.budget.charge(usage)
+      emitCall(context, usage, {
+        samples: total,
+        parents: requests.length,
+        passes,
+        tokensFed: fedTokens,
+        forks: model.stats().forks - forksBefore,
+      })
+
+      const shares = splitUsage(
+        usage,
+        children.map((child) => child.tokens.length),
+      )
+      const results: ProposeResult[] = requests.map(() => ({ children: [] }))
+      children.forEach((child, index) => {
+        const parent = requests[child.requestIndex]?.state as StepState
+        const step = child.text
+        const state = makeState(child.sequence, {
+          text: parent.text + step,
+          steps: step === '' ? parent.steps : [...parent.steps, step],
+          finishReason: child.finishReason,
+          generatedTokens: parent.generatedTokens + child.tokens.length,
+        })
+        const share = shares[index] ?? emptyUsage()
+        share.flops = flopsOf(child.fed)
+        const proposed: ProposedStep = { state, step, usage: share }
+        results[child.requestIndex]?.children.push(proposed)
+      })
+      const budgetLimited = share < resolved.maxStepTokens
+      return { results, usage, budgetLimited } satisfies ProposeResponse
+    },
+
+    release(state) {
+      const record = records.get(state)
+      if (record?.sequence) {
+        record.sequence.dispose()
+        record.sequence = undefined
+      }
+    },
+  }
+}

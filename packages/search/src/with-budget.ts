@@ -1,0 +1,61 @@
+// A run context with an extra, local budget: the search stops at whichever of its own limit and
+// the run's limits is reached first, and its spending still counts against the run's budget.
+import {
+  type Budget,
+  BudgetExhaustedError,
+  type BudgetTracker,
+  createBudgetTracker,
+  type RunContext,
+} from '@metagen/core'
+
+/**
+ * A tracker that enforces `local` (validated like any budget) on top of `parent`: usage is
+ * charged to both; a limit is reached when it is reached in either; remaining amounts are the
+ * smaller of the two. `spent` and `budget` report the local side.
+ */
+export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget): BudgetTracker {
+  const own = createBudgetTracker(local)
+  const tracker: BudgetTracker = {
+    budget: own.budget,
+    get spent() {
+      return own.spent
+    },
+    charge(usage) {
+      own.charge(usage)
+      parent.charge(usage)
+    },
+    exhaustedLimit() {
+      return own.exhaustedLimit() ?? parent.exhaustedLimit()
+    },
+    isExhausted() {
+      return tracker.exhaustedLimit() !== undefined
+    },
+    assertAvailable() {
+      const limit = tracker.exhaustedLimit()
+      if (limit !== undefined) throw new BudgetExhaustedError({ limit })
+    },
+    remainingOutputTokens() {
+      return Math.min(own.remainingOutputTokens(), parent.remainingOutputTokens())
+    },
+    remainingCalls() {
+      return Math.min(own.remainingCalls(), parent.remainingCalls())
+    },
+  }
+  return tracker
+}
+
+/** The same context with `budget` in place of its tracker (children inherit it). */
+export function withBudget(context: RunContext, budget: BudgetTracker): RunContext {
+  return {
+    budget,
+    rng: context.rng,
+    trace: context.trace,
+    limiter: context.limiter,
+    signal: context.signal,
+    spanId: context.spanId,
+    nextId: (prefix) => context.nextId(prefix),
+    elapsed: () => context.elapsed(),
+    emit: (event) => context.emit(event),
+    child: (span) => withBudget(context.child(span), budget),
+  }
+}
