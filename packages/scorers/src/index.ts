@@ -6,6 +6,11 @@ export type { CachedScorer, CachedScorerOptions, ScoreCacheStats } from './cache
 export { createCachedScorer } from './cached-scorer.js'
 export type { ChrFOptions } from './chrf.js'
 export { chrF, chrFSimilarity } from './chrf.js'
+export type {
+  CorruptedTinymathSolution,
+  CorruptTinymathSolutionOptions,
+} from './corrupt-tinymath-solution.js'
+export { corruptTinymathSolution } from './corrupt-tinymath-solution.js'
 export type { EmbeddingSimilarity, EmbedTexts } from './cosine-similarity.js'
 export { cosineSimilarity, createEmbeddingSimilarity } from './cosine-similarity.js'
 export { editSimilarity, levenshteinDistance } from './edit-similarity.js'
