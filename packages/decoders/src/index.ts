@@ -1,8 +1,41 @@
 // @metagen/decoders: token-level generation algorithms (logits processors, sampling, beam
 // search, diverse beam, contrastive search and decoding, logit arithmetic) over any TokenModel.
 
+export type {
+  BeamHypothesis,
+  BeamSearchOptions,
+  BeamSearchResult,
+  DiverseBeamSearchOptions,
+} from './beam-search.js'
+export { beamSearch, diverseBeamSearch } from './beam-search.js'
+export type { BeamSearchLanguageModelOptions } from './beam-search-language-model.js'
+export {
+  createBeamSearchLanguageModel,
+  createDiverseBeamSearchLanguageModel,
+} from './beam-search-language-model.js'
+export * from './constrained/index.js'
+export type {
+  ContrastiveDecodingOptions,
+  ContrastiveScoreOptions,
+} from './contrastive-decoding.js'
+export { contrastiveDecoding, createContrastiveCombiner } from './contrastive-decoding.js'
+export type {
+  ContrastiveDecodingLanguageModelOptions,
+  LogitArithmeticLanguageModelOptions,
+  MultiModelLanguageModelOptions,
+} from './contrastive-decoding-language-model.js'
+export {
+  createContrastiveDecodingLanguageModel,
+  createLogitArithmeticLanguageModel,
+} from './contrastive-decoding-language-model.js'
+export type { ContrastiveSearchOptions } from './contrastive-search.js'
+export { contrastiveSearch, logitsRepresentation } from './contrastive-search.js'
+export type { ContrastiveSearchLanguageModelOptions } from './contrastive-search-language-model.js'
+export { createContrastiveSearchLanguageModel } from './contrastive-search-language-model.js'
 export type { DecoderCall, DecoderLanguageModelOptions } from './decoder-language-model.js'
 export { createDecoderLanguageModel } from './decoder-language-model.js'
+export type { LogitArithmeticOptions } from './logit-arithmetic.js'
+export { createWeightedLogitsCombiner, logitArithmetic } from './logit-arithmetic.js'
 export type { DecodeStats } from './prefill.js'
 export { applyEpsilon, applyEta } from './processors/epsilon-eta.js'
 export { applyMinP } from './processors/min-p.js'
@@ -35,6 +68,7 @@ export type {
   ScoreTokenContinuationsResult,
 } from './score-continuations.js'
 export { scoreTokenContinuations } from './score-continuations.js'
+export * from './speculative/index.js'
 export type { TokenLanguageModelOptions } from './token-language-model.js'
 export { createTokenLanguageModel, resolveSamplingOptions } from './token-language-model.js'
 export type { TokenChoice, TokenSampler } from './token-sampler.js'
