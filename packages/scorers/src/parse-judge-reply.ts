@@ -29,7 +29,7 @@ export function parseJudgeScore(
   const patterns = [
     new RegExp(String.raw`\[\[\s*${number}\s*\]\]`, 'g'),
     new RegExp(String.raw`\b(?:score|rating|grade)\s*(?:is|of)?\s*[:=]?\s*${number}`, 'gi'),
-    new RegExp(String.raw`${number}\s*(?:/|out of)\s*${escapeNumber(scale.max)}(?![\d.])`, 'gi'),
+    new RegExp(String.raw`${number}\s*(?:/|out of)\s*${escapeNumber(scale.max)}(?!\.?\d)`, 'gi'),
   ]
   let found: number | undefined
   for (const pattern of patterns) {
