@@ -44,7 +44,10 @@ export function compileRegexToByteAutomaton(
   let dfa: DFA
   try {
     const parser = JS.Parser.fromLiteral({ source, flags })
-    const { expression, maxCharacter } = parser.parse({ assertions: 'throw', backreferences: 'throw' })
+    const { expression, maxCharacter } = parser.parse({
+      assertions: 'throw',
+      backreferences: 'throw',
+    })
     const nfa = NFA.fromRegex(expression, { maxCharacter }, { assertions: 'throw' })
     dfa = DFA.fromFA(nfa)
     dfa.minimize()
@@ -117,7 +120,9 @@ function lowerToBytes(dfa: DFA): ByteAutomaton {
   const indexOf = new Map<DFA.Node, number>()
   // The initial node first so that it becomes state 0.
   nodes.sort((left, right) => (left === dfa.initial ? -1 : right === dfa.initial ? 1 : 0))
-  nodes.forEach((node, index) => indexOf.set(node, index))
+  nodes.forEach((node, index) => {
+    indexOf.set(node, index)
+  })
 
   const rows: Int32Array[] = []
   const accepting: number[] = []
@@ -225,7 +230,8 @@ function pruneDeadStates(rows: readonly Int32Array[], accepting: readonly number
     const row = rows[oldState] as Int32Array
     for (let byte = 0; byte < 256; byte++) {
       const target = row[byte] as number
-      if (target >= 0 && live[target]) transitions[newState * 256 + byte] = renumber[target] as number
+      if (target >= 0 && live[target])
+        transitions[newState * 256 + byte] = renumber[target] as number
     }
     acceptingOut[newState] = accepting[oldState] as number
   })
@@ -243,7 +249,7 @@ export function utf8Sequences(min: number, max: number): ByteRangeSequence[] {
   const result: ByteRangeSequence[] = []
   const stack: Array<[number, number]> = [[min, max]]
   while (stack.length > 0) {
-    let [low, high] = stack.pop() as [number, number]
+    const [low, high] = stack.pop() as [number, number]
     // Surrogates cannot be encoded in UTF-8.
     if (low <= 0xdfff && high >= 0xd800) {
       if (low < 0xd800) stack.push([low, 0xd7ff])
@@ -295,11 +301,7 @@ function encodeCodePoint(codePoint: number): number[] {
   if (codePoint <= 0x7f) return [codePoint]
   if (codePoint <= 0x7ff) return [0xc0 | (codePoint >> 6), 0x80 | (codePoint & 0x3f)]
   if (codePoint <= 0xffff) {
-    return [
-      0xe0 | (codePoint >> 12),
-      0x80 | ((codePoint >> 6) & 0x3f),
-      0x80 | (codePoint & 0x3f),
-    ]
+    return [0xe0 | (codePoint >> 12), 0x80 | ((codePoint >> 6) & 0x3f), 0x80 | (codePoint & 0x3f)]
   }
   return [
     0xf0 | (codePoint >> 18),

@@ -1,10 +1,14 @@
 import { createRng, InvalidArgumentError } from '@metagen/core'
-import Ajv from 'ajv'
+import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
-import { byteAutomatonMatches, compileRegexToByteAutomaton, utf8Sequences } from './byte-automaton.js'
 import {
-  compileConstraint,
+  byteAutomatonMatches,
+  compileRegexToByteAutomaton,
+  utf8Sequences,
+} from './byte-automaton.js'
+import {
   ConstraintError,
+  compileConstraint,
   createChoiceConstraint,
   createJsonSchemaConstraint,
   createRegexConstraint,
@@ -137,7 +141,8 @@ describe('compileConstraint', () => {
   it('compiles choices', () => {
     const compiled = compileConstraint(createChoiceConstraint(['yes', 'no', 'a.b']), tokenizer)
     const outputs = new Set<string>()
-    for (let seed = 0; seed < 40; seed++) outputs.add(tokenizer.decode(randomWalk(compiled, seed, 10)))
+    for (let seed = 0; seed < 40; seed++)
+      outputs.add(tokenizer.decode(randomWalk(compiled, seed, 10)))
     expect([...outputs].sort()).toEqual(['a.b', 'no', 'yes'])
     expect(() => createChoiceConstraint([])).toThrow(InvalidArgumentError)
   })
@@ -177,7 +182,9 @@ describe('createJsonSchemaConstraint', () => {
   it('accepts exactly the valid layouts', () => {
     const constraint = createJsonSchemaConstraint(schema)
     expect(constraint.matches('{"name":"ab","ok":true,"inner":{"x":null}}')).toBe(true)
-    expect(constraint.matches('{"name":"ab","age":-3,"ok":false,"inner":{"x":1,"y":[1.5,2e3]}}')).toBe(true)
+    expect(
+      constraint.matches('{"name":"ab","age":-3,"ok":false,"inner":{"x":1,"y":[1.5,2e3]}}'),
+    ).toBe(true)
     expect(constraint.matches('{"name":"abcde","ok":true,"inner":{"x":1}}')).toBe(false)
     expect(constraint.matches('{"ok":true,"name":"ab","inner":{"x":1}}')).toBe(false)
     expect(constraint.matches('{"name":"ab","ok":true}')).toBe(false)
@@ -195,9 +202,9 @@ describe('createJsonSchemaConstraint', () => {
       /required/,
     )
     expect(() => createJsonSchemaConstraint({ oneOf: [{ type: 'string' }] })).toThrow(/anyOf/)
-    expect(() =>
-      createJsonSchemaConstraint({ $ref: '#', type: 'object' }),
-    ).toThrow(InvalidArgumentError)
+    expect(() => createJsonSchemaConstraint({ $ref: '#', type: 'object' })).toThrow(
+      InvalidArgumentError,
+    )
     expect(() =>
       createJsonSchemaConstraint({ $defs: { a: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' }),
     ).toThrow(/non-recursive/)

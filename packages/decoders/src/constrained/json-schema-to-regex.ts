@@ -46,12 +46,12 @@ const jsonStringCharacter = String.raw`(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a
 // Digits are bounded so that every match parses to a finite double (JSON.parse gives Infinity
 // for 1e400 or a 400-digit integer, which no validator accepts as a number): at most 15 integer
 // digits (exact in a double), 15 fraction digits and a two-digit exponent.
-const integerPattern = String.raw`-?(?:0|[1-9][0-9]{0,14})`
+const integerPattern = '-?(?:0|[1-9][0-9]{0,14})'
 const numberPattern = String.raw`-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?(?:[eE][+\-]?[0-9]{1,2})?`
 const formatPatterns: Readonly<Record<string, string>> = {
-  date: String.raw`[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])`,
+  date: '[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])',
   time: String.raw`(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+\-](?:[01][0-9]|2[0-3]):[0-5][0-9])`,
-  uuid: String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`,
+  uuid: '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}',
 }
 
 /**
@@ -68,7 +68,10 @@ const formatPatterns: Readonly<Record<string, string>> = {
  * double. Every other keyword throws an {@link InvalidArgumentError}
  * naming it, rather than being ignored and letting invalid output through.
  */
-export function jsonSchemaToRegex(schema: JsonSchema, options: JsonSchemaToRegexOptions = {}): string {
+export function jsonSchemaToRegex(
+  schema: JsonSchema,
+  options: JsonSchemaToRegexOptions = {},
+): string {
   const whitespace = options.whitespace ?? 'compact'
   if (whitespace !== 'compact' && whitespace !== 'spaced') {
     throw new InvalidArgumentError({
@@ -140,7 +143,8 @@ class SchemaCompiler {
       if (keyword === 'oneOf') {
         throw new InvalidArgumentError({
           argument: `schema${pathSuffix(path)}.oneOf`,
-          expected: 'anyOf instead (oneOf needs exclusivity, which a regular language cannot check in general)',
+          expected:
+            'anyOf instead (oneOf needs exclusivity, which a regular language cannot check in general)',
           received: schema.oneOf,
         })
       }
@@ -213,7 +217,11 @@ class SchemaCompiler {
     }
   }
 
-  private object(schema: { readonly [keyword: string]: unknown }, path: string, depth: number): string {
+  private object(
+    schema: { readonly [keyword: string]: unknown },
+    path: string,
+    depth: number,
+  ): string {
     const properties = (schema.properties ?? {}) as Record<string, JsonSchema>
     if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
       throw new InvalidArgumentError({
@@ -272,7 +280,11 @@ class SchemaCompiler {
     return `\\{(?:${alternatives.join('|')})\\}`
   }
 
-  private array(schema: { readonly [keyword: string]: unknown }, path: string, depth: number): string {
+  private array(
+    schema: { readonly [keyword: string]: unknown },
+    path: string,
+    depth: number,
+  ): string {
     const minimum = schema.minItems ?? 0
     const maximum = schema.maxItems
     if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0) {

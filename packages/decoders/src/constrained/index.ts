@@ -1,0 +1,32 @@
+// Constrained decoding: regular-expression, JSON-schema and choice constraints compiled to
+// token-level masks, and the decoders (sampling, greedy, beam search) that enforce them.
+
+export type { ByteAutomaton, CompileRegexOptions } from './byte-automaton.js'
+export {
+  byteAutomatonMatches,
+  compileRegexToByteAutomaton,
+  runByteAutomaton,
+} from './byte-automaton.js'
+export type {
+  ConstrainedBeamHypothesis,
+  ConstrainedBeamSearchOptions,
+} from './constrained-beam-search.js'
+export { constrainedBeamSearch } from './constrained-beam-search.js'
+export type { ConstrainedDecodeOptions } from './constrained-decode.js'
+export { constrainedDecode } from './constrained-decode.js'
+export type { ConstrainedLanguageModelOptions } from './constrained-language-model.js'
+export { createConstrainedLanguageModel } from './constrained-language-model.js'
+export type { Constraint, TokenConstraint } from './constraint.js'
+export {
+  ConstraintError,
+  compileConstraint,
+  createChoiceConstraint,
+  createJsonSchemaConstraint,
+  createRegexConstraint,
+} from './constraint.js'
+export type { ConstraintProcessor, ConstraintProcessorOptions } from './constraint-processor.js'
+export { createConstraintProcessor } from './constraint-processor.js'
+export type { JsonSchema, JsonSchemaToRegexOptions } from './json-schema-to-regex.js'
+export { escapeRegex, jsonSchemaToRegex } from './json-schema-to-regex.js'
+export type { CreateTokenIndexOptions, TokenIndex } from './token-index.js'
+export { createTokenIndex } from './token-index.js'
