@@ -1,0 +1,118 @@
+// Scorer factories of @metagen/scorers, by the names used in specs and on the CLI
+// (`--scorer step-checker|verifier|logprob|judge|exact-answer`).
+import { InvalidArgumentError, type Scorer } from '@metagen/core'
+import { loadOnnxRewardModel } from '@metagen/onnx'
+import {
+  createExactAnswerScorer,
+  createJudgeScorer,
+  createLogprobScorer,
+  createRewardModelScorer,
+  createTinymathStepChecker,
+  tinymathStepSplitter,
+} from '@metagen/scorers'
+import { formatPrompt, loadDevSet, loadProblems, tinymathModelPaths } from '@metagen/tinymath'
+import type { StrategyEnvironment } from '../strategy.js'
+
+/** Options of a scorer factory (from a spec or CLI flags); each factory documents its own. */
+export type ScorerFactoryOptions = Readonly<Record<string, unknown>>
+
+/** Builds a scorer for a run. */
+export type ScorerFactory = (
+  environment: StrategyEnvironment,
+  options: ScorerFactoryOptions,
+) => Promise<Scorer>
+
+/** A scorer that holds resources (a model worker); call `close` when the run is over. */
+export type ClosableScorer = Scorer & { close(): Promise<void> }
+
+function readString(options: ScorerFactoryOptions, key: string): string | undefined {
+  const value = options[key]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidArgumentError({
+      argument: `options.${key}`,
+      expected: 'a non-empty string',
+      received: value,
+    })
+  }
+  return value
+}
+
+function readNumber(options: ScorerFactoryOptions, key: string): number | undefined {
+  const value = options[key]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidArgumentError({
+      argument: `options.${key}`,
+      expected: 'a finite number',
+      received: value,
+    })
+  }
+  return value
+}
+
+/**
+ * Scorer factories by CLI name:
+ * - `step-checker`: exact tinymath step checker (outcome and process; no model).
+ * - `verifier`: the tinymath-verifier reward model (or `options.path`, a reward-model folder),
+ *   sigmoid link, process scores at each step's `.`; `options.batchSize`, `options.threads`.
+ *   The returned scorer has `close()` to end its worker.
+ * - `logprob`: log-probability of the output under `options.model` (default: the run model);
+ *   `options.reduction` `sum` (default) or `mean`. Needs a model that scores continuations.
+ * - `judge`: LLM-as-judge with `options.model` (default: the run model), grades
+ *   `options.min`..`options.max` (default 1..10) mapped to [0, 1].
+ * - `exact-answer`: oracle that compares the extracted answer with the gold answer of the
+ *   tinymath dev set (or of `options.referencesPath`, a tinymath JSON-lines file); prompts
+ *   without a gold answer are unscorable.
+ */
+export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
+  'step-checker': async () => createTinymathStepChecker(),
+
+  verifier: async (_environment, options): Promise<ClosableScorer> => {
+    const path = readString(options, 'path') ?? tinymathModelPaths['tinymath-verifier']
+    const threads = readNumber(options, 'threads')
+    const batchSize = readNumber(options, 'batchSize')
+    const model = await loadOnnxRewardModel(path, threads !== undefined ? { threads } : {})
+    const scorer = createRewardModelScorer({
+      model,
+      link: 'sigmoid',
+      stepSplitter: tinymathStepSplitter,
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      name: 'verifier',
+    })
+    return Object.assign(scorer, { close: () => model.close() })
+  },
+
+  logprob: async (environment, options) => {
+    const reduction = readString(options, 'reduction') ?? 'sum'
+    if (reduction !== 'sum' && reduction !== 'mean') {
+      throw new InvalidArgumentError({
+        argument: 'options.reduction',
+        expected: "'sum' or 'mean'",
+        received: reduction,
+      })
+    }
+    const model = await environment.languageModel(readString(options, 'model'))
+    return createLogprobScorer({ model, reduction, name: 'logprob' })
+  },
+
+  judge: async (environment, options) => {
+    const model = await environment.languageModel(readString(options, 'model'))
+    const min = readNumber(options, 'min') ?? 1
+    const max = readNumber(options, 'max') ?? 10
+    return createJudgeScorer({ model, scale: { min, max }, name: 'judge' })
+  },
+
+  'exact-answer': async (environment, options) => {
+    const referencesPath = readString(options, 'referencesPath')
+    const problems = referencesPath ? await loadProblems(referencesPath) : await loadDevSet()
+    const references = new Map<string, number>(
+      problems.map((problem) => [formatPrompt(problem.question), problem.answer]),
+    )
+    return createExactAnswerScorer({
+      extractAnswer: (text) => environment.extractAnswer(text),
+      references,
+      name: 'exact-answer',
+    })
+  },
+}
