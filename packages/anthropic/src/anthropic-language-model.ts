@@ -1,0 +1,576 @@
+// The metagen LanguageModel over the Anthropic Messages API: N samples as N concurrent
+// requests, prompt caching of the shared prefix (warm once, then fan out), streaming, retries,
+// a per-instance concurrency limit, cancellation and cost accounting. No log-probabilities.
+
+import type Anthropic from '@anthropic-ai/sdk'
+import {
+  AbortedError,
+  ApiCallError,
+  addUsage,
+  assertInteger,
+  type ConcurrencyLimiter,
+  createConcurrencyLimiter,
+  type FinishReason,
+  type GenerateOutput,
+  type GenerateRequest,
+  type GenerateResult,
+  type GenerateWarning,
+  InvalidArgumentError,
+  type LanguageModel,
+  type LanguageModelCapabilities,
+  throwIfAborted,
+  type Usage,
+  validateGenerateRequest,
+} from '@metagen/core'
+import {
+  type AnthropicModelPrice,
+  computeAnthropicCost,
+  findAnthropicPrice,
+} from './anthropic-prices.js'
+import { createAsyncQueue } from './async-queue.js'
+import { type ClassifiedError, callWithRetry, type RetryPolicy } from './call-with-retry.js'
+import { classifyAnthropicError } from './map-anthropic-error.js'
+
+/**
+ * When to mark the shared prompt with `cache_control`: `auto` when n > 1 and the prompt is
+ * estimated (characters / 4) to reach `minCacheTokens`; `always` when n > 1; `off` never.
+ */
+export type AnthropicPromptCaching = 'auto' | 'always' | 'off'
+
+/** Per-model options, the second argument of the provider returned by `createAnthropic`. */
+export interface AnthropicModelOptions {
+  /** `max_tokens` when the request gives no `maxTokens` (the API requires one), an integer >= 1 (default 1024). */
+  defaultMaxTokens?: number
+  /** Use SSE streaming for requests (default false); `stream()` always streams. */
+  stream?: boolean
+  /** Maximum requests in flight for this model instance, an integer >= 1 (default: the provider's `concurrency`). */
+  concurrency?: number
+  /** Prompt caching of the shared prefix when n > 1 (default `auto`). */
+  promptCaching?: AnthropicPromptCaching
+  /** Estimated prompt tokens from which `auto` caching is used (default 1024, the API's minimum for most models). */
+  minCacheTokens?: number
+  /** Cache lifetime (default `5m`; `1h` costs 2x input per written token instead of 1.25x). */
+  cacheTtl?: '5m' | '1h'
+  /**
+   * Send `temperature`, `top_p` and `top_k` as body fields (default false). The Messages API of
+   * version 2026-10-21 (SDK 1.14.0) has no sampling parameters, so by default they are dropped
+   * with a warning; set this for servers or API versions that still accept them.
+   */
+  sendSamplingParameters?: boolean
+}
+
+/** Everything an {@link AnthropicLanguageModel} needs from its provider. */
+export interface AnthropicLanguageModelConfig {
+  /** Provider name in results and traces (default `anthropic`). */
+  provider: string
+  /** The SDK client (its own retries are not used: every call passes `maxRetries: 0`). */
+  client: Anthropic
+  retry: RetryPolicy
+  /** Timeout of one HTTP attempt, in milliseconds. */
+  timeoutMs: number
+  prices: Readonly<Record<string, AnthropicModelPrice>>
+  /** Default concurrency per model instance. */
+  concurrency: number
+}
+
+/** Request counters of one model instance. */
+export interface AnthropicModelStats {
+  /** HTTP attempts started (retries included). */
+  requests: number
+  /** Retries made after a retryable failure. */
+  retries: number
+  /** HTTP attempts that failed. */
+  failedRequests: number
+  /** Requests in flight now. */
+  inFlight: number
+  /** Most requests that were ever in flight at once. */
+  peakInFlight: number
+}
+
+/** One event of {@link AnthropicLanguageModel.stream}. */
+export type AnthropicStreamPart =
+  | { type: 'text-delta' /** Sample index in [0, n). */; index: number; text: string }
+  | { type: 'finish'; result: GenerateResult }
+
+/**
+ * Options read from `request.providerOptions.anthropic` (camelCase; wire names in comments).
+ */
+export interface AnthropicProviderOptions {
+  /** `thinking`, e.g. `{ type: 'adaptive' }` or `{ type: 'enabled', budget_tokens: 2048 }`. */
+  thinking?: Record<string, unknown>
+  /** `output_config`, e.g. `{ effort: 'low' }` or a JSON output `format`. */
+  outputConfig?: Record<string, unknown>
+  /** `metadata`, e.g. `{ user_id }`. */
+  metadata?: Record<string, unknown>
+  /** `service_tier`: `auto` or `standard_only`. */
+  serviceTier?: string
+  /** Stream the response over SSE (overrides the model option `stream`). */
+  stream?: boolean
+  /** Extra wire fields merged into the body as-is. */
+  extraBody?: Record<string, unknown>
+}
+
+const providerOptionKeys = new Set([
+  'thinking',
+  'outputConfig',
+  'metadata',
+  'serviceTier',
+  'stream',
+  'extraBody',
+])
+
+interface PreparedRequest {
+  body: Record<string, unknown>
+  stream: boolean
+  cached: boolean
+}
+
+interface SampleResponse {
+  output: GenerateOutput
+  usage: Usage
+  cacheWrite1hTokens: number
+}
+
+type DeltaHandler = (index: number, text: string) => void
+
+/** A language model served by the Anthropic Messages API (or a server speaking it). */
+export class AnthropicLanguageModel implements LanguageModel {
+  readonly specificationVersion = 'v1' as const
+  readonly provider: string
+  readonly modelId: string
+  /** No log-probabilities, no `n` (N requests), no seed, no scoring; chat messages. */
+  readonly capabilities: LanguageModelCapabilities = {
+    logprobs: false,
+    nativeN: false,
+    seed: false,
+    scoring: false,
+    chat: true,
+  }
+  private readonly config: AnthropicLanguageModelConfig
+  private readonly options: AnthropicModelOptions
+  private readonly limiter: ConcurrencyLimiter
+  private readonly counters = { requests: 0, retries: 0, failedRequests: 0 }
+
+  constructor(
+    modelId: string,
+    config: AnthropicLanguageModelConfig,
+    options: AnthropicModelOptions = {},
+  ) {
+    if (typeof modelId !== 'string' || modelId.trim() === '') {
+      throw new InvalidArgumentError({
+        argument: 'modelId',
+        expected: 'a non-empty string',
+        received: modelId,
+      })
+    }
+    if (options.defaultMaxTokens !== undefined)
+      assertInteger('options.defaultMaxTokens', options.defaultMaxTokens, 1)
+    if (options.minCacheTokens !== undefined)
+      assertInteger('options.minCacheTokens', options.minCacheTokens, 0)
+    if (
+      options.promptCaching !== undefined &&
+      !['auto', 'always', 'off'].includes(options.promptCaching)
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'options.promptCaching',
+        expected: '"auto", "always" or "off"',
+        received: options.promptCaching,
+      })
+    }
+    if (options.cacheTtl !== undefined && options.cacheTtl !== '5m' && options.cacheTtl !== '1h') {
+      throw new InvalidArgumentError({
+        argument: 'options.cacheTtl',
+        expected: '"5m" or "1h"',
+        received: options.cacheTtl,
+      })
+    }
+    this.modelId = modelId
+    this.provider = config.provider
+    this.config = config
+    this.options = options
+    this.limiter = createConcurrencyLimiter(options.concurrency ?? config.concurrency)
+  }
+
+  /** Request counters of this model instance. */
+  stats(): AnthropicModelStats {
+    return { ...this.counters, inFlight: this.limiter.active, peakInFlight: this.limiter.peak }
+  }
+
+  /**
+   * Generates `request.n` samples as n concurrent requests (at most `concurrency` in flight).
+   * With prompt caching, the prompt's last block carries `cache_control`; the first request is
+   * sent alone and the other n - 1 start once it has started answering (its `message_start`
+   * when streaming, its whole response otherwise), so they read the cache it wrote. A failed
+   * request marks its sample with `error` and keeps the others; when every sample failed the
+   * first error is thrown (AbortedError when aborted).
+   */
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    return this.run(request, undefined, false)
+  }
+
+  /** Streams each sample's text as it arrives, then a `finish` part with the full result. */
+  async *stream(request: GenerateRequest): AsyncGenerator<AnthropicStreamPart> {
+    const queue = createAsyncQueue<AnthropicStreamPart>()
+    this.run(request, (index, text) => queue.push({ type: 'text-delta', index, text }), true).then(
+      (result) => {
+        queue.push({ type: 'finish', result })
+        queue.end()
+      },
+      (error: unknown) => queue.fail(error),
+    )
+    yield* queue
+  }
+
+  private async run(
+    request: GenerateRequest,
+    onDelta: DeltaHandler | undefined,
+    forceStream: boolean,
+  ): Promise<GenerateResult> {
+    validateGenerateRequest(request)
+    throwIfAborted(request.signal)
+    const warnings: GenerateWarning[] = []
+    const n = request.n ?? 1
+    const prepared = this.prepare(request, n, warnings)
+    if (forceStream) prepared.stream = true
+    const responses: Array<SampleResponse | Error> = new Array(n)
+    const runSample = async (index: number, onStarted?: () => void) => {
+      try {
+        responses[index] = await this.requestSample(
+          prepared,
+          index,
+          request.signal,
+          onDelta,
+          onStarted,
+        )
+      } catch (error) {
+        responses[index] = error instanceof Error ? error : new Error(String(error))
+      } finally {
+        onStarted?.()
+      }
+    }
+    if (prepared.cached && n > 1) {
+      let markStarted: () => void = () => {}
+      const started = new Promise<void>((resolve) => {
+        markStarted = resolve
+      })
+      const first = runSample(0, markStarted)
+      await started
+      await Promise.all([
+        first,
+        ...Array.from({ length: n - 1 }, (_, offset) => runSample(offset + 1)),
+      ])
+    } else {
+      await Promise.all(Array.from({ length: n }, (_, index) => runSample(index)))
+    }
+    if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason })
+    const errors = responses.filter((response): response is Error => response instanceof Error)
+    if (errors.length === n) throw errors[0]
+    const succeeded = responses.filter(
+      (response): response is SampleResponse => !(response instanceof Error),
+    )
+    const usage = addUsage(...succeeded.map((response) => response.usage))
+    const price = findAnthropicPrice(this.modelId, this.config.prices)
+    if (price) {
+      const write1h = succeeded.reduce((total, response) => total + response.cacheWrite1hTokens, 0)
+      usage.costUsd = computeAnthropicCost(usage, price, write1h)
+    } else {
+      warnings.push({
+        type: 'other',
+        setting: 'costUsd',
+        message: `No price is known for model ${this.modelId}; usage has no costUsd (add it with createAnthropic({ prices })).`,
+      })
+    }
+    const outputs = responses.map(
+      (response): GenerateOutput =>
+        response instanceof Error
+          ? { text: '', finishReason: 'error', error: response }
+          : response.output,
+    )
+    return { outputs, usage, warnings }
+  }
+
+  private prepare(
+    request: GenerateRequest,
+    n: number,
+    warnings: GenerateWarning[],
+  ): PreparedRequest {
+    const extra = (request.providerOptions?.anthropic ?? {}) as AnthropicProviderOptions &
+      Record<string, unknown>
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
+      throw new InvalidArgumentError({
+        argument: 'providerOptions.anthropic',
+        expected: 'an object',
+        received: extra,
+      })
+    }
+    for (const key of Object.keys(extra)) {
+      if (!providerOptionKeys.has(key)) {
+        warnings.push({
+          type: 'unsupported-setting',
+          setting: `providerOptions.anthropic.${key}`,
+          message: `Unknown option providerOptions.anthropic.${key} was ignored (use extraBody to send raw fields).`,
+        })
+      }
+    }
+    const drop = (setting: string, why: string) =>
+      warnings.push({
+        type: 'unsupported-setting',
+        setting,
+        message: `${setting} was dropped: ${why}`,
+      })
+    const messages = request.messages ?? [{ role: 'user' as const, content: request.prompt ?? '' }]
+    const system = messages
+      .filter((message) => message.role === 'system')
+      .map((message) => message.content)
+    const turns: Array<{ role: string; content: unknown }> = messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({ role: message.role, content: message.content }))
+    if (turns.length === 0) {
+      throw new InvalidArgumentError({
+        argument: 'messages',
+        expected: 'at least one user or assistant message besides system messages',
+        received: request.messages,
+      })
+    }
+    const body: Record<string, unknown> = {
+      model: this.modelId,
+      max_tokens: request.maxTokens ?? this.options.defaultMaxTokens ?? 1024,
+    }
+    if (system.length > 0) body.system = system.join('\n\n')
+    if (request.stop && request.stop.length > 0) body.stop_sequences = [...request.stop]
+    const sampling: Array<[keyof GenerateRequest, string]> = [
+      ['temperature', 'temperature'],
+      ['topP', 'top_p'],
+      ['topK', 'top_k'],
+    ]
+    for (const [field, wire] of sampling) {
+      if (request[field] === undefined) continue
+      if (this.options.sendSamplingParameters) body[wire] = request[field]
+      else
+        drop(
+          field,
+          'the Anthropic Messages API (version 2026-10-21) has no sampling parameters; the model samples with its defaults (set sendSamplingParameters for servers that accept them).',
+        )
+    }
+    if (request.seed !== undefined) drop('seed', 'the Anthropic API has no seed.')
+    if (request.logprobs)
+      drop(
+        'logprobs',
+        'the Anthropic API returns no log-probabilities (capabilities.logprobs is false).',
+      )
+    if (request.topLogprobs !== undefined)
+      drop('topLogprobs', 'the Anthropic API returns no log-probabilities.')
+    if (extra.thinking !== undefined) body.thinking = extra.thinking
+    if (extra.outputConfig !== undefined) body.output_config = extra.outputConfig
+    if (extra.metadata !== undefined) body.metadata = extra.metadata
+    if (extra.serviceTier !== undefined) body.service_tier = extra.serviceTier
+    const mode = this.options.promptCaching ?? 'auto'
+    const promptCharacters = messages.reduce((total, message) => total + message.content.length, 0)
+    const cached =
+      n > 1 &&
+      (mode === 'always' ||
+        (mode === 'auto' && promptCharacters / 4 >= (this.options.minCacheTokens ?? 1024)))
+    if (cached) {
+      const last = turns[turns.length - 1] as { role: string; content: unknown }
+      last.content = [
+        {
+          type: 'text',
+          text: last.content,
+          cache_control: {
+            type: 'ephemeral',
+            ...(this.options.cacheTtl ? { ttl: this.options.cacheTtl } : {}),
+          },
+        },
+      ]
+    }
+    body.messages = turns
+    if (extra.extraBody) Object.assign(body, extra.extraBody)
+    return { body, stream: extra.stream ?? this.options.stream ?? false, cached }
+  }
+
+  private requestOptions(signal: AbortSignal | undefined) {
+    return { maxRetries: 0, timeout: this.config.timeoutMs, ...(signal ? { signal } : {}) }
+  }
+
+  private requestSample(
+    prepared: PreparedRequest,
+    index: number,
+    signal: AbortSignal | undefined,
+    onDelta: DeltaHandler | undefined,
+    onStarted: (() => void) | undefined,
+  ): Promise<SampleResponse> {
+    const classify = (error: unknown) =>
+      classifyAnthropicError(error, { timeoutMs: this.config.timeoutMs, provider: this.provider })
+    return callWithRetry(
+      () =>
+        this.limiter.run(async () => {
+          this.counters.requests++
+          try {
+            return prepared.stream
+              ? await this.streamRequest(prepared.body, index, signal, onDelta, onStarted, classify)
+              : await this.jsonRequest(prepared.body, signal)
+          } catch (error) {
+            this.counters.failedRequests++
+            throw error
+          }
+        }, signal),
+      {
+        policy: this.config.retry,
+        classify,
+        signal,
+        onRetry: () => {
+          this.counters.retries++
+        },
+      },
+    )
+  }
+
+  private async jsonRequest(
+    body: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<SampleResponse> {
+    const message = (await this.config.client.messages.create(
+      body as never,
+      this.requestOptions(signal),
+    )) as unknown as Record<string, unknown>
+    if (message === null || typeof message !== 'object' || !Array.isArray(message.content)) {
+      throw malformed('the body has no content array', this.provider)
+    }
+    const text = (message.content as Array<{ type?: string; text?: string }>)
+      .filter((block) => block.type === 'text')
+      .map((block) => block.text ?? '')
+      .join('')
+    return {
+      output: {
+        text,
+        finishReason: mapStopReason(message.stop_reason as string | null | undefined),
+      },
+      ...mapUsage(message.usage, this.provider),
+    }
+  }
+
+  private async streamRequest(
+    body: Record<string, unknown>,
+    index: number,
+    signal: AbortSignal | undefined,
+    onDelta: DeltaHandler | undefined,
+    onStarted: (() => void) | undefined,
+    classify: (error: unknown) => ClassifiedError,
+  ): Promise<SampleResponse> {
+    let text = ''
+    let stopReason: string | null | undefined
+    let usage: Record<string, unknown> | undefined
+    let emitted = false
+    try {
+      const stream = (await this.config.client.messages.create(
+        { ...body, stream: true } as never,
+        this.requestOptions(signal),
+      )) as unknown as AsyncIterable<Record<string, unknown>>
+      for await (const event of stream) {
+        switch (event.type) {
+          case 'message_start': {
+            const message = event.message as { usage?: Record<string, unknown> } | undefined
+            usage = { ...message?.usage }
+            onStarted?.()
+            break
+          }
+          case 'content_block_start': {
+            const block = event.content_block as { type?: string; text?: string } | undefined
+            if (block?.type === 'text' && block.text) {
+              text += block.text
+              emitted = true
+              onDelta?.(index, block.text)
+            }
+            break
+          }
+          case 'content_block_delta': {
+            const delta = event.delta as { type?: string; text?: string } | undefined
+            if (delta?.type === 'text_delta' && delta.text) {
+              text += delta.text
+              emitted = true
+              onDelta?.(index, delta.text)
+            }
+            break
+          }
+          case 'message_delta': {
+            const delta = event.delta as { stop_reason?: string | null } | undefined
+            stopReason = delta?.stop_reason ?? stopReason
+            const update = (event.usage ?? {}) as Record<string, unknown>
+            usage = { ...usage }
+            for (const [key, value] of Object.entries(update)) {
+              if (value !== null && value !== undefined) usage[key] = value
+            }
+            break
+          }
+          default:
+            break
+        }
+      }
+    } catch (error) {
+      const classified = classify(error)
+      if (emitted && classified.retryable) {
+        throw new ApiCallError({
+          message: `${this.provider}: the stream failed after partial output (not retried): ${classified.error.message}`,
+          isRetryable: false,
+          cause: error,
+        })
+      }
+      throw error
+    }
+    if (usage === undefined) throw malformed('the stream had no message_start event', this.provider)
+    return {
+      output: { text, finishReason: mapStopReason(stopReason) },
+      ...mapUsage(usage, this.provider),
+    }
+  }
+}
+
+function mapStopReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop'
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length'
+    case 'refusal':
+      return 'content-filter'
+    default:
+      return 'other'
+  }
+}
+
+function mapUsage(raw: unknown, provider: string): { usage: Usage; cacheWrite1hTokens: number } {
+  const usage = (raw ?? {}) as {
+    input_tokens?: unknown
+    output_tokens?: unknown
+    cache_creation_input_tokens?: unknown
+    cache_read_input_tokens?: unknown
+    cache_creation?: { ephemeral_1h_input_tokens?: unknown } | null
+  }
+  if (typeof usage.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') {
+    throw malformed('usage.input_tokens / usage.output_tokens are not numbers', provider)
+  }
+  const written =
+    typeof usage.cache_creation_input_tokens === 'number' ? usage.cache_creation_input_tokens : 0
+  const read = typeof usage.cache_read_input_tokens === 'number' ? usage.cache_read_input_tokens : 0
+  const write1h = usage.cache_creation?.ephemeral_1h_input_tokens
+  return {
+    usage: {
+      // the API's input_tokens excludes cache writes and reads; metagen's inputTokens counts all
+      inputTokens: usage.input_tokens + written + read,
+      outputTokens: usage.output_tokens,
+      calls: 1,
+      cachedInputTokens: read,
+      cacheWriteInputTokens: written,
+    },
+    cacheWrite1hTokens: typeof write1h === 'number' ? write1h : 0,
+  }
+}
+
+function malformed(detail: string, provider: string): ApiCallError {
+  return new ApiCallError({
+    message: `${provider}: malformed response: ${detail}.`,
+    isRetryable: false,
+  })
+}
