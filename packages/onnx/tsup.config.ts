@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The worker is its own entry: the main bundle starts it from `dist/worker.js`.
+  entry: ['src/index.ts', 'src/worker.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,
   target: 'node20',
+  external: ['onnxruntime-node', '@huggingface/tokenizers'],
 })

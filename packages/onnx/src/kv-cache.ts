@@ -1,0 +1,145 @@
+// The KV cache store of the inference worker. Each forward pass produces one block of
+// `present.*` tensors for its whole batch; a sequence is a row of a block plus a mask of which
+// positions of that row are real. Forks share a row (blocks are immutable, so sharing is safe),
+// and a batch whose rows come from different blocks is gathered into fresh past tensors,
+// compacting away padding. The common decode step (the same rows in the same order, perhaps
+// minus some finished ones) reuses the previous block as is, without a copy.
+
+/** The cache computed by one forward pass for every row of its batch. */
+export interface KvBlock {
+  /** One [rows, heads, length, headSize] float32 array per layer, for keys and values. */
+  keys: Float32Array[]
+  values: Float32Array[]
+  rows: number
+  length: number
+  /** Per row: 1 where the position holds a real token, 0 for padding; each of `length` bytes. */
+  masks: Uint8Array[]
+}
+
+/** A sequence's view of the cache. */
+export interface KvEntry {
+  block: KvBlock | undefined
+  row: number
+  /** Number of real tokens (ones in the row's mask). */
+  realLength: number
+}
+
+/** Shape constants of the model's cache. */
+export interface KvShape {
+  layers: number
+  heads: number
+  headSize: number
+}
+
+/** An empty entry (a sequence with no tokens yet). */
+export function emptyEntry(): KvEntry {
+  return { block: undefined, row: 0, realLength: 0 }
+}
+
+/** The past tensors and mask for a batch, ready to feed to the model. */
+export interface PastBatch {
+  keys: Float32Array[]
+  values: Float32Array[]
+  /** Past length (same for every row; shorter rows are left-padded). */
+  length: number
+  /** Row-major [batchRows, length] mask of the past positions. */
+  mask: Uint8Array
+  /** Rows of the batch; more than the entries when ghost rows ride along. */
+  batchRows: number
+  /** Batch row of each entry, in order. */
+  rowOf: number[]
+  /** True when an existing block was reused without copying. */
+  reused: boolean
+}
+
+/**
+ * The past tensors for `entries`. When every entry is a row of the same block, in increasing row
+ * order, and they are at least half of its rows, the block is reused as is: rows that nobody
+ * extends ride along as ghost rows (fed padding, results dropped), which costs some compute but
+ * no copy. Otherwise each row's real positions are copied, right-aligned, into new arrays of
+ * length max(realLength), which also compacts away padding.
+ */
+export function gatherPast(entries: readonly KvEntry[], shape: KvShape): PastBatch {
+  const block = entries[0]?.block
+  if (
+    block !== undefined &&
+    entries.length * 2 >= block.rows &&
+    entries.every(
+      (entry, index) =>
+        entry.block === block && (index === 0 || entry.row > (entries[index - 1] as KvEntry).row),
+    )
+  ) {
+    const mask = new Uint8Array(block.rows * block.length)
+    for (let row = 0; row < block.rows; row++)
+      mask.set(block.masks[row] as Uint8Array, row * block.length)
+    return {
+      keys: block.keys,
+      values: block.values,
+      length: block.length,
+      mask,
+      batchRows: block.rows,
+      rowOf: entries.map((entry) => entry.row),
+      reused: true,
+    }
+  }
+  const rows = entries.length
+  let length = 0
+  for (const entry of entries) length = Math.max(length, entry.realLength)
+  const { layers, heads, headSize } = shape
+  const keys: Float32Array[] = []
+  const values: Float32Array[] = []
+  for (let layer = 0; layer < layers; layer++) {
+    keys.push(new Float32Array(rows * heads * length * headSize))
+    values.push(new Float32Array(rows * heads * length * headSize))
+  }
+  const mask = new Uint8Array(rows * length)
+  entries.forEach((entry, rowIndex) => {
+    const offset = length - entry.realLength
+    mask.fill(1, rowIndex * length + offset, (rowIndex + 1) * length)
+    const source = entry.block
+    if (source === undefined || entry.realLength === 0) return
+    const runs = realRuns(source.masks[entry.row] as Uint8Array)
+    const copyRow = (from: Float32Array, to: Float32Array): void => {
+      for (let head = 0; head < heads; head++) {
+        const fromBase = (entry.row * heads + head) * source.length * headSize
+        const toBase = ((rowIndex * heads + head) * length + offset) * headSize
+        let written = 0
+        for (const [start, end] of runs) {
+          to.set(
+            from.subarray(fromBase + start * headSize, fromBase + end * headSize),
+            toBase + written * headSize,
+          )
+          written += end - start
+        }
+      }
+    }
+    for (let layer = 0; layer < layers; layer++) {
+      copyRow(source.keys[layer] as Float32Array, keys[layer] as Float32Array)
+      copyRow(source.values[layer] as Float32Array, values[layer] as Float32Array)
+    }
+  })
+  return {
+    keys,
+    values,
+    length,
+    mask,
+    batchRows: rows,
+    rowOf: entries.map((_, index) => index),
+    reused: false,
+  }
+}
+
+/** Maximal runs [start, end) of ones in a mask. */
+function realRuns(mask: Uint8Array): Array<[number, number]> {
+  const runs: Array<[number, number]> = []
+  let start = -1
+  for (let index = 0; index <= mask.length; index++) {
+    const real = index < mask.length && mask[index] === 1
+    if (real && start < 0) start = index
+    if (!real && start >= 0) {
+      runs.push([start, index])
+      start = -1
+    }
+  }
+  return runs
+}

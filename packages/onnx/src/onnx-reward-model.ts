@@ -1,0 +1,162 @@
+// A sequence-scoring ONNX model (like tinymath-verifier: one scalar logit per token in the
+// `token_scores` output) in a worker thread, batched.
+import { availableParallelism } from 'node:os'
+import { AbortedError, InvalidArgumentError, ModelLoadError, type Tokenizer } from '@metagen/core'
+import { estimateParameterCount, readModelFolder } from './model-folder.js'
+import { loadTokenizer } from './onnx-tokenizer.js'
+import { WorkerClient } from './worker-client.js'
+import type { WorkerResponse } from './worker-protocol.js'
+
+/** Settings of {@link loadOnnxRewardModel}. */
+export interface LoadOnnxRewardModelOptions {
+  /** Model id (default: the folder name). */
+  modelId?: string
+  /** onnxruntime intra-op threads (default: min(4, available cores)). */
+  threads?: number
+  /** Sequences per ONNX run; larger batches are split (default 32). */
+  maxBatchSize?: number
+}
+
+/** Counters of a reward model's work. */
+export interface RewardModelStats {
+  /** ONNX runs. */
+  forwardPasses: number
+  /** Real tokens scored (padding excluded). */
+  tokensProcessed: number
+}
+
+/** A model that gives one raw score (logit) per token of each input sequence. */
+export interface OnnxRewardModel {
+  readonly modelId: string
+  readonly tokenizer: Tokenizer
+  /** Longest sequence the model accepts. */
+  readonly maxSequenceLength: number
+  /** Number of parameters (estimate from the config), for FLOP accounting. */
+  readonly parameterCount: number
+  /**
+   * Raw per-token scores (the `token_scores` output, before any link function) of each token
+   * sequence: result[i][t] is the score at token t of sequences[i]. Sequences are batched with
+   * left padding; results do not depend on the batch they were in (up to float rounding).
+   */
+  scoreTokens(
+    sequences: readonly (readonly number[])[],
+    options?: { signal?: AbortSignal },
+  ): Promise<Float32Array[]>
+  /** A snapshot of the counters. */
+  stats(): RewardModelStats
+  /** Ends the worker. */
+  close(): Promise<void>
+}
+
+/**
+ * Loads a reward model folder (`config.json`, `tokenizer.json`, `onnx/model.onnx` with inputs
+ * input_ids/attention_mask/position_ids and a `token_scores` output). Throws
+ * {@link ModelLoadError} when the folder or its outputs are wrong (e.g. a causal LM without
+ * `token_scores`).
+ */
+export async function loadOnnxRewardModel(
+  path: string,
+  options: LoadOnnxRewardModelOptions = {},
+): Promise<OnnxRewardModel> {
+  const folder = readModelFolder(path)
+  const { config } = folder
+  const maxBatchSize = options.maxBatchSize ?? 32
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new InvalidArgumentError({
+      argument: 'maxBatchSize',
+      expected: 'an integer >= 1',
+      received: maxBatchSize,
+    })
+  }
+  const tokenizer = loadTokenizer({
+    tokenizerPath: folder.tokenizerPath,
+    tokenizerConfigPath: folder.tokenizerConfigPath,
+    eosTokenIds: [config.eosTokenId],
+    padTokenId: config.padTokenId,
+  })
+  const client = await WorkerClient.start(
+    {
+      kind: 'reward-model',
+      onnxPath: folder.onnxPath,
+      layers: config.layers,
+      heads: config.heads,
+      headSize: config.hiddenSize / config.heads,
+      vocabSize: config.vocabSize,
+      padTokenId: config.padTokenId,
+      threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
+    },
+    folder.folder,
+  )
+  const missing = ['input_ids', 'attention_mask', 'position_ids'].filter(
+    (name) => !client.inputNames.includes(name),
+  )
+  if (missing.length > 0 || !client.outputNames.includes('token_scores')) {
+    await client.close()
+    throw new ModelLoadError({
+      source: folder.onnxPath,
+      message: `not a reward model: expected inputs input_ids, attention_mask, position_ids and a token_scores output; the model has inputs ${client.inputNames.join(', ')} and outputs ${client.outputNames.join(', ')}`,
+    })
+  }
+  const counters: RewardModelStats = { forwardPasses: 0, tokensProcessed: 0 }
+  let chain: Promise<unknown> = Promise.resolve()
+  return {
+    modelId: options.modelId ?? folder.folder.split(/[\\/]/).pop() ?? 'onnx-reward-model',
+    tokenizer,
+    maxSequenceLength: config.maxPositions,
+    parameterCount: estimateParameterCount(config),
+    async scoreTokens(sequences, scoreOptions = {}) {
+      if (!Array.isArray(sequences)) {
+        throw new InvalidArgumentError({
+          argument: 'sequences',
+          expected: 'an array of token id arrays',
+          received: sequences,
+        })
+      }
+      sequences.forEach((sequence, index) => {
+        if (!Array.isArray(sequence) || sequence.length === 0) {
+          throw new InvalidArgumentError({
+            argument: `sequences[${index}]`,
+            expected: 'a non-empty array of token ids',
+            received: sequence,
+          })
+        }
+        if (sequence.length > config.maxPositions) {
+          throw new InvalidArgumentError({
+            argument: `sequences[${index}]`,
+            expected: `at most ${config.maxPositions} tokens`,
+            received: `${sequence.length} tokens`,
+          })
+        }
+        for (const token of sequence) {
+          if (!Number.isInteger(token) || token < 0 || token >= config.vocabSize) {
+            throw new InvalidArgumentError({
+              argument: `sequences[${index}]`,
+              expected: `token ids in [0, ${config.vocabSize - 1}]`,
+              received: token,
+            })
+          }
+        }
+      })
+      const results: Float32Array[] = []
+      for (let start = 0; start < sequences.length; start += maxBatchSize) {
+        if (scoreOptions.signal?.aborted)
+          throw new AbortedError(undefined, { cause: scoreOptions.signal.reason })
+        const batch = sequences.slice(start, start + maxBatchSize).map((sequence) => [...sequence])
+        const run = chain.then(() =>
+          client.request<Extract<WorkerResponse, { type: 'score-result' }>>({
+            type: 'score',
+            sequences: batch,
+          }),
+        )
+        chain = run.catch(() => undefined)
+        const response = await run
+        counters.forwardPasses++
+        counters.tokensProcessed += batch.reduce((sum, sequence) => sum + sequence.length, 0)
+        results.push(...response.scores)
+      }
+      return results
+    },
+    stats: () => ({ ...counters }),
+    close: () => client.close(),
+  }
+}

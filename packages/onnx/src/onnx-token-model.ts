@@ -1,0 +1,420 @@
+// The local token-level model: a decoder-only ONNX model in a worker thread. Sequences hold
+// their KV cache in the worker; extend requests that arrive while a pass is running are merged
+// into the next pass, so concurrent generations share batches.
+import { availableParallelism } from 'node:os'
+import {
+  AbortedError,
+  type ExtendRequest,
+  type ExtendResult,
+  InvalidArgumentError,
+  ModelLoadError,
+  type SequenceState,
+  type Tokenizer,
+  type TokenModel,
+  type TokenModelStats,
+} from '@metagen/core'
+import { estimateParameterCount, readModelFolder } from './model-folder.js'
+import { loadTokenizer } from './onnx-tokenizer.js'
+import { WorkerClient } from './worker-client.js'
+import type { WorkerResponse } from './worker-protocol.js'
+
+/** Settings of {@link loadOnnxTokenModel}. */
+export interface LoadOnnxTokenModelOptions {
+  /** Model id reported in results (default: the folder name). */
+  modelId?: string
+  /** onnxruntime intra-op threads (default: min(4, available cores)). */
+  threads?: number
+  /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
+  maxBatchRows?: number
+}
+
+/** A {@link TokenModel} backed by onnxruntime-node; also reports time spent in the native run. */
+export interface OnnxTokenModel extends TokenModel {
+  /** Milliseconds spent inside onnxruntime's run, summed over passes. */
+  readonly inferenceMilliseconds: number
+}
+
+/**
+ * Loads a decoder-only model from a folder in the transformers.js/Optimum layout
+ * (`config.json`, `tokenizer.json`, `onnx/model.onnx` with `past_key_values.*` inputs and
+ * `present.*` outputs) into a worker thread. Throws {@link ModelLoadError} for a missing folder,
+ * missing files, an unreadable ONNX file or wrong input names.
+ */
+export async function loadOnnxTokenModel(
+  path: string,
+  options: LoadOnnxTokenModelOptions = {},
+): Promise<OnnxTokenModel> {
+  const folder = readModelFolder(path)
+  const { config } = folder
+  if (config.hiddenSize % config.heads !== 0) {
+    throw new ModelLoadError({
+      source: folder.folder,
+      message: 'hidden size is not a multiple of the head count',
+    })
+  }
+  const threads = options.threads ?? Math.max(1, Math.min(4, availableParallelism()))
+  const tokenizer = loadTokenizer({
+    tokenizerPath: folder.tokenizerPath,
+    tokenizerConfigPath: folder.tokenizerConfigPath,
+    eosTokenIds: [config.eosTokenId],
+    padTokenId: config.padTokenId,
+  })
+  const client = await WorkerClient.start(
+    {
+      kind: 'causal-lm',
+      onnxPath: folder.onnxPath,
+      layers: config.layers,
+      heads: config.heads,
+      headSize: config.hiddenSize / config.heads,
+      vocabSize: config.vocabSize,
+      padTokenId: config.padTokenId,
+      threads,
+    },
+    folder.folder,
+  )
+  const expected = ['input_ids', 'attention_mask', 'position_ids']
+  for (let layer = 0; layer < config.layers; layer++) {
+    expected.push(`past_key_values.${layer}.key`, `past_key_values.${layer}.value`)
+  }
+  const missingInputs = expected.filter((name) => !client.inputNames.includes(name))
+  const missingOutputs = ['logits', 'present.0.key'].filter(
+    (name) => !client.outputNames.includes(name),
+  )
+  if (missingInputs.length > 0 || missingOutputs.length > 0) {
+    await client.close()
+    throw new ModelLoadError({
+      source: folder.onnxPath,
+      message: `wrong input/output names: missing ${[...missingInputs, ...missingOutputs].join(', ')}; the model has inputs ${client.inputNames.join(', ')} and outputs ${client.outputNames.join(', ')}`,
+    })
+  }
+  const maxBatchRows = options.maxBatchRows ?? 64
+  if (!Number.isInteger(maxBatchRows) || maxBatchRows < 1) {
+    await client.close()
+    throw new InvalidArgumentError({
+      argument: 'maxBatchRows',
+      expected: 'an integer >= 1',
+      received: maxBatchRows,
+    })
+  }
+  return new OnnxTokenModelImpl({
+    client,
+    tokenizer,
+    modelId: options.modelId ?? folder.folder.split(/[\\/]/).pop() ?? 'onnx-model',
+    vocabSize: config.vocabSize,
+    maxSequenceLength: config.maxPositions,
+    parameterCount: estimateParameterCount(config),
+    maxBatchRows,
+  })
+}
+
+interface QueuedExtend {
+  requests: readonly ExtendRequest[]
+  resolve: (results: ExtendResult[]) => void
+  reject: (error: Error) => void
+  signal: AbortSignal | undefined
+}
+
+class OnnxSequence implements SequenceState {
+  readonly id: number
+  readonly model: OnnxTokenModelImpl
+  tokens: number[]
+  lastLogits: Float32Array | undefined
+  disposed = false
+  busy = false
+  disposeWhenIdle = false
+
+  constructor(
+    model: OnnxTokenModelImpl,
+    id: number,
+    tokens: number[],
+    lastLogits: Float32Array | undefined,
+  ) {
+    this.model = model
+    this.id = id
+    this.tokens = tokens
+    this.lastLogits = lastLogits
+  }
+
+  get length(): number {
+    return this.tokens.length
+  }
+
+  fork(): SequenceState {
+    return this.model.forkSequence(this)
+  }
+
+  dispose(): void {
+    if (this.disposed) return
+    if (this.busy) {
+      this.disposeWhenIdle = true
+      return
+    }
+    this.model.releaseSequence(this)
+  }
+}
+
+class OnnxTokenModelImpl implements OnnxTokenModel {
+  readonly specificationVersion = 'v1' as const
+  readonly modelId: string
+  readonly tokenizer: Tokenizer
+  readonly vocabSize: number
+  readonly maxSequenceLength: number
+  readonly parameterCount: number
+  inferenceMilliseconds = 0
+  private readonly client: WorkerClient
+  private readonly maxBatchRows: number
+  private readonly queue: QueuedExtend[] = []
+  private running = false
+  private closed = false
+  private nextSequenceId = 1
+  private readonly counters: TokenModelStats = {
+    forwardPasses: 0,
+    tokensProcessed: 0,
+    batchRows: 0,
+    sequencesCreated: 0,
+    forks: 0,
+    liveSequences: 0,
+  }
+  // Sequences dropped without dispose() still free their worker-side cache.
+  private readonly finalizer = new FinalizationRegistry<number>((sequenceId) => {
+    if (!this.closed) {
+      this.counters.liveSequences--
+      this.client.send({ type: 'release', sequenceId })
+    }
+  })
+
+  constructor(settings: {
+    client: WorkerClient
+    tokenizer: Tokenizer
+    modelId: string
+    vocabSize: number
+    maxSequenceLength: number
+    parameterCount: number
+    maxBatchRows: number
+  }) {
+    this.client = settings.client
+    this.tokenizer = settings.tokenizer
+    this.modelId = settings.modelId
+    this.vocabSize = settings.vocabSize
+    this.maxSequenceLength = settings.maxSequenceLength
+    this.parameterCount = settings.parameterCount
+    this.maxBatchRows = settings.maxBatchRows
+  }
+
+  createSequence(): SequenceState {
+    this.assertOpen()
+    this.counters.sequencesCreated++
+    return this.track(new OnnxSequence(this, this.nextSequenceId++, [], undefined))
+  }
+
+  forkSequence(source: OnnxSequence): SequenceState {
+    this.assertOpen()
+    if (source.disposed) {
+      throw new InvalidArgumentError({
+        argument: 'sequence',
+        expected: 'a sequence that is not disposed',
+        received: 'disposed',
+      })
+    }
+    if (source.busy) {
+      throw new InvalidArgumentError({
+        argument: 'sequence',
+        expected: 'a sequence that is not being extended (await extend() before fork())',
+        received: 'busy',
+      })
+    }
+    const target = new OnnxSequence(
+      this,
+      this.nextSequenceId++,
+      [...source.tokens],
+      source.lastLogits,
+    )
+    this.counters.forks++
+    this.client.send({ type: 'fork', sourceId: source.id, targetId: target.id })
+    return this.track(target)
+  }
+
+  releaseSequence(sequence: OnnxSequence): void {
+    sequence.disposed = true
+    this.finalizer.unregister(sequence)
+    this.counters.liveSequences--
+    if (!this.closed) this.client.send({ type: 'release', sequenceId: sequence.id })
+  }
+
+  extend(
+    requests: readonly ExtendRequest[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ExtendResult[]> {
+    try {
+      this.assertOpen()
+      this.validate(requests)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (options.signal?.aborted)
+      return Promise.reject(new AbortedError(undefined, { cause: options.signal.reason }))
+    for (const request of requests) (request.sequence as OnnxSequence).busy = true
+    return new Promise<ExtendResult[]>((resolve, reject) => {
+      this.queue.push({ requests, resolve, reject, signal: options.signal })
+      this.pump()
+    })
+  }
+
+  stats(): TokenModelStats {
+    return { ...this.counters }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const queued of this.queue.splice(0))
+      queued.reject(new AbortedError('The model was closed.'))
+    await this.client.close()
+  }
+
+  private track(sequence: OnnxSequence): OnnxSequence {
+    this.counters.liveSequences++
+    this.finalizer.register(sequence, sequence.id, sequence)
+    return sequence
+  }
+
+  private assertOpen(): void {
+    if (this.closed)
+      throw new InvalidArgumentError({
+        argument: 'model',
+        expected: 'an open model',
+        received: 'closed',
+      })
+  }
+
+  private validate(requests: readonly ExtendRequest[]): void {
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new InvalidArgumentError({
+        argument: 'requests',
+        expected: 'a non-empty array',
+        received: requests,
+      })
+    }
+    const seen = new Set<OnnxSequence>()
+    requests.forEach((request, index) => {
+      const sequence = request.sequence
+      if (!(sequence instanceof OnnxSequence) || sequence.model !== this) {
+        throw new InvalidArgumentError({
+          argument: `requests[${index}].sequence`,
+          expected: 'a sequence created by this model',
+          received: typeof sequence,
+        })
+      }
+      if (sequence.disposed) {
+        throw new InvalidArgumentError({
+          argument: `requests[${index}].sequence`,
+          expected: 'a sequence that is not disposed',
+          received: 'disposed',
+        })
+      }
+      if (sequence.busy || seen.has(sequence)) {
+        throw new InvalidArgumentError({
+          argument: `requests[${index}].sequence`,
+          expected: 'a sequence not already being extended (each sequence at most once per call)',
+          received: 'busy',
+        })
+      }
+      seen.add(sequence)
+      const tokens = request.tokens
+      if (!Array.isArray(tokens) || tokens.length === 0) {
+        throw new InvalidArgumentError({
+          argument: `requests[${index}].tokens`,
+          expected: 'a non-empty array of token ids',
+          received: tokens,
+        })
+      }
+      for (const token of tokens) {
+        if (!Number.isInteger(token) || token < 0 || token >= this.vocabSize) {
+          throw new InvalidArgumentError({
+            argument: `requests[${index}].tokens`,
+            expected: `token ids in [0, ${this.vocabSize - 1}]`,
+            received: token,
+          })
+        }
+      }
+      if (sequence.length + tokens.length > this.maxSequenceLength) {
+        throw new InvalidArgumentError({
+          argument: `requests[${index}].tokens`,
+          expected: `at most ${this.maxSequenceLength - sequence.length} more tokens (the model's context is ${this.maxSequenceLength})`,
+          received: `${tokens.length} tokens`,
+        })
+      }
+    })
+  }
+
+  /** Runs the queued extend calls, merging as many as fit into one forward pass. */
+  private pump(): void {
+    if (this.running || this.queue.length === 0 || this.closed) return
+    const batch: QueuedExtend[] = []
+    let rows = 0
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as QueuedExtend
+      if (next.signal?.aborted) {
+        this.queue.shift()
+        this.settle(next)
+        next.reject(new AbortedError(undefined, { cause: next.signal.reason }))
+        continue
+      }
+      if (batch.length > 0 && rows + next.requests.length > this.maxBatchRows) break
+      this.queue.shift()
+      batch.push(next)
+      rows += next.requests.length
+    }
+    if (batch.length === 0) return
+    this.running = true
+    const items = batch.flatMap((queued) =>
+      queued.requests.map((request) => ({
+        sequenceId: (request.sequence as OnnxSequence).id,
+        tokens: [...request.tokens],
+        allLogits: request.logits === 'all',
+      })),
+    )
+    this.client
+      .request<Extract<WorkerResponse, { type: 'extend-result' }>>({ type: 'extend', items })
+      .then(
+        (response) => {
+          this.counters.forwardPasses++
+          this.counters.batchRows += items.length
+          this.inferenceMilliseconds += response.runMs
+          let offset = 0
+          for (const queued of batch) {
+            const results: ExtendResult[] = queued.requests.map((request, index) => {
+              const logits = response.logits[offset + index] as Float32Array
+              const rowCount = response.rows[offset + index] as number
+              const sequence = request.sequence as OnnxSequence
+              sequence.tokens.push(...request.tokens)
+              sequence.lastLogits = logits.subarray((rowCount - 1) * this.vocabSize)
+              this.counters.tokensProcessed += request.tokens.length
+              return { logits, rows: rowCount }
+            })
+            offset += queued.requests.length
+            this.settle(queued)
+            queued.resolve(results)
+          }
+        },
+        (error: Error) => {
+          for (const queued of batch) {
+            this.settle(queued)
+            queued.reject(error)
+          }
+        },
+      )
+      .finally(() => {
+        this.running = false
+        this.pump()
+      })
+  }
+
+  private settle(queued: QueuedExtend): void {
+    for (const request of queued.requests) {
+      const sequence = request.sequence as OnnxSequence
+      sequence.busy = false
+      if (sequence.disposeWhenIdle) sequence.dispose()
+    }
+  }
+}

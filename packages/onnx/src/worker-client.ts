@@ -1,0 +1,141 @@
+// The main-thread side of the inference worker: starts it, matches replies to requests, and
+// turns a crashed or failed worker into clear errors instead of hanging promises.
+import { Worker } from 'node:worker_threads'
+import { ApiCallError, ModelLoadError } from '@metagen/core'
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js'
+
+/** A request without its id (the client assigns one); distributes over the union. */
+type RequestBody =
+  Extract<WorkerRequest, { requestId: number }> extends infer T
+    ? T extends { requestId: number }
+      ? Omit<T, 'requestId'>
+      : never
+    : never
+
+type Pending = { resolve: (response: WorkerResponse) => void; reject: (error: Error) => void }
+
+/** A started worker that answers requests one at a time, in order. */
+export class WorkerClient {
+  readonly inputNames: readonly string[]
+  readonly outputNames: readonly string[]
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private nextRequestId = 1
+  private failure: Error | undefined
+
+  private constructor(worker: Worker, ready: { inputNames: string[]; outputNames: string[] }) {
+    this.worker = worker
+    this.inputNames = ready.inputNames
+    this.outputNames = ready.outputNames
+    worker.on('message', (message: WorkerResponse) => {
+      if (!('requestId' in message)) return
+      const pending = this.pending.get(message.requestId)
+      if (!pending) return
+      this.pending.delete(message.requestId)
+      if (message.type === 'error') {
+        pending.reject(
+          new ApiCallError({
+            message: `ONNX inference failed: ${message.message}`,
+            isRetryable: false,
+          }),
+        )
+      } else {
+        pending.resolve(message)
+      }
+    })
+    const fail = (error: Error) => {
+      this.failure = error
+      for (const pending of this.pending.values()) pending.reject(error)
+      this.pending.clear()
+    }
+    worker.on('error', (error) =>
+      fail(
+        new ApiCallError({
+          message: `the ONNX worker crashed: ${error.message}`,
+          isRetryable: false,
+          cause: error,
+        }),
+      ),
+    )
+    worker.on('exit', (code) => {
+      if (this.pending.size > 0) {
+        fail(
+          new ApiCallError({
+            message: `the ONNX worker exited with code ${code}`,
+            isRetryable: false,
+          }),
+        )
+      }
+    })
+  }
+
+  /** Starts a worker and waits until its session is loaded. */
+  static async start(init: WorkerInit, source: string): Promise<WorkerClient> {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
+    const ready = await new Promise<{ inputNames: string[]; outputNames: string[] }>(
+      (resolve, reject) => {
+        const onMessage = (message: WorkerResponse) => {
+          cleanup()
+          if (message.type === 'ready') resolve(message)
+          else if (message.type === 'load-error')
+            reject(new ModelLoadError({ source, message: message.message }))
+          else
+            reject(
+              new ModelLoadError({ source, message: `unexpected worker message ${message.type}` }),
+            )
+        }
+        const onError = (error: Error) => {
+          cleanup()
+          reject(
+            new ModelLoadError({
+              source,
+              message: `the ONNX worker failed to start: ${error.message}`,
+              cause: error,
+            }),
+          )
+        }
+        const cleanup = () => {
+          worker.off('message', onMessage)
+          worker.off('error', onError)
+        }
+        worker.on('message', onMessage)
+        worker.on('error', onError)
+      },
+    )
+    if (!(ready.inputNames.length > 0)) {
+      await worker.terminate()
+      throw new ModelLoadError({ source, message: 'the model has no inputs' })
+    }
+    return new WorkerClient(worker, ready)
+  }
+
+  /** Sends a request that expects a reply. */
+  request<TResponse extends WorkerResponse>(message: RequestBody): Promise<TResponse> {
+    if (this.failure) return Promise.reject(this.failure)
+    const requestId = this.nextRequestId++
+    return new Promise<TResponse>((resolve, reject) => {
+      this.pending.set(requestId, {
+        resolve: resolve as (response: WorkerResponse) => void,
+        reject,
+      })
+      this.worker.postMessage({ ...message, requestId })
+    })
+  }
+
+  /** Sends a message that has no reply (fork, release). */
+  send(message: Extract<WorkerRequest, { type: 'fork' | 'release' }>): void {
+    if (!this.failure) this.worker.postMessage(message)
+  }
+
+  /** Closes the session and ends the worker. */
+  async close(): Promise<void> {
+    if (!this.failure) {
+      try {
+        await this.request({ type: 'close' })
+      } catch {
+        // The worker is ending anyway.
+      }
+    }
+    await this.worker.terminate()
+  }
+}
