@@ -76,10 +76,13 @@ const problems = (await loadDevSet()).slice(0, limit)
 console.log(
   `model=${modelId} problems=${problems.length} n=${n} maxTokens=${maxTokens} seed=${seed} parallel=${parallel}`,
 )
-console.log('strategy | accuracy | output tokens/problem | input tokens/problem | calls/problem | samples/problem | seconds')
+console.log(
+  'strategy | accuracy | output tokens/problem | input tokens/problem | calls/problem | samples/problem | seconds',
+)
 for (const name of strategyNames) {
   const build = builders[name]
-  if (!build) throw new Error(`unknown strategy ${name}; known: ${Object.keys(builders).join(', ')}`)
+  if (!build)
+    throw new Error(`unknown strategy ${name}; known: ${Object.keys(builders).join(', ')}`)
   const generator = await build()
   let correct = 0
   let usage = emptyUsage()
