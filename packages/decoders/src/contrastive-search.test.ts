@@ -24,7 +24,11 @@ function referenceContrastiveSearch(
       .map((logprob, token) => ({ token, logprob }))
       .sort((a, b) => b.logprob - a.logprob || a.token - b.token)
       .slice(0, k)
-    let best = { token: -1, score: Number.NEGATIVE_INFINITY, representation: new Float64Array() }
+    let best: { token: number; score: number; representation: Float64Array } = {
+      token: -1,
+      score: Number.NEGATIVE_INFINITY,
+      representation: new Float64Array(),
+    }
     for (const candidate of candidates) {
       const representation = logitsRepresentation(logits([...tokens, candidate.token]))
       const similarity = Math.max(
