@@ -1,0 +1,262 @@
+// Integration tests of the local backend on the real tinymath ONNX models.
+// The worker thread needs compiled JavaScript, so these tests run against the built package.
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InvalidArgumentError, ModelLoadError, type TokenModel } from '@metagen/core'
+import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadOnnxRewardModel, loadOnnxTokenModel } from '../dist/index.js'
+
+let model: TokenModel
+let prompts: number[][]
+
+beforeAll(async () => {
+  model = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { threads: 1 })
+  const problems = (await loadDevSet()).slice(0, 4)
+  prompts = problems.map((problem) => model.tokenizer.encode(formatPrompt(problem.question)))
+})
+
+afterAll(async () => {
+  await model.close()
+})
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length)
+  let max = 0
+  for (let index = 0; index < a.length; index++)
+    max = Math.max(max, Math.abs((a[index] as number) - (b[index] as number)))
+  return max
+}
+
+describe('loadOnnxTokenModel', () => {
+  it('reads the model configuration and tokenizer', () => {
+    expect(model.vocabSize).toBe(512)
+    expect(model.maxSequenceLength).toBe(384)
+    expect(model.tokenizer.eosTokenIds).toEqual([0])
+    expect(model.parameterCount).toBeGreaterThan(3_300_000)
+    expect(model.parameterCount).toBeLessThan(3_500_000)
+    const ids = model.tokenizer.encode('A: 4*17=68.')
+    expect(model.tokenizer.decode(ids)).toBe('A: 4*17=68.')
+    const bytes = model.tokenizer.tokenBytes()
+    expect(new TextDecoder().decode(bytes[ids[0] as number])).toBe('A')
+  })
+
+  it('gives the same logits batched (different lengths, left padding) as one by one', async () => {
+    const batch = prompts.map(() => model.createSequence())
+    const batched = await model.extend(
+      batch.map((sequence, index) => ({
+        sequence,
+        tokens: prompts[index] as number[],
+        logits: 'all',
+      })),
+    )
+    expect(new Set(prompts.map((prompt) => prompt.length)).size).toBeGreaterThan(1)
+    for (let index = 0; index < prompts.length; index++) {
+      const single = model.createSequence()
+      const [alone] = await model.extend([
+        { sequence: single, tokens: prompts[index] as number[], logits: 'all' },
+      ])
+      expect(batched[index]?.rows).toBe(prompts[index]?.length)
+      expect(
+        maxAbsDifference(batched[index]?.logits as Float32Array, alone?.logits as Float32Array),
+      ).toBeLessThan(1e-4)
+      single.dispose()
+    }
+    // A decode step of the whole batch equals a decode step of each alone.
+    const step = await model.extend(batch.map((sequence) => ({ sequence, tokens: [221] })))
+    for (let index = 0; index < prompts.length; index++) {
+      const single = model.createSequence()
+      await model.extend([{ sequence: single, tokens: prompts[index] as number[] }])
+      const [alone] = await model.extend([{ sequence: single, tokens: [221] }])
+      expect(
+        maxAbsDifference(step[index]?.logits as Float32Array, alone?.logits as Float32Array),
+      ).toBeLessThan(1e-4)
+      single.dispose()
+    }
+    for (const sequence of batch) sequence.dispose()
+  })
+
+  it('gives the same logits for a cached step as for a full recompute', async () => {
+    const prompt = prompts[0] as number[]
+    const cached = model.createSequence()
+    await model.extend([{ sequence: cached, tokens: prompt.slice(0, -3) }])
+    await model.extend([{ sequence: cached, tokens: prompt.slice(-3, -1) }])
+    const [step] = await model.extend([{ sequence: cached, tokens: prompt.slice(-1) }])
+    const full = model.createSequence()
+    const [recomputed] = await model.extend([{ sequence: full, tokens: prompt }])
+    expect(
+      maxAbsDifference(step?.logits as Float32Array, recomputed?.logits as Float32Array),
+    ).toBeLessThan(1e-4)
+    expect(cached.tokens).toEqual(prompt)
+    cached.dispose()
+    full.dispose()
+  })
+
+  it('shares the prompt between forks: the prompt is prefilled once for N continuations', async () => {
+    const prompt = prompts[1] as number[]
+    const before = model.stats()
+    const root = model.createSequence()
+    await model.extend([{ sequence: root, tokens: prompt }])
+    const forks = Array.from({ length: 8 }, () => root.fork())
+    const continuation = [221, 17, 18]
+    const results = await model.extend(
+      forks.map((sequence) => ({ sequence, tokens: continuation })),
+    )
+    const after = model.stats()
+    expect(after.tokensProcessed - before.tokensProcessed).toBe(
+      prompt.length + 8 * continuation.length,
+    )
+    expect(after.forwardPasses - before.forwardPasses).toBe(2)
+    expect(after.forks - before.forks).toBe(8)
+    // Every fork continued from the same cache, so they agree with each other and with a recompute.
+    const reference = model.createSequence()
+    const [recomputed] = await model.extend([
+      { sequence: reference, tokens: [...prompt, ...continuation] },
+    ])
+    for (const result of results) {
+      expect(maxAbsDifference(result.logits, recomputed?.logits as Float32Array)).toBeLessThan(1e-4)
+    }
+    // Extending one fork leaves its siblings and the root untouched.
+    await model.extend([{ sequence: forks[0] as never, tokens: [9] }])
+    expect(forks[1]?.length).toBe(prompt.length + 3)
+    expect(root.length).toBe(prompt.length)
+    for (const sequence of [root, reference, ...forks]) sequence.dispose()
+  })
+
+  it('keeps finished rows out of later passes and still computes the survivors right', async () => {
+    const sequences = prompts.map(() => model.createSequence())
+    await model.extend(
+      sequences.map((sequence, index) => ({ sequence, tokens: prompts[index] as number[] })),
+    )
+    await model.extend(sequences.map((sequence) => ({ sequence, tokens: [221] })))
+    // Only rows 0 and 2 go on (ghost rows ride along), then only row 3 (a gather).
+    const partial = await model.extend(
+      [0, 2].map((index) => ({ sequence: sequences[index] as never, tokens: [17] })),
+    )
+    const last = await model.extend([{ sequence: sequences[3] as never, tokens: [17, 18] }])
+    const expectations: Array<[number, number[], Float32Array]> = [
+      [0, [221, 17], partial[0]?.logits as Float32Array],
+      [2, [221, 17], partial[1]?.logits as Float32Array],
+      [3, [221, 17, 18], last[0]?.logits as Float32Array],
+    ]
+    for (const [index, suffix, logits] of expectations) {
+      const single = model.createSequence()
+      const [alone] = await model.extend([
+        { sequence: single, tokens: [...(prompts[index] as number[]), ...suffix] },
+      ])
+      expect(maxAbsDifference(logits, alone?.logits as Float32Array)).toBeLessThan(1e-4)
+      single.dispose()
+    }
+    for (const sequence of sequences) sequence.dispose()
+  })
+
+  it('merges concurrent extend calls into one forward pass', async () => {
+    const sequences = prompts.map(() => model.createSequence())
+    const before = model.stats()
+    await Promise.all(
+      sequences.map((sequence, index) =>
+        model.extend([{ sequence, tokens: prompts[index] as number[] }]),
+      ),
+    )
+    const passes = model.stats().forwardPasses - before.forwardPasses
+    // The first call starts a pass at once; the other three wait and then run together.
+    expect(passes).toBeLessThanOrEqual(2)
+    for (const sequence of sequences) sequence.dispose()
+  })
+
+  it('does not block the event loop while the model runs', async () => {
+    const sequence = model.createSequence()
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 0)
+    const long = Array.from({ length: 300 }, (_, index) => 17 + (index % 10))
+    const pending = model.extend([{ sequence, tokens: long, logits: 'all' }])
+    // While the pass is in flight in the worker, the main thread keeps running timers.
+    while (ticks < 3) await new Promise((resolve) => setTimeout(resolve, 0))
+    await pending
+    clearInterval(timer)
+    expect(ticks).toBeGreaterThanOrEqual(3)
+    sequence.dispose()
+  })
+
+  it('rejects bad input with clear errors', async () => {
+    const sequence = model.createSequence()
+    await expect(model.extend([])).rejects.toThrow(InvalidArgumentError)
+    await expect(model.extend([{ sequence, tokens: [] }])).rejects.toThrow(/tokens/)
+    await expect(model.extend([{ sequence, tokens: [512] }])).rejects.toThrow(
+      /token ids in \[0, 511\]/,
+    )
+    await expect(model.extend([{ sequence, tokens: new Array(385).fill(1) }])).rejects.toThrow(
+      /context is 384/,
+    )
+    await expect(
+      model.extend([
+        { sequence, tokens: [1] },
+        { sequence, tokens: [2] },
+      ]),
+    ).rejects.toThrow(/at most once/)
+    sequence.dispose()
+    await expect(model.extend([{ sequence, tokens: [1] }])).rejects.toThrow(/disposed/)
+  })
+})
+
+describe('loading errors', () => {
+  it('names a missing folder', async () => {
+    await expect(loadOnnxTokenModel('/nonexistent/model')).rejects.toThrow(/does not exist/)
+  })
+
+  it('names the missing files of a folder that is not a model', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'metagen-not-a-model-'))
+    writeFileSync(join(folder, 'config.json'), '{}')
+    await expect(loadOnnxTokenModel(folder)).rejects.toThrow(
+      /missing onnx\/model.onnx, tokenizer.json/,
+    )
+  })
+
+  it('rejects a malformed ONNX file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'metagen-bad-onnx-'))
+    const source = tinymathModelPaths['tinymath-draft']
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(source, file), join(folder, file))
+    mkdirSync(join(folder, 'onnx'))
+    writeFileSync(join(folder, 'onnx', 'model.onnx'), 'this is not an onnx file')
+    const error = await loadOnnxTokenModel(folder).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ModelLoadError)
+    expect(String((error as Error).message)).toMatch(/onnxruntime cannot load the model/)
+  })
+
+  it('rejects a model whose inputs are not a causal LM with a KV cache', async () => {
+    await expect(loadOnnxTokenModel(tinymathModelPaths['tinymath-verifier'])).rejects.toThrow(
+      /wrong input\/output names: missing past_key_values/,
+    )
+  })
+
+  it('rejects a causal LM loaded as a reward model', async () => {
+    await expect(loadOnnxRewardModel(tinymathModelPaths['tinymath-draft'])).rejects.toThrow(
+      /not a reward model/,
+    )
+  })
+})
+
+describe('loadOnnxRewardModel', () => {
+  it('scores batched and one by one the same', async () => {
+    const verifier = await loadOnnxRewardModel(tinymathModelPaths['tinymath-verifier'], {
+      threads: 1,
+    })
+    try {
+      const batch = prompts.map((prompt) => [...prompt, 221, 17, 14, 0])
+      const batched = await verifier.scoreTokens(batch)
+      for (let index = 0; index < batch.length; index++) {
+        const [alone] = await verifier.scoreTokens([batch[index] as number[]])
+        expect(batched[index]?.length).toBe(batch[index]?.length)
+        expect(
+          maxAbsDifference(batched[index] as Float32Array, alone as Float32Array),
+        ).toBeLessThan(1e-4)
+      }
+      expect(verifier.stats().forwardPasses).toBe(1 + batch.length)
+      await expect(verifier.scoreTokens([[]])).rejects.toThrow(/sequences\[0\]/)
+    } finally {
+      await verifier.close()
+    }
+  })
+})
