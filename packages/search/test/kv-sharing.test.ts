@@ -1,0 +1,95 @@
+// Integration: the token-level step proposer on the REAL tinymath-draft through @metagen/onnx.
+// The backend's counters show that expanding K children of a node feeds only the new tokens.
+import { createRunContext } from '@metagen/core'
+import { createTokenLanguageModel } from '@metagen/decoders'
+import { loadOnnxTokenModel, type OnnxTokenModel } from '@metagen/onnx'
+import { extractAnswer, formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLanguageModelStepProposer } from '../src/language-model-step-proposer.js'
+import type { StepState } from '../src/step-proposer.js'
+import { createTokenModelStepProposer } from '../src/token-model-step-proposer.js'
+
+let model: OnnxTokenModel
+let prompt: string
+
+beforeAll(async () => {
+  model = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
+    modelId: 'tinymath-draft',
+  })
+  const [problem] = await loadDevSet()
+  if (!problem) throw new Error('empty dev set')
+  prompt = formatPrompt(problem.question)
+})
+
+afterAll(async () => {
+  await model?.close()
+})
+
+/** Tokens of each child that were fed: all but the last token of a finished solution. */
+function fedTokens(parent: StepState, children: readonly { state: StepState }[]): number {
+  return children.reduce(
+    (sum, child) =>
+      sum + child.state.generatedTokens - parent.generatedTokens - (child.state.finished ? 1 : 0),
+    0,
+  )
+}
+
+describe('token-model step proposer on tinymath-draft', () => {
+  it('prefills the prompt once and then feeds only each child’s new tokens', async () => {
+    const proposer = createTokenModelStepProposer({
+      model,
+      isComplete: (text) => extractAnswer(text) !== undefined,
+    })
+    const context = createRunContext({ seed: 1 })
+    const promptTokens = model.tokenizer.encode(prompt).length
+    const start = model.stats()
+    const { root } = await proposer.start({ prompt }, context)
+    const afterStart = model.stats()
+    expect(afterStart.tokensProcessed - start.tokensProcessed).toBe(promptTokens)
+
+    const K = 4
+    const first = await proposer.propose([{ state: root, count: K }], context)
+    const afterFirst = model.stats()
+    const children = first.results[0]?.children ?? []
+    expect(children).toHaveLength(K)
+    expect(afterFirst.forks - afterStart.forks).toBe(K)
+    // Only the new tokens are processed: the prompt is never fed again.
+    expect(afterFirst.tokensProcessed - afterStart.tokensProcessed).toBe(fedTokens(root, children))
+    expect(afterFirst.tokensProcessed - afterStart.tokensProcessed).toBeLessThan(K * promptTokens)
+    // One batched pass per token step, not one per child.
+    const longest = Math.max(...children.map((child) => child.state.generatedTokens))
+    expect(afterFirst.forwardPasses - afterStart.forwardPasses).toBeLessThanOrEqual(longest)
+    expect(afterFirst.batchRows - afterStart.batchRows).toBe(fedTokens(root, children))
+
+    // Expanding a depth-1 node: its prompt + step prefix is shared by all K grandchildren.
+    const parent = children.find((child) => !child.state.finished)?.state
+    if (!parent) throw new Error('every first step finished the solution')
+    const second = await proposer.propose([{ state: parent, count: K }], context)
+    const afterSecond = model.stats()
+    const grandchildren = second.results[0]?.children ?? []
+    expect(grandchildren).toHaveLength(K)
+    for (const child of grandchildren) expect(child.state.text.startsWith(parent.text)).toBe(true)
+    expect(afterSecond.forks - afterFirst.forks).toBe(K)
+    expect(afterSecond.tokensProcessed - afterFirst.tokensProcessed).toBe(
+      fedTokens(parent, grandchildren),
+    )
+    for (const child of [...children, ...grandchildren]) proposer.release(child.state)
+    proposer.release(root)
+  })
+
+  it('contrast: the language-model proposer re-sends and re-prefills the prefix on every call', async () => {
+    const languageModel = createTokenLanguageModel(model, { modelId: 'tinymath-draft' })
+    const proposer = createLanguageModelStepProposer({ model: languageModel })
+    const context = createRunContext({ seed: 1 })
+    const { root } = await proposer.start({ prompt }, context)
+    const first = await proposer.propose([{ state: root, count: 4 }], context)
+    const parent = first.results[0]?.children.find((child) => !child.state.finished)?.state
+    if (!parent) throw new Error('every first step finished the solution')
+    const before = model.stats()
+    const second = await proposer.propose([{ state: parent, count: 4 }], context)
+    const processed = model.stats().tokensProcessed - before.tokensProcessed
+    const prefix = model.tokenizer.encode(prompt + parent.text).length
+    expect(second.usage.inputTokens).toBe(prefix)
+    expect(processed).toBeGreaterThanOrEqual(prefix)
+  })
+})
