@@ -70,14 +70,25 @@ describe('selectWeightedVote', () => {
     expect(result.index).toBe(1)
   })
 
-  it('breaks weight ties by the answer seen first; unscored voters weigh 0', () => {
+  it('breaks weight ties by the number of voters, e.g. when a 0/1 verifier passes nobody', () => {
     const result = selectWeightedVote([
-      { key: 'x' },
+      { key: 'p', score: 0 },
+      { key: 'q', score: 0 },
+      { key: 'q', score: 0 },
+    ])
+    expect(result.key).toBe('q')
+    expect(result.index).toBe(1)
+  })
+
+  it('breaks weight and count ties by the answer seen first; unscored voters weigh 0', () => {
+    const result = selectWeightedVote([
+      { key: 'z' },
       { key: 'y', score: 0.5 },
       { key: 'x', score: 0.5 },
     ])
-    expect(result.key).toBe('x')
-    expect(result.index).toBe(2)
+    expect(result.key).toBe('y')
+    expect(result.index).toBe(1)
+    expect(result.tally.map((entry) => entry.key)).toEqual(['y', 'x', 'z'])
   })
 
   it('rejects negative weights with a clear error and accepts a weight mapping', () => {

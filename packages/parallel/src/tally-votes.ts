@@ -33,7 +33,10 @@ export interface VoteResult {
   index: number
   /** The winning key, or undefined when nobody voted. */
   key: string | undefined
-  /** Every answer's tally, winner first: by weight (descending), ties by firstIndex (ascending). */
+  /**
+   * Every answer's tally, winner first: by weight (descending), then by count (descending), then
+   * by firstIndex (ascending).
+   */
   tally: AnswerTally[]
 }
 
@@ -49,8 +52,10 @@ export interface TallyVotesOptions {
 }
 
 /**
- * Counts votes. Tie rule: among answers with equal total weight, the answer whose first voter
- * comes earliest in the list wins (so results never depend on hash or sort order).
+ * Counts votes. Tie rule: among answers with equal total weight, the one with more voters wins;
+ * if that ties too, the answer whose first voter comes earliest in the list wins (so results
+ * never depend on hash or sort order). With a 0/1 scorer, answers no voter of which passed all
+ * weigh 0 and fall back to a plain majority among themselves.
  * Throws {@link InvalidArgumentError} when a weight is negative, NaN or infinite.
  */
 export function tallyVotes(
@@ -78,7 +83,8 @@ export function tallyVotes(
     }
   })
   const tally = [...tallies.values()].sort(
-    (left, right) => right.weight - left.weight || left.firstIndex - right.firstIndex,
+    (left, right) =>
+      right.weight - left.weight || right.count - left.count || left.firstIndex - right.firstIndex,
   )
   const winner = tally[0]
   if (winner === undefined) {
@@ -114,8 +120,8 @@ export function selectMajority(candidates: readonly VotingCandidate[]): VoteResu
 
 /**
  * Weighted majority vote: each voter adds `weight(score)` (default: the score itself; an
- * unscored voter adds 0) to its answer; the heaviest answer wins, ties go to the answer that
- * appeared first. The returned candidate is the winning answer's highest-scored voter (ties:
+ * unscored voter adds 0) to its answer; the heaviest answer wins; ties go to the answer with more
+ * voters, then to the answer that appeared first. The returned candidate is the winning answer's highest-scored voter (ties:
  * earliest). Throws {@link InvalidArgumentError} on a negative or non-finite weight.
  */
 export function selectWeightedVote(

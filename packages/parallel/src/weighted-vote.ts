@@ -30,7 +30,7 @@ export interface WeightedVoteOptions extends SampleSourceOptions {
 /**
  * Weighted majority vote: draws `n` samples, scores them all in one scorer call, sums the
  * weights per normalised answer and returns the heaviest answer's highest-scored sample (ties:
- * the answer seen first; among its samples the earliest, see {@link selectWeightedVote}).
+ * more voters, then the answer seen first; among its samples the earliest, see {@link selectWeightedVote}).
  * `output.score` is the chosen sample's score.
  */
 export function weightedVote(options: WeightedVoteOptions): Generator<TextInput, VoteOutput> {
