@@ -1,0 +1,188 @@
+// Integration tests of speculative decoding on the real tinymath ONNX models: greedy speculative
+// decoding equals the target's greedy decoding token for token, and speculative sampling keeps
+// the target's distribution (chi-squared against exact probabilities and against direct sampling).
+import { softmax, type TokenModel } from '@metagen/core'
+import { loadOnnxTokenModel } from '@metagen/onnx'
+import {
+  formatPrompt,
+  loadDevSet,
+  type TinymathProblem,
+  tinymathModelPaths,
+} from '@metagen/tinymath'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleSequences } from '../src/sample-sequences.js'
+import { chiSquaredGoodnessOfFit, chiSquaredTwoSample } from '../src/speculative/chi-squared.js'
+import {
+  createModelDrafter,
+  createPromptLookupDrafter,
+  createSpeculativeLanguageModel,
+  type SpeculativeStats,
+  speculativeDecode,
+} from '../src/speculative/index.js'
+
+let target: TokenModel
+let draft: TokenModel
+let problems: TinymathProblem[]
+
+beforeAll(async () => {
+  target = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+    modelId: 'tinymath-generator',
+  })
+  draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
+    modelId: 'tinymath-draft',
+  })
+  problems = await loadDevSet()
+})
+
+afterAll(async () => {
+  await target?.close()
+  await draft?.close()
+})
+
+describe('greedy speculative decoding on tinymath', () => {
+  it('equals the target greedy output token for token (12 dev problems, draft model, k = 4 and adaptive)', async () => {
+    const subset = problems.filter((_, index) => index % 25 === 0)
+    const prompts = subset.map((problem) => target.tokenizer.encode(formatPrompt(problem.question)))
+    const totals = { drafted: 0, accepted: 0 }
+    for (const [index, prompt] of prompts.entries()) {
+      const reference = await sampleSequences({
+        models: [target],
+        prompt,
+        maxTokens: 160,
+        sampling: { temperature: 0 },
+      })
+      for (const adaptive of [false, true]) {
+        const result = await speculativeDecode({
+          target,
+          drafter: createModelDrafter(draft),
+          prompt,
+          maxTokens: 160,
+          k: 4,
+          adaptive,
+          sampling: { temperature: 0 },
+        })
+        expect(result.sequences[0]?.tokenIds, `problem ${subset[index]?.id}`).toEqual(
+          reference.sequences[0]?.tokenIds,
+        )
+        expect(result.sequences[0]?.text).toBe(reference.sequences[0]?.text)
+        totals.drafted += result.stats.draftedTokens
+        totals.accepted += result.stats.acceptedTokens
+      }
+    }
+    // The draft shares the format and copies numbers: most drafts are accepted.
+    expect(totals.accepted / totals.drafted).toBeGreaterThan(0.5)
+  })
+
+  it('equals the target greedy output with the prompt-lookup drafter and through the LanguageModel', async () => {
+    let stats: SpeculativeStats | undefined
+    const model = createSpeculativeLanguageModel({
+      target,
+      draft: 'prompt-lookup',
+      k: 6,
+      onStats: (value) => {
+        stats = value
+      },
+    })
+    for (const problem of problems.slice(100, 104)) {
+      const prompt = formatPrompt(problem.question)
+      const reference = await sampleSequences({
+        models: [target],
+        prompt: target.tokenizer.encode(prompt),
+        maxTokens: 160,
+        sampling: { temperature: 0 },
+      })
+      const result = await model.generate({ prompt, temperature: 0, maxTokens: 160 })
+      expect(result.outputs[0]?.tokenIds).toEqual(reference.sequences[0]?.tokenIds)
+      expect(result.usage.outputTokens).toBe(reference.sequences[0]?.tokenIds.length)
+      expect(stats?.rounds).toBeGreaterThan(0)
+    }
+    expect(createPromptLookupDrafter().name).toBe('prompt-lookup')
+  })
+})
+
+describe('speculative sampling on tinymath keeps the target distribution', () => {
+  it('first and second generated tokens: chi-squared vs exact probabilities and vs direct sampling (alpha 0.001 each)', async () => {
+    // A position where the target is uncertain (inside a product's digits), at temperature 2 so
+    // that the first two positions spread over several tokens and the draft often disagrees.
+    const problem = problems.find((candidate) => candidate.id === '1001-22') as TinymathProblem
+    const prefix = ' 30*93=2790. 198+2790=2988. 2988*2=5976. 5976-628=5'
+    const prompt = target.tokenizer.encode(formatPrompt(problem.question) + prefix)
+    const temperature = 2
+    const runs = 400
+    const vocabSize = target.vocabSize
+
+    // Exact distributions of the target: p(a) and p(a, b) = p(a) p(b | a).
+    const root = target.createSequence()
+    await target.extend([{ sequence: root, tokens: prompt }])
+    const scaled = (row: Float32Array) => row.map((value) => value / temperature)
+    const first = softmax(scaled(root.lastLogits as Float32Array))
+    const likely = [...first.keys()].filter((token) => (first[token] as number) > 1e-5)
+    const forks = likely.map(() => root.fork())
+    await target.extend(
+      likely.map((token, index) => ({ sequence: forks[index] as never, tokens: [token] })),
+    )
+    const pairs = new Float64Array(vocabSize * vocabSize)
+    likely.forEach((token, index) => {
+      const second = softmax(scaled((forks[index] as { lastLogits: Float32Array }).lastLogits))
+      for (let next = 0; next < vocabSize; next++) {
+        pairs[token * vocabSize + next] = (first[token] as number) * (second[next] as number)
+      }
+    })
+    for (const fork of forks) fork.dispose()
+    root.dispose()
+
+    const count = (sequences: ReadonlyArray<{ tokenIds: readonly number[] }>) => {
+      const firstCounts = new Float64Array(vocabSize)
+      const pairCounts = new Float64Array(vocabSize * vocabSize)
+      for (const { tokenIds } of sequences) {
+        const [a, b] = tokenIds as [number, number]
+        firstCounts[a] = (firstCounts[a] as number) + 1
+        pairCounts[a * vocabSize + b] = (pairCounts[a * vocabSize + b] as number) + 1
+      }
+      return { firstCounts, pairCounts }
+    }
+    const speculative = await speculativeDecode({
+      target,
+      drafter: createModelDrafter(draft),
+      prompt,
+      n: runs,
+      maxTokens: 2,
+      k: 3,
+      seed: 2024,
+      sampling: { temperature },
+    })
+    const direct = await sampleSequences({
+      models: [target],
+      prompt,
+      n: runs,
+      maxTokens: 2,
+      seed: 7,
+      sampling: { temperature },
+    })
+    const observed = count(speculative.sequences)
+    const reference = count(direct.sequences)
+    const tests = {
+      firstExact: chiSquaredGoodnessOfFit(observed.firstCounts, first),
+      pairExact: chiSquaredGoodnessOfFit(observed.pairCounts, pairs),
+      firstDirect: chiSquaredTwoSample(observed.firstCounts, reference.firstCounts),
+      pairDirect: chiSquaredTwoSample(observed.pairCounts, reference.pairCounts),
+    }
+    for (const [name, test] of Object.entries(tests)) {
+      expect(test.degreesOfFreedom, name).toBeGreaterThanOrEqual(2)
+      expect(test.pValue, `${name}: ${JSON.stringify(test)}`).toBeGreaterThan(0.001)
+    }
+    // The draft really disagreed sometimes, so the rejection path was exercised.
+    expect(speculative.stats.acceptanceRate).toBeLessThan(0.95)
+    expect(speculative.stats.draftedTokens).toBeGreaterThanOrEqual(runs)
+    console.log(
+      'speculative sampling chi-squared p-values:',
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(tests).map(([name, test]) => [name, test.pValue.toFixed(3)]),
+        ),
+      ),
+      'acceptance rate',
+      speculative.stats.acceptanceRate.toFixed(3),
+    )
+  })
+})
