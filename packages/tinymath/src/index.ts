@@ -17,3 +17,4 @@ export {
   tinymathModelIds,
   tinymathModelPaths,
 } from './paths.js'
+export { applyOperation, generateProblem, generateProblems } from './problem-generator.js'
