@@ -1,7 +1,8 @@
 // Evaluates a chained strategy on the tinymath dev set with a real local model, against the
 // same model decoded greedily. Prints accuracy, tokens and calls per strategy.
 // Usage (after `pnpm turbo run build --filter=@metagen/chained...`):
-//   node packages/chained/scripts/eval-dev.mjs [--strategy greedy,calculator,refine-with-verifier,self-refine,chain-of-thought]
+//   node packages/chained/scripts/eval-dev.mjs
+//     [--strategy greedy,calculator,refine-with-verifier,self-refine,refine-over-calculator,chain-of-thought]
 //     [--model tinymath-draft] [--limit 300] [--max-rounds 4] [--seed 0] [--concurrency 8]
 import { parseArgs } from 'node:util'
 import { addUsage, createRunContext, emptyUsage, mixSeed } from '@metagen/core'
@@ -60,6 +61,20 @@ const strategies = {
       revise: continuationRevision(),
       maxRounds,
       extractAnswer,
+    }),
+  'refine-over-calculator': () =>
+    refineWithVerifier({
+      model,
+      scorer: stepChecker,
+      request,
+      maxRounds,
+      extractAnswer,
+      generator: toolUse({ model, tools: [calculatorTool()], request }),
+      reviser: toolUse({
+        model,
+        tools: [calculatorTool()],
+        request: { ...request, temperature: 1 },
+      }),
     }),
   'chain-of-thought': () =>
     chainOfThought({ model, extractAnswer, answerPrompt: ' The answer is', request }),

@@ -36,6 +36,11 @@ export interface RefineWithVerifierOptions {
   memory?: number
   /** Produces the initial attempt (default: one call of `model` with `request`). */
   generator?: Generator<TextInput, TextOutput>
+  /**
+   * Writes each revision from the prompt + correct prefix (default: one call of `model` with
+   * `reviseRequest`), e.g. a tool-using generator so revisions keep the calculator.
+   */
+  reviser?: Generator<TextInput, TextOutput>
   /** Stop after this many revisions without a better score (integer >= 1). Default: none. */
   patience?: number
   /** Output: `best` scored attempt (default; ties to the later one) or `last`. */
@@ -72,7 +77,9 @@ export function refineWithVerifier(
       scorer: options.scorer,
       ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     }),
-    reviser: languageModelGenerator({ model, request: reviseRequest, name: 'continue' }),
+    reviser:
+      options.reviser ??
+      languageModelGenerator({ model, request: reviseRequest, name: 'continue' }),
     revise: continuationRevision({ memory: options.memory ?? 0 }),
     maxRounds: options.maxRounds ?? 4,
     select: options.select ?? 'best',
