@@ -4,6 +4,7 @@ import {
   callModel,
   type GenerateRequest,
   type Generator,
+  InvalidArgumentError,
   type LanguageModel,
   type TextInput,
   type TextOutput,
@@ -403,6 +404,13 @@ export const decoderStrategies: StrategyDefinition[] = [
         environment.tokenModel(),
         environment.tokenModel(spec.amateur as string),
       ])
+      if (expert === amateur || expert.modelId === amateur.modelId) {
+        throw new InvalidArgumentError({
+          argument: 'amateur',
+          expected: `a model other than the expert (the run model ${expert.modelId})`,
+          received: spec.amateur,
+        })
+      }
       const model = createContrastiveDecodingLanguageModel({
         expert,
         amateur,
