@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest'
+import { createBudgetTracker } from './budget.js'
+import { createConcurrencyLimiter } from './concurrency.js'
+import { AbortedError, BudgetExhaustedError, InvalidArgumentError } from './errors.js'
+import type { Generator, TextInput, TextOutput } from './generator.js'
+import type { GenerateRequest, GenerateResult, LanguageModel } from './language-model.js'
+import { validateGenerateRequest } from './request.js'
+import { callModel, createRunContext, runChild } from './run-context.js'
+import { createCollectingTraceSink } from './trace.js'
+import { addUsage } from './usage.js'
+
+/** A language model of our own interface that echoes its request, for testing the plumbing. */
+function createEchoModel(): LanguageModel & { requests: GenerateRequest[] } {
+  const requests: GenerateRequest[] = []
+  return {
+    specificationVersion: 'v1',
+    provider: 'test',
+    modelId: 'echo',
+    capabilities: { logprobs: false, nativeN: true, seed: true, scoring: false, chat: false },
+    requests,
+    async generate(request): Promise<GenerateResult> {
+      requests.push(request)
+      const n = request.n ?? 1
+      const tokens = request.maxTokens ?? 10
+      return {
+        outputs: Array.from({ length: n }, () => ({
+          text: 'x'.repeat(tokens),
+          finishReason: 'length' as const,
+        })),
+        usage: { inputTokens: 5, outputTokens: n * tokens, calls: 1 },
+        warnings: [],
+      }
+    },
+  }
+}
+
+describe('callModel', () => {
+  it('caps maxTokens so that all n samples fit the remaining output budget, and charges usage', async () => {
+    const model = createEchoModel()
+    const context = createRunContext({ budget: { outputTokens: 100 }, seed: 3 })
+    await callModel(context, model, { prompt: 'p', n: 4, maxTokens: 20 })
+    expect(model.requests[0]?.maxTokens).toBe(20)
+    await callModel(context, model, { prompt: 'p', n: 4, maxTokens: 20 })
+    expect(model.requests[1]?.maxTokens).toBe(5) // 20 tokens left for 4 samples
+    expect(context.budget.spent.outputTokens).toBe(100)
+    await expect(callModel(context, model, { prompt: 'p' })).rejects.toThrow(BudgetExhaustedError)
+    expect(model.requests[0]?.seed).toEqual(expect.any(Number))
+  })
+
+  it('draws request seeds from the run seed, so a run replays exactly', async () => {
+    const seeds = async (seed: number) => {
+      const model = createEchoModel()
+      const context = createRunContext({ seed })
+      await callModel(context, model, { prompt: 'p' })
+      await callModel(context, model, { prompt: 'p' })
+      return model.requests.map((request) => request.seed)
+    }
+    expect(await seeds(1)).toEqual(await seeds(1))
+    expect(await seeds(1)).not.toEqual(await seeds(2))
+  })
+
+  it('refuses to start after the signal aborted', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const context = createRunContext({ signal: controller.signal })
+    await expect(callModel(context, createEchoModel(), { prompt: 'p' })).rejects.toThrow(
+      AbortedError,
+    )
+  })
+})
+
+describe('runChild', () => {
+  it('opens and closes a span around the child and nests its model calls', async () => {
+    const trace = createCollectingTraceSink()
+    const model = createEchoModel()
+    const child: Generator<TextInput, TextOutput> = {
+      name: 'child',
+      async run(input, context) {
+        const result = await callModel(context, model, { prompt: input.prompt ?? '', maxTokens: 2 })
+        return { output: { text: result.outputs[0]?.text ?? '' }, usage: result.usage }
+      },
+    }
+    const context = createRunContext({ trace })
+    const result = await runChild(context, child, { prompt: 'q' })
+    expect(result.output.text).toBe('xx')
+    const kinds = trace.events.map((event) => event.kind)
+    expect(kinds).toEqual(['span-start', 'model-call', 'span-end'])
+    const [start, call, end] = trace.events
+    expect(call?.parentId).toBe(start?.id)
+    expect(end?.id).toBe(start?.id)
+    expect(end?.usage?.outputTokens).toBe(2)
+  })
+})
+
+describe('budget and concurrency', () => {
+  it('validates limits and reports the first exhausted one', () => {
+    expect(() => createBudgetTracker({ outputTokens: 0 })).toThrow(/budget.outputTokens/)
+    expect(() => createBudgetTracker({ calls: -1 })).toThrow(InvalidArgumentError)
+    const tracker = createBudgetTracker({ calls: 2, totalTokens: 50 })
+    tracker.charge({ inputTokens: 10, outputTokens: 10, calls: 1 })
+    expect(tracker.isExhausted()).toBe(false)
+    expect(tracker.remainingOutputTokens()).toBe(30)
+    tracker.charge({ inputTokens: 10, outputTokens: 5, calls: 1 })
+    expect(tracker.exhaustedLimit()).toBe('calls')
+    expect(() => tracker.assertAvailable()).toThrow(BudgetExhaustedError)
+  })
+
+  it('keeps at most `limit` tasks in flight', async () => {
+    const limiter = createConcurrencyLimiter(3)
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const tasks = Array.from({ length: 10 }, () => limiter.run(() => gate))
+    await Promise.resolve()
+    expect(limiter.active).toBe(3)
+    release()
+    await Promise.all(tasks)
+    expect(limiter.peak).toBe(3)
+    expect(() => createConcurrencyLimiter(0)).toThrow(/concurrency/)
+  })
+
+  it('sums usages including optional fields', () => {
+    expect(
+      addUsage(
+        { inputTokens: 1, outputTokens: 2, calls: 1, costUsd: 0.5 },
+        { inputTokens: 3, outputTokens: 4, calls: 2 },
+      ),
+    ).toEqual({
+      inputTokens: 4,
+      outputTokens: 6,
+      calls: 3,
+      costUsd: 0.5,
+    })
+  })
+})
+
+describe('validateGenerateRequest', () => {
+  it('names the bad field', () => {
+    expect(() => validateGenerateRequest({ prompt: 'p', n: 0 })).toThrow(
+      /Invalid argument n: expected an integer >= 1, received 0/,
+    )
+    expect(() => validateGenerateRequest({ prompt: 'p', maxTokens: 0 })).toThrow(/maxTokens/)
+    expect(() => validateGenerateRequest({ prompt: 'p', temperature: -0.1 })).toThrow(/temperature/)
+    expect(() => validateGenerateRequest({ prompt: 'p', topP: 0 })).toThrow(
+      /topP: expected a number in \(0, 1\]/,
+    )
+    expect(() => validateGenerateRequest({ prompt: 'p', topP: 1.5 })).toThrow(/topP/)
+    expect(() => validateGenerateRequest({ prompt: 'p', topK: 0 })).toThrow(/topK/)
+    expect(() => validateGenerateRequest({})).toThrow(/prompt/)
+    expect(() => validateGenerateRequest({ prompt: 'p', stop: [''] })).toThrow(/stop/)
+    expect(() =>
+      validateGenerateRequest({ prompt: 'p', n: 2, topP: 1, temperature: 0 }),
+    ).not.toThrow()
+  })
+})
