@@ -151,8 +151,7 @@ export async function startFakeAnthropicServer(
       // a cache entry is usable by requests that arrive after its writer started answering
       const prefix = cachedPrefix(body)
       const hit = prefix !== undefined && cache.has(prefix.key)
-      if (options.latencyMs && !(await waitUnlessClosed(options.latencyMs, context.isClosed)))
-        return
+      if (options.latencyMs && !(await waitUnlessClosed(options.latencyMs, context.closed))) return
       if (prefix) cache.add(prefix.key)
       await answer(context, body, requestIndex, prefix ? { tokens: prefix.tokens, hit } : undefined)
     },
@@ -315,7 +314,7 @@ async function sendSse(
   for (const [name, data] of events) {
     if (context.isClosed()) return
     response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
-    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.isClosed))) return
+    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.closed))) return
   }
   response.end()
 }

@@ -45,6 +45,8 @@ export interface FakeRequestContext {
   response: ServerResponse
   /** True once the client has gone away. */
   isClosed(): boolean
+  /** Aborts when the client goes away. */
+  closed: AbortSignal
 }
 
 /** The running harness. */
@@ -67,17 +69,23 @@ export interface FakeServerHarness {
   close(): Promise<void>
 }
 
-/** Sleeps `milliseconds`, resolving early (with false) when `isClosed()` becomes true. */
-export async function waitUnlessClosed(
-  milliseconds: number,
-  isClosed: () => boolean,
-): Promise<boolean> {
-  const end = Date.now() + milliseconds
-  while (Date.now() < end) {
-    if (isClosed()) return false
-    await new Promise((resolve) => setTimeout(resolve, Math.min(10, end - Date.now())))
-  }
-  return !isClosed()
+/**
+ * Sleeps `milliseconds`; resolves true when the time is up, or false as soon as `closed`
+ * aborts (the client went away).
+ */
+export function waitUnlessClosed(milliseconds: number, closed: AbortSignal): Promise<boolean> {
+  if (closed.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      closed.removeEventListener('abort', onClose)
+      resolve(true)
+    }, milliseconds)
+    closed.addEventListener('abort', onClose, { once: true })
+  })
 }
 
 /** Sends a JSON response. */
@@ -127,7 +135,7 @@ export async function startFakeServerHarness(options: {
       requests.push(recorded)
       inFlight++
       peakInFlight = Math.max(peakInFlight, inFlight)
-      let closed = false
+      const closedController = new AbortController()
       let counted = false
       const finish = () => {
         if (counted) return
@@ -135,18 +143,23 @@ export async function startFakeServerHarness(options: {
         inFlight--
       }
       response.on('close', () => {
-        closed = true
+        closedController.abort()
         if (!response.writableFinished) {
           recorded.aborted = true
           abortedRequests++
         }
         finish()
       })
-      const context: FakeRequestContext = { request: recorded, response, isClosed: () => closed }
+      const context: FakeRequestContext = {
+        request: recorded,
+        response,
+        isClosed: () => closedController.signal.aborted,
+        closed: closedController.signal,
+      }
       try {
         const script = options.isApiPath(recorded.path) ? scripted.shift() : undefined
         if (script) {
-          if (script.delayMs && !(await waitUnlessClosed(script.delayMs, context.isClosed))) return
+          if (script.delayMs && !(await waitUnlessClosed(script.delayMs, context.closed))) return
           if (script.hang) return
           if (script.dropConnection) {
             incoming.socket.destroy()

@@ -124,8 +124,7 @@ export async function startFakeOpenAIServer(
         })
         return
       }
-      if (options.latencyMs && !(await waitUnlessClosed(options.latencyMs, context.isClosed)))
-        return
+      if (options.latencyMs && !(await waitUnlessClosed(options.latencyMs, context.closed))) return
       const id = `fake-${++counter}`
       if (endpoint === 'chat') await answerChat(context, body, id)
       else await answerCompletion(context, body, id)
@@ -468,7 +467,7 @@ async function sendSse(
   for (const chunk of chunks) {
     if (context.isClosed()) return
     response.write(`data: ${JSON.stringify(chunk)}\n\n`)
-    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.isClosed))) return
+    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.closed))) return
   }
   response.end('data: [DONE]\n\n')
 }

@@ -1,0 +1,44 @@
+// Remote language models for `--model openai:<id>` / `anthropic:<id>` (with `--base-url`):
+// factories over @metagen/openai and @metagen/anthropic, keyed by the id prefix.
+import { createAnthropic } from '@metagen/anthropic'
+import type { LanguageModel } from '@metagen/core'
+import { createOpenAI } from '@metagen/openai'
+
+/** Connection settings of one remote model. */
+export interface RemoteModelFactorySettings {
+  /** Base URL of the API: `http://host:port/v1` for OpenAI-compatible servers, `http://host:port` for Anthropic (default: the provider's). */
+  baseURL?: string
+  /** Alias of `baseURL` (the spelling of the orchestrator's RemoteModelSettings). */
+  baseUrl?: string
+  /** API key (default: OPENAI_API_KEY / ANTHROPIC_API_KEY; OpenAI-compatible servers at another baseURL need none). */
+  apiKey?: string
+  /** Maximum requests in flight for this model, an integer >= 1 (default 8). */
+  concurrency?: number
+}
+
+/** Creates the remote language model `modelId` of one provider. */
+export type RemoteLanguageModelFactory = (
+  modelId: string,
+  settings?: RemoteModelFactorySettings,
+) => LanguageModel
+
+function connection(settings: RemoteModelFactorySettings) {
+  const baseURL = settings.baseURL ?? settings.baseUrl
+  return {
+    ...(baseURL !== undefined ? { baseURL } : {}),
+    ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
+    ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
+  }
+}
+
+/**
+ * The remote factories by provider prefix: `openai` (OpenAI and OpenAI-compatible servers such
+ * as vLLM, llama.cpp server, Ollama, SGLang) and `anthropic` (the Messages API). Missing keys
+ * and bad settings throw InvalidArgumentError naming the setting.
+ */
+export const remoteModelFactories: Readonly<
+  Record<'openai' | 'anthropic', RemoteLanguageModelFactory>
+> = {
+  openai: (modelId, settings = {}) => createOpenAI(connection(settings))(modelId),
+  anthropic: (modelId, settings = {}) => createAnthropic(connection(settings))(modelId),
+}
