@@ -1,3 +1,4 @@
+// chrF against the published sacrebleu test values.
 import { describe, expect, it } from 'vitest'
 import { chrF } from './chrf.js'
 

@@ -1,3 +1,4 @@
+// Weighted sum, product, threshold and cache combinators over fake scorers.
 import type { Score, ScoreRequest, Scorer } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import { createCachedScorer } from './cached-scorer.js'

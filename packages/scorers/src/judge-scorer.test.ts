@@ -1,3 +1,4 @@
+// LLM-as-judge scorer and pairwise judge over a fake language model.
 import { describe, expect, it } from 'vitest'
 import { createJudgeScorer } from './judge-scorer.js'
 import { createPairwiseJudge } from './pairwise-judge.js'

@@ -1,3 +1,4 @@
+// Log-probability scorer over a fake language model: reductions, batching by prompt, errors.
 import { UnsupportedCapabilityError } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import { createLogprobScorer } from './logprob-scorer.js'

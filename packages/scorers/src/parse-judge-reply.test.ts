@@ -1,3 +1,4 @@
+// Parsing of judge replies: accepted forms and unparseable replies.
 import { describe, expect, it } from 'vitest'
 import { parseJudgeScore, parsePairwisePreference } from './parse-judge-reply.js'
 

@@ -1,3 +1,4 @@
+// Exact-answer, regex and function scorers.
 import { describe, expect, it } from 'vitest'
 import { createExactAnswerScorer, normaliseAnswer } from './exact-answer-scorer.js'
 import { createFunctionScorer } from './function-scorer.js'

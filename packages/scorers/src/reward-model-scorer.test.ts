@@ -1,3 +1,4 @@
+// Reward-model scorer over a fake sequence-scoring model: sequence format, step positions, batching, errors.
 import type { Tokenizer } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import { createRewardModelScorer, type SequenceScoringModel } from './reward-model-scorer.js'

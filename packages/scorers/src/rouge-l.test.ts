@@ -1,3 +1,4 @@
+// ROUGE-L against the published rouge-score test values.
 import { describe, expect, it } from 'vitest'
 import { rougeL, rougeLSimilarity } from './rouge-l.js'
 

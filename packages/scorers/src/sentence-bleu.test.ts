@@ -1,3 +1,4 @@
+// Sentence BLEU against the published sacrebleu test values.
 import { describe, expect, it } from 'vitest'
 import { bleuSimilarity, sentenceBleu, tokenize13a } from './sentence-bleu.js'
 

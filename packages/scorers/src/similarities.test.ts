@@ -1,3 +1,4 @@
+// Edit, answer-match and cosine similarities, and the similarity matrix.
 import { describe, expect, it } from 'vitest'
 import { createAnswerMatchSimilarity } from './answer-match-similarity.js'
 import { cosineSimilarity, createEmbeddingSimilarity } from './cosine-similarity.js'

@@ -1,3 +1,4 @@
+// Step splitters: offsets, delimiters, unfinished steps, the tinymath splitter.
 import { describe, expect, it } from 'vitest'
 import { createStepSplitter, tinymathStepSplitter } from './step-splitter.js'
 

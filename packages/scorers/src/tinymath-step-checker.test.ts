@@ -1,3 +1,4 @@
+// The tinymath step checker on hand-written solutions.
 import { describe, expect, it } from 'vitest'
 import {
   applyTinymathOperation,
