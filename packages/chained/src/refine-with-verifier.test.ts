@@ -119,6 +119,30 @@ describe('refineWithVerifier', () => {
     ).rejects.toBeInstanceOf(BudgetExhaustedError)
   })
 
+  it('uses a given reviser (e.g. tool use) for the revisions', async () => {
+    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 1 ? 5 : 0) })
+    const revisionPrompts: string[] = []
+    const generator = refineWithVerifier({
+      model,
+      scorer: createArithmeticProcessScorer(),
+      maxRounds: 1,
+      reviser: {
+        name: 'fixed-reviser',
+        async run(input) {
+          revisionPrompts.push(input.prompt ?? '')
+          return {
+            output: { text: ' 68+23=91. 91-10=81. The answer is 81.' },
+            usage: { inputTokens: 0, outputTokens: 0, calls: 0 },
+          }
+        },
+      },
+    })
+    const { output } = await generator.run({ prompt }, createRunContext())
+    expect(revisionPrompts).toEqual([`${prompt} 4*17=68.`])
+    expect(output.text).toBe(' 4*17=68. 68+23=91. 91-10=81. The answer is 81.')
+    expect(output.stopReason).toBe('critic-done')
+  })
+
   it('rejects bad options', () => {
     const model = createScriptedSolverModel({ operations, slip: () => 0 })
     const scorer = createArithmeticProcessScorer()
