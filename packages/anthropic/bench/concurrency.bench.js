@@ -30,9 +30,12 @@ async function time(label, concurrency, promptCaching) {
 
 try {
   // warm up the connection pool, the SDK and the JIT (not timed)
-  await createAnthropic({ baseURL: server.baseURL, apiKey: 'bench', concurrency: 8 })('claude-haiku-4-5', {
-    promptCaching: 'off',
-  }).generate({ prompt: 'warm up', n: 8 })
+  await createAnthropic({ baseURL: server.baseURL, apiKey: 'bench', concurrency: 8 })(
+    'claude-haiku-4-5',
+    {
+      promptCaching: 'off',
+    },
+  ).generate({ prompt: 'warm up', n: 8 })
   const sequential = await time('sequential (concurrency 1)', 1, 'off')
   const parallel = await time('concurrency 8', 8, 'off')
   await time('concurrency 8 + prompt caching', 8, 'always')

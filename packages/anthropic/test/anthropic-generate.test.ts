@@ -336,6 +336,21 @@ describe('failures', () => {
     expect(model.stats().retries).toBe(0)
   })
 
+  it('an error event inside an SSE stream becomes an ApiCallError; invalid SSE JSON is malformed', async () => {
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }
+    server.enqueue({
+      contentType: 'text/event-stream',
+      body: `event: error\ndata: ${JSON.stringify(overloaded)}\n\n`,
+    })
+    const model = provider({ retry: { maxRetries: 0 } })('claude-haiku-4-5', { stream: true })
+    await expect(model.generate({ prompt: 'hi' })).rejects.toThrow(/Overloaded/)
+    server.enqueue({
+      contentType: 'text/event-stream',
+      body: 'event: message_start\ndata: {"type": "mess\n\n',
+    })
+    await expect(model.generate({ prompt: 'hi' })).rejects.toThrow(/malformed response/)
+  })
+
   it('a server without anthropic-version support answers 400 (checked by the fake)', async () => {
     const response = await fetch(`${server.baseURL}/v1/messages`, {
       method: 'POST',

@@ -29,7 +29,9 @@ async function time(label, options) {
 
 try {
   // warm up the connection pool, the SDK and the JIT (not timed)
-  await createOpenAI({ baseURL: server.baseURL, concurrency: 8 })('bench-model', { nativeN: false }).generate({
+  await createOpenAI({ baseURL: server.baseURL, concurrency: 8 })('bench-model', {
+    nativeN: false,
+  }).generate({
     prompt: 'warm up',
     n: 8,
   })

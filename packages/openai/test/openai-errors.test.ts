@@ -161,6 +161,34 @@ describe('timeouts, aborts and malformed bodies', () => {
   })
 })
 
+describe('malformed and failing SSE streams', () => {
+  it('an invalid JSON event in a stream is a malformed-response error', async () => {
+    server.enqueue({ contentType: 'text/event-stream', body: 'data: {"id": "x", "choices": [\n\n' })
+    const model = provider()('gpt-4o-mini', { stream: true })
+    await expect(model.generate({ prompt: 'hi' })).rejects.toThrow(/malformed response/)
+    expect(model.stats().retries).toBe(0)
+  })
+
+  it('an error event inside a stream becomes an ApiCallError', async () => {
+    server.enqueue({
+      contentType: 'text/event-stream',
+      body: `data: ${JSON.stringify({ error: { message: 'model crashed', type: 'server_error' } })}\n\n`,
+    })
+    const model = provider({ retry: { maxRetries: 0 } })('gpt-4o-mini', { stream: true })
+    await expect(model.generate({ prompt: 'hi' })).rejects.toThrow(/model crashed/)
+  })
+
+  it('a stream that ends without events yields an empty sample, not a crash', async () => {
+    server.enqueue({ contentType: 'text/event-stream', body: 'data: [DONE]\n\n' })
+    const model = provider()('gpt-4o-mini', { stream: true })
+    const result = await model.generate({ prompt: 'hi' })
+    expect(result.outputs).toHaveLength(1)
+    expect(result.warnings.map((warning) => warning.setting)).toEqual(
+      expect.arrayContaining(['n', 'usage']),
+    )
+  })
+})
+
 describe('partial failure and concurrency', () => {
   it('keeps the other samples when one request of a fan-out fails', async () => {
     server.enqueue({ status: 400, body: errorBody('bad sample') })

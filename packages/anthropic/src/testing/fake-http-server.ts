@@ -31,6 +31,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>
   /** An object is sent as JSON; a string is sent verbatim (for malformed bodies) with content-type application/json. */
   body?: unknown
+  /** Content type (default `application/json`; e.g. `text/event-stream` for a scripted SSE body). */
+  contentType?: string
   /** Waits this long before answering, in milliseconds. */
   delayMs?: number
   /** Never answers (until the client disconnects or the server closes): for timeouts and aborts. */
@@ -165,7 +167,10 @@ export async function startFakeServerHarness(options: {
             incoming.socket.destroy()
             return
           }
-          sendJson(response, script.status ?? 200, script.body ?? {}, script.headers)
+          sendJson(response, script.status ?? 200, script.body ?? {}, {
+            ...(script.contentType ? { 'content-type': script.contentType } : {}),
+            ...script.headers,
+          })
           return
         }
         await options.handle(context)
