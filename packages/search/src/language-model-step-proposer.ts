@@ -153,10 +153,11 @@ export function createLanguageModelStepProposer(
         requests.map(async (request, index) => {
           if (index >= callsLeft) throw new BudgetExhaustedError({ limit: 'calls' })
           const record = parents[index] as LanguageModelStateRecord
-          const maxTokens = Math.min(
-            share,
+          const ownCap = Math.min(
+            resolved.maxStepTokens,
             Math.max(1, resolved.maxTokens - request.state.generatedTokens),
           )
+          const maxTokens = Math.min(share, ownCap)
           return callModel(context, model, {
             ...options.request,
             prompt: record.prompt + request.state.text,
@@ -167,7 +168,7 @@ export function createLanguageModelStepProposer(
           })
         }),
       )
-      const budgetLimited = share < resolved.maxStepTokens
+      let budgetLimited = false
       let usage = emptyUsage()
       const results: ProposeResult[] = []
       let budgetFailures = 0
@@ -189,7 +190,12 @@ export function createLanguageModelStepProposer(
         const shares = splitUsage(result.usage, tokens)
         const children: ProposedStep[] = []
         const errors: string[] = []
+        const ownCap = Math.min(
+          resolved.maxStepTokens,
+          Math.max(1, resolved.maxTokens - request.state.generatedTokens),
+        )
         outputs.forEach((output, outputIndex) => {
+          if (share < ownCap && output.finishReason === 'length') budgetLimited = true
           if (output.error) {
             errors.push(output.error.message)
             return

@@ -62,8 +62,8 @@ export interface ProposeResponse {
   /** Everything the call cost (already charged to the context's budget). */
   usage: Usage
   /**
-   * True when the remaining budget, not the proposer's own limits, capped the samples' tokens
-   * (a sample cut by that cap ends with `length`): the search then knows it ran out of budget.
+   * True when at least one sample was cut (ended with `length`) by the remaining budget's share
+   * rather than by the proposer's own limits: the search then knows it ran out of budget.
    */
   budgetLimited: boolean
 }

@@ -44,6 +44,8 @@ interface SampledChild {
   sequence: SequenceState
   tokens: number[]
   cap: number
+  /** True when `cap` is the budget's share, smaller than the proposer's own limits. */
+  capByBudget: boolean
   text: string
   done: boolean
   finishReason: StepState['finishReason']
@@ -188,17 +190,19 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       const children: SampledChild[] = []
       requests.forEach((request, requestIndex) => {
         const parent = parentSequences[requestIndex] as SequenceState
-        const cap = Math.min(
-          share,
+        const ownCap = Math.min(
+          resolved.maxStepTokens,
           resolved.maxTokens - request.state.generatedTokens,
           model.maxSequenceLength - parent.length,
         )
+        const cap = Math.min(share, ownCap)
         for (let sample = 0; sample < request.count; sample++) {
           children.push({
             requestIndex,
             sequence: parent.fork(),
             tokens: [],
             cap,
+            capByBudget: share < ownCap,
             text: '',
             done: false,
             finishReason: undefined,
@@ -298,7 +302,9 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
         const proposed: ProposedStep = { state, step, usage: share }
         results[child.requestIndex]?.children.push(proposed)
       })
-      const budgetLimited = share < resolved.maxStepTokens
+      const budgetLimited = children.some(
+        (child) => child.capByBudget && child.finishReason === 'length',
+      )
       return { results, usage, budgetLimited } satisfies ProposeResponse
     },
 
