@@ -13,14 +13,20 @@ const problems = await loadDevSet()
 const maxTokens = 160
 const tally = { greedy: {}, beam: {} }
 const add = (name, ops, ok) => {
-  const entry = (tally[name][ops] ??= { correct: 0, total: 0 })
+  if (tally[name][ops] === undefined) tally[name][ops] = { correct: 0, total: 0 }
+  const entry = tally[name][ops]
   entry.total++
   if (ok) entry.correct++
 }
 const start = performance.now()
 for (const problem of problems) {
   const prompt = model.tokenizer.encode(formatPrompt(problem.question))
-  const greedy = await sampleSequences({ models: [model], prompt, maxTokens, sampling: { temperature: 0 } })
+  const greedy = await sampleSequences({
+    models: [model],
+    prompt,
+    maxTokens,
+    sampling: { temperature: 0 },
+  })
   const beam = await beamSearch({ model, prompt, beamWidth, maxTokens })
   add('greedy', problem.n_ops, isCorrect(greedy.sequences[0].text, problem.answer))
   add('beam', problem.n_ops, isCorrect(beam.sequences[0].text, problem.answer))
@@ -29,7 +35,9 @@ for (const name of ['greedy', 'beam']) {
   const rows = Object.entries(tally[name])
   const correct = rows.reduce((sum, [, entry]) => sum + entry.correct, 0)
   const total = rows.reduce((sum, [, entry]) => sum + entry.total, 0)
-  const perOps = rows.map(([ops, entry]) => `${ops} ops ${(entry.correct / entry.total).toFixed(3)}`).join(', ')
+  const perOps = rows
+    .map(([ops, entry]) => `${ops} ops ${(entry.correct / entry.total).toFixed(3)}`)
+    .join(', ')
   console.log(
     `${modelId} ${name === 'beam' ? `beam-${beamWidth} (lengthPenalty 1)` : 'greedy'}: ${correct}/${total} = ${(correct / total).toFixed(3)} (${perOps})`,
   )

@@ -1,7 +1,13 @@
 // Integration tests of the decoders on the real tinymath ONNX models through @metagen/onnx.
 import { logSoftmax, type TokenModel } from '@metagen/core'
 import { loadOnnxTokenModel } from '@metagen/onnx'
-import { formatPrompt, isCorrect, loadDevSet, type TinymathProblem, tinymathModelPaths } from '@metagen/tinymath'
+import {
+  formatPrompt,
+  isCorrect,
+  loadDevSet,
+  type TinymathProblem,
+  tinymathModelPaths,
+} from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   beamSearch,
@@ -32,14 +38,18 @@ afterAll(async () => {
   await Promise.all([generator?.close(), draft?.close()])
 })
 
-const promptIds = (model: TokenModel, problem: TinymathProblem) => model.tokenizer.encode(formatPrompt(problem.question))
+const promptIds = (model: TokenModel, problem: TinymathProblem) =>
+  model.tokenizer.encode(formatPrompt(problem.question))
 
 describe('createTokenLanguageModel on tinymath-generator', () => {
   it('solves dev problems greedily and reports usage', async () => {
     const model = createTokenLanguageModel(generator)
     let correct = 0
     for (const problem of problems) {
-      const result = await model.generate({ prompt: formatPrompt(problem.question), temperature: 0 })
+      const result = await model.generate({
+        prompt: formatPrompt(problem.question),
+        temperature: 0,
+      })
       const output = result.outputs[0]!
       if (isCorrect(output.text, problem.answer)) correct++
       expect(output.finishReason).toBe('stop')
@@ -93,7 +103,10 @@ describe('createTokenLanguageModel on tinymath-generator', () => {
     textLogprobs.forEach((entry, index) => {
       expect(entry.logprob).toBeCloseTo(output.logprobs![index]!.logprob, 3)
     })
-    expect(output.logprobs![0]!.topLogprobs![0]!.logprob).toBeCloseTo(output.logprobs![0]!.logprob, 6)
+    expect(output.logprobs![0]!.topLogprobs![0]!.logprob).toBeCloseTo(
+      output.logprobs![0]!.logprob,
+      6,
+    )
   })
 })
 
@@ -101,8 +114,19 @@ describe('beam search on the real models', () => {
   it('with width 1 equals greedy decoding', async () => {
     for (const problem of problems.slice(0, 5)) {
       const prompt = promptIds(draft, problem)
-      const greedy = await sampleSequences({ models: [draft], prompt, sampling: { temperature: 0 }, maxTokens: 80 })
-      const beam = await beamSearch({ model: draft, prompt, beamWidth: 1, lengthPenalty: 0, maxTokens: 80 })
+      const greedy = await sampleSequences({
+        models: [draft],
+        prompt,
+        sampling: { temperature: 0 },
+        maxTokens: 80,
+      })
+      const beam = await beamSearch({
+        model: draft,
+        prompt,
+        beamWidth: 1,
+        lengthPenalty: 0,
+        maxTokens: 80,
+      })
       expect(beam.sequences[0]!.tokenIds).toEqual(greedy.sequences[0]!.tokenIds)
     }
     expect(draft.stats().liveSequences).toBe(0)
@@ -126,26 +150,40 @@ describe('beam search on the real models', () => {
       const sequences: number[][] = [[]]
       for (let step = 0; step < horizon; step++) {
         const next: number[][] = []
-        for (const sequence of sequences) for (const token of allowed) next.push([...sequence, token])
+        for (const sequence of sequences)
+          for (const token of allowed) next.push([...sequence, token])
         sequences.splice(0, sequences.length, ...next)
       }
       const forks = sequences.map(() => probe.fork())
       const rows = await draft.extend(
-        sequences.map((tokens, index) => ({ sequence: forks[index]!, tokens, logits: 'all' as const })),
+        sequences.map((tokens, index) => ({
+          sequence: forks[index]!,
+          tokens,
+          logits: 'all' as const,
+        })),
       )
       const restricted = (row: ArrayLike<number>) => logSoftmax(allowed.map((token) => row[token]!))
       let best = { tokens: [] as number[], logprob: Number.NEGATIVE_INFINITY }
       sequences.forEach((tokens, index) => {
         let logprob = restricted(first)[allowed.indexOf(tokens[0]!)]!
         for (let position = 1; position < horizon; position++) {
-          const row = rows[index]!.logits.subarray((position - 1) * draft.vocabSize, position * draft.vocabSize)
+          const row = rows[index]!.logits.subarray(
+            (position - 1) * draft.vocabSize,
+            position * draft.vocabSize,
+          )
           logprob += restricted(row)[allowed.indexOf(tokens[position]!)]!
         }
         if (logprob > best.logprob) best = { tokens, logprob }
       })
       for (const fork of forks) fork.dispose()
       probe.dispose()
-      const common = { model: draft, prompt, maxTokens: horizon, lengthPenalty: 0, processors: { allowedTokenIds: allowed } }
+      const common = {
+        model: draft,
+        prompt,
+        maxTokens: horizon,
+        lengthPenalty: 0,
+        processors: { allowedTokenIds: allowed },
+      }
       const full = await beamSearch({ ...common, beamWidth: allowed.length ** (horizon - 1) })
       expect(full.sequences[0]!.tokenIds).toEqual(best.tokens)
       expect(full.sequences[0]!.sequenceLogprob).toBeCloseTo(best.logprob, 3)
@@ -163,8 +201,16 @@ describe('beam search on the real models', () => {
     expect(after.sequencesCreated - before.sequencesCreated).toBe(1)
     expect(result.sequences.length).toBeGreaterThanOrEqual(4)
     expect(result.stats.forwardPasses).toBe(after.forwardPasses - before.forwardPasses)
-    const diverse = await diverseBeamSearch({ model: draft, prompt, beamWidth: 4, groups: 2, maxTokens: 100 })
-    expect(new Set(diverse.sequences.map((hypothesis) => hypothesis.group))).toEqual(new Set([0, 1]))
+    const diverse = await diverseBeamSearch({
+      model: draft,
+      prompt,
+      beamWidth: 4,
+      groups: 2,
+      maxTokens: 100,
+    })
+    expect(new Set(diverse.sequences.map((hypothesis) => hypothesis.group))).toEqual(
+      new Set([0, 1]),
+    )
     expect(draft.stats().liveSequences).toBe(0)
   })
 })
@@ -190,26 +236,49 @@ describe('contrastive methods and logit arithmetic on the real models', () => {
       expect(entry.logprob).toBeCloseTo(sequence.logprobs[index]!, 3)
     })
     // Plausibility constraint: every chosen token has p_expert >= 0.1 x max p_expert >= 0.1/512.
-    for (const logprob of sequence.logprobs) expect(logprob).toBeGreaterThanOrEqual(Math.log(0.1 / 512))
-    const languageModel = createContrastiveDecodingLanguageModel({ expert: generator, amateur: draft })
-    const generated = await languageModel.generate({ prompt: formatPrompt(problem.question), maxTokens: 120 })
+    for (const logprob of sequence.logprobs)
+      expect(logprob).toBeGreaterThanOrEqual(Math.log(0.1 / 512))
+    const languageModel = createContrastiveDecodingLanguageModel({
+      expert: generator,
+      amateur: draft,
+    })
+    const generated = await languageModel.generate({
+      prompt: formatPrompt(problem.question),
+      maxTokens: 120,
+    })
     expect(generated.outputs[0]!.tokenIds).toEqual(sequence.tokenIds)
     expect(generated.usage.flops).toBeGreaterThan(0)
   })
 
   it('contrastive search with alpha 0 equals greedy, and with alpha 0.6 decodes', async () => {
     const prompt = promptIds(generator, problems[5]!)
-    const greedy = await sampleSequences({ models: [generator], prompt, sampling: { temperature: 0 }, maxTokens: 60 })
+    const greedy = await sampleSequences({
+      models: [generator],
+      prompt,
+      sampling: { temperature: 0 },
+      maxTokens: 60,
+    })
     const plain = await contrastiveSearch({ model: generator, prompt, alpha: 0, maxTokens: 60 })
     expect(plain.sequences[0]!.tokenIds).toEqual(greedy.sequences[0]!.tokenIds)
-    const penalised = await contrastiveSearch({ model: generator, prompt, alpha: 0.6, topK: 4, maxTokens: 60 })
+    const penalised = await contrastiveSearch({
+      model: generator,
+      prompt,
+      alpha: 0.6,
+      topK: 4,
+      maxTokens: 60,
+    })
     expect(penalised.sequences[0]!.tokenIds.length).toBeGreaterThan(0)
     expect(generator.stats().liveSequences).toBe(0)
   })
 
   it('logit arithmetic draft + 1 x (generator - draft) decodes like the generator', async () => {
     const prompt = promptIds(generator, problems[7]!)
-    const greedy = await sampleSequences({ models: [generator], prompt, sampling: { temperature: 0 }, maxTokens: 80 })
+    const greedy = await sampleSequences({
+      models: [generator],
+      prompt,
+      sampling: { temperature: 0 },
+      maxTokens: 80,
+    })
     const steered = await logitArithmetic({
       base: draft,
       expert: generator,
