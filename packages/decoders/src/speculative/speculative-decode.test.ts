@@ -209,15 +209,24 @@ describe('speculativeDecode, arguments and failures', () => {
     })
     const result = await speculativeDecode({
       target: failing,
-      drafter: createPromptLookupDrafter(),
+      drafter: createModelDrafter(draft),
       prompt: [1, 2],
-      n: 1,
-      maxTokens: 64,
-      sampling: { temperature: 1, bannedTokenIds: [0] },
+      n: 8,
+      maxTokens: 12,
+      k: 2,
+      sampling: { temperature: 1, bannedTokenIds: [0], logitBias: { 7: -2 } },
       seed: 3,
     })
-    const sequence = result.sequences[0]
-    expect(sequence?.finishReason === 'error' || sequence?.finishReason === 'length').toBe(true)
+    const failed = result.sequences.filter((sequence) => sequence.finishReason === 'error')
+    const finished = result.sequences.filter((sequence) => sequence.finishReason === 'length')
+    expect(failed.length).toBeGreaterThan(0)
+    expect(finished.length).toBeGreaterThan(0)
+    expect(failed.length + finished.length).toBe(8)
+    for (const sequence of failed) expect(sequence.error?.message).toMatch(/fake failure/)
+    for (const sequence of finished) {
+      expect(sequence.tokenIds).toHaveLength(12)
+      expect(sequence.tokenIds).not.toContain(7)
+    }
     expect(failing.stats().liveSequences).toBe(0)
   })
 })

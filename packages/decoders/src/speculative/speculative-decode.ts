@@ -267,36 +267,48 @@ export async function speculativeDecode(
       forks.set(sample, fork)
       return [{ sequence: fork, tokens, logits: 'all' as const, sample }]
     })
-    let rowsOf = new Map<Sample, { logits: Float32Array; rows: number }>()
+    const rowsOf = new Map<Sample, { logits: Float32Array; rows: number }>()
     if (requests.length > 0) {
+      const strip = ({ sequence, tokens, logits }: (typeof requests)[number]) => ({
+        sequence,
+        tokens,
+        logits,
+      })
       try {
-        const results = await target.extend(
-          requests.map(({ sequence, tokens, logits }) => ({ sequence, tokens, logits })),
-          signalOption,
-        )
+        const results = await target.extend(requests.map(strip), signalOption)
         recordForward(
           stats,
           target,
           requests.reduce((total, request) => total + request.tokens.length, 0),
         )
-        rowsOf = new Map(
-          requests.map((request, index) => [
-            request.sample,
-            results[index] as { logits: Float32Array; rows: number },
-          ]),
-        )
+        stats.targetForwardPasses += 1
+        requests.forEach((request, index) => {
+          rowsOf.set(request.sample, results[index] as { logits: Float32Array; rows: number })
+        })
       } catch (error) {
-        for (const fork of forks.values()) fork.dispose()
         throwIfAborted(options.signal)
-        for (const sample of verifying) fail(sample, error)
-        return
+        // One bad sequence must not lose the others: retry one by one (a failed extend changes
+        // no sequence), failing only the samples whose own request fails.
+        for (const request of requests) {
+          try {
+            const [result] = await target.extend([strip(request)], signalOption)
+            recordForward(stats, target, request.tokens.length)
+            stats.targetForwardPasses += 1
+            rowsOf.set(request.sample, result as { logits: Float32Array; rows: number })
+          } catch (singleError) {
+            throwIfAborted(options.signal)
+            forks.get(request.sample)?.dispose()
+            forks.delete(request.sample)
+            fail(request.sample, requests.length === 1 ? error : singleError)
+          }
+        }
       }
-      stats.targetForwardPasses += 1
     }
 
     // 3. Acceptance, token by token.
     const vocabSize = target.vocabSize
     for (const sample of verifying) {
+      if (sample.done) continue
       const proposal = proposals.get(sample) ?? { tokens: [], probabilities: [] }
       const drafts = proposal.tokens
       const fork = forks.get(sample)
