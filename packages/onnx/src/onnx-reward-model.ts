@@ -13,6 +13,11 @@ export interface LoadOnnxRewardModelOptions {
   modelId?: string
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number
+  /**
+   * Let onnxruntime's threads spin between runs (default false): lower latency on an idle
+   * machine, slower when several models or processes share few cores.
+   */
+  spinning?: boolean
   /** Sequences per ONNX run; larger batches are split (default 32). */
   maxBatchSize?: number
 }
@@ -84,6 +89,7 @@ export async function loadOnnxRewardModel(
       vocabSize: config.vocabSize,
       padTokenId: config.padTokenId,
       threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
+      spinning: options.spinning ?? false,
     },
     folder.folder,
   )

@@ -24,6 +24,11 @@ export interface LoadOnnxTokenModelOptions {
   modelId?: string
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number
+  /**
+   * Let onnxruntime's threads spin between runs (default false): lower latency on an idle
+   * machine, slower when several models or processes share few cores.
+   */
+  spinning?: boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
   maxBatchRows?: number
 }
@@ -69,6 +74,7 @@ export async function loadOnnxTokenModel(
       vocabSize: config.vocabSize,
       padTokenId: config.padTokenId,
       threads,
+      spinning: options.spinning ?? false,
     },
     folder.folder,
   )

@@ -11,6 +11,8 @@ export interface WorkerInit {
   vocabSize: number
   padTokenId: number
   threads: number
+  /** Let onnxruntime's intra-op threads spin while waiting for work. */
+  spinning: boolean
 }
 
 /** One sequence of a batched extend. */

@@ -23,6 +23,9 @@ async function load(): Promise<void> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Spinning threads burn the cores that other workers and the main thread need; on a
+      // small machine running several models at once, sleeping between runs is faster overall.
+      extra: { session: { intra_op: { allow_spinning: init.spinning ? '1' : '0' } } },
     })
   } catch (error) {
     post({ type: 'load-error', message: `onnxruntime cannot load the model: ${messageOf(error)}` })
