@@ -79,6 +79,8 @@ export interface AnthropicModelStats {
   requests: number
   /** Retries made after a retryable failure. */
   retries: number
+  /** Total time scheduled for waits before retries (retry-after or backoff), in milliseconds. */
+  retryWaitMs: number
   /** HTTP attempts that failed. */
   failedRequests: number
   /** Requests in flight now. */
@@ -149,7 +151,7 @@ export class AnthropicLanguageModel implements LanguageModel {
   private readonly config: AnthropicLanguageModelConfig
   private readonly options: AnthropicModelOptions
   private readonly limiter: ConcurrencyLimiter
-  private readonly counters = { requests: 0, retries: 0, failedRequests: 0 }
+  private readonly counters = { requests: 0, retries: 0, failedRequests: 0, retryWaitMs: 0 }
 
   constructor(
     modelId: string,
@@ -418,8 +420,9 @@ export class AnthropicLanguageModel implements LanguageModel {
         policy: this.config.retry,
         classify,
         signal,
-        onRetry: () => {
+        onRetry: ({ delayMs }) => {
           this.counters.retries++
+          this.counters.retryWaitMs += delayMs
         },
       },
     )

@@ -29,6 +29,14 @@ beforeEach(() => server.reset())
 
 const errorBody = (type: string, message: string) => ({ type: 'error', error: { type, message } })
 
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 function provider(extra: Parameters<typeof createAnthropic>[0] = {}) {
   return createAnthropic({
     baseURL: server.baseURL,
@@ -152,7 +160,7 @@ describe('N samples and prompt caching', () => {
   it('warms the cache with one request, then fans out the other N-1 (JSON)', async () => {
     const slow = await startFakeAnthropicServer({ latencyMs: 40 })
     try {
-      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-sonnet-4-5', {
+      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-haiku-4-5', {
         promptCaching: 'always',
       })
       const result = await model.generate({ prompt: longPrompt, n: 4 })
@@ -170,13 +178,13 @@ describe('N samples and prompt caching', () => {
       const prefixTokens = result.usage.cacheWriteInputTokens ?? 0
       expect(prefixTokens).toBeGreaterThan(100)
       expect(result.usage.cachedInputTokens).toBe(3 * prefixTokens)
-      // the cache write costs 1.25x and the three reads 0.1x of the $3 / 1M input price
+      // the cache write costs 1.25x and the three reads 0.1x of the $1 / 1M input price
       const uncached = result.usage.inputTokens - 4 * prefixTokens
       expect(result.usage.costUsd).toBeCloseTo(
-        (uncached * 3 +
-          prefixTokens * 3.75 +
-          3 * prefixTokens * 0.3 +
-          result.usage.outputTokens * 15) /
+        (uncached * 1 +
+          prefixTokens * 1.25 +
+          3 * prefixTokens * 0.1 +
+          result.usage.outputTokens * 5) /
           1e6,
         12,
       )
@@ -188,7 +196,7 @@ describe('N samples and prompt caching', () => {
   it('without warming, concurrent requests all write the cache', async () => {
     const slow = await startFakeAnthropicServer({ latencyMs: 40 })
     try {
-      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-sonnet-4-5', {
+      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-haiku-4-5', {
         promptCaching: 'off',
       })
       const result = await model.generate({ prompt: longPrompt, n: 4 })
@@ -201,9 +209,9 @@ describe('N samples and prompt caching', () => {
   })
 
   it('streaming fans out at message_start of the warming request', async () => {
-    const slow = await startFakeAnthropicServer({ latencyMs: 30, chunkDelayMs: 10 })
+    const slow = await startFakeAnthropicServer({ latencyMs: 30, chunkDelayMs: 20 })
     try {
-      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-sonnet-4-5', {
+      const model = createAnthropic({ baseURL: slow.baseURL, apiKey: 'k' })('claude-haiku-4-5', {
         promptCaching: 'always',
         stream: true,
         cacheTtl: '1h',
@@ -245,7 +253,8 @@ describe('N samples and prompt caching', () => {
       })
       expect(result.outputs).toHaveLength(12)
       expect(slow.requests).toHaveLength(12)
-      expect(slow.peakInFlight).toBe(4)
+      expect(slow.peakInFlight).toBeLessThanOrEqual(4)
+      expect(slow.peakInFlight).toBeGreaterThanOrEqual(2)
       expect(model.stats()).toMatchObject({ requests: 12, peakInFlight: 4, inFlight: 0 })
     } finally {
       await slow.close()
@@ -274,13 +283,22 @@ describe('failures', () => {
         headers: { 'retry-after': '0.1' },
         body: errorBody('rate_limit_error', 'slow down'),
       },
-      { status: 529, body: errorBody('overloaded_error', 'Overloaded') },
+      {
+        status: 529,
+        headers: { 'retry-after-ms': '20' },
+        body: errorBody('overloaded_error', 'Overloaded'),
+      },
     )
     const model = provider()('claude-haiku-4-5')
     const result = await model.generate({ prompt: 'hi' })
     expect(result.outputs[0]?.error).toBeUndefined()
     expect(server.requests).toHaveLength(3)
-    expect(model.stats()).toMatchObject({ requests: 3, retries: 2, failedRequests: 2 })
+    expect(model.stats()).toMatchObject({
+      requests: 3,
+      retries: 2,
+      failedRequests: 2,
+      retryWaitMs: 120,
+    })
   })
 
   it('401 is not retried and names the key variable', async () => {
@@ -316,12 +334,10 @@ describe('failures', () => {
     const controller = new AbortController()
     const model = provider()('claude-haiku-4-5', { promptCaching: 'off' })
     const pending = model.generate({ prompt: 'hi', n: 3, signal: controller.signal })
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(server.inFlight).toBe(3)
+    await waitFor(() => server.inFlight === 3)
     controller.abort()
     await expect(pending).rejects.toBeInstanceOf(AbortedError)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.inFlight).toBe(0)
+    await waitFor(() => server.inFlight === 0)
     expect(server.abortedRequests).toBeGreaterThanOrEqual(3)
   })
 

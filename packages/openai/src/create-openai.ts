@@ -49,8 +49,20 @@ export type OpenAIProvider = (modelId: string, options?: OpenAIModelOptions) => 
  */
 export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
   const baseURL = settings.baseURL ?? process.env.OPENAI_BASE_URL
-  const officialApi =
-    baseURL === undefined || /(^|\.)api\.openai\.com/.test(new URL(baseURL).hostname)
+  let hostname = 'api.openai.com'
+  if (baseURL !== undefined) {
+    try {
+      hostname = new URL(baseURL).hostname
+    } catch (error) {
+      throw new InvalidArgumentError({
+        argument: 'settings.baseURL',
+        expected: 'an absolute URL such as http://127.0.0.1:8000/v1',
+        received: baseURL,
+        cause: error,
+      })
+    }
+  }
+  const officialApi = /(^|\.)api\.openai\.com$/.test(hostname)
   const compatibility = settings.compatibility ?? (officialApi ? 'strict' : 'compatible')
   if (compatibility !== 'strict' && compatibility !== 'compatible') {
     throw new InvalidArgumentError({

@@ -83,6 +83,8 @@ export interface OpenAIModelStats {
   requests: number
   /** Retries made after a retryable failure. */
   retries: number
+  /** Total time scheduled for waits before retries (retry-after or backoff), in milliseconds. */
+  retryWaitMs: number
   /** HTTP attempts that failed (each retry of a failure counts again). */
   failedRequests: number
   /** Requests in flight now. */
@@ -140,7 +142,7 @@ export class OpenAILanguageModel implements LanguageModel {
   private readonly config: OpenAILanguageModelConfig
   private readonly options: OpenAIModelOptions
   private readonly limiter: ConcurrencyLimiter
-  private readonly counters = { requests: 0, retries: 0, failedRequests: 0 }
+  private readonly counters = { requests: 0, retries: 0, failedRequests: 0, retryWaitMs: 0 }
 
   constructor(
     modelId: string,
@@ -617,8 +619,9 @@ export class OpenAILanguageModel implements LanguageModel {
         policy: this.config.retry,
         classify: (error) => this.classify(error),
         signal,
-        onRetry: () => {
+        onRetry: ({ delayMs }) => {
           this.counters.retries++
+          this.counters.retryWaitMs += delayMs
         },
       },
     )

@@ -23,6 +23,14 @@ const errorBody = (message: string, type = 'invalid_request_error') => ({
   error: { message, type, param: null, code: null },
 })
 
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 function provider(extra: Parameters<typeof createOpenAI>[0] = {}) {
   return createOpenAI({
     baseURL: server.baseURL,
@@ -68,14 +76,16 @@ describe('HTTP errors', () => {
       },
     )
     const model = provider()('gpt-4o-mini')
-    const started = Date.now()
     const result = await model.generate({ prompt: 'hi' })
-    const elapsed = Date.now() - started
     expect(result.outputs[0]?.text).toContain('The answer is 42')
     expect(server.requests).toHaveLength(3)
-    expect(model.stats()).toMatchObject({ requests: 3, retries: 2, failedRequests: 2 })
     // the waits are the server's (200 ms + 50 ms), not the 1 ms backoff of this policy
-    expect(elapsed).toBeGreaterThanOrEqual(240)
+    expect(model.stats()).toMatchObject({
+      requests: 3,
+      retries: 2,
+      failedRequests: 2,
+      retryWaitMs: 250,
+    })
     expect(result.usage.calls).toBe(1)
   })
 
@@ -130,12 +140,10 @@ describe('timeouts, aborts and malformed bodies', () => {
     const controller = new AbortController()
     const model = provider()('gpt-4o-mini')
     const pending = model.generate({ prompt: 'hi', signal: controller.signal })
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(server.inFlight).toBe(1)
+    await waitFor(() => server.inFlight === 1)
     controller.abort()
     await expect(pending).rejects.toBeInstanceOf(AbortedError)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.inFlight).toBe(0)
+    await waitFor(() => server.inFlight === 0)
     expect(server.requests[0]?.aborted).toBe(true)
     expect(model.stats().retries).toBe(0)
   })
@@ -219,7 +227,8 @@ describe('partial failure and concurrency', () => {
       const result = await model.generate({ prompt: 'hi', n: 12 })
       expect(result.outputs.every((output) => output.error === undefined)).toBe(true)
       expect(slow.requests).toHaveLength(12)
-      expect(slow.peakInFlight).toBe(3)
+      expect(slow.peakInFlight).toBeLessThanOrEqual(3)
+      expect(slow.peakInFlight).toBeGreaterThanOrEqual(2)
       expect(model.stats().peakInFlight).toBe(3)
     } finally {
       await slow.close()
@@ -235,7 +244,7 @@ describe('partial failure and concurrency', () => {
         Array.from({ length: 8 }, () => callModel(context, model, { prompt: 'hi' })),
       )
       expect(results).toHaveLength(8)
-      expect(slow.peakInFlight).toBe(2)
+      expect(slow.peakInFlight).toBeLessThanOrEqual(2)
       expect(context.limiter.peak).toBe(2)
       // callModel draws a seed from the run's RNG for every call
       expect(slow.requests.every((request) => typeof request.body?.seed === 'number')).toBe(true)
@@ -275,6 +284,7 @@ describe('settings', () => {
     expect(() => createOpenAI({ apiKey: 'k', retry: { maxRetries: -1 } })).toThrow(
       /retry\.maxRetries/,
     )
+    expect(() => createOpenAI({ baseURL: 'localhost-without-scheme' })).toThrow(/settings\.baseURL/)
   })
 
   it('uses an injected fetch', async () => {
