@@ -1,0 +1,118 @@
+// `metagen eval`: runs one strategy on every problem of a data set (each problem its own run,
+// seeded from --seed and its id) and prints accuracy, tokens, calls and wall time.
+import { basename } from 'node:path'
+import {
+  type EvaluationResult,
+  evaluate,
+  type StrategyRegistry,
+  type StrategySpec,
+} from '@metagen/orchestrator'
+import { loadProblems, type TinymathProblem, tinymathDevSetPath } from '@metagen/tinymath'
+import { parseCommandLine, readBudget, readIntegerFlag, readStringFlag } from '../command-line.js'
+import { formatInteger, formatUsage } from '../format.js'
+import { type CliIo, writeLine } from '../output.js'
+import { createProgressBar } from '../progress-bar.js'
+import { openStrategySession } from '../strategy-session.js'
+
+/** Flags of `eval` besides the common and strategy flags. */
+export const evalFlags = { data: { type: 'string' }, limit: { type: 'string' } } as const
+
+/** Loads `--data` (default: the tinymath dev set) and applies `--limit`. */
+export async function loadDataFlag(
+  flags: Record<string, string | boolean | undefined>,
+): Promise<{ path: string; problems: TinymathProblem[] }> {
+  const path = readStringFlag(flags, 'data') ?? tinymathDevSetPath
+  const limit = readIntegerFlag(flags, 'limit', 1)
+  const problems = await loadProblems(path)
+  return { path, problems: limit !== undefined ? problems.slice(0, limit) : problems }
+}
+
+/** The `--json` object of an evaluation. */
+export function evaluationJson(result: EvaluationResult, model: string, spec: StrategySpec) {
+  return {
+    accuracy: result.accuracy,
+    n: result.n,
+    model,
+    strategy: spec,
+    usage: {
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      calls: result.usage.calls,
+      ...(result.usage.flops !== undefined ? { flops: result.usage.flops } : {}),
+      ...(result.usage.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+    },
+    seconds: result.seconds,
+    problems: result.problems.map((problem) => ({
+      id: problem.id,
+      answer: problem.answer,
+      expected: problem.expected,
+      correct: problem.correct,
+      ...(problem.error !== undefined ? { error: problem.error } : {}),
+    })),
+  }
+}
+
+/** Runs `metagen eval`. Returns the exit code. */
+export async function evalCommand(
+  args: readonly string[],
+  registry: StrategyRegistry,
+  io: CliIo,
+): Promise<number> {
+  const parsed = await parseCommandLine({
+    args,
+    commandFlags: evalFlags,
+    strategy: true,
+    registry,
+    allowPositionals: false,
+  })
+  const seed = readIntegerFlag(parsed.flags, 'seed', 0, 0xffffffff) ?? 0
+  const concurrency = readIntegerFlag(parsed.flags, 'concurrency', 1) ?? 4
+  const budget = readBudget(parsed.flags)
+  const data = await loadDataFlag(parsed.flags)
+  const session = await openStrategySession(parsed, registry)
+  try {
+    const bar = createProgressBar(io.stderr, data.problems.length, session.spec.strategy)
+    const result = await evaluate({
+      generator: session.generator,
+      problems: data.problems,
+      seed,
+      concurrency,
+      ...(budget ? { budget } : {}),
+      onProgress: (progress) =>
+        bar.update(progress.done, `acc ${(progress.correct / progress.done).toFixed(3)}`),
+    })
+    bar.finish()
+    if (parsed.flags.json) {
+      writeLine(
+        io.stdout,
+        JSON.stringify(evaluationJson(result, session.environment.modelId, session.spec)),
+      )
+      return 0
+    }
+    const failed = result.problems.filter((problem) => problem.error !== undefined)
+    writeLine(
+      io.stdout,
+      `${session.spec.strategy} on ${session.environment.modelId}, ${basename(data.path)}, ${result.n} problems, seed ${seed}`,
+    )
+    writeLine(io.stdout, `accuracy  ${result.accuracy.toFixed(3)} (${result.correct}/${result.n})`)
+    writeLine(
+      io.stdout,
+      `tokens    ${formatUsage({ ...result.usage, calls: result.usage.calls }).split(', ')[0]} (${formatInteger((result.usage.inputTokens + result.usage.outputTokens) / Math.max(1, result.n))} per problem)`,
+    )
+    writeLine(io.stdout, `calls     ${formatInteger(result.usage.calls)}`)
+    if (result.usage.flops !== undefined)
+      writeLine(io.stdout, `FLOPs     ${result.usage.flops.toExponential(2)}`)
+    if (result.usage.costUsd !== undefined)
+      writeLine(io.stdout, `cost      $${result.usage.costUsd.toFixed(4)}`)
+    writeLine(io.stdout, `seconds   ${result.seconds.toFixed(1)}`)
+    if (failed.length > 0) {
+      writeLine(
+        io.stderr,
+        `${failed.length} problems failed (counted as wrong), e.g. ${failed[0]?.id}: ${failed[0]?.error}`,
+      )
+    }
+    return 0
+  } finally {
+    await session.environment.close()
+  }
+}

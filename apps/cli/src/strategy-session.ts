@@ -1,0 +1,56 @@
+// Setting up a strategy run from parsed flags: the environment (models loaded once), the
+// validated spec and its generator, closed together at the end.
+import type { Generator, TextInput, TextOutput } from '@metagen/core'
+import {
+  createStrategyEnvironment,
+  type ManagedStrategyEnvironment,
+  type StrategyRegistry,
+  type StrategySpec,
+} from '@metagen/orchestrator'
+import { type ParsedCommandLine, readIntegerFlag, readStringFlag } from './command-line.js'
+
+/** The default run model. */
+export const defaultModelId = 'tinymath-generator'
+
+/** The environment of a command (without a strategy yet). */
+export function openEnvironment(
+  parsed: ParsedCommandLine,
+  registry: StrategyRegistry,
+): ManagedStrategyEnvironment {
+  const maxTokens = readIntegerFlag(parsed.flags, 'max-tokens', 1)
+  const threads = readIntegerFlag(parsed.flags, 'threads', 1)
+  const baseUrl = readStringFlag(parsed.flags, 'base-url')
+  return createStrategyEnvironment({
+    modelId: readStringFlag(parsed.flags, 'model') ?? defaultModelId,
+    registry,
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+  })
+}
+
+/** A validated strategy with its generator. */
+export interface StrategySession {
+  environment: ManagedStrategyEnvironment
+  spec: StrategySpec
+  generator: Generator<TextInput, TextOutput>
+}
+
+/**
+ * Validates the parsed spec, opens the environment and builds the generator (which loads the
+ * models it needs). On failure the environment is closed before the error propagates.
+ */
+export async function openStrategySession(
+  parsed: ParsedCommandLine,
+  registry: StrategyRegistry,
+): Promise<StrategySession> {
+  const spec = registry.validate(parsed.spec ?? { strategy: 'greedy' })
+  const environment = openEnvironment(parsed, registry)
+  try {
+    const generator = await registry.get(spec.strategy).build(spec, environment)
+    return { environment, spec, generator }
+  } catch (error) {
+    await environment.close()
+    throw error
+  }
+}

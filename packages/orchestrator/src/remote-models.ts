@@ -1,0 +1,31 @@
+// Remote model factories by id prefix: `openai:<id>` and `anthropic:<id>` become language
+// models of @metagen/openai and @metagen/anthropic, pointed at `--base-url` when given.
+
+import { createAnthropic } from '@metagen/anthropic'
+import type { LanguageModel } from '@metagen/core'
+import { createOpenAI } from '@metagen/openai'
+
+/** Connection settings shared by the remote models of a run. */
+export interface RemoteModelSettings {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8000/v1` (default: the provider's). */
+  baseUrl?: string
+  /** API key (default: the provider's environment variable, e.g. OPENAI_API_KEY). */
+  apiKey?: string
+}
+
+/** Creates the language model `modelId` of one provider. */
+export type RemoteModelFactory = (modelId: string, settings: RemoteModelSettings) => LanguageModel
+
+/** The built-in factories: `openai` (and OpenAI-compatible servers) and `anthropic`. */
+export const defaultRemoteModelFactories: Readonly<Record<string, RemoteModelFactory>> = {
+  openai: (modelId, settings) =>
+    createOpenAI({
+      ...(settings.baseUrl !== undefined ? { baseURL: settings.baseUrl } : {}),
+      ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
+    })(modelId),
+  anthropic: (modelId, settings) =>
+    createAnthropic({
+      ...(settings.baseUrl !== undefined ? { baseURL: settings.baseUrl } : {}),
+      ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
+    })(modelId),
+}

@@ -1,0 +1,97 @@
+// Command-line flags of a strategy: each option `beamWidth` is the flag `--beam-width`; flag
+// values (strings) are converted to the option's type. Unknown flags are errors.
+import { InvalidArgumentError } from '@metagen/core'
+import { parseStrategySpec } from './parse-strategy-spec.js'
+import type { StrategyDefinition, StrategyOptionDefinition, StrategySpec } from './strategy.js'
+
+/** `beamWidth` -> `beam-width`. */
+export function toKebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/** `beam-width` -> `beamWidth`. */
+export function toCamelCase(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase())
+}
+
+/** The `node:util` parseArgs configuration of a strategy's flags (booleans are switches). */
+export function strategyFlagConfig(
+  definition: StrategyDefinition,
+): Record<string, { type: 'string' | 'boolean' }> {
+  const config: Record<string, { type: 'string' | 'boolean' }> = {}
+  for (const [name, option] of Object.entries(definition.options)) {
+    config[toKebabCase(name)] = { type: option.type === 'boolean' ? 'boolean' : 'string' }
+  }
+  return config
+}
+
+/** Converts one flag value to the type of `option`; throws naming `--flag`. */
+export function convertFlagValue(
+  flag: string,
+  option: StrategyOptionDefinition,
+  value: string | boolean,
+): unknown {
+  if (option.type === 'boolean') {
+    if (typeof value === 'boolean') return value
+    if (value === 'true') return true
+    if (value === 'false') return false
+    throw new InvalidArgumentError({
+      argument: `--${flag}`,
+      expected: 'true or false',
+      received: value,
+    })
+  }
+  const text = String(value)
+  switch (option.type) {
+    case 'number':
+    case 'integer': {
+      const number = text.trim() === '' ? Number.NaN : Number(text)
+      if (Number.isNaN(number)) {
+        throw new InvalidArgumentError({
+          argument: `--${flag}`,
+          expected: option.type === 'integer' ? 'an integer' : 'a number',
+          received: text,
+        })
+      }
+      return number
+    }
+    case 'string':
+      return text
+    case 'string[]':
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    case 'strategy':
+      return text.trim().startsWith('{') ? parseStrategySpec(text, `--${flag}`) : text.trim()
+  }
+}
+
+/**
+ * Builds a spec from parsed flag values (keys kebab-case, as parseArgs returns them), on top of
+ * `base` (e.g. a spec file). The result is not validated yet; pass it to the registry. Throws
+ * {@link InvalidArgumentError} for a flag that is not an option of the strategy, listing the
+ * flags it has.
+ */
+export function specFromFlags(
+  definition: StrategyDefinition,
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  base: StrategySpec = { strategy: definition.name },
+): StrategySpec {
+  const spec: StrategySpec = { ...base, strategy: definition.name }
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === undefined) continue
+    const name = toCamelCase(flag)
+    const option = definition.options[name]
+    if (!option) {
+      const flags = Object.keys(definition.options).map((key) => `--${toKebabCase(key)}`)
+      throw new InvalidArgumentError({
+        argument: `--${flag}`,
+        expected: `a flag of strategy ${definition.name} (${flags.length > 0 ? flags.join(', ') : 'it has no options'})`,
+        received: value,
+      })
+    }
+    spec[name] = convertFlagValue(flag, option, value)
+  }
+  return spec
+}
