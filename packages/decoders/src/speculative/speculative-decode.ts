@@ -263,7 +263,9 @@ export async function speculativeDecode(
       const drafts = proposals.get(sample)?.tokens ?? []
       const tokens = [...sample.pending, ...drafts]
       if (tokens.length === 0) return []
-      const fork = sample.target.fork()
+      // Without drafts every fed token stays: extend the state itself (a fork would make the
+      // backend copy the cache instead of reusing it).
+      const fork = drafts.length === 0 ? sample.target : sample.target.fork()
       forks.set(sample, fork)
       return [{ sequence: fork, tokens, logits: 'all' as const, sample }]
     })
@@ -297,7 +299,8 @@ export async function speculativeDecode(
             rowsOf.set(request.sample, result as { logits: Float32Array; rows: number })
           } catch (singleError) {
             throwIfAborted(options.signal)
-            forks.get(request.sample)?.dispose()
+            const fork = forks.get(request.sample)
+            if (fork !== request.sample.target) fork?.dispose()
             forks.delete(request.sample)
             fail(request.sample, requests.length === 1 ? error : singleError)
           }
@@ -342,7 +345,7 @@ export async function speculativeDecode(
           break
         }
       } catch (error) {
-        fork?.dispose()
+        if (fork !== sample.target) fork?.dispose()
         fail(sample, error)
         continue
       }
@@ -350,8 +353,10 @@ export async function speculativeDecode(
       if (!sample.done && next >= 0) commit(sample, next, nextLogprob)
       // Update the caches: keep the verified fork only when every fed token stays.
       if (accepted === drafts.length && fork) {
-        sample.target.dispose()
-        sample.target = fork
+        if (fork !== sample.target) {
+          sample.target.dispose()
+          sample.target = fork
+        }
         sample.pending = next >= 0 ? [next] : []
       } else {
         fork?.dispose()
