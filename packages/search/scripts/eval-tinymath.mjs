@@ -4,7 +4,7 @@
 //   cd /work/main && pnpm turbo run build --filter=@metagen/search...
 // Usage (from packages/search):
 //   node scripts/eval-tinymath.mjs [--strategies step-beam,best-of-n,...] [--scorer step-checker|verifier]
-//     [--limit 300] [--model tinymath-draft] [--beam-width 4] [--expansions 4] [--n 16]
+//     [--limit 300] [--stride 1] [--model tinymath-draft] [--beam-width 4] [--expansions 4] [--n 16]
 //     [--proposer token|language] [--aggregate min] [--parallel 4] [--seed 0] [--max-tokens 192]
 import { addUsage, createRunContext, emptyUsage } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
@@ -35,6 +35,7 @@ import {
 
 const args = parseArguments(process.argv.slice(2))
 const limit = Number(args.limit ?? 300)
+const stride = Number(args.stride ?? 1)
 const maxTokens = Number(args['max-tokens'] ?? 192)
 const parallel = Number(args.parallel ?? 4)
 const seed = Number(args.seed ?? 0)
@@ -82,9 +83,11 @@ const builders = {
   rebase: () => rewardBalancedSearch({ ...common, width: beamWidth * expansions }),
 }
 
-const problems = (await loadDevSet()).slice(0, limit)
+// --stride k takes every k-th problem (the dev set is in blocks of 60 per number of operations,
+// so a stride keeps every size represented), then --limit caps the count.
+const problems = (await loadDevSet()).filter((_, index) => index % stride === 0).slice(0, limit)
 console.log(
-  `model=${modelId} scorer=${scorerName} proposer=${proposerKind} aggregate=${aggregate} problems=${problems.length} beamWidth=${beamWidth} expansions=${expansions} n=${n} maxTokens=${maxTokens} seed=${seed}`,
+  `model=${modelId} scorer=${scorerName} proposer=${proposerKind} aggregate=${aggregate} problems=${problems.length} stride=${stride} beamWidth=${beamWidth} expansions=${expansions} n=${n} maxTokens=${maxTokens} seed=${seed}`,
 )
 console.log(
   'strategy | accuracy | output tokens/problem | input tokens/problem | calls/problem | stopped by budget | seconds',

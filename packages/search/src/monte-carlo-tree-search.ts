@@ -128,6 +128,8 @@ export function monteCarloTreeSearch(
               continue
             }
             const [children = []] = await session.expand([{ node, count: expansions }])
+            // An expanded node is never expanded again (selection descends into its children).
+            if (children.length > 0) session.release(node)
             const values =
               evaluation === 'rollout'
                 ? await rollout(session, children)
