@@ -77,6 +77,7 @@ class HuggingFaceTokenizerAdapter implements Tokenizer {
   }
 
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return ''
     return this.tokenizer.decode([...ids], {
       skip_special_tokens: options.skipSpecialTokens ?? true,
     })

@@ -38,6 +38,7 @@ describe('loadOnnxTokenModel', () => {
     expect(model.parameterCount).toBeLessThan(3_500_000)
     const ids = model.tokenizer.encode('A: 4*17=68.')
     expect(model.tokenizer.decode(ids)).toBe('A: 4*17=68.')
+    expect(model.tokenizer.decode([])).toBe('')
     const bytes = model.tokenizer.tokenBytes()
     expect(new TextDecoder().decode(bytes[ids[0] as number])).toBe('A')
   })
