@@ -28,6 +28,11 @@ export { findScalingKnob, measureScaling, scalingKnobs } from './scale.js'
 export { chainedStrategies } from './strategies/chained.js'
 export { decoderStrategies } from './strategies/decoders.js'
 export { parallelStrategies } from './strategies/parallel.js'
+export type {
+  RemoteLanguageModelFactory,
+  RemoteModelFactorySettings,
+} from './strategies/remote.js'
+export { remoteModelFactories } from './strategies/remote.js'
 export type { ClosableScorer, ScorerFactory, ScorerFactoryOptions } from './strategies/scorers.js'
 export { scorerFactories } from './strategies/scorers.js'
 export { searchStrategies } from './strategies/search.js'

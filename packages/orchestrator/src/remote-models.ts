@@ -1,9 +1,7 @@
-// Remote model factories by id prefix: `openai:<id>` and `anthropic:<id>` become language
-// models of @metagen/openai and @metagen/anthropic, pointed at `--base-url` when given.
-
-import { createAnthropic } from '@metagen/anthropic'
+// Remote model factories by id prefix (`openai:<id>`, `anthropic:<id>`), as the strategy
+// environment uses them; the built-in ones come from strategies/remote.ts.
 import type { LanguageModel } from '@metagen/core'
-import { createOpenAI } from '@metagen/openai'
+import { remoteModelFactories } from './strategies/remote.js'
 
 /** Connection settings shared by the remote models of a run. */
 export interface RemoteModelSettings {
@@ -17,15 +15,5 @@ export interface RemoteModelSettings {
 export type RemoteModelFactory = (modelId: string, settings: RemoteModelSettings) => LanguageModel
 
 /** The built-in factories: `openai` (and OpenAI-compatible servers) and `anthropic`. */
-export const defaultRemoteModelFactories: Readonly<Record<string, RemoteModelFactory>> = {
-  openai: (modelId, settings) =>
-    createOpenAI({
-      ...(settings.baseUrl !== undefined ? { baseURL: settings.baseUrl } : {}),
-      ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
-    })(modelId),
-  anthropic: (modelId, settings) =>
-    createAnthropic({
-      ...(settings.baseUrl !== undefined ? { baseURL: settings.baseUrl } : {}),
-      ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
-    })(modelId),
-}
+export const defaultRemoteModelFactories: Readonly<Record<string, RemoteModelFactory>> =
+  remoteModelFactories

@@ -1,0 +1,89 @@
+import { InvalidArgumentError } from '@metagen/core'
+import { describe, expect, it } from 'vitest'
+import { answersMatch, evaluate } from './evaluate.js'
+import { createFakeGenerator, createFakeLanguageModel } from './fake-language-model.js'
+
+const problems = Array.from({ length: 12 }, (_, index) => ({
+  id: `p${index}`,
+  question: `Question ${index}?`,
+  answer: index % 10,
+}))
+
+describe('evaluate', () => {
+  it('gives the same per-problem results whatever the concurrency and order', async () => {
+    const generator = createFakeGenerator(createFakeLanguageModel({ delayMs: 1 }))
+    const serial = await evaluate({ generator, problems, seed: 3, concurrency: 1 })
+    const parallel = await evaluate({ generator, problems, seed: 3, concurrency: 5 })
+    const reversed = await evaluate({
+      generator,
+      problems: [...problems].reverse(),
+      seed: 3,
+      concurrency: 3,
+    })
+    const strip = (result: typeof serial) =>
+      result.problems.map(({ id, answer, correct, seed }) => ({ id, answer, correct, seed }))
+    expect(strip(parallel)).toEqual(strip(serial))
+    expect(strip(reversed).reverse()).toEqual(strip(serial))
+    expect(serial.n).toBe(12)
+    expect(serial.usage).toEqual({ inputTokens: 60, outputTokens: 84, calls: 12 })
+    expect(serial.accuracy).toBe(serial.problems.filter((problem) => problem.correct).length / 12)
+    const other = await evaluate({ generator, problems, seed: 4, concurrency: 2 })
+    expect(strip(other).map((problem) => problem.seed)).not.toEqual(
+      strip(serial).map((problem) => problem.seed),
+    )
+  })
+
+  it('counts a failed run as wrong and keeps the others', async () => {
+    const generator = createFakeGenerator(
+      createFakeLanguageModel({ fail: (prompt) => prompt.includes('Question 3?') }),
+    )
+    const progress: number[] = []
+    const result = await evaluate({
+      generator,
+      problems,
+      onProgress: (report) => progress.push(report.done),
+    })
+    expect(result.problems[3]).toMatchObject({
+      correct: false,
+      answer: null,
+      error: 'Error: fake failure for Q: Question 3?\nA:',
+    })
+    expect(result.problems.filter((problem) => problem.error === undefined)).toHaveLength(11)
+    expect(progress).toEqual(Array.from({ length: 12 }, (_, index) => index + 1))
+  })
+
+  it('stops on configuration errors', async () => {
+    const generator = {
+      name: 'broken',
+      async run(): Promise<never> {
+        throw new InvalidArgumentError({ argument: 'n', expected: 'an integer >= 1', received: 0 })
+      },
+    }
+    await expect(evaluate({ generator, problems })).rejects.toThrow(/Invalid argument n/)
+    await expect(evaluate({ generator, problems, concurrency: 0 })).rejects.toThrow(/concurrency/)
+    await expect(evaluate({ generator, problems, seed: 2 ** 32 })).rejects.toThrow(/seed/)
+  })
+
+  it('keeps traces on request', async () => {
+    const result = await evaluate({
+      generator: createFakeGenerator(createFakeLanguageModel()),
+      problems: problems.slice(0, 2),
+      trace: true,
+    })
+    expect(result.problems[0]?.trace?.map((event) => event.kind)).toEqual([
+      'span-start',
+      'model-call',
+      'span-end',
+    ])
+  })
+
+  it('matches answers numerically or as trimmed strings', () => {
+    expect(answersMatch('42', 42)).toBe(true)
+    expect(answersMatch('042', '42')).toBe(true)
+    expect(answersMatch('-3', -3)).toBe(true)
+    expect(answersMatch('41', 42)).toBe(false)
+    expect(answersMatch(null, 42)).toBe(false)
+    expect(answersMatch(' Paris ', 'Paris')).toBe(true)
+    expect(answersMatch('', 0)).toBe(false)
+  })
+})

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import type { StrategyDefinition } from './strategy.js'
+import {
+  convertFlagValue,
+  specFromFlags,
+  strategyFlagConfig,
+  toCamelCase,
+  toKebabCase,
+} from './strategy-flags.js'
+
+const definition: StrategyDefinition = {
+  name: 'step-beam',
+  description: 'test',
+  package: 'test',
+  options: {
+    beamWidth: { type: 'integer', description: 'width', default: 4, minimum: 1 },
+    temperature: { type: 'number', description: 'temperature' },
+    scorer: { type: 'string', description: 'scorer' },
+    completeOnAnswer: { type: 'boolean', description: 'complete' },
+    tags: { type: 'string[]', description: 'tags' },
+    base: { type: 'strategy', description: 'nested' },
+  },
+  build: async () => {
+    throw new Error('not built in this test')
+  },
+}
+
+describe('strategy flags', () => {
+  it('maps camelCase options to kebab-case flags and back', () => {
+    expect(toKebabCase('beamWidth')).toBe('beam-width')
+    expect(toCamelCase('beam-width')).toBe('beamWidth')
+    expect(toCamelCase('no-repeat-ngram-size')).toBe('noRepeatNgramSize')
+    expect(strategyFlagConfig(definition)).toEqual({
+      'beam-width': { type: 'string' },
+      temperature: { type: 'string' },
+      scorer: { type: 'string' },
+      'complete-on-answer': { type: 'boolean' },
+      tags: { type: 'string' },
+      base: { type: 'string' },
+    })
+  })
+
+  it('converts values to the option types', () => {
+    expect(
+      specFromFlags(definition, {
+        'beam-width': '8',
+        temperature: '0.5',
+        scorer: 'verifier',
+        'complete-on-answer': true,
+        tags: 'a, b',
+        base: '{"strategy":"greedy"}',
+      }),
+    ).toEqual({
+      strategy: 'step-beam',
+      beamWidth: 8,
+      temperature: 0.5,
+      scorer: 'verifier',
+      completeOnAnswer: true,
+      tags: ['a', 'b'],
+      base: { strategy: 'greedy' },
+    })
+    expect(convertFlagValue('base', { type: 'strategy', description: '' }, 'greedy')).toBe('greedy')
+  })
+
+  it('keeps the base spec and lets flags override it', () => {
+    expect(
+      specFromFlags(
+        definition,
+        { 'beam-width': '2' },
+        { strategy: 'step-beam', beamWidth: 4, scorer: 'x' },
+      ),
+    ).toEqual({
+      strategy: 'step-beam',
+      beamWidth: 2,
+      scorer: 'x',
+    })
+  })
+
+  it('rejects unknown flags and non-numbers, naming the flag', () => {
+    expect(() => specFromFlags(definition, { n: '16' })).toThrow(
+      /--n: expected a flag of strategy step-beam \(--beam-width, --temperature, --scorer, --complete-on-answer, --tags, --base\)/,
+    )
+    expect(() => specFromFlags(definition, { 'beam-width': 'four' })).toThrow(
+      /--beam-width: expected an integer, received "four"/,
+    )
+    expect(() => specFromFlags(definition, { temperature: '' })).toThrow(
+      /--temperature: expected a number/,
+    )
+  })
+})

@@ -1,0 +1,152 @@
+// Integration: the strategy environment on the real tinymath models (ONNX backend) and on the
+// fake OpenAI server of @metagen/openai/testing.
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InvalidArgumentError, ModelLoadError, UnsupportedCapabilityError } from '@metagen/core'
+import { startFakeOpenAIServer } from '@metagen/openai/testing'
+import { formatPrompt, loadDevSet } from '@metagen/tinymath'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  createDefaultStrategyRegistry,
+  createStrategyEnvironment,
+  evaluate,
+  resolveModelId,
+  run,
+} from '../src/index.js'
+
+const registry = createDefaultStrategyRegistry()
+
+describe('resolveModelId', () => {
+  it('resolves embedded ids, folders and remote ids', async () => {
+    expect(resolveModelId('tinymath-draft')).toMatchObject({
+      kind: 'local',
+      modelId: 'tinymath-draft',
+    })
+    expect(resolveModelId('openai:gpt-4o-mini')).toEqual({
+      kind: 'remote',
+      modelId: 'openai:gpt-4o-mini',
+      provider: 'openai',
+      remoteId: 'gpt-4o-mini',
+    })
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-model-'))
+    expect(resolveModelId(folder)).toMatchObject({ kind: 'local', path: folder })
+  })
+
+  it('rejects unknown ids, listing the known ones', () => {
+    for (const id of ['tinymath-huge', 'mistral:7b', 'openai:', '']) {
+      expect(() => resolveModelId(id)).toThrow(InvalidArgumentError)
+    }
+    expect(() => resolveModelId('tinymath-huge')).toThrow(
+      /model: expected one of tinymath-generator, tinymath-draft, tinymath-verifier, a local model folder path, or openai:<model>, anthropic:<model>/,
+    )
+  })
+})
+
+describe('createStrategyEnvironment (real tinymath models)', () => {
+  const environment = createStrategyEnvironment({ modelId: 'tinymath-draft', registry })
+  afterAll(() => environment.close())
+
+  it('loads each model once and shares it between views', async () => {
+    const [first, second] = await Promise.all([
+      environment.tokenModel(),
+      environment.tokenModel('tinymath-draft'),
+    ])
+    expect(first).toBe(second)
+    const view = environment.forModel('tinymath-generator')
+    expect(view.modelId).toBe('tinymath-generator')
+    expect(await view.tokenModel('tinymath-draft')).toBe(first)
+    expect(await environment.languageModel()).toBe(
+      await environment.languageModel('tinymath-draft'),
+    )
+    expect(environment.loadedModelIds).toEqual(['tinymath-draft'])
+    expect(environment.maxTokens).toBe(128)
+  })
+
+  it('reports a malformed model folder and the verifier as a token model clearly', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-empty-'))
+    await expect(environment.tokenModel(folder)).rejects.toThrow(ModelLoadError)
+    await expect(environment.tokenModel(folder)).rejects.toThrow(/missing config\.json/)
+  })
+
+  it('builds scorers by name and rejects unknown ones', async () => {
+    expect((await environment.scorer('step-checker')).name).toBe('step-checker')
+    await expect(environment.scorer('oracle')).rejects.toThrow(
+      /scorer: expected one of step-checker, verifier/,
+    )
+  })
+
+  it('builds and runs a nested spec on the real draft model', async () => {
+    const generator = await environment.build({
+      strategy: 'best-of-n',
+      n: 4,
+      scorer: 'step-checker',
+      base: { strategy: 'sample', temperature: 0.7 },
+    })
+    const problem = (await loadDevSet())[0]
+    const result = await run(
+      generator,
+      { prompt: formatPrompt(problem?.question ?? '') },
+      { seed: 1, trace: true },
+    )
+    expect(result.output.candidates).toHaveLength(4)
+    expect(result.usage.calls).toBe(4)
+    expect(result.usage.outputTokens).toBeGreaterThan(0)
+    expect(result.trace.filter((event) => event.kind === 'model-call')).toHaveLength(4)
+    const again = await run(
+      generator,
+      { prompt: formatPrompt(problem?.question ?? '') },
+      { seed: 1 },
+    )
+    expect(again.output.text).toBe(result.output.text)
+  })
+
+  it('gives identical evaluations at any problem concurrency (batched ONNX passes)', async () => {
+    const problems = (await loadDevSet()).slice(0, 8)
+    const generator = await environment.build({ strategy: 'self-consistency', n: 4 })
+    const serial = await evaluate({ generator, problems, seed: 11, concurrency: 1 })
+    const parallel = await evaluate({ generator, problems, seed: 11, concurrency: 4 })
+    expect(parallel.problems.map((problem) => [problem.answer, problem.usage])).toEqual(
+      serial.problems.map((problem) => [problem.answer, problem.usage]),
+    )
+    expect(parallel.usage).toEqual(serial.usage)
+  })
+
+  it('refuses use after close', async () => {
+    const other = createStrategyEnvironment({ modelId: 'tinymath-draft', registry })
+    await other.close()
+    await expect(other.tokenModel()).rejects.toThrow(/an open environment/)
+  })
+})
+
+describe('createStrategyEnvironment (remote model on the fake OpenAI server)', () => {
+  it('runs a vote over a remote model and refuses token-level access', async () => {
+    const server = await startFakeOpenAIServer({
+      respond: (context) => `4*17=68. The answer is ${context.sampleIndex % 3 === 0 ? 68 : 91}.`,
+    })
+    const environment = createStrategyEnvironment({
+      modelId: 'openai:gpt-4o-mini',
+      registry,
+      baseUrl: server.baseURL,
+      apiKey: 'test-key',
+    })
+    try {
+      expect(environment.maxTokens).toBe(512)
+      await expect(environment.tokenModel()).rejects.toThrow(UnsupportedCapabilityError)
+      const generator = await environment.build({ strategy: 'self-consistency', n: 6 })
+      const result = await run(
+        generator,
+        { prompt: formatPrompt('What is 23 + 4 x 17?') },
+        { seed: 2 },
+      )
+      expect(result.output.answer).toBe('91')
+      expect(result.usage.calls).toBeGreaterThanOrEqual(1)
+      await expect(environment.build({ strategy: 'beam' })).rejects.toThrow(
+        UnsupportedCapabilityError,
+      )
+    } finally {
+      await environment.close()
+      await server.close()
+    }
+  })
+})
