@@ -17,12 +17,12 @@ function renderNode(node: TraceTreeNode, depth: number, openDepth: number): stri
   const children = node.children.map((child) => renderNode(child, depth + 1, openDepth)).join('')
   const data =
     Object.keys(node.data).length > 0
-      ? `<pre class="data">${escapeHtml(JSON.stringify(node.data, null, 2))}</pre>`
+      ? `<details class="data"><summary>data</summary><pre>${escapeHtml(JSON.stringify(node.data, null, 2))}</pre></details>`
       : ''
   const count =
     node.children.length > 0 ? ` <span class="count">${node.children.length}</span>` : ''
   const complete = node.kind === 'node' && node.data.finished ? ' complete' : ''
-  return `<li><details class="node ${node.kind}${complete}" data-id="${escapeHtml(node.id)}"${depth < openDepth ? ' open' : ''}><summary><span class="kind">${node.kind}</span> ${scoreBar(node)}${escapeHtml(describeTraceNode(node))}${count}</summary>${data}${children ? `<ul>${children}</ul>` : ''}</details></li>`
+  return `<li><details class="trace-node ${node.kind}${complete}" data-id="${escapeHtml(node.id)}"${depth < openDepth ? ' open' : ''}><summary><span class="kind">${node.kind}</span> ${scoreBar(node)}${escapeHtml(describeTraceNode(node))}${count}</summary>${data}${children ? `<ul>${children}</ul>` : ''}</details></li>`
 }
 
 /**
@@ -53,7 +53,7 @@ h1 { font-size: 18px; margin: 0 0 4px; }
 ul { list-style: none; margin: 0; padding-left: 22px; border-left: 1px dotted #bbb; }
 #tree > ul { padding-left: 0; border-left: none; }
 summary { cursor: pointer; padding: 2px 4px; border-radius: 4px; font-family: ui-monospace, monospace; font-size: 13px; white-space: nowrap; }
-summary:hover { background: #f0f4ff; }
+details.trace-node > summary:hover { background: #f0f4ff; }
 .kind { display: inline-block; min-width: 78px; font-size: 11px; text-transform: uppercase; color: #fff; border-radius: 3px; padding: 0 4px; margin-right: 6px; text-align: center; }
 .span > summary .kind { background: #0072B2; }
 .model-call > summary .kind { background: #009E73; }
@@ -64,7 +64,8 @@ summary:hover { background: #f0f4ff; }
 .count { color: #888; font-size: 11px; }
 .bar { display: inline-block; width: 60px; height: 8px; background: #eee; margin-right: 6px; vertical-align: middle; }
 .bar > span { display: block; height: 100%; background: #E69F00; }
-pre.data { background: #fafafa; border: 1px solid #eee; padding: 6px; margin: 4px 0 6px 22px; max-height: 240px; overflow: auto; font-size: 12px; }
+details.data > summary { font-size: 11px; color: #777; margin-left: 22px; }
+details.data > pre { background: #fafafa; border: 1px solid #eee; padding: 6px; margin: 4px 0 6px 22px; max-height: 240px; overflow: auto; font-size: 12px; }
 button { margin-right: 8px; }
 </style>
 </head>
@@ -75,7 +76,7 @@ button { margin-right: 8px; }
 <div id="tree"><ul>${roots.map((root) => renderNode(root, 0, openDepth)).join('')}</ul></div>
 <script>
 document.getElementById('expand-all').addEventListener('click', function () {
-  document.querySelectorAll('details').forEach(function (element) { element.open = true })
+  document.querySelectorAll('details.trace-node').forEach(function (element) { element.open = true })
 })
 document.getElementById('collapse-all').addEventListener('click', function () {
   document.querySelectorAll('details').forEach(function (element) { element.open = false })

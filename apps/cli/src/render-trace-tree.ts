@@ -14,7 +14,7 @@ function formatScore(value: unknown): string {
 /** One line describing a node (without the tree prefix). */
 export function describeTraceNode(node: TraceTreeNode): string {
   const usage = node.usage
-    ? ` [${node.usage.inputTokens}+${node.usage.outputTokens} tokens, ${node.usage.calls} calls]`
+    ? ` [${node.usage.inputTokens}+${node.usage.outputTokens} tokens, ${node.usage.calls} ${node.usage.calls === 1 ? 'call' : 'calls'}]`
     : ''
   const data = node.data
   switch (node.kind) {
@@ -26,12 +26,15 @@ export function describeTraceNode(node: TraceTreeNode): string {
       return `${node.name}${duration}${usage}${answer}${stopped}`
     }
     case 'model-call': {
-      const outputs = (data.outputs as Array<{ text: string }> | undefined) ?? []
-      const first =
-        outputs.length === 1
-          ? ` "${clip(outputs[0]?.text ?? '', 60)}"`
-          : ` ${outputs.length} outputs`
-      return `call ${node.name} n=${String(data.n ?? 1)}${usage}${first}`
+      const outputs = data.outputs as Array<{ text: string }> | undefined
+      const shown =
+        outputs === undefined
+          ? ''
+          : outputs.length === 1
+            ? ` "${clip(outputs[0]?.text ?? '', 60)}"`
+            : ` ${outputs.length} outputs`
+      const n = data.n !== undefined ? ` n=${String(data.n)}` : ''
+      return `call ${node.name}${n}${usage}${shown}`
     }
     case 'score': {
       const scores = (data.scores as Array<number | null> | undefined) ?? []

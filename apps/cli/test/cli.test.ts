@@ -1,0 +1,263 @@
+// Integration: the CLI's commands run in-process on the real tinymath models.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { main } from '../src/index.js'
+import { captureIo } from './capture-io.js'
+
+const question =
+  'Ava has 23 apples. She buys 4 bags with 17 apples each. How many apples does Ava have now?'
+
+async function cli(...args: string[]) {
+  const io = captureIo()
+  const code = await main(args, io)
+  return { code, out: io.out(), err: io.err() }
+}
+
+describe('metagen solve', () => {
+  it('answers a question with the default generator', async () => {
+    const result = await cli('solve', question)
+    expect(result.code).toBe(0)
+    expect(result.out).toContain('answer: 91')
+    expect(result.err).toMatch(
+      /greedy on tinymath-generator: \d+ prompt \+ \d+ generated tokens, 1 call/,
+    )
+  })
+
+  it('prints JSON and saves a trace that `trace` draws', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-cli-'))
+    const tracePath = join(folder, 'trace.jsonl')
+    const result = await cli(
+      'solve',
+      question,
+      '--model',
+      'tinymath-draft',
+      '--strategy',
+      'step-beam',
+      '--beam-width',
+      '2',
+      '--expansions',
+      '2',
+      '--seed',
+      '3',
+      '--json',
+      '--trace-out',
+      tracePath,
+    )
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.out)
+    expect(json).toMatchObject({
+      question,
+      model: 'tinymath-draft',
+      strategy: { strategy: 'step-beam', beamWidth: 2, expansions: 2, scorer: 'step-checker' },
+    })
+    expect(json.usage.outputTokens).toBeGreaterThan(0)
+    const drawn = await cli('trace', tracePath, '--html', join(folder, 'trace.html'))
+    expect(drawn.code).toBe(0)
+    expect(drawn.out.split('\n')[0]).toMatch(/^step-beam [\d.]+ ms \[\d+\+\d+ tokens/)
+    expect(drawn.out).toMatch(/├─ step ".*" score \d\.\d{3}/)
+    const html = await readFile(join(folder, 'trace.html'), 'utf8')
+    expect(html).toContain('<details class="trace-node span"')
+  })
+})
+
+describe('metagen eval', () => {
+  it('prints accuracy, tokens, calls and seconds', async () => {
+    const result = await cli('eval', '--limit', '5')
+    expect(result.code).toBe(0)
+    expect(result.out).toMatch(
+      /^greedy on tinymath-generator, tinymath-dev\.jsonl, 5 problems, seed 0$/m,
+    )
+    expect(result.out).toMatch(/^accuracy {2}\d\.\d{3} \(\d\/5\)$/m)
+    expect(result.out).toMatch(/^tokens {4}[\d,]+ prompt \+ [\d,]+ generated tokens/m)
+    expect(result.out).toMatch(/^calls {5}5$/m)
+    expect(result.out).toMatch(/^seconds {3}\d+\.\d$/m)
+  })
+
+  it('--json twice with the same seed gives the same object (apart from wall time)', async () => {
+    const args = [
+      'eval',
+      '--model',
+      'tinymath-draft',
+      '--strategy',
+      'self-consistency',
+      '--n',
+      '4',
+      '--limit',
+      '6',
+      '--seed',
+      '9',
+      '--json',
+    ]
+    const first = JSON.parse((await cli(...args)).out)
+    const second = JSON.parse((await cli(...args, '--concurrency', '1')).out)
+    expect(Object.keys(first)).toEqual([
+      'accuracy',
+      'n',
+      'model',
+      'strategy',
+      'usage',
+      'seconds',
+      'problems',
+    ])
+    expect(first.problems).toHaveLength(6)
+    expect(Object.keys(first.problems[0])).toEqual(['id', 'answer', 'expected', 'correct'])
+    expect(first.usage).toMatchObject({ calls: 6 }) // n samples are one batched call per problem
+    delete first.seconds
+    delete second.seconds
+    expect(second).toEqual(first)
+  })
+
+  it('reads a data file and a YAML strategy file, with flags overriding it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-cli-'))
+    await writeFile(
+      join(folder, 'data.jsonl'),
+      '{"id":"a","question":"June has 64 shells. She loses 21 shells. How many shells does June have now?","answer":43}\n',
+    )
+    await writeFile(
+      join(folder, 'spec.yaml'),
+      'strategy: best-of-n\nn: 8\nscorer: step-checker\nbase:\n  strategy: sample\n  temperature: 0.5\n',
+    )
+    const result = await cli(
+      'eval',
+      '--data',
+      join(folder, 'data.jsonl'),
+      '--strategy-file',
+      join(folder, 'spec.yaml'),
+      '--n',
+      '2',
+      '--json',
+    )
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.out)
+    expect(json.strategy).toEqual({
+      strategy: 'best-of-n',
+      n: 2,
+      temperature: 1,
+      scorer: 'step-checker',
+      base: { strategy: 'sample', temperature: 0.5, mirostatEta: 0.1 },
+    })
+    expect(json.problems).toEqual([{ id: 'a', answer: '43', expected: 43, correct: true }])
+    expect(json.usage.calls).toBe(2)
+  })
+
+  it('stops each problem at --budget-tokens', async () => {
+    const result = await cli(
+      'eval',
+      '--limit',
+      '3',
+      '--strategy',
+      'self-consistency',
+      '--n',
+      '8',
+      '--budget-tokens',
+      '40',
+      '--json',
+    )
+    const json = JSON.parse(result.out)
+    expect(json.usage.outputTokens).toBeLessThanOrEqual(3 * 40)
+  })
+})
+
+describe('bad input gives a clear error and exit code 2', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ['solve', question, '--model', 'tinymath-huge'],
+      /Invalid argument model: expected one of tinymath-generator, tinymath-draft, tinymath-verifier, a local model folder path, or openai:<model>, anthropic:<model>, received "tinymath-huge"/,
+    ],
+    [['solve', '   '], /Invalid argument question: expected a non-empty question/],
+    [['solve'], /solve takes exactly one question/],
+    [
+      ['eval', '--strategy', 'best-of-n', '--n', '0'],
+      /strategy\.n: expected an integer >= 1 \(option n of strategy best-of-n\), received 0/,
+    ],
+    [['eval', '--max-tokens', '0'], /--max-tokens: expected an integer >= 1, received "0"/],
+    [
+      ['eval', '--strategy', 'sample', '--temperature', '-0.5'],
+      /strategy\.temperature: expected a number >= 0 \(option temperature of strategy sample\), received -0\.5/,
+    ],
+    [
+      ['eval', '--strategy', 'best-of-n', '--beam-width', '4'],
+      /Unknown option '--beam-width'.*--n, --temperature, --base, --scorer/,
+    ],
+    [['eval', '--strategy', 'nope'], /strategy: expected one of greedy, sample,/],
+    [['eval', '--limit', '0'], /--limit: expected an integer >= 1/],
+    [['eval', '--seed', '-1'], /--seed: expected an integer in \[0, 4294967295\]/],
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [
+      ['eval', '--strategy', 'best-of-n', '--scorer', 'oracle', '--limit', '1'],
+      /scorer: expected one of step-checker, verifier/,
+    ],
+  ]
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const result = await cli(...args)
+      expect(result.code).toBe(2)
+      expect(result.err).toMatch(message)
+    })
+  }
+
+  it('a malformed model folder', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-bad-model-'))
+    await writeFile(join(folder, 'config.json'), '{"not": "a model"}')
+    const result = await cli('solve', question, '--model', folder)
+    expect(result.code).toBe(2)
+    expect(result.err).toMatch(/Cannot load model from .*metagen-bad-model-/)
+  })
+})
+
+describe('metagen --help', () => {
+  it('lists the commands, every strategy and its options', async () => {
+    const result = await cli('--help')
+    expect(result.code).toBe(0)
+    for (const name of [
+      'solve',
+      'eval',
+      'scale',
+      'trace',
+      'demo',
+      'best-of-n',
+      'step-beam',
+      'speculative',
+      'self-refine',
+      '--beam-width <integer>',
+      '--scorer <string>',
+    ]) {
+      expect(result.out).toContain(name)
+    }
+    const one = await cli('eval', '--strategy', 'step-beam', '--help')
+    expect(one.out).toMatch(/^step-beam \(@metagen\/search\)/)
+    expect(one.out).toContain('--expansions <integer>')
+  })
+})
+
+describe('metagen scale', () => {
+  it('writes table.md, table.json and plot.svg', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'metagen-scale-'))
+    const result = await cli(
+      'scale',
+      '--model',
+      'tinymath-draft',
+      '--limit',
+      '4',
+      '--strategies',
+      'greedy,best-of-n:scorer=step-checker',
+      '--budgets',
+      '1,2',
+      '--out',
+      out,
+    )
+    expect(result.code).toBe(0)
+    const table = JSON.parse(await readFile(join(out, 'table.json'), 'utf8'))
+    expect(table.rows.map((row: { label: string }) => row.label)).toEqual([
+      'greedy',
+      'best-of-n n=1',
+      'best-of-n n=2',
+    ])
+    expect(await readFile(join(out, 'table.md'), 'utf8')).toContain('| best-of-n | best-of-n n=2 |')
+    const svg = await readFile(join(out, 'plot.svg'), 'utf8')
+    expect(svg).toContain('<polyline')
+    expect(result.out).toContain('Wrote')
+  })
+})
