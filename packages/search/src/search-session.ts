@@ -212,7 +212,7 @@ export class SearchSession {
 
   /**
    * The best node to answer with: the best complete solution, or when there is none the best
-   * scored partial solution (deepest first among equal scores is not attempted: earliest wins).
+   * scored partial solution (earliest created on ties).
    */
   bestAnswer(): SearchNode | undefined {
     const completed = this.bestCompleted()
