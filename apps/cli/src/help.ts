@@ -4,7 +4,10 @@ import { flagHelp, formatStrategyFlags } from './command-line.js'
 
 /** The commands, one line each. */
 export const commandSummaries: ReadonlyArray<[string, string]> = [
-  ['solve "<question>"', 'solve one question with a strategy and print the answer'],
+  [
+    'solve "<question>" [--trace-out FILE] [--prompt]',
+    'solve one question (--prompt: the argument is the raw prompt) and print the answer',
+  ],
   [
     'eval [--data FILE] [--limit N]',
     'accuracy, tokens, calls and wall time of a strategy on a data set (default: the tinymath dev set)',

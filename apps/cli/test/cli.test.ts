@@ -261,3 +261,16 @@ describe('metagen scale', () => {
     expect(result.out).toContain('Wrote')
   })
 })
+
+describe('metagen demo', () => {
+  it('runs six configurations and prints one row each', async () => {
+    const result = await cli('demo', '--limit', '2')
+    expect(result.code).toBe(0)
+    const rows = result.out
+      .split('\n')
+      .filter((line) => /^\S.*tinymath-(generator|draft)\s+\d\.\d{2} \(\d\/2\)/.test(line))
+    expect(rows).toHaveLength(6)
+    expect(rows[0]).toMatch(/^greedy\s+tinymath-generator\s+1\.00 \(2\/2\)/)
+    expect(rows[5]).toMatch(/^speculative \(draft k=4\)\s+tinymath-generator\s+1\.00 \(2\/2\)/)
+  })
+})

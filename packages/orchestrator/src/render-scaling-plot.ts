@@ -110,7 +110,8 @@ export function renderScalingPlotSvg(
         : 'estimated FLOPs per problem (log scale)'
   const title = options.title ?? `Accuracy vs compute: ${report.model} on ${report.data}`
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12" role="img" aria-label="${escapeXml(title)}">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${margin.left + plotWidth / 2}" y="28" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ]
@@ -171,7 +172,7 @@ export function renderScalingPlotSvg(
   })
   const legendNoteY = margin.top + 10 + strategies.length * 22 + 8
   parts.push(
-    `<text x="${margin.left + plotWidth + 18}" y="${legendNoteY}" font-size="10" fill="#555">labels: n / width per point</text>`,
+    `<text x="${margin.left + plotWidth + 18}" y="${legendNoteY}" font-size="10" fill="#555">point labels: budget N</text>`,
     `<text x="${margin.left + plotWidth + 18}" y="${legendNoteY + 14}" font-size="10" fill="#555">${rows[0]?.n ?? 0} problems, seed ${report.seed}</text>`,
     '</svg>',
   )

@@ -21,19 +21,19 @@ export const demoConfigurations: readonly DemoConfiguration[] = [
   { label: 'greedy', model: 'tinymath-generator', spec: { strategy: 'greedy' } },
   { label: 'greedy', model: 'tinymath-draft', spec: { strategy: 'greedy' } },
   {
-    label: 'self-consistency n=8',
+    label: 'self-consistency n=16',
     model: 'tinymath-draft',
-    spec: { strategy: 'self-consistency', n: 8 },
+    spec: { strategy: 'self-consistency', n: 16 },
   },
   {
-    label: 'best-of-n n=8, step checker',
+    label: 'best-of-n n=16, step checker',
     model: 'tinymath-draft',
-    spec: { strategy: 'best-of-n', n: 8, scorer: 'step-checker' },
+    spec: { strategy: 'best-of-n', n: 16, scorer: 'step-checker' },
   },
   {
-    label: 'step-beam 2x4, step checker',
+    label: 'step-beam 4x4, step checker',
     model: 'tinymath-draft',
-    spec: { strategy: 'step-beam', beamWidth: 2, expansions: 4, scorer: 'step-checker' },
+    spec: { strategy: 'step-beam', beamWidth: 4, expansions: 4, scorer: 'step-checker' },
   },
   {
     label: 'speculative (draft k=4)',
