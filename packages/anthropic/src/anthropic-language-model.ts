@@ -4,12 +4,8 @@
 
 import type Anthropic from '@anthropic-ai/sdk'
 import {
-  AbortedError,
-  ApiCallError,
   addUsage,
   assertInteger,
-  type ConcurrencyLimiter,
-  createConcurrencyLimiter,
   type FinishReason,
   type GenerateOutput,
   type GenerateRequest,
@@ -23,12 +19,28 @@ import {
   validateGenerateRequest,
 } from '@metagen/core'
 import {
+  assertModelId,
+  type ClassifiedError,
+  droppedSettingWarning,
+  failedSampleOutput,
+  type GenerationStreamPart,
+  malformedResponseError as malformed,
+  missingPriceWarning,
+  RemoteCallRunner,
+  type RemoteCallStats,
+  type RetryPolicy,
+  streamFailure,
+  streamGeneration,
+  type TextDeltaHandler,
+  throwIfAllSamplesFailed,
+  toError,
+  unknownProviderOptionWarnings,
+} from '@metagen/provider-utils'
+import {
   type AnthropicModelPrice,
   computeAnthropicCost,
   findAnthropicPrice,
 } from './anthropic-prices.js'
-import { createAsyncQueue } from './async-queue.js'
-import { type ClassifiedError, callWithRetry, type RetryPolicy } from './call-with-retry.js'
 import { classifyAnthropicError } from './map-anthropic-error.js'
 
 /**
@@ -73,26 +85,11 @@ export interface AnthropicLanguageModelConfig {
   concurrency: number
 }
 
-/** Request counters of one model instance. */
-export interface AnthropicModelStats {
-  /** HTTP attempts started (retries included). */
-  requests: number
-  /** Retries made after a retryable failure. */
-  retries: number
-  /** Total time scheduled for waits before retries (retry-after or backoff), in milliseconds. */
-  retryWaitMs: number
-  /** HTTP attempts that failed. */
-  failedRequests: number
-  /** Requests in flight now. */
-  inFlight: number
-  /** Most requests that were ever in flight at once. */
-  peakInFlight: number
-}
+/** Request counters of one model instance (requests, retries, retryWaitMs, failedRequests, inFlight, peakInFlight). */
+export type AnthropicModelStats = RemoteCallStats
 
-/** One event of {@link AnthropicLanguageModel.stream}. */
-export type AnthropicStreamPart =
-  | { type: 'text-delta' /** Sample index in [0, n). */; index: number; text: string }
-  | { type: 'finish'; result: GenerateResult }
+/** One event of {@link AnthropicLanguageModel.stream}: a `text-delta` of sample `index`, or the final `finish`. */
+export type AnthropicStreamPart = GenerationStreamPart
 
 /**
  * Options read from `request.providerOptions.anthropic` (camelCase; wire names in comments).
@@ -133,8 +130,6 @@ interface SampleResponse {
   cacheWrite1hTokens: number
 }
 
-type DeltaHandler = (index: number, text: string) => void
-
 /** A language model served by the Anthropic Messages API (or a server speaking it). */
 export class AnthropicLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const
@@ -150,21 +145,14 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
   private readonly config: AnthropicLanguageModelConfig
   private readonly options: AnthropicModelOptions
-  private readonly limiter: ConcurrencyLimiter
-  private readonly counters = { requests: 0, retries: 0, failedRequests: 0, retryWaitMs: 0 }
+  private readonly runner: RemoteCallRunner
 
   constructor(
     modelId: string,
     config: AnthropicLanguageModelConfig,
     options: AnthropicModelOptions = {},
   ) {
-    if (typeof modelId !== 'string' || modelId.trim() === '') {
-      throw new InvalidArgumentError({
-        argument: 'modelId',
-        expected: 'a non-empty string',
-        received: modelId,
-      })
-    }
+    assertModelId(modelId)
     if (options.defaultMaxTokens !== undefined)
       assertInteger('options.defaultMaxTokens', options.defaultMaxTokens, 1)
     if (options.minCacheTokens !== undefined)
@@ -190,12 +178,16 @@ export class AnthropicLanguageModel implements LanguageModel {
     this.provider = config.provider
     this.config = config
     this.options = options
-    this.limiter = createConcurrencyLimiter(options.concurrency ?? config.concurrency)
+    this.runner = new RemoteCallRunner({
+      concurrency: options.concurrency ?? config.concurrency,
+      retry: config.retry,
+      classify: (error) => this.classify(error),
+    })
   }
 
   /** Request counters of this model instance. */
   stats(): AnthropicModelStats {
-    return { ...this.counters, inFlight: this.limiter.active, peakInFlight: this.limiter.peak }
+    return this.runner.stats()
   }
 
   /**
@@ -211,21 +203,13 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
 
   /** Streams each sample's text as it arrives, then a `finish` part with the full result. */
-  async *stream(request: GenerateRequest): AsyncGenerator<AnthropicStreamPart> {
-    const queue = createAsyncQueue<AnthropicStreamPart>()
-    this.run(request, (index, text) => queue.push({ type: 'text-delta', index, text }), true).then(
-      (result) => {
-        queue.push({ type: 'finish', result })
-        queue.end()
-      },
-      (error: unknown) => queue.fail(error),
-    )
-    yield* queue
+  stream(request: GenerateRequest): AsyncGenerator<AnthropicStreamPart> {
+    return streamGeneration((onDelta) => this.run(request, onDelta, true))
   }
 
   private async run(
     request: GenerateRequest,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
     forceStream: boolean,
   ): Promise<GenerateResult> {
     validateGenerateRequest(request)
@@ -245,7 +229,7 @@ export class AnthropicLanguageModel implements LanguageModel {
           onStarted,
         )
       } catch (error) {
-        responses[index] = error instanceof Error ? error : new Error(String(error))
+        responses[index] = toError(error)
       } finally {
         onStarted?.()
       }
@@ -264,9 +248,10 @@ export class AnthropicLanguageModel implements LanguageModel {
     } else {
       await Promise.all(Array.from({ length: n }, (_, index) => runSample(index)))
     }
-    if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason })
-    const errors = responses.filter((response): response is Error => response instanceof Error)
-    if (errors.length === n) throw errors[0]
+    const outputs = responses.map((response) =>
+      response instanceof Error ? failedSampleOutput(response) : response.output,
+    )
+    throwIfAllSamplesFailed(outputs, { provider: this.provider, signal: request.signal })
     const succeeded = responses.filter(
       (response): response is SampleResponse => !(response instanceof Error),
     )
@@ -276,18 +261,8 @@ export class AnthropicLanguageModel implements LanguageModel {
       const write1h = succeeded.reduce((total, response) => total + response.cacheWrite1hTokens, 0)
       usage.costUsd = computeAnthropicCost(usage, price, write1h)
     } else {
-      warnings.push({
-        type: 'other',
-        setting: 'costUsd',
-        message: `No price is known for model ${this.modelId}; usage has no costUsd (add it with createAnthropic({ prices })).`,
-      })
+      warnings.push(missingPriceWarning(this.modelId, 'createAnthropic'))
     }
-    const outputs = responses.map(
-      (response): GenerateOutput =>
-        response instanceof Error
-          ? { text: '', finishReason: 'error', error: response }
-          : response.output,
-    )
     return { outputs, usage, warnings }
   }
 
@@ -305,21 +280,11 @@ export class AnthropicLanguageModel implements LanguageModel {
         received: extra,
       })
     }
-    for (const key of Object.keys(extra)) {
-      if (!providerOptionKeys.has(key)) {
-        warnings.push({
-          type: 'unsupported-setting',
-          setting: `providerOptions.anthropic.${key}`,
-          message: `Unknown option providerOptions.anthropic.${key} was ignored (use extraBody to send raw fields).`,
-        })
-      }
-    }
+    warnings.push(
+      ...unknownProviderOptionWarnings('anthropic', Object.keys(extra), providerOptionKeys),
+    )
     const drop = (setting: string, why: string) =>
-      warnings.push({
-        type: 'unsupported-setting',
-        setting,
-        message: `${setting} was dropped: ${why}`,
-      })
+      warnings.push(droppedSettingWarning(setting, why))
     const messages = request.messages ?? [{ role: 'user' as const, content: request.prompt ?? '' }]
     const system = messages
       .filter((message) => message.role === 'system')
@@ -398,34 +363,23 @@ export class AnthropicLanguageModel implements LanguageModel {
     prepared: PreparedRequest,
     index: number,
     signal: AbortSignal | undefined,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
     onStarted: (() => void) | undefined,
   ): Promise<SampleResponse> {
-    const classify = (error: unknown) =>
-      classifyAnthropicError(error, { timeoutMs: this.config.timeoutMs, provider: this.provider })
-    return callWithRetry(
-      () =>
-        this.limiter.run(async () => {
-          this.counters.requests++
-          try {
-            return prepared.stream
-              ? await this.streamRequest(prepared.body, index, signal, onDelta, onStarted, classify)
-              : await this.jsonRequest(prepared.body, signal)
-          } catch (error) {
-            this.counters.failedRequests++
-            throw error
-          }
-        }, signal),
-      {
-        policy: this.config.retry,
-        classify,
-        signal,
-        onRetry: ({ delayMs }) => {
-          this.counters.retries++
-          this.counters.retryWaitMs += delayMs
-        },
-      },
+    return this.runner.run(
+      (attemptSignal) =>
+        prepared.stream
+          ? this.streamRequest(prepared.body, index, attemptSignal, onDelta, onStarted)
+          : this.jsonRequest(prepared.body, attemptSignal),
+      signal,
     )
+  }
+
+  private classify(error: unknown): ClassifiedError {
+    return classifyAnthropicError(error, {
+      timeoutMs: this.config.timeoutMs,
+      provider: this.provider,
+    })
   }
 
   private async jsonRequest(
@@ -456,9 +410,8 @@ export class AnthropicLanguageModel implements LanguageModel {
     body: Record<string, unknown>,
     index: number,
     signal: AbortSignal | undefined,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
     onStarted: (() => void) | undefined,
-    classify: (error: unknown) => ClassifiedError,
   ): Promise<SampleResponse> {
     let text = ''
     let stopReason: string | null | undefined
@@ -510,15 +463,11 @@ export class AnthropicLanguageModel implements LanguageModel {
         }
       }
     } catch (error) {
-      const classified = classify(error)
-      if (emitted && classified.retryable) {
-        throw new ApiCallError({
-          message: `${this.provider}: the stream failed after partial output (not retried): ${classified.error.message}`,
-          isRetryable: false,
-          cause: error,
-        })
-      }
-      throw error
+      throw streamFailure(error, {
+        emitted,
+        provider: this.provider,
+        classify: (raw) => this.classify(raw),
+      })
     }
     if (usage === undefined) throw malformed('the stream had no message_start event', this.provider)
     return {
@@ -569,11 +518,4 @@ function mapUsage(raw: unknown, provider: string): { usage: Usage; cacheWrite1hT
     },
     cacheWrite1hTokens: typeof write1h === 'number' ? write1h : 0,
   }
-}
-
-function malformed(detail: string, provider: string): ApiCallError {
-  return new ApiCallError({
-    message: `${provider}: malformed response: ${detail}.`,
-    isRetryable: false,
-  })
 }

@@ -2,9 +2,9 @@
 
 import Anthropic from '@anthropic-ai/sdk'
 import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import { type RetryPolicy, resolveRetryPolicy } from '@metagen/provider-utils'
 import { AnthropicLanguageModel, type AnthropicModelOptions } from './anthropic-language-model.js'
 import { type AnthropicModelPrice, anthropicPrices } from './anthropic-prices.js'
-import { type RetryPolicy, resolveRetryPolicy } from './call-with-retry.js'
 
 /** Settings of {@link createAnthropic}. */
 export interface AnthropicSettings {

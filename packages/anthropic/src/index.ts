@@ -1,4 +1,12 @@
 // @metagen/anthropic: metagen language models over the Anthropic Messages API (@anthropic-ai/sdk).
+
+export type { ClassifiedError, RetryPolicy } from '@metagen/provider-utils'
+export {
+  callWithRetry,
+  defaultRetryPolicy,
+  isRetryableStatus,
+  parseRetryAfter,
+} from '@metagen/provider-utils'
 export type {
   AnthropicLanguageModelConfig,
   AnthropicModelOptions,
@@ -15,8 +23,6 @@ export {
   computeAnthropicCost,
   findAnthropicPrice,
 } from './anthropic-prices.js'
-export type { ClassifiedError, RetryPolicy } from './call-with-retry.js'
-export { callWithRetry, defaultRetryPolicy, parseRetryAfter } from './call-with-retry.js'
 export type { AnthropicProvider, AnthropicSettings } from './create-anthropic.js'
 export { createAnthropic } from './create-anthropic.js'
-export { classifyAnthropicError, isRetryableStatus } from './map-anthropic-error.js'
+export { classifyAnthropicError } from './map-anthropic-error.js'

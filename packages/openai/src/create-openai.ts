@@ -1,7 +1,7 @@
 // The `createOpenAI(settings)` factory: one SDK client, shared by the models it creates.
 import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import { type RetryPolicy, resolveRetryPolicy } from '@metagen/provider-utils'
 import OpenAI from 'openai'
-import { type RetryPolicy, resolveRetryPolicy } from './call-with-retry.js'
 import {
   type OpenAICompatibility,
   OpenAILanguageModel,

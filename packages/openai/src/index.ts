@@ -1,9 +1,15 @@
 // @metagen/openai: metagen language models over the openai SDK (OpenAI and compatible servers).
-export type { ClassifiedError, RetryPolicy } from './call-with-retry.js'
-export { callWithRetry, defaultRetryPolicy, parseRetryAfter } from './call-with-retry.js'
+
+export type { ClassifiedError, RetryPolicy } from '@metagen/provider-utils'
+export {
+  callWithRetry,
+  defaultRetryPolicy,
+  isRetryableStatus,
+  parseRetryAfter,
+} from '@metagen/provider-utils'
 export type { OpenAIProvider, OpenAISettings } from './create-openai.js'
 export { createOpenAI } from './create-openai.js'
-export { classifyOpenAIError, isRetryableStatus } from './map-openai-error.js'
+export { classifyOpenAIError } from './map-openai-error.js'
 export type {
   OpenAIApi,
   OpenAICompatibility,

@@ -2,12 +2,8 @@
 // OpenAI and of OpenAI-compatible servers, with n, log-probabilities, streaming, retries,
 // a per-instance concurrency limit, cancellation and cost accounting.
 import {
-  AbortedError,
-  ApiCallError,
   addUsage,
   assertInteger,
-  type ConcurrencyLimiter,
-  createConcurrencyLimiter,
   type FinishReason,
   type GenerateOutput,
   type GenerateRequest,
@@ -24,9 +20,24 @@ import {
   type Usage,
   validateGenerateRequest,
 } from '@metagen/core'
+import {
+  assertModelId,
+  type ClassifiedError,
+  droppedSettingWarning,
+  failedSampleOutput,
+  type GenerationStreamPart,
+  malformedResponseError as malformed,
+  missingPriceWarning,
+  RemoteCallRunner,
+  type RemoteCallStats,
+  type RetryPolicy,
+  streamFailure,
+  streamGeneration,
+  type TextDeltaHandler,
+  throwIfAllSamplesFailed,
+  unknownProviderOptionWarnings,
+} from '@metagen/provider-utils'
 import type OpenAI from 'openai'
-import { createAsyncQueue } from './async-queue.js'
-import { type ClassifiedError, callWithRetry, type RetryPolicy } from './call-with-retry.js'
 import { classifyOpenAIError } from './map-openai-error.js'
 import { computeOpenAICost, findOpenAIPrice, type OpenAIModelPrice } from './openai-prices.js'
 import { compatibleOnlyKeys, parseOpenAIProviderOptions } from './openai-provider-options.js'
@@ -77,26 +88,11 @@ export interface OpenAILanguageModelConfig {
   concurrency: number
 }
 
-/** Request counters of one model instance. */
-export interface OpenAIModelStats {
-  /** HTTP attempts started (retries included). */
-  requests: number
-  /** Retries made after a retryable failure. */
-  retries: number
-  /** Total time scheduled for waits before retries (retry-after or backoff), in milliseconds. */
-  retryWaitMs: number
-  /** HTTP attempts that failed (each retry of a failure counts again). */
-  failedRequests: number
-  /** Requests in flight now. */
-  inFlight: number
-  /** Most requests that were ever in flight at once. */
-  peakInFlight: number
-}
+/** Request counters of one model instance (requests, retries, retryWaitMs, failedRequests, inFlight, peakInFlight). */
+export type OpenAIModelStats = RemoteCallStats
 
-/** One event of {@link OpenAILanguageModel.stream}. */
-export type OpenAIStreamPart =
-  | { type: 'text-delta' /** Sample index in [0, n). */; index: number; text: string }
-  | { type: 'finish'; result: GenerateResult }
+/** One event of {@link OpenAILanguageModel.stream}: a `text-delta` of sample `index`, or the final `finish`. */
+export type OpenAIStreamPart = GenerationStreamPart
 
 /** True for model ids of reasoning models (o1, o3, o4 families, gpt-5 except its chat variant). */
 export function isOpenAIReasoningModel(modelId: string): boolean {
@@ -127,8 +123,6 @@ interface BatchResponse {
   usage: Usage
 }
 
-type DeltaHandler = (index: number, text: string) => void
-
 /** A language model served by an OpenAI(-compatible) API. */
 export class OpenAILanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const
@@ -141,21 +135,14 @@ export class OpenAILanguageModel implements LanguageModel {
   readonly isReasoningModel: boolean
   private readonly config: OpenAILanguageModelConfig
   private readonly options: OpenAIModelOptions
-  private readonly limiter: ConcurrencyLimiter
-  private readonly counters = { requests: 0, retries: 0, failedRequests: 0, retryWaitMs: 0 }
+  private readonly runner: RemoteCallRunner
 
   constructor(
     modelId: string,
     config: OpenAILanguageModelConfig,
     options: OpenAIModelOptions = {},
   ) {
-    if (typeof modelId !== 'string' || modelId.trim() === '') {
-      throw new InvalidArgumentError({
-        argument: 'modelId',
-        expected: 'a non-empty string',
-        received: modelId,
-      })
-    }
+    assertModelId(modelId)
     if (options.maxNPerRequest !== undefined)
       assertInteger('options.maxNPerRequest', options.maxNPerRequest, 1)
     if (options.maxStopSequences !== undefined)
@@ -185,7 +172,11 @@ export class OpenAILanguageModel implements LanguageModel {
     this.api =
       options.api ?? (/instruct|^davinci-002$|^babbage-002$/.test(modelId) ? 'completion' : 'chat')
     this.isReasoningModel = options.reasoning ?? isOpenAIReasoningModel(modelId)
-    this.limiter = createConcurrencyLimiter(options.concurrency ?? config.concurrency)
+    this.runner = new RemoteCallRunner({
+      concurrency: options.concurrency ?? config.concurrency,
+      retry: config.retry,
+      classify: (error) => this.classify(error),
+    })
     this.capabilities = {
       logprobs: !this.isReasoningModel,
       nativeN: options.nativeN ?? true,
@@ -197,11 +188,7 @@ export class OpenAILanguageModel implements LanguageModel {
 
   /** Request counters of this model instance (for tests, benchmarks and monitoring). */
   stats(): OpenAIModelStats {
-    return {
-      ...this.counters,
-      inFlight: this.limiter.active,
-      peakInFlight: this.limiter.peak,
-    }
+    return this.runner.stats()
   }
 
   /**
@@ -219,16 +206,8 @@ export class OpenAILanguageModel implements LanguageModel {
    * result `generate` returns. Deltas are raw server text: client-side stop sequences (see
    * `maxStopSequences`) are applied only to the final result. Cancel with `request.signal`.
    */
-  async *stream(request: GenerateRequest): AsyncGenerator<OpenAIStreamPart> {
-    const queue = createAsyncQueue<OpenAIStreamPart>()
-    this.run(request, (index, text) => queue.push({ type: 'text-delta', index, text }), true).then(
-      (result) => {
-        queue.push({ type: 'finish', result })
-        queue.end()
-      },
-      (error: unknown) => queue.fail(error),
-    )
-    yield* queue
+  stream(request: GenerateRequest): AsyncGenerator<OpenAIStreamPart> {
+    return streamGeneration((onDelta) => this.run(request, onDelta, true))
   }
 
   /**
@@ -292,7 +271,7 @@ export class OpenAILanguageModel implements LanguageModel {
             max_tokens: 1,
             temperature: 0,
           }
-    const response = await this.send(
+    const response = await this.runner.run(
       async (signal) =>
         (await this.config.client.completions.create(
           body as never,
@@ -364,7 +343,7 @@ export class OpenAILanguageModel implements LanguageModel {
 
   private async run(
     request: GenerateRequest,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
     forceStream: boolean,
   ): Promise<GenerateResult> {
     validateGenerateRequest(request)
@@ -375,7 +354,6 @@ export class OpenAILanguageModel implements LanguageModel {
     const n = request.n ?? 1
     const outputs: Array<GenerateOutput | undefined> = new Array(n).fill(undefined)
     const usages: Usage[] = []
-    const errors: Error[] = []
     const batches: Batch[] = []
     if (this.capabilities.nativeN) {
       const size = this.options.maxNPerRequest ?? 128
@@ -393,10 +371,9 @@ export class OpenAILanguageModel implements LanguageModel {
           outputs[batch.start + offset] = output
         })
       } catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error))
-        errors.push(failure)
+        const failed = failedSampleOutput(error)
         for (let offset = 0; offset < batch.count; offset++) {
-          outputs[batch.start + offset] = { text: '', finishReason: 'error', error: failure }
+          outputs[batch.start + offset] = { ...failed }
         }
       }
     }
@@ -411,23 +388,14 @@ export class OpenAILanguageModel implements LanguageModel {
       await Promise.all(missing.map((index) => runBatch({ start: index, count: 1, single: true })))
       for (const index of missing) {
         if (outputs[index] === undefined) {
-          const failure = malformed(
-            'the server returned no choice for a single-sample request',
-            this.provider,
+          outputs[index] = failedSampleOutput(
+            malformed('the server returned no choice for a single-sample request', this.provider),
           )
-          errors.push(failure)
-          outputs[index] = { text: '', finishReason: 'error', error: failure }
         }
       }
     }
-    if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason })
     const finalOutputs = outputs as GenerateOutput[]
-    if (finalOutputs.every((output) => output.error !== undefined)) {
-      throw (
-        errors[0] ??
-        new ApiCallError({ message: `${this.provider}: every sample failed.`, isRetryable: false })
-      )
-    }
+    throwIfAllSamplesFailed(finalOutputs, { provider: this.provider, signal: request.signal })
     if (prepared.clientStops.length > 0) {
       for (const output of finalOutputs) applyClientStops(output, prepared.clientStops)
     }
@@ -436,11 +404,7 @@ export class OpenAILanguageModel implements LanguageModel {
     if (price) {
       usage.costUsd = computeOpenAICost(usage, price)
     } else {
-      warnings.push({
-        type: 'other',
-        setting: 'costUsd',
-        message: `No price is known for model ${this.modelId}; usage has no costUsd (add it with createOpenAI({ prices })).`,
-      })
+      warnings.push(missingPriceWarning(this.modelId, 'createOpenAI'))
     }
     return { outputs: finalOutputs, usage, warnings }
   }
@@ -449,21 +413,11 @@ export class OpenAILanguageModel implements LanguageModel {
     const { options: extra, unknownKeys } = parseOpenAIProviderOptions(
       request.providerOptions?.openai,
     )
-    for (const key of unknownKeys) {
-      warnings.push({
-        type: 'unsupported-setting',
-        setting: `providerOptions.openai.${key}`,
-        message: `Unknown option providerOptions.openai.${key} was ignored (use extraBody to send raw fields).`,
-      })
-    }
+    warnings.push(...unknownProviderOptionWarnings('openai', unknownKeys))
     const strict = this.config.compatibility === 'strict'
     const reasoning = this.isReasoningModel
     const drop = (setting: string, why: string) =>
-      warnings.push({
-        type: 'unsupported-setting',
-        setting,
-        message: `${setting} was dropped: ${why}`,
-      })
+      warnings.push(droppedSettingWarning(setting, why))
     const reasoningWhy = `${this.modelId} is a reasoning model, which rejects it.`
     const body: Record<string, unknown> = { model: this.modelId }
     let promptLength = 0
@@ -599,39 +553,11 @@ export class OpenAILanguageModel implements LanguageModel {
     return classifyOpenAIError(error, { timeoutMs: this.config.timeoutMs, provider: this.provider })
   }
 
-  /** One logical request: limiter slot per attempt, retries with backoff, counters. */
-  private send<T>(
-    attempt: (signal: AbortSignal | undefined) => Promise<T>,
-    signal: AbortSignal | undefined,
-  ): Promise<T> {
-    return callWithRetry(
-      () =>
-        this.limiter.run(async () => {
-          this.counters.requests++
-          try {
-            return await attempt(signal)
-          } catch (error) {
-            this.counters.failedRequests++
-            throw error
-          }
-        }, signal),
-      {
-        policy: this.config.retry,
-        classify: (error) => this.classify(error),
-        signal,
-        onRetry: ({ delayMs }) => {
-          this.counters.retries++
-          this.counters.retryWaitMs += delayMs
-        },
-      },
-    )
-  }
-
   private requestBatch(
     prepared: PreparedRequest,
     batch: Batch,
     signal: AbortSignal | undefined,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
     warnings: GenerateWarning[],
   ): Promise<BatchResponse> {
     const body: Record<string, unknown> = { ...prepared.body }
@@ -643,7 +569,7 @@ export class OpenAILanguageModel implements LanguageModel {
         warnings.push({ type: 'other', setting, message })
       }
     }
-    return this.send(async (attemptSignal) => {
+    return this.runner.run(async (attemptSignal) => {
       const parsed = prepared.stream
         ? await this.streamRequest(body, batch, attemptSignal, onDelta)
         : await this.jsonRequest(body, attemptSignal)
@@ -692,7 +618,7 @@ export class OpenAILanguageModel implements LanguageModel {
     body: Record<string, unknown>,
     batch: Batch,
     signal: AbortSignal | undefined,
-    onDelta: DeltaHandler | undefined,
+    onDelta: TextDeltaHandler | undefined,
   ) {
     const streamBody = { ...body, stream: true, stream_options: { include_usage: true } }
     const states = new Map<
@@ -740,15 +666,11 @@ export class OpenAILanguageModel implements LanguageModel {
         }
       }
     } catch (error) {
-      const classified = this.classify(error)
-      if (emitted && classified.retryable) {
-        throw new ApiCallError({
-          message: `${this.provider}: the stream failed after partial output (not retried): ${classified.error.message}`,
-          isRetryable: false,
-          cause: error,
-        })
-      }
-      throw error
+      throw streamFailure(error, {
+        emitted,
+        provider: this.provider,
+        classify: (raw) => this.classify(raw),
+      })
     }
     const outputs = [...states.entries()]
       .sort(([left], [right]) => left - right)
@@ -925,11 +847,4 @@ function applyClientStops(output: GenerateOutput, stops: readonly string[]): voi
     }
     output.logprobs = kept
   }
-}
-
-function malformed(detail: string, provider: string): ApiCallError {
-  return new ApiCallError({
-    message: `${provider}: malformed response: ${detail}.`,
-    isRetryable: false,
-  })
 }

@@ -1,7 +1,6 @@
 // A fake Anthropic Messages API server on 127.0.0.1 for tests, benchmarks and offline examples:
 // POST /v1/messages in JSON and SSE, stop sequences, max_tokens, a prompt cache that honours
 // cache_control, usage with cache writes and reads, auth, and scripted failures.
-import type { ServerResponse } from 'node:http'
 import {
   extractQuestion,
   type FakeRequestContext,
@@ -10,9 +9,10 @@ import {
   type RecordedRequest,
   type ScriptedResponse,
   sendJson,
+  sendServerSentEvents,
   startFakeServerHarness,
   waitUnlessClosed,
-} from './fake-http-server.js'
+} from '@metagen/provider-utils/testing'
 
 /** What a responder is asked to answer. */
 export interface FakeAnthropicResponderContext {
@@ -285,7 +285,11 @@ export async function startFakeAnthropicServer(
         ],
         ['message_stop', { type: 'message_stop' }],
       ]
-      await sendSse(context, events, options.chunkDelayMs ?? 0)
+      await sendServerSentEvents(
+        context,
+        events.map(([event, data]) => ({ event, data })),
+        { chunkDelayMs: options.chunkDelayMs ?? 0 },
+      )
       return
     }
     sendJson(context.response, 200, {
@@ -298,25 +302,6 @@ export async function startFakeAnthropicServer(
   }
 
   return Object.assign(harness, { baseURL: harness.origin }) as FakeAnthropicServer
-}
-
-async function sendSse(
-  context: FakeRequestContext,
-  events: Array<[string, unknown]>,
-  chunkDelayMs: number,
-): Promise<void> {
-  const response: ServerResponse = context.response
-  response.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  })
-  for (const [name, data] of events) {
-    if (context.isClosed()) return
-    response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
-    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.closed))) return
-  }
-  response.end()
 }
 
 export type { RecordedRequest, ScriptedResponse }

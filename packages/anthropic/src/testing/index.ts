@@ -1,4 +1,16 @@
 // @metagen/anthropic/testing: a fake Anthropic Messages API server for tests, benchmarks and offline examples.
+
+export type {
+  FakeRequestContext,
+  FakeServerHarness,
+  RecordedRequest,
+  ScriptedResponse,
+} from '@metagen/provider-utils/testing'
+export {
+  extractQuestion,
+  fakeTokenize,
+  startFakeServerHarness,
+} from '@metagen/provider-utils/testing'
 export type {
   FakeAnthropicResponder,
   FakeAnthropicResponderContext,
@@ -6,10 +18,3 @@ export type {
   FakeAnthropicServerOptions,
 } from './fake-anthropic-server.js'
 export { defaultFakeAnthropicResponder, startFakeAnthropicServer } from './fake-anthropic-server.js'
-export type {
-  FakeRequestContext,
-  FakeServerHarness,
-  RecordedRequest,
-  ScriptedResponse,
-} from './fake-http-server.js'
-export { extractQuestion, fakeTokenize, startFakeServerHarness } from './fake-http-server.js'

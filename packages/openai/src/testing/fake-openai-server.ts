@@ -1,7 +1,6 @@
 // A fake OpenAI(-compatible) API server on 127.0.0.1 for tests, benchmarks and offline examples:
 // /v1/chat/completions and /v1/completions in JSON and SSE, n, logprobs, echo, prompt_logprobs,
 // usage with cached tokens, auth, and scripted failures. Answers come from a caller's function.
-import type { ServerResponse } from 'node:http'
 import {
   extractQuestion,
   type FakeRequestContext,
@@ -12,9 +11,10 @@ import {
   type RecordedRequest,
   type ScriptedResponse,
   sendJson,
+  sendServerSentEvents,
   startFakeServerHarness,
   waitUnlessClosed,
-} from './fake-http-server.js'
+} from '@metagen/provider-utils/testing'
 
 /** What a responder is asked to answer. */
 export interface FakeOpenAIResponderContext {
@@ -269,7 +269,11 @@ export async function startFakeOpenAIServer(
           choices: [],
           usage,
         })
-      await sendSse(context, chunks, options.chunkDelayMs ?? 0)
+      await sendServerSentEvents(
+        context,
+        chunks.map((data) => ({ data })),
+        { chunkDelayMs: options.chunkDelayMs ?? 0, final: 'data: [DONE]\n\n' },
+      )
       return
     }
     sendJson(context.response, 200, {
@@ -428,7 +432,11 @@ export async function startFakeOpenAIServer(
           choices: [],
           usage,
         })
-      await sendSse(context, chunks, options.chunkDelayMs ?? 0)
+      await sendServerSentEvents(
+        context,
+        chunks.map((data) => ({ data })),
+        { chunkDelayMs: options.chunkDelayMs ?? 0, final: 'data: [DONE]\n\n' },
+      )
       return
     }
     sendJson(context.response, 200, {
@@ -451,25 +459,6 @@ function topAlternatives(token: string, logprob: number, count: number): Array<[
     alternatives.push(rank === 0 ? [token, logprob] : [`${token}~${rank}`, logprob - rank * 0.75])
   }
   return alternatives
-}
-
-async function sendSse(
-  context: FakeRequestContext,
-  chunks: unknown[],
-  chunkDelayMs: number,
-): Promise<void> {
-  const response: ServerResponse = context.response
-  response.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  })
-  for (const chunk of chunks) {
-    if (context.isClosed()) return
-    response.write(`data: ${JSON.stringify(chunk)}\n\n`)
-    if (chunkDelayMs > 0 && !(await waitUnlessClosed(chunkDelayMs, context.closed))) return
-  }
-  response.end('data: [DONE]\n\n')
 }
 
 export type { RecordedRequest, ScriptedResponse }

@@ -4,14 +4,14 @@ export type {
   FakeServerHarness,
   RecordedRequest,
   ScriptedResponse,
-} from './fake-http-server.js'
+} from '@metagen/provider-utils/testing'
 export {
   extractQuestion,
   fakeLogprob,
   fakeTokenId,
   fakeTokenize,
   startFakeServerHarness,
-} from './fake-http-server.js'
+} from '@metagen/provider-utils/testing'
 export type {
   FakeOpenAIResponder,
   FakeOpenAIResponderContext,

@@ -93,7 +93,9 @@ export async function callWithRetry<T>(
  * Reads the delay a server asked for: `retry-after-ms` (milliseconds) or `retry-after`
  * (seconds, or an HTTP date). Undefined when absent, unparsable or negative.
  */
-export function parseRetryAfter(headers: Headers | undefined | null): number | undefined {
+export function parseRetryAfter(
+  headers: Pick<Headers, 'get'> | undefined | null,
+): number | undefined {
   if (!headers) return undefined
   const milliseconds = headers.get('retry-after-ms')
   if (milliseconds !== null) {
