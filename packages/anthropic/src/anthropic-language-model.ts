@@ -19,18 +19,15 @@ import {
   validateGenerateRequest,
 } from '@metagen/core'
 import {
-  assertModelId,
   type ClassifiedError,
   droppedSettingWarning,
   failedSampleOutput,
   type GenerationStreamPart,
   malformedResponseError as malformed,
   missingPriceWarning,
-  RemoteCallRunner,
   type RemoteCallStats,
+  RemoteLanguageModel,
   type RetryPolicy,
-  streamFailure,
-  streamGeneration,
   type TextDeltaHandler,
   throwIfAllSamplesFailed,
   toError,
@@ -130,11 +127,14 @@ interface SampleResponse {
   cacheWrite1hTokens: number
 }
 
-/** A language model served by the Anthropic Messages API (or a server speaking it). */
-export class AnthropicLanguageModel implements LanguageModel {
-  readonly specificationVersion = 'v1' as const
-  readonly provider: string
-  readonly modelId: string
+/**
+ * A language model served by the Anthropic Messages API (or a server speaking it). `generate`
+ * makes `request.n` concurrent requests (at most `concurrency` in flight). With prompt caching,
+ * the prompt's last block carries `cache_control`; the first request is sent alone and the
+ * other n - 1 start once it has started answering (its `message_start` when streaming, its
+ * whole response otherwise), so they read the cache it wrote. `stats()` counts requests.
+ */
+export class AnthropicLanguageModel extends RemoteLanguageModel implements LanguageModel {
   /** No log-probabilities, no `n` (N requests), no seed, no scoring; chat messages. */
   readonly capabilities: LanguageModelCapabilities = {
     logprobs: false,
@@ -145,14 +145,13 @@ export class AnthropicLanguageModel implements LanguageModel {
   }
   private readonly config: AnthropicLanguageModelConfig
   private readonly options: AnthropicModelOptions
-  private readonly runner: RemoteCallRunner
 
   constructor(
     modelId: string,
     config: AnthropicLanguageModelConfig,
     options: AnthropicModelOptions = {},
   ) {
-    assertModelId(modelId)
+    super(modelId, { ...config, concurrency: options.concurrency ?? config.concurrency })
     if (options.defaultMaxTokens !== undefined)
       assertInteger('options.defaultMaxTokens', options.defaultMaxTokens, 1)
     if (options.minCacheTokens !== undefined)
@@ -174,40 +173,11 @@ export class AnthropicLanguageModel implements LanguageModel {
         received: options.cacheTtl,
       })
     }
-    this.modelId = modelId
-    this.provider = config.provider
     this.config = config
     this.options = options
-    this.runner = new RemoteCallRunner({
-      concurrency: options.concurrency ?? config.concurrency,
-      retry: config.retry,
-      classify: (error) => this.classify(error),
-    })
   }
 
-  /** Request counters of this model instance. */
-  stats(): AnthropicModelStats {
-    return this.runner.stats()
-  }
-
-  /**
-   * Generates `request.n` samples as n concurrent requests (at most `concurrency` in flight).
-   * With prompt caching, the prompt's last block carries `cache_control`; the first request is
-   * sent alone and the other n - 1 start once it has started answering (its `message_start`
-   * when streaming, its whole response otherwise), so they read the cache it wrote. A failed
-   * request marks its sample with `error` and keeps the others; when every sample failed the
-   * first error is thrown (AbortedError when aborted).
-   */
-  generate(request: GenerateRequest): Promise<GenerateResult> {
-    return this.run(request, undefined, false)
-  }
-
-  /** Streams each sample's text as it arrives, then a `finish` part with the full result. */
-  stream(request: GenerateRequest): AsyncGenerator<AnthropicStreamPart> {
-    return streamGeneration((onDelta) => this.run(request, onDelta, true))
-  }
-
-  private async run(
+  protected async run(
     request: GenerateRequest,
     onDelta: TextDeltaHandler | undefined,
     forceStream: boolean,
@@ -355,10 +325,6 @@ export class AnthropicLanguageModel implements LanguageModel {
     return { body, stream: extra.stream ?? this.options.stream ?? false, cached }
   }
 
-  private requestOptions(signal: AbortSignal | undefined) {
-    return { maxRetries: 0, timeout: this.config.timeoutMs, ...(signal ? { signal } : {}) }
-  }
-
   private requestSample(
     prepared: PreparedRequest,
     index: number,
@@ -375,7 +341,7 @@ export class AnthropicLanguageModel implements LanguageModel {
     )
   }
 
-  private classify(error: unknown): ClassifiedError {
+  protected classify(error: unknown): ClassifiedError {
     return classifyAnthropicError(error, {
       timeoutMs: this.config.timeoutMs,
       provider: this.provider,
@@ -463,11 +429,7 @@ export class AnthropicLanguageModel implements LanguageModel {
         }
       }
     } catch (error) {
-      throw streamFailure(error, {
-        emitted,
-        provider: this.provider,
-        classify: (raw) => this.classify(raw),
-      })
+      throw this.streamFailure(error, emitted)
     }
     if (usage === undefined) throw malformed('the stream had no message_start event', this.provider)
     return {

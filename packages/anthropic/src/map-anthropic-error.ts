@@ -6,23 +6,15 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk'
-import { type ClassifiedError, classifyApiError } from '@metagen/provider-utils'
-
-const errorClasses = { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError }
+import { createApiErrorClassifier } from '@metagen/provider-utils'
 
 /**
- * Classifies an error thrown while calling the Anthropic API: aborts become AbortedError;
- * HTTP errors, timeouts and connection failures become ApiCallError with `status` and
- * `isRetryable`; invalid JSON bodies become a non-retryable ApiCallError that says the
- * response was malformed (see classifyApiError of @metagen/provider-utils).
+ * Classifies an error thrown while calling the Anthropic API, given `{ timeoutMs, provider }`:
+ * aborts become AbortedError; HTTP errors (529 overloaded included), timeouts and connection
+ * failures become ApiCallError with `status` and `isRetryable`; invalid JSON bodies become a
+ * non-retryable ApiCallError (classifyApiError of @metagen/provider-utils with this SDK's classes).
  */
-export function classifyAnthropicError(
-  error: unknown,
-  context: { timeoutMs: number; provider: string },
-): ClassifiedError {
-  return classifyApiError(error, {
-    ...context,
-    errorClasses,
-    apiKeySource: 'the ANTHROPIC_API_KEY environment variable',
-  })
-}
+export const classifyAnthropicError = createApiErrorClassifier({
+  errorClasses: { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError },
+  apiKeySource: 'the ANTHROPIC_API_KEY environment variable',
+})

@@ -1,22 +1,15 @@
 // Maps errors of the openai SDK (HTTP statuses, timeouts, aborts, bad bodies) to metagen errors.
-import { type ClassifiedError, classifyApiError } from '@metagen/provider-utils'
+import { createApiErrorClassifier } from '@metagen/provider-utils'
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai'
 
-const errorClasses = { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError }
-
 /**
- * Classifies an error thrown while calling an OpenAI(-compatible) API: aborts become
- * AbortedError; HTTP errors, timeouts and connection failures become ApiCallError with
- * `status` and `isRetryable`; invalid JSON bodies become a non-retryable ApiCallError that
- * says the response was malformed (see classifyApiError of @metagen/provider-utils).
+ * Classifies an error thrown while calling an OpenAI(-compatible) API, given
+ * `{ timeoutMs, provider }`: aborts become AbortedError; HTTP errors, timeouts and connection
+ * failures become ApiCallError with `status` and `isRetryable`; invalid JSON bodies become a
+ * non-retryable ApiCallError that says the response was malformed (classifyApiError of
+ * @metagen/provider-utils with the openai SDK's error classes).
  */
-export function classifyOpenAIError(
-  error: unknown,
-  context: { timeoutMs: number; provider: string },
-): ClassifiedError {
-  return classifyApiError(error, {
-    ...context,
-    errorClasses,
-    apiKeySource: 'the OPENAI_API_KEY environment variable',
-  })
-}
+export const classifyOpenAIError = createApiErrorClassifier({
+  errorClasses: { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError },
+  apiKeySource: 'the OPENAI_API_KEY environment variable',
+})

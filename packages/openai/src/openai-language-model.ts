@@ -21,18 +21,15 @@ import {
   validateGenerateRequest,
 } from '@metagen/core'
 import {
-  assertModelId,
   type ClassifiedError,
   droppedSettingWarning,
   failedSampleOutput,
   type GenerationStreamPart,
   malformedResponseError as malformed,
   missingPriceWarning,
-  RemoteCallRunner,
   type RemoteCallStats,
+  RemoteLanguageModel,
   type RetryPolicy,
-  streamFailure,
-  streamGeneration,
   type TextDeltaHandler,
   throwIfAllSamplesFailed,
   unknownProviderOptionWarnings,
@@ -123,11 +120,13 @@ interface BatchResponse {
   usage: Usage
 }
 
-/** A language model served by an OpenAI(-compatible) API. */
-export class OpenAILanguageModel implements LanguageModel {
-  readonly specificationVersion = 'v1' as const
-  readonly provider: string
-  readonly modelId: string
+/**
+ * A language model served by an OpenAI(-compatible) API. `generate` sends `n` to the server in
+ * requests of at most `maxNPerRequest` (or one request per sample with `nativeN: false`; sample
+ * i then gets seed `seed + i`). `stream` deltas are raw server text: client-side stop sequences
+ * (see `maxStopSequences`) are applied only to the final result. `stats()` counts requests.
+ */
+export class OpenAILanguageModel extends RemoteLanguageModel implements LanguageModel {
   readonly capabilities: LanguageModelCapabilities
   /** The endpoint this model calls. */
   readonly api: OpenAIApi
@@ -135,14 +134,13 @@ export class OpenAILanguageModel implements LanguageModel {
   readonly isReasoningModel: boolean
   private readonly config: OpenAILanguageModelConfig
   private readonly options: OpenAIModelOptions
-  private readonly runner: RemoteCallRunner
 
   constructor(
     modelId: string,
     config: OpenAILanguageModelConfig,
     options: OpenAIModelOptions = {},
   ) {
-    assertModelId(modelId)
+    super(modelId, { ...config, concurrency: options.concurrency ?? config.concurrency })
     if (options.maxNPerRequest !== undefined)
       assertInteger('options.maxNPerRequest', options.maxNPerRequest, 1)
     if (options.maxStopSequences !== undefined)
@@ -165,18 +163,11 @@ export class OpenAILanguageModel implements LanguageModel {
         received: options.scoring,
       })
     }
-    this.modelId = modelId
-    this.provider = config.provider
     this.config = config
     this.options = options
     this.api =
       options.api ?? (/instruct|^davinci-002$|^babbage-002$/.test(modelId) ? 'completion' : 'chat')
     this.isReasoningModel = options.reasoning ?? isOpenAIReasoningModel(modelId)
-    this.runner = new RemoteCallRunner({
-      concurrency: options.concurrency ?? config.concurrency,
-      retry: config.retry,
-      classify: (error) => this.classify(error),
-    })
     this.capabilities = {
       logprobs: !this.isReasoningModel,
       nativeN: options.nativeN ?? true,
@@ -184,30 +175,6 @@ export class OpenAILanguageModel implements LanguageModel {
       scoring: this.api === 'completion',
       chat: this.api === 'chat',
     }
-  }
-
-  /** Request counters of this model instance (for tests, benchmarks and monitoring). */
-  stats(): OpenAIModelStats {
-    return this.runner.stats()
-  }
-
-  /**
-   * Generates `request.n` samples: `n` is sent to the server in requests of at most
-   * `maxNPerRequest` (or one request per sample with `nativeN: false`; sample i then gets
-   * seed `seed + i`). A failed request marks its samples with `error` and keeps the others;
-   * when every sample failed the first error is thrown (AbortedError when aborted).
-   */
-  generate(request: GenerateRequest): Promise<GenerateResult> {
-    return this.run(request, undefined, false)
-  }
-
-  /**
-   * Streams the samples' text as it arrives (SSE), then yields a `finish` part with the same
-   * result `generate` returns. Deltas are raw server text: client-side stop sequences (see
-   * `maxStopSequences`) are applied only to the final result. Cancel with `request.signal`.
-   */
-  stream(request: GenerateRequest): AsyncGenerator<OpenAIStreamPart> {
-    return streamGeneration((onDelta) => this.run(request, onDelta, true))
   }
 
   /**
@@ -341,7 +308,7 @@ export class OpenAILanguageModel implements LanguageModel {
     }
   }
 
-  private async run(
+  protected async run(
     request: GenerateRequest,
     onDelta: TextDeltaHandler | undefined,
     forceStream: boolean,
@@ -545,11 +512,7 @@ export class OpenAILanguageModel implements LanguageModel {
     }
   }
 
-  private requestOptions(signal: AbortSignal | undefined) {
-    return { maxRetries: 0, timeout: this.config.timeoutMs, ...(signal ? { signal } : {}) }
-  }
-
-  private classify(error: unknown): ClassifiedError {
+  protected classify(error: unknown): ClassifiedError {
     return classifyOpenAIError(error, { timeoutMs: this.config.timeoutMs, provider: this.provider })
   }
 
@@ -666,11 +629,7 @@ export class OpenAILanguageModel implements LanguageModel {
         }
       }
     } catch (error) {
-      throw streamFailure(error, {
-        emitted,
-        provider: this.provider,
-        classify: (raw) => this.classify(raw),
-      })
+      throw this.streamFailure(error, emitted)
     }
     const outputs = [...states.entries()]
       .sort(([left], [right]) => left - right)

@@ -121,6 +121,16 @@ export function classifyApiError(
   }
 }
 
+/**
+ * A classifier for one SDK: `(error, { provider, timeoutMs }) => classifyApiError(error, ...)`
+ * with that SDK's `errorClasses` and `apiKeySource` (see {@link ClassifyApiErrorOptions}).
+ */
+export function createApiErrorClassifier(
+  sdk: Pick<ClassifyApiErrorOptions, 'errorClasses' | 'apiKeySource'>,
+): (error: unknown, context: { provider: string; timeoutMs: number }) => ClassifiedError {
+  return (error, context) => classifyApiError(error, { ...context, ...sdk })
+}
+
 /** A non-retryable {@link ApiCallError} saying `${provider}: malformed response: ${detail}.` */
 export function malformedResponseError(detail: string, provider: string): ApiCallError {
   return new ApiCallError({

@@ -17,6 +17,7 @@ export {
 export type { ClassifyApiErrorOptions, ErrorClass, SdkErrorClasses } from './classify-api-error.js'
 export {
   classifyApiError,
+  createApiErrorClassifier,
   isRetryableStatus,
   malformedResponseError,
   streamFailure,
@@ -28,6 +29,8 @@ export {
 } from './generate-warnings.js'
 export type { RemoteCallRunnerOptions, RemoteCallStats } from './remote-call-runner.js'
 export { RemoteCallRunner } from './remote-call-runner.js'
+export type { RemoteLanguageModelSettings } from './remote-language-model.js'
+export { RemoteLanguageModel } from './remote-language-model.js'
 export { failedSampleOutput, throwIfAllSamplesFailed, toError } from './sample-results.js'
 export type { GenerationStreamPart, TextDeltaHandler } from './stream-generation.js'
 export { streamGeneration } from './stream-generation.js'
