@@ -1,10 +1,8 @@
 // A sequence-scoring ONNX model (like tinymath-verifier: one scalar logit per token in the
 // `token_scores` output) in a worker thread, batched.
-import { availableParallelism } from 'node:os'
 import { AbortedError, InvalidArgumentError, ModelLoadError, type Tokenizer } from '@metagen/core'
 import { estimateParameterCount, readModelFolder } from './model-folder.js'
-import { loadTokenizer } from './onnx-tokenizer.js'
-import { WorkerClient } from './worker-client.js'
+import { startModelWorker } from './start-model-worker.js'
 import type { WorkerResponse } from './worker-protocol.js'
 
 /** Settings of {@link loadOnnxRewardModel}. */
@@ -73,36 +71,14 @@ export async function loadOnnxRewardModel(
       received: maxBatchSize,
     })
   }
-  const tokenizer = loadTokenizer({
-    tokenizerPath: folder.tokenizerPath,
-    tokenizerConfigPath: folder.tokenizerConfigPath,
-    eosTokenIds: [config.eosTokenId],
-    padTokenId: config.padTokenId,
+  const { client, tokenizer } = await startModelWorker(folder, {
+    kind: 'reward-model',
+    threads: options.threads,
+    spinning: options.spinning,
+    requiredInputs: ['input_ids', 'attention_mask', 'position_ids'],
+    requiredOutputs: ['token_scores'],
+    expectedKind: 'a reward model (per-token token_scores output)',
   })
-  const client = await WorkerClient.start(
-    {
-      kind: 'reward-model',
-      onnxPath: folder.onnxPath,
-      layers: config.layers,
-      heads: config.heads,
-      headSize: config.hiddenSize / config.heads,
-      vocabSize: config.vocabSize,
-      padTokenId: config.padTokenId,
-      threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
-      spinning: options.spinning ?? false,
-    },
-    folder.folder,
-  )
-  const missing = ['input_ids', 'attention_mask', 'position_ids'].filter(
-    (name) => !client.inputNames.includes(name),
-  )
-  if (missing.length > 0 || !client.outputNames.includes('token_scores')) {
-    await client.close()
-    throw new ModelLoadError({
-      source: folder.onnxPath,
-      message: `not a reward model: expected inputs input_ids, attention_mask, position_ids and a token_scores output; the model has inputs ${client.inputNames.join(', ')} and outputs ${client.outputNames.join(', ')}`,
-    })
-  }
   const counters: RewardModelStats = { forwardPasses: 0, tokensProcessed: 0 }
   let chain: Promise<unknown> = Promise.resolve()
   return {

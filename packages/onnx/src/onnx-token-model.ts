@@ -1,7 +1,6 @@
 // The local token-level model: a decoder-only ONNX model in a worker thread. Sequences hold
 // their KV cache in the worker; extend requests that arrive while a pass is running are merged
 // into the next pass, so concurrent generations share batches.
-import { availableParallelism } from 'node:os'
 import {
   AbortedError,
   type ExtendRequest,
@@ -14,8 +13,8 @@ import {
   type TokenModelStats,
 } from '@metagen/core'
 import { estimateParameterCount, readModelFolder } from './model-folder.js'
-import { loadTokenizer } from './onnx-tokenizer.js'
-import { WorkerClient } from './worker-client.js'
+import { startModelWorker } from './start-model-worker.js'
+import type { WorkerClient } from './worker-client.js'
 import type { WorkerResponse } from './worker-protocol.js'
 
 /** Settings of {@link loadOnnxTokenModel}. */
@@ -49,59 +48,28 @@ export async function loadOnnxTokenModel(
   path: string,
   options: LoadOnnxTokenModelOptions = {},
 ): Promise<OnnxTokenModel> {
-  const folder = readModelFolder(path)
-  const { config } = folder
-  if (config.hiddenSize % config.heads !== 0) {
-    throw new ModelLoadError({
-      source: folder.folder,
-      message: 'hidden size is not a multiple of the head count',
-    })
-  }
-  const threads = options.threads ?? Math.max(1, Math.min(4, availableParallelism()))
-  const tokenizer = loadTokenizer({
-    tokenizerPath: folder.tokenizerPath,
-    tokenizerConfigPath: folder.tokenizerConfigPath,
-    eosTokenIds: [config.eosTokenId],
-    padTokenId: config.padTokenId,
-  })
-  const client = await WorkerClient.start(
-    {
-      kind: 'causal-lm',
-      onnxPath: folder.onnxPath,
-      layers: config.layers,
-      heads: config.heads,
-      headSize: config.hiddenSize / config.heads,
-      vocabSize: config.vocabSize,
-      padTokenId: config.padTokenId,
-      threads,
-      spinning: options.spinning ?? false,
-    },
-    folder.folder,
-  )
-  const expected = ['input_ids', 'attention_mask', 'position_ids']
-  for (let layer = 0; layer < config.layers; layer++) {
-    expected.push(`past_key_values.${layer}.key`, `past_key_values.${layer}.value`)
-  }
-  const missingInputs = expected.filter((name) => !client.inputNames.includes(name))
-  const missingOutputs = ['logits', 'present.0.key'].filter(
-    (name) => !client.outputNames.includes(name),
-  )
-  if (missingInputs.length > 0 || missingOutputs.length > 0) {
-    await client.close()
-    throw new ModelLoadError({
-      source: folder.onnxPath,
-      message: `wrong input/output names: missing ${[...missingInputs, ...missingOutputs].join(', ')}; the model has inputs ${client.inputNames.join(', ')} and outputs ${client.outputNames.join(', ')}`,
-    })
-  }
   const maxBatchRows = options.maxBatchRows ?? 64
   if (!Number.isInteger(maxBatchRows) || maxBatchRows < 1) {
-    await client.close()
     throw new InvalidArgumentError({
       argument: 'maxBatchRows',
       expected: 'an integer >= 1',
       received: maxBatchRows,
     })
   }
+  const folder = readModelFolder(path)
+  const { config } = folder
+  const requiredInputs = ['input_ids', 'attention_mask', 'position_ids']
+  for (let layer = 0; layer < config.layers; layer++) {
+    requiredInputs.push(`past_key_values.${layer}.key`, `past_key_values.${layer}.value`)
+  }
+  const { client, tokenizer } = await startModelWorker(folder, {
+    kind: 'causal-lm',
+    threads: options.threads,
+    spinning: options.spinning,
+    requiredInputs,
+    requiredOutputs: ['logits', 'present.0.key'],
+    expectedKind: 'a causal LM with a KV cache',
+  })
   return new OnnxTokenModelImpl({
     client,
     tokenizer,

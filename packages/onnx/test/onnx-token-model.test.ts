@@ -228,7 +228,7 @@ describe('loading errors', () => {
 
   it('rejects a model whose inputs are not a causal LM with a KV cache', async () => {
     await expect(loadOnnxTokenModel(tinymathModelPaths['tinymath-verifier'])).rejects.toThrow(
-      /wrong input\/output names: missing past_key_values/,
+      /not a causal LM with a KV cache: wrong input\/output names: missing past_key_values/,
     )
   })
 
