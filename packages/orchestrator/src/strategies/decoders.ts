@@ -1,11 +1,8 @@
 // Strategy definitions of @metagen/decoders: greedy, sampling with the logits-processor chain,
 // beam and diverse beam search, contrastive search, contrastive decoding and logit arithmetic.
 import {
-  callModel,
-  type GenerateRequest,
   type Generator,
   InvalidArgumentError,
-  type LanguageModel,
   type TextInput,
   type TextOutput,
   type TokenModel,
@@ -26,50 +23,12 @@ import type {
   StrategyOptionDefinition,
   StrategySpec,
 } from '../strategy.js'
+import { createModelGenerator, type ModelGeneratorOptions } from './model-generator.js'
 
 const packageName = '@metagen/decoders'
 
-/**
- * A generator that makes one `callModel` call (so budget, concurrency and trace apply) with the
- * input's prompt or messages, `maxTokens` from the input or the environment, and returns the
- * first output with its extracted answer. A failed output is thrown.
- */
-function singleCallGenerator(
-  name: string,
-  model: LanguageModel,
-  environment: StrategyEnvironment,
-  extra: Partial<GenerateRequest> = {},
-): Generator<TextInput, TextOutput> {
-  return {
-    name,
-    async run(input, context) {
-      const request: GenerateRequest = {
-        maxTokens: environment.maxTokens,
-        ...input.request,
-        ...extra,
-        ...(input.messages !== undefined
-          ? { messages: input.messages }
-          : { prompt: input.prompt ?? '' }),
-        n: 1,
-      }
-      const result = await callModel(context, model, request)
-      const output = result.outputs[0]
-      if (output === undefined) throw new Error(`${name}: the model returned no output`)
-      if (output.error) throw output.error
-      const answer = environment.extractAnswer(output.text)
-      const logprob = output.logprobs?.reduce((total, entry) => total + entry.logprob, 0)
-      return {
-        output: {
-          text: output.text,
-          ...(answer !== undefined ? { answer } : {}),
-          finishReason: output.finishReason,
-          ...(logprob !== undefined ? { score: logprob } : {}),
-        },
-        usage: result.usage,
-      }
-    },
-  }
-}
+/** Token-level decoders return logprobs; the output's score is their sum. */
+const logprobRequest: ModelGeneratorOptions = { request: { logprobs: true }, scoreByLogprob: true }
 
 /** The run model as a token model, or undefined when it is remote. */
 async function tryTokenModel(
@@ -220,25 +179,26 @@ async function buildSampler(
   const sampling = samplingFromSpec(spec)
   const tokenModel = await tryTokenModel(environment)
   if (tokenModel) {
-    return singleCallGenerator(
+    return createModelGenerator(
       name,
       createTokenLanguageModel(tokenModel, { sampling }),
       environment,
-      {
-        logprobs: true,
-      },
+      logprobRequest,
     )
   }
   // Remote model: temperature/topP/topK go in the request; the other processors are passed in
   // providerOptions.metagen, which a remote backend reports as an unsupported setting.
   const { temperature, topP, topK, ...rest } = sampling
-  return singleCallGenerator(name, await environment.languageModel(), environment, {
-    ...(temperature !== undefined ? { temperature } : {}),
-    ...(topP !== undefined ? { topP } : {}),
-    ...(topK !== undefined ? { topK } : {}),
-    ...(Object.keys(rest).length > 0
-      ? { providerOptions: { metagen: rest as Record<string, unknown> } }
-      : {}),
+  return createModelGenerator(name, await environment.languageModel(), environment, {
+    request: {
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(topP !== undefined ? { topP } : {}),
+      ...(topK !== undefined ? { topK } : {}),
+      ...(Object.keys(rest).length > 0
+        ? { providerOptions: { metagen: rest as Record<string, unknown> } }
+        : {}),
+    },
+    scoreByLogprob: true,
   })
 }
 
@@ -298,7 +258,7 @@ export const decoderStrategies: StrategyDefinition[] = [
         earlyStopping: spec.earlyStopping as boolean,
         processors: samplingFromSpec(spec, penaltyFields),
       })
-      return singleCallGenerator('beam', model, environment, { logprobs: true })
+      return createModelGenerator('beam', model, environment, logprobRequest)
     },
   },
   {
@@ -331,7 +291,7 @@ export const decoderStrategies: StrategyDefinition[] = [
         ...(spec.groups !== undefined ? { groups: spec.groups as number } : {}),
         processors: samplingFromSpec(spec, penaltyFields),
       })
-      return singleCallGenerator('diverse-beam', model, environment, { logprobs: true })
+      return createModelGenerator('diverse-beam', model, environment, logprobRequest)
     },
   },
   {
@@ -362,7 +322,7 @@ export const decoderStrategies: StrategyDefinition[] = [
         alpha: spec.alpha as number,
         processors: samplingFromSpec(spec, penaltyFields),
       })
-      return singleCallGenerator('contrastive-search', model, environment, { logprobs: true })
+      return createModelGenerator('contrastive-search', model, environment, logprobRequest)
     },
   },
   {
@@ -418,7 +378,7 @@ export const decoderStrategies: StrategyDefinition[] = [
         amateurTemperature: spec.amateurTemperature as number,
         sampling: { temperature: spec.temperature as number },
       })
-      return singleCallGenerator('contrastive-decoding', model, environment, { logprobs: true })
+      return createModelGenerator('contrastive-decoding', model, environment, logprobRequest)
     },
   },
   {
@@ -452,7 +412,7 @@ export const decoderStrategies: StrategyDefinition[] = [
         alpha: spec.alpha as number,
         sampling: samplingFromSpec(spec),
       })
-      return singleCallGenerator('logit-arithmetic', model, environment, { logprobs: true })
+      return createModelGenerator('logit-arithmetic', model, environment, logprobRequest)
     },
   },
 ]

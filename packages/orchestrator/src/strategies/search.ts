@@ -86,6 +86,15 @@ const commonOptions = {
   },
 } as const satisfies Record<string, StrategyOptionDefinition>
 
+/** The width option of a search (beams, subtrees or states kept): an integer >= 1, default 4. */
+const widthOption = (description: string) =>
+  ({
+    type: 'integer',
+    description,
+    default: 4,
+    minimum: 1,
+  }) as const satisfies StrategyOptionDefinition
+
 const expansionsOption = (defaultExpansions: number) =>
   ({
     type: 'integer',
@@ -157,12 +166,7 @@ export const searchStrategies: StrategyDefinition[] = [
     'step-beam',
     'Step-level beam search with a process scorer: keep the best beamWidth partial solutions, expand each with K sampled next steps.',
     {
-      beamWidth: {
-        type: 'integer',
-        description: 'Partial solutions kept after each step (B, an integer >= 1).',
-        default: 4,
-        minimum: 1,
-      },
+      beamWidth: widthOption('Partial solutions kept after each step (B, an integer >= 1).'),
       expansions: expansionsOption(4),
     },
     (spec, common) =>
@@ -176,12 +180,7 @@ export const searchStrategies: StrategyDefinition[] = [
     'dvts',
     'Diverse verifier tree search: independent subtrees, each keeping the best of K sampled next steps.',
     {
-      subtrees: {
-        type: 'integer',
-        description: 'Independent subtrees (M, an integer >= 1).',
-        default: 4,
-        minimum: 1,
-      },
+      subtrees: widthOption('Independent subtrees (M, an integer >= 1).'),
       expansions: expansionsOption(4),
     },
     (spec, common) =>
@@ -195,12 +194,7 @@ export const searchStrategies: StrategyDefinition[] = [
     'tot-bfs',
     'Tree-of-thoughts breadth-first search: expand the frontier, keep the best `breadth` states valued >= threshold.',
     {
-      breadth: {
-        type: 'integer',
-        description: 'States kept per depth (b, an integer >= 1).',
-        default: 4,
-        minimum: 1,
-      },
+      breadth: widthOption('States kept per depth (b, an integer >= 1).'),
       expansions: expansionsOption(4),
       threshold: {
         type: 'number',

@@ -1,14 +1,6 @@
 // Strategy definitions of speculative decoding (draft model or prompt lookup) and constrained
 // decoding (regular expression, JSON schema or choices) from @metagen/decoders.
-import {
-  callModel,
-  type GenerateRequest,
-  type Generator,
-  InvalidArgumentError,
-  type LanguageModel,
-  type TextInput,
-  type TextOutput,
-} from '@metagen/core'
+import { InvalidArgumentError } from '@metagen/core'
 import {
   type Constraint,
   createChoiceConstraint,
@@ -17,48 +9,13 @@ import {
   createRegexConstraint,
   createSpeculativeLanguageModel,
 } from '@metagen/decoders'
-import type { StrategyDefinition, StrategyEnvironment } from '../strategy.js'
+import type { StrategyDefinition } from '../strategy.js'
+import { createModelGenerator } from './model-generator.js'
 
 const packageName = '@metagen/decoders'
 
 /** The tinymath solution format: steps `a op b=c.` then `The answer is N.` */
 export const tinymathSolutionPattern = String.raw`( \d+[+\-*/]\d+=\d+\.)+ The answer is \d+\.`
-
-/** One `callModel` call with the input's prompt; returns the first output and its answer. */
-function singleCall(
-  name: string,
-  model: LanguageModel,
-  environment: StrategyEnvironment,
-  extra: Partial<GenerateRequest>,
-): Generator<TextInput, TextOutput> {
-  return {
-    name,
-    async run(input, context) {
-      const request: GenerateRequest = {
-        maxTokens: environment.maxTokens,
-        ...input.request,
-        ...extra,
-        ...(input.messages !== undefined
-          ? { messages: input.messages }
-          : { prompt: input.prompt ?? '' }),
-        n: 1,
-      }
-      const result = await callModel(context, model, request)
-      const output = result.outputs[0]
-      if (output === undefined) throw new Error(`${name}: the model returned no output`)
-      if (output.error) throw output.error
-      const answer = environment.extractAnswer(output.text)
-      return {
-        output: {
-          text: output.text,
-          ...(answer !== undefined ? { answer } : {}),
-          finishReason: output.finishReason,
-        },
-        usage: result.usage,
-      }
-    },
-  }
-}
 
 /** The strategies of speculative and constrained decoding, for the orchestrator's registry. */
 export const speculativeStrategies: StrategyDefinition[] = [
@@ -103,8 +60,8 @@ export const speculativeStrategies: StrategyDefinition[] = [
         k: spec.k as number,
         adaptive: spec.adaptive as boolean,
       })
-      return singleCall('speculative', model, environment, {
-        temperature: spec.temperature as number,
+      return createModelGenerator('speculative', model, environment, {
+        request: { temperature: spec.temperature as number },
       })
     },
   },
@@ -176,8 +133,8 @@ export const speculativeStrategies: StrategyDefinition[] = [
         constraint,
         ...(spec.beamWidth !== undefined ? { beamWidth: spec.beamWidth as number } : {}),
       })
-      return singleCall('constrained', model, environment, {
-        temperature: spec.temperature as number,
+      return createModelGenerator('constrained', model, environment, {
+        request: { temperature: spec.temperature as number },
       })
     },
   },
