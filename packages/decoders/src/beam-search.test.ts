@@ -225,3 +225,48 @@ describe('beamSearch', () => {
     await expect(model.generate({ prompt: 'ab', n: 4 })).rejects.toThrow(/at most beamWidth/)
   })
 })
+
+describe('beamSearch logitsProcessor', () => {
+  it('runs on each beam raw row with its generated tokens; hypotheses use only what it allows', async () => {
+    const model = createFakeTokenModel()
+    const generatedSeen = new Set<string>()
+    const result = await beamSearch({
+      model,
+      prompt: [1, 2],
+      beamWidth: 3,
+      maxTokens: 5,
+      logitsProcessor: (logits, context) => {
+        expect(context.tokens.slice(0, 2)).toEqual([1, 2])
+        generatedSeen.add(context.tokens.slice(2).join(','))
+        const result = new Float32Array(logits.length).fill(Number.NEGATIVE_INFINITY)
+        for (const token of context.generatedCount < 3 ? [4, 5, 6] : [0])
+          result[token] = logits[token] as number
+        return result
+      },
+    })
+    expect(result.sequences.length).toBeGreaterThan(0)
+    for (const hypothesis of result.sequences) {
+      expect(hypothesis.tokenIds).toHaveLength(4)
+      expect(hypothesis.tokenIds.slice(0, 3).every((token) => [4, 5, 6].includes(token))).toBe(true)
+      expect(hypothesis.tokenIds[3]).toBe(0)
+      // Every prefix of a hypothesis was shown to the processor as that beam's generated tokens.
+      for (let length = 0; length < 4; length++)
+        expect(generatedSeen.has(hypothesis.tokenIds.slice(0, length).join(','))).toBe(true)
+    }
+    expect(model.stats().liveSequences).toBe(0)
+  })
+
+  it('throws a clear error when it leaves every token -Infinity, and frees every state', async () => {
+    const model = createFakeTokenModel()
+    const error = await beamSearch({
+      model,
+      prompt: [1],
+      beamWidth: 2,
+      maxTokens: 4,
+      logitsProcessor: (logits) => new Float32Array(logits.length).fill(Number.NEGATIVE_INFINITY),
+    }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as InvalidArgumentError).argument).toBe('logitsProcessor')
+    expect(model.stats().liveSequences).toBe(0)
+  })
+})

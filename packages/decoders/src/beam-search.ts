@@ -16,8 +16,11 @@ import {
   topEntries,
 } from './sample-sequences.js'
 import {
+  applyLogitsProcessor,
   applyPenalties,
+  type LogitsProcessor,
   type SamplingOptions,
+  validateLogitsProcessor,
   validateSamplingOptions,
 } from './sampling-options.js'
 
@@ -49,6 +52,15 @@ export interface BeamSearchOptions {
    * Sampling fields (temperature, truncation, mirostat) are errors here.
    */
   processors?: SamplingOptions
+  /**
+   * Per-beam hook on the raw next-token logits, applied before `processors` at every step, with
+   * the beam's prompt + generated tokens so far (see {@link LogitsProcessor}), e.g.
+   * createConstraintProcessor. A beam for which it throws, or returns every token -Infinity (an
+   * InvalidArgumentError naming `logitsProcessor`), proposes no candidate and is dropped, like a
+   * beam whose tokens are all masked; when no hypothesis finishes at all, the last such error is
+   * thrown (else the `processors` error below).
+   */
+  logitsProcessor?: LogitsProcessor
   /** Text-level stop sequences: a hypothesis whose text contains one is finished (text cut). */
   stop?: readonly string[]
   /** Diverse beam search: number of groups G dividing B (default 1 = plain beam search). */
@@ -111,6 +123,8 @@ const samplingOnlyFields = [
  * first (ties: lower group, then earlier finish). With B = 1 and lengthPenalty 0 (or
  * earlyStopping) this is greedy decoding; with a length penalty, a width-1 beam may go on past
  * an end-of-sequence token when a longer hypothesis could still have a better normalised score.
+ * Throws InvalidArgumentError (argument `processors`) when no hypothesis finishes because every
+ * token was masked, or the error of `logitsProcessor` when that is what dropped the beams.
  */
 export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearchResult> {
   const { model } = options
@@ -160,6 +174,7 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
       })
     }
   }
+  validateLogitsProcessor(options.logitsProcessor)
   const room = assertPromptFits([model], options.prompt)
   const maxTokens = options.maxTokens ?? Math.min(256, room)
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > room) {
@@ -177,6 +192,7 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
   const finished: BeamHypothesis[][] = Array.from({ length: groups }, () => [])
   let finishOrder = 0
   const finishRank = new Map<BeamHypothesis, number>()
+  let processorError: unknown
 
   const { states } = await prefillModels([model], options.prompt, stats, { signal: options.signal })
   const promptState = states[0] as SequenceState
@@ -199,12 +215,21 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
         for (const beam of live[group] as Beam[]) {
           let logprobs = rowCache.get(beam)
           if (!logprobs) {
-            const penalised = applyPenalties(beam.state.lastLogits as Float32Array, processors, {
+            const context = {
               tokens: [...options.prompt, ...beam.tokenIds],
               generatedCount: beam.tokenIds.length,
               eosTokenIds: tokenizer.eosTokenIds,
-            })
-            logprobs = logSoftmax(penalised)
+            }
+            let row = beam.state.lastLogits as Float32Array
+            if (options.logitsProcessor) {
+              try {
+                row = applyLogitsProcessor(options.logitsProcessor, row, context)
+              } catch (error) {
+                processorError = error
+                continue
+              }
+            }
+            logprobs = logSoftmax(applyPenalties(row, processors, context))
             rowCache.set(beam, logprobs)
           }
           const adjusted =
@@ -329,11 +354,14 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
   }
   const all = finished.flat()
   if (all.length === 0) {
-    throw new InvalidArgumentError({
-      argument: 'processors',
-      expected: 'processors that leave at least one token possible',
-      received: 'every token masked',
-    })
+    throw (
+      processorError ??
+      new InvalidArgumentError({
+        argument: 'processors',
+        expected: `${options.logitsProcessor ? 'logitsProcessor and ' : ''}processors that leave at least one token possible`,
+        received: 'every token masked',
+      })
+    )
   }
   all.sort(
     (left, right) =>

@@ -61,7 +61,7 @@ export type {
   SequenceFinishReason,
 } from './sample-sequences.js'
 export { sampleSequences } from './sample-sequences.js'
-export type { ProcessorContext, SamplingOptions } from './sampling-options.js'
+export type { LogitsProcessor, ProcessorContext, SamplingOptions } from './sampling-options.js'
 export { applyPenalties, applyTruncation, validateSamplingOptions } from './sampling-options.js'
 export type {
   ScoreTokenContinuationsOptions,

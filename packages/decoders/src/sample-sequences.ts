@@ -15,7 +15,13 @@ import {
   prefillModels,
   recordForward,
 } from './prefill.js'
-import { type SamplingOptions, validateSamplingOptions } from './sampling-options.js'
+import {
+  applyLogitsProcessor,
+  type LogitsProcessor,
+  type SamplingOptions,
+  validateLogitsProcessor,
+  validateSamplingOptions,
+} from './sampling-options.js'
 import { createTokenSampler, type TokenSampler } from './token-sampler.js'
 
 /** Why one decoded sequence ended. */
@@ -73,6 +79,14 @@ export interface SampleSequencesOptions {
   topLogprobs?: number
   /** Merges the models' rows (default: the first model's row). */
   combine?: LogitsCombiner
+  /**
+   * Per-sample hook on the raw next-token row (after `combine`, before `sampling`'s chain), each
+   * step, with the sample's prompt + generated tokens so far (see {@link LogitsProcessor}), e.g.
+   * createConstraintProcessor. When it throws, or returns a row with every token -Infinity (an
+   * InvalidArgumentError naming `logitsProcessor`), that sample ends with `finishReason: 'error'`,
+   * empty text and the error; the other samples go on.
+   */
+  logitsProcessor?: LogitsProcessor
   /**
    * Which distribution the reported logprobs come from: `'chosen'` (default) the distribution
    * the token was chosen from ({@link TokenChoice.logprobs}), or a model index: the log-softmax
@@ -139,6 +153,7 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
   }
   const sampling = options.sampling ?? {}
   validateSamplingOptions(sampling)
+  validateLogitsProcessor(options.logitsProcessor)
   const topLogprobs = options.topLogprobs ?? 0
   const stops = options.stop ?? []
   const tokenizer = primary.tokenizer
@@ -194,13 +209,16 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
 
   function chooseNext(sample: SampleState): void {
     const rows = sample.states.map((state) => state.lastLogits as Float32Array)
-    const row = options.combine ? options.combine(rows) : (rows[0] as Float32Array)
-    const generatedCount = sample.sequence.tokenIds.length
-    const choice = sample.sampler.choose(row, {
+    const combined = options.combine ? options.combine(rows) : (rows[0] as Float32Array)
+    const context = {
       tokens: sample.tokens,
-      generatedCount,
+      generatedCount: sample.sequence.tokenIds.length,
       eosTokenIds: tokenizer.eosTokenIds,
-    })
+    }
+    const row = options.logitsProcessor
+      ? applyLogitsProcessor(options.logitsProcessor, combined, context)
+      : combined
+    const choice = sample.sampler.choose(row, context)
     const source =
       options.logprobsFrom === undefined || options.logprobsFrom === 'chosen'
         ? choice.logprobs

@@ -75,6 +75,57 @@ export interface ProcessorContext {
   eosTokenIds: readonly number[]
 }
 
+/**
+ * A per-sequence logits hook of the decoders (`logitsProcessor` of {@link sampleSequences},
+ * {@link beamSearch} and createTokenLanguageModel). Called once per sequence (sample or beam) and
+ * step, on that sequence's RAW next-token logits (after combining models, before every step of
+ * {@link SamplingOptions}), with `context.tokens` = prompt + the tokens this sequence generated
+ * so far (the last `context.generatedCount`). Must be pure: `logits` may be the model's own row,
+ * so return a new array (same length) instead of changing it; -Infinity forbids a token.
+ * Returning a row with no finite entry, or throwing, fails that sequence with a clear error,
+ * never an invalid token (see each decoder for how the failure is reported).
+ */
+export type LogitsProcessor = (logits: Float32Array, context: ProcessorContext) => Float32Array
+
+/**
+ * Applies `processor` to `logits` and checks that it left some token possible: throws
+ * InvalidArgumentError (argument `logitsProcessor`) when the row it returns has no finite entry
+ * or is not a Float32Array of the vocabulary's length.
+ */
+export function applyLogitsProcessor(
+  processor: LogitsProcessor,
+  logits: Float32Array,
+  context: ProcessorContext,
+): Float32Array {
+  const result = processor(logits, context)
+  if (!(result instanceof Float32Array) || result.length !== logits.length) {
+    throw new InvalidArgumentError({
+      argument: 'logitsProcessor',
+      expected: `a processor returning a Float32Array of ${logits.length} logits`,
+      received: result instanceof Float32Array ? `${result.length} logits` : result,
+    })
+  }
+  if (!result.some((value) => value > Number.NEGATIVE_INFINITY)) {
+    throw new InvalidArgumentError({
+      argument: 'logitsProcessor',
+      expected: 'a processor that leaves at least one token possible',
+      received: 'every token -Infinity',
+    })
+  }
+  return result
+}
+
+/** Throws InvalidArgumentError when `processor` is given and is not a function. */
+export function validateLogitsProcessor(processor: unknown, argument = 'logitsProcessor'): void {
+  if (processor !== undefined && typeof processor !== 'function') {
+    throw new InvalidArgumentError({
+      argument,
+      expected: 'a function (logits, context) => logits',
+      received: processor,
+    })
+  }
+}
+
 const optionNames = new Set([
   'temperature',
   'topK',

@@ -5,6 +5,8 @@ import {
   UnsupportedCapabilityError,
 } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
+import { createRegexConstraint } from './constrained/constraint.js'
+import { createConstraintProcessor } from './constrained/constraint-processor.js'
 import { createFakeTokenModel, hashedLogits } from './test-support/fake-token-model.js'
 import { createTokenLanguageModel } from './token-language-model.js'
 
@@ -255,5 +257,23 @@ describe('createTokenLanguageModel', () => {
     expect(result.usage.inputTokens).toBe(2)
     expect(tokenModel.stats().forwardPasses).toBe(2)
     expect(tokenModel.stats().liveSequences).toBe(0)
+  })
+
+  it('applies a logitsProcessor option to every sample (a constraint processor)', async () => {
+    const model = createFakeTokenModel()
+    const processor = createConstraintProcessor(
+      createRegexConstraint(/(?:ab|cd)+g/),
+      model.tokenizer,
+      {
+        maxTokens: 9,
+      },
+    )
+    const languageModel = createTokenLanguageModel(model, { logitsProcessor: processor })
+    const result = await languageModel.generate({ prompt: 'a', n: 5, maxTokens: 9, seed: 1 })
+    expect(result.outputs).toHaveLength(5)
+    for (const output of result.outputs) expect(output.text).toMatch(/^(?:ab|cd)+g$/)
+    expect(() => createTokenLanguageModel(model, { logitsProcessor: {} as never })).toThrow(
+      /options\.logitsProcessor/,
+    )
   })
 })

@@ -9,7 +9,12 @@ import {
 } from '@metagen/core'
 import { createDecoderLanguageModel } from './decoder-language-model.js'
 import { sampleSequences } from './sample-sequences.js'
-import { type SamplingOptions, validateSamplingOptions } from './sampling-options.js'
+import {
+  type LogitsProcessor,
+  type SamplingOptions,
+  validateLogitsProcessor,
+  validateSamplingOptions,
+} from './sampling-options.js'
 
 /** Settings of {@link createTokenLanguageModel}. */
 export interface TokenLanguageModelOptions {
@@ -23,6 +28,12 @@ export interface TokenLanguageModelOptions {
   sampling?: SamplingOptions
   /** Generated-token limit when a request gives none (default 256, capped by the context). */
   defaultMaxTokens?: number
+  /**
+   * Per-sample hook on the raw next-token logits of every request, before the processor chain
+   * (see {@link LogitsProcessor}; as `logitsProcessor` of sampleSequences). A sample it
+   * fails (it throws, or leaves every token -Infinity) comes back with `error` set.
+   */
+  logitsProcessor?: LogitsProcessor
 }
 
 /**
@@ -74,6 +85,7 @@ export function createTokenLanguageModel(
 ): LanguageModel {
   const provider = options.provider ?? 'metagen'
   if (options.sampling) validateSamplingOptions(options.sampling, 'options.sampling.')
+  validateLogitsProcessor(options.logitsProcessor, 'options.logitsProcessor')
   return createDecoderLanguageModel({
     tokenModel,
     provider,
@@ -91,6 +103,7 @@ export function createTokenLanguageModel(
         n: call.n,
         maxTokens: call.maxTokens,
         sampling,
+        ...(options.logitsProcessor ? { logitsProcessor: options.logitsProcessor } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.stop !== undefined ? { stop: request.stop } : {}),
         ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),

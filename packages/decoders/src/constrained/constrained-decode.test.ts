@@ -111,6 +111,23 @@ describe('constrainedBeamSearch', () => {
     expect(model.stats().liveSequences).toBe(0)
   })
 
+  it('throws a ConstraintError when no hypothesis can be finished', async () => {
+    await expect(
+      constrainedBeamSearch({ model, constraint, prompt: [3], beamWidth: 2, maxTokens: 2 }),
+    ).rejects.toThrow(ConstraintError)
+    await expect(
+      constrainedBeamSearch({
+        model,
+        constraint: createRegexConstraint('a+'),
+        prompt: [3],
+        beamWidth: 2,
+        maxTokens: 4,
+        processors: { bannedTokenIds: [1] },
+      }),
+    ).rejects.toThrow(ConstraintError)
+    expect(model.stats().liveSequences).toBe(0)
+  })
+
   it('picks among fixed choices', async () => {
     const result = await constrainedBeamSearch({
       model,

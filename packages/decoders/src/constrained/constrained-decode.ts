@@ -1,24 +1,12 @@
-// Constrained sampling and greedy decoding: n samples after one prefill, each step masks the
-// raw logits to the tokens the constraint allows, then runs the ordinary processor chain and
-// sampler, so every sampler (greedy, temperature, top-k/p, min-p, typical, eta, mirostat) works.
-import {
-  assertInteger,
-  createRng,
-  InvalidArgumentError,
-  type SequenceState,
-  type TokenModel,
-  throwIfAborted,
-} from '@metagen/core'
-import { assertPromptFits, emptyDecodeStats, prefillModels, recordForward } from '../prefill.js'
-import {
-  type DecodedSequence,
-  type DecodeResult,
-  randomSeed,
-  topEntries,
-} from '../sample-sequences.js'
+// Constrained sampling and greedy decoding: sampleSequences with the constraint as its logits
+// processor (raw logits masked to the allowed tokens, then the ordinary processor chain and
+// sampler), so every sampler (greedy, temperature, top-k/p, min-p, typical, eta, mirostat) works.
+import { assertInteger, InvalidArgumentError, type TokenModel } from '@metagen/core'
+import { assertPromptFits } from '../prefill.js'
+import { type DecodedSequence, type DecodeResult, sampleSequences } from '../sample-sequences.js'
 import { type SamplingOptions, validateSamplingOptions } from '../sampling-options.js'
-import { createTokenSampler, type TokenSampler } from '../token-sampler.js'
-import { type Constraint, ConstraintError, compileConstraint } from './constraint.js'
+import { type Constraint, ConstraintError } from './constraint.js'
+import { createConstraintProcessor, satisfiesConstraint } from './constraint-processor.js'
 
 /** Options of {@link constrainedDecode}. */
 export interface ConstrainedDecodeOptions {
@@ -46,26 +34,18 @@ export interface ConstrainedDecodeOptions {
   signal?: AbortSignal
 }
 
-interface Sample {
-  state: SequenceState
-  sampler: TokenSampler
-  constraintState: number
-  tokens: number[]
-  sequence: DecodedSequence
-  done: boolean
-}
-
 /**
- * Decodes n samples under a constraint. Each step: raw logits -> constraint mask (disallowed
- * tokens -> -Infinity; eos only where the text so far is a complete match) -> the processor
- * chain and sampler of `sampling`. A sample ends with `stop` at eos (its text matches the
- * constraint) or with `length` at maxTokens (its text also matches, thanks to the length-aware
- * mask). When no token is allowed (e.g. other processors masked all allowed tokens, or
- * maxTokens is below the shortest match) the sample fails with a {@link ConstraintError};
- * the others go on. Invalid output is never returned.
+ * Decodes n samples under a constraint: {@link sampleSequences} with the constraint's processor
+ * ({@link createConstraintProcessor}) as `logitsProcessor`. Each step: raw logits -> constraint
+ * mask (disallowed tokens -> -Infinity; eos only where the text so far is a complete match) ->
+ * the processor chain and sampler of `sampling`. A sample ends with `stop` at eos (its text
+ * matches the constraint) or with `length` at maxTokens (its text also matches, thanks to the
+ * length-aware mask). When no token is allowed (e.g. other processors masked all allowed tokens)
+ * the sample fails with a {@link ConstraintError}; the others go on. Throws ConstraintError up
+ * front when maxTokens is below the shortest match. Invalid output is never returned.
  */
 export async function constrainedDecode(options: ConstrainedDecodeOptions): Promise<DecodeResult> {
-  const { model } = options
+  const { model, constraint } = options
   const n = options.n ?? 1
   assertInteger('n', n, 1)
   const room = assertPromptFits([model], options.prompt)
@@ -82,130 +62,52 @@ export async function constrainedDecode(options: ConstrainedDecodeOptions): Prom
   validateSamplingOptions(sampling)
   const topLogprobs = options.topLogprobs ?? 0
   assertInteger('topLogprobs', topLogprobs, 0)
-  const compiled = compileConstraint(options.constraint, model.tokenizer)
+  const processor = createConstraintProcessor(constraint, model.tokenizer, { maxTokens })
+  const { compiled } = processor
   const needed = compiled.distanceToAccept(compiled.initialState)
   if (needed > maxTokens) {
     throw new ConstraintError({
-      pattern: options.constraint.pattern,
-      message: `The constraint /${options.constraint.pattern}/ needs at least ${needed} tokens, but maxTokens is ${maxTokens}.`,
+      pattern: constraint.pattern,
+      message: `The constraint /${constraint.pattern}/ needs at least ${needed} tokens, but maxTokens is ${maxTokens}.`,
     })
   }
-  const tokenizer = model.tokenizer
-  const baseRng = sampling.temperature === 0 ? undefined : createRng(options.seed ?? randomSeed())
-  const stats = emptyDecodeStats()
-  const { states } = await prefillModels([model], options.prompt, stats, { signal: options.signal })
-  const root = states[0] as SequenceState
-  const samples: Sample[] = []
-  try {
-    for (let index = 0; index < n; index++) {
-      samples.push({
-        state: root.fork(),
-        sampler: createTokenSampler(sampling, baseRng?.fork(index)),
-        constraintState: compiled.initialState,
-        tokens: [...options.prompt],
-        sequence: {
-          tokenIds: [],
-          text: '',
-          finishReason: 'length',
-          logprobs: [],
-          sequenceLogprob: 0,
-          ...(topLogprobs > 0 ? { topLogprobs: [] } : {}),
-        },
-        done: false,
-      })
-    }
-    root.dispose()
-    for (;;) {
-      throwIfAborted(options.signal)
-      for (const sample of samples) {
-        if (sample.done) continue
-        try {
-          step(sample)
-        } catch (error) {
-          fail(sample, error)
-        }
-      }
-      const active = samples.filter((sample) => !sample.done)
-      if (active.length === 0) break
-      const signalOption = options.signal ? { signal: options.signal } : {}
-      try {
-        await model.extend(
-          active.map((sample) => ({
-            sequence: sample.state,
-            tokens: [sample.tokens[sample.tokens.length - 1] as number],
-          })),
-          signalOption,
-        )
-        recordForward(stats, model, active.length)
-      } catch (error) {
-        throwIfAborted(options.signal)
-        for (const sample of active) fail(sample, error)
-      }
-    }
-  } finally {
-    root.dispose()
-    for (const sample of samples) sample.state.dispose()
-  }
-  return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted: false }
+  const result = await sampleSequences({
+    models: [model],
+    prompt: options.prompt,
+    n,
+    maxTokens,
+    sampling,
+    logitsProcessor: processor,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(topLogprobs > 0 ? { topLogprobs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  return { ...result, sequences: result.sequences.map(checkSequence) }
 
-  function step(sample: Sample): void {
-    const generated = sample.sequence.tokenIds.length
-    const row = Float32Array.from(sample.state.lastLogits as Float32Array)
-    compiled.maskLogits(sample.constraintState, row, { remainingTokens: maxTokens - generated })
-    let choice: ReturnType<TokenSampler['choose']>
-    try {
-      choice = sample.sampler.choose(row, {
-        tokens: sample.tokens,
-        generatedCount: generated,
-        eosTokenIds: tokenizer.eosTokenIds,
-      })
-    } catch (error) {
-      if (error instanceof InvalidArgumentError && error.argument === 'samplingOptions') {
-        throw new ConstraintError({
-          pattern: options.constraint.pattern,
-          message: `No token allowed by the constraint /${options.constraint.pattern}/ survives the other processors (${error.message})`,
-        })
-      }
-      throw error
-    }
-    const sequence = sample.sequence
-    sequence.tokenIds.push(choice.token)
-    sequence.logprobs.push(choice.logprob)
-    sequence.sequenceLogprob += choice.logprob
-    if (sequence.topLogprobs) sequence.topLogprobs.push(topEntries(choice.logprobs, topLogprobs))
-    sample.tokens.push(choice.token)
-    stats.outputTokens += 1
-    if (compiled.isEos(choice.token)) {
-      finish(sample, 'stop')
-      return
-    }
-    sample.constraintState = compiled.advance(sample.constraintState, choice.token)
-    if (sequence.tokenIds.length >= maxTokens) finish(sample, 'length')
-  }
-
-  function finish(sample: Sample, reason: 'stop' | 'length'): void {
-    if (!compiled.isAccepting(sample.constraintState)) {
-      // Unreachable with the length-aware mask; kept so that invalid text is never returned.
-      fail(
-        sample,
-        new ConstraintError({
-          pattern: options.constraint.pattern,
-          message: `Generation ended before the constraint /${options.constraint.pattern}/ was satisfied.`,
-        }),
+  /** Names the constraint in sampler failures; fails an output that does not match (unreachable). */
+  function checkSequence(sequence: DecodedSequence): DecodedSequence {
+    const { error } = sequence
+    if (error instanceof InvalidArgumentError && error.argument === 'samplingOptions') {
+      return withError(
+        sequence,
+        `No token allowed by the constraint /${constraint.pattern}/ survives the other processors (${error.message})`,
       )
-      return
     }
-    sample.done = true
-    sample.sequence.finishReason = reason
-    sample.sequence.text = tokenizer.decode(sample.sequence.tokenIds)
-    sample.state.dispose()
+    if (sequence.finishReason !== 'error' && !satisfiesConstraint(compiled, sequence.tokenIds)) {
+      return withError(
+        sequence,
+        `Generation ended before the constraint /${constraint.pattern}/ was satisfied.`,
+      )
+    }
+    return sequence
   }
 
-  function fail(sample: Sample, error: unknown): void {
-    sample.done = true
-    sample.sequence.finishReason = 'error'
-    sample.sequence.text = ''
-    sample.sequence.error = error instanceof Error ? error : new Error(String(error))
-    sample.state.dispose()
+  function withError(sequence: DecodedSequence, message: string): DecodedSequence {
+    return {
+      ...sequence,
+      finishReason: 'error',
+      text: '',
+      error: new ConstraintError({ pattern: constraint.pattern, message }),
+    }
   }
 }

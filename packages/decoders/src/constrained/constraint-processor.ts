@@ -1,7 +1,7 @@
-// The constraint as a logits processor of the decoders' processor signature
-// `(logits, context) => logits`, for decoders that accept an extra processor.
+// The constraint as a LogitsProcessor `(logits, context) => logits` for the decoders'
+// `logitsProcessor` hook, and the checks that a finished output satisfies it.
 import { assertInteger, type Tokenizer } from '@metagen/core'
-import type { ProcessorContext } from '../sampling-options.js'
+import type { LogitsProcessor, ProcessorContext } from '../sampling-options.js'
 import { type Constraint, compileConstraint, type TokenConstraint } from './constraint.js'
 
 /** Options of {@link createConstraintProcessor}. */
@@ -14,10 +14,7 @@ export interface ConstraintProcessorOptions {
 }
 
 /** A logits processor that enforces a constraint; pure (returns a new array). */
-export type ConstraintProcessor = ((
-  logits: Float32Array,
-  context: ProcessorContext,
-) => Float32Array) & {
+export type ConstraintProcessor = LogitsProcessor & {
   /** The compiled constraint. */
   readonly compiled: TokenConstraint
 }
@@ -26,9 +23,10 @@ export type ConstraintProcessor = ((
  * Creates a processor that sets every token the constraint does not allow after the generated
  * tokens (the last `context.generatedCount` of `context.tokens`) to -Infinity. The automaton
  * state is recomputed from the generated tokens, so one processor serves any number of samples
- * or beams. Apply it FIRST, on the raw logits, before penalties and truncation. Throws
- * {@link ConstraintError} when no token is allowed, or when the generated tokens already
- * violate the constraint.
+ * or beams. Pass it as the `logitsProcessor` of sampleSequences, beamSearch or
+ * createTokenLanguageModel, which apply it FIRST, on the raw logits, before penalties and
+ * truncation. Throws {@link ConstraintError} when no token is allowed, or when the generated
+ * tokens already violate the constraint.
  */
 export function createConstraintProcessor(
   constraint: Constraint,
@@ -38,11 +36,10 @@ export function createConstraintProcessor(
   if (options.maxTokens !== undefined) assertInteger('options.maxTokens', options.maxTokens, 1)
   const compiled = compileConstraint(constraint, tokenizer)
   const processor = (logits: Float32Array, context: ProcessorContext): Float32Array => {
-    let state = compiled.initialState
-    const start = context.tokens.length - context.generatedCount
-    for (let index = start; index < context.tokens.length; index++) {
-      state = compiled.advance(state, context.tokens[index] as number)
-    }
+    const state = stateAfter(
+      compiled,
+      context.tokens.slice(context.tokens.length - context.generatedCount),
+    )
     const result = Float32Array.from(logits)
     compiled.maskLogits(
       state,
@@ -54,4 +51,32 @@ export function createConstraintProcessor(
     return result
   }
   return Object.assign(processor, { compiled })
+}
+
+/**
+ * The automaton state after `tokenIds`. Throws {@link ConstraintError} when a token (an
+ * end-of-sequence id included: it ends the text) is not allowed where it stands.
+ */
+export function stateAfter(compiled: TokenConstraint, tokenIds: readonly number[]): number {
+  let state = compiled.initialState
+  for (const token of tokenIds) state = compiled.advance(state, token)
+  return state
+}
+
+/**
+ * True when `tokenIds`, a finished output, satisfy the constraint as a whole: every token allowed
+ * where it stands, an end-of-sequence id at most as the last token, and the text complete. Never
+ * throws.
+ */
+export function satisfiesConstraint(
+  compiled: TokenConstraint,
+  tokenIds: readonly number[],
+): boolean {
+  const last = tokenIds[tokenIds.length - 1]
+  const text = last !== undefined && compiled.isEos(last) ? tokenIds.slice(0, -1) : tokenIds
+  try {
+    return compiled.isAccepting(stateAfter(compiled, text))
+  } catch {
+    return false
+  }
 }
