@@ -9,7 +9,42 @@ import {
   type Scorer,
   type StepScore,
 } from '@metagen/core'
-import { unscorable } from './score-requests.js'
+import { unscorable, validateScoreRequests } from './score-requests.js'
+
+/** Checks that `value` is a non-empty array; `argument` and `expected` go into the error. */
+export function assertNonEmptyArray(
+  argument: string,
+  value: unknown,
+  expected: string,
+): asserts value is readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidArgumentError({ argument, expected, received: value })
+  }
+}
+
+/**
+ * A scorer that runs `scorers` (already validated) concurrently on each batch and combines their
+ * values, and their step scores, with `combineValues` (see {@link scoreAndCombine}). It is an
+ * outcome (process) scorer when every component is one.
+ */
+export function createCombinedScorer(
+  name: string,
+  scorers: readonly Scorer[],
+  combineValues: (values: number[]) => number,
+): Scorer {
+  return {
+    specificationVersion: 'v1',
+    name,
+    kind: {
+      outcome: scorers.every((scorer) => scorer.kind.outcome),
+      process: scorers.every((scorer) => scorer.kind.process),
+    },
+    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
+      validateScoreRequests(requests)
+      return scoreAndCombine(scorers, requests, scoreOptions.signal, combineValues)
+    },
+  }
+}
 
 /** Checks that `scorer` looks like a Scorer; `argument` names it in the error. */
 export function assertScorer(argument: string, scorer: unknown): asserts scorer is Scorer {

@@ -1,8 +1,7 @@
 // Combinator: the product of several scorers' values (and of their step scores), e.g. a
 // verifier's probability gated by a hard check.
-import { InvalidArgumentError, type ScoreRequest, type Scorer } from '@metagen/core'
-import { assertScorer, scoreAndCombine } from './combine-scores.js'
-import { validateScoreRequests } from './score-requests.js'
+import type { Scorer } from '@metagen/core'
+import { assertNonEmptyArray, assertScorer, createCombinedScorer } from './combine-scores.js'
 
 /** Options of {@link createProductScorer}. */
 export interface ProductScorerOptions {
@@ -20,28 +19,13 @@ export interface ProductScorerOptions {
  */
 export function createProductScorer(options: ProductScorerOptions): Scorer {
   const scorers = options?.scorers
-  if (!Array.isArray(scorers) || scorers.length === 0) {
-    throw new InvalidArgumentError({
-      argument: 'scorers',
-      expected: 'a non-empty array of scorers',
-      received: scorers,
-    })
-  }
+  assertNonEmptyArray('scorers', scorers, 'a non-empty array of scorers')
   scorers.forEach((scorer, index) => {
     assertScorer(`scorers[${index}]`, scorer)
   })
-  return {
-    specificationVersion: 'v1',
-    name: options.name ?? `product(${scorers.map((scorer) => scorer.name).join(',')})`,
-    kind: {
-      outcome: scorers.every((scorer) => scorer.kind.outcome),
-      process: scorers.every((scorer) => scorer.kind.process),
-    },
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
-      validateScoreRequests(requests)
-      return scoreAndCombine(scorers, requests, scoreOptions.signal, (values) =>
-        values.reduce((product, value) => product * value, 1),
-      )
-    },
-  }
+  return createCombinedScorer(
+    options.name ?? `product(${scorers.map((scorer) => scorer.name).join(',')})`,
+    scorers,
+    (values) => values.reduce((product, value) => product * value, 1),
+  )
 }

@@ -1,7 +1,6 @@
 // Combinator: turns a scorer's values (and step scores) into 1/0 verdicts at a threshold.
-import { InvalidArgumentError, type ScoreRequest, type Scorer } from '@metagen/core'
-import { assertScorer, scoreAndCombine } from './combine-scores.js'
-import { validateScoreRequests } from './score-requests.js'
+import { InvalidArgumentError, type Scorer } from '@metagen/core'
+import { assertScorer, createCombinedScorer } from './combine-scores.js'
 
 /** Options of {@link createThresholdScorer}. */
 export interface ThresholdScorerOptions {
@@ -28,15 +27,9 @@ export function createThresholdScorer(options: ThresholdScorerOptions): Scorer {
     })
   }
   const inner = options.scorer
-  return {
-    specificationVersion: 'v1',
-    name: options.name ?? `threshold(${inner.name}>=${threshold})`,
-    kind: inner.kind,
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
-      validateScoreRequests(requests)
-      return scoreAndCombine([inner], requests, scoreOptions.signal, ([value]) =>
-        (value as number) >= threshold ? 1 : 0,
-      )
-    },
-  }
+  return createCombinedScorer(
+    options.name ?? `threshold(${inner.name}>=${threshold})`,
+    [inner],
+    ([value]) => ((value as number) >= threshold ? 1 : 0),
+  )
 }

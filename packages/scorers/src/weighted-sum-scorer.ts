@@ -1,7 +1,6 @@
 // Combinator: the weighted sum of several scorers' values (and of their step scores).
-import { InvalidArgumentError, type ScoreRequest, type Scorer } from '@metagen/core'
-import { assertScorer, scoreAndCombine } from './combine-scores.js'
-import { validateScoreRequests } from './score-requests.js'
+import { InvalidArgumentError, type Scorer } from '@metagen/core'
+import { assertNonEmptyArray, assertScorer, createCombinedScorer } from './combine-scores.js'
 
 /** Options of {@link createWeightedSumScorer}. */
 export interface WeightedSumScorerOptions {
@@ -19,13 +18,7 @@ export interface WeightedSumScorerOptions {
  */
 export function createWeightedSumScorer(options: WeightedSumScorerOptions): Scorer {
   const components = options?.components
-  if (!Array.isArray(components) || components.length === 0) {
-    throw new InvalidArgumentError({
-      argument: 'components',
-      expected: 'a non-empty array of { scorer, weight }',
-      received: components,
-    })
-  }
+  assertNonEmptyArray('components', components, 'a non-empty array of { scorer, weight }')
   components.forEach((component, index) => {
     assertScorer(`components[${index}].scorer`, component?.scorer)
     if (typeof component.weight !== 'number' || !Number.isFinite(component.weight)) {
@@ -38,18 +31,9 @@ export function createWeightedSumScorer(options: WeightedSumScorerOptions): Scor
   })
   const scorers = components.map((component) => component.scorer)
   const weights = components.map((component) => component.weight)
-  return {
-    specificationVersion: 'v1',
-    name: options.name ?? `weighted-sum(${scorers.map((scorer) => scorer.name).join(',')})`,
-    kind: {
-      outcome: scorers.every((scorer) => scorer.kind.outcome),
-      process: scorers.every((scorer) => scorer.kind.process),
-    },
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
-      validateScoreRequests(requests)
-      return scoreAndCombine(scorers, requests, scoreOptions.signal, (values) =>
-        values.reduce((sum, value, index) => sum + (weights[index] as number) * value, 0),
-      )
-    },
-  }
+  return createCombinedScorer(
+    options.name ?? `weighted-sum(${scorers.map((scorer) => scorer.name).join(',')})`,
+    scorers,
+    (values) => values.reduce((sum, value, index) => sum + (weights[index] as number) * value, 0),
+  )
 }
