@@ -156,6 +156,7 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
   validateLogitsProcessor(options.logitsProcessor)
   const topLogprobs = options.topLogprobs ?? 0
   const stops = options.stop ?? []
+  const stopWindow = 4 * Math.max(0, ...stops.map((stop) => stop.length)) + 4
   const tokenizer = primary.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
   const greedy = sampling.temperature === 0
@@ -236,7 +237,13 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
       finish(sample, 'stop')
       return
     }
-    if (stops.length > 0) {
+    // Only the newest tokens can complete a stop string that was not there a step ago, so the
+    // per-token check decodes a short tail (4 tokens per character covers UTF-8 split across
+    // byte-level tokens); the whole text is decoded once, when a stop string shows up.
+    if (
+      stops.length > 0 &&
+      firstStop(tokenizer.decode(sequence.tokenIds.slice(-stopWindow)), stops) !== undefined
+    ) {
       const text = tokenizer.decode(sequence.tokenIds)
       const cut = firstStop(text, stops)
       if (cut !== undefined) {
