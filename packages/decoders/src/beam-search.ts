@@ -11,8 +11,8 @@ import { assertPromptFits, emptyDecodeStats, prefillModels, recordForward } from
 import {
   type DecodedSequence,
   type DecodeResult,
-  firstStop,
   type SequenceFinishReason,
+  textBeforeStop,
   topEntries,
 } from './sample-sequences.js'
 import {
@@ -267,13 +267,9 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
               continue
             }
             reason = 'stop'
-          } else if (stops.length > 0) {
-            const full = tokenizer.decode(tokenIds)
-            const cut = firstStop(full, stops)
-            if (cut !== undefined) {
-              reason = 'stop'
-              text = full.slice(0, cut)
-            }
+          } else {
+            text = textBeforeStop(tokenizer, tokenIds, stops)
+            if (text !== undefined) reason = 'stop'
           }
           if (reason === undefined && tokenIds.length >= maxTokens) reason = 'length'
           if (reason !== 'stop') taken += 1

@@ -10,7 +10,7 @@ import {
   throwIfAborted,
 } from '@metagen/core'
 import { assertPromptFits, emptyDecodeStats, prefillModels, recordForward } from './prefill.js'
-import { type DecodeResult, firstStop, topEntries } from './sample-sequences.js'
+import { type DecodeResult, textBeforeStop, topEntries } from './sample-sequences.js'
 import {
   applyPenalties,
   type SamplingOptions,
@@ -172,12 +172,11 @@ export async function contrastiveSearch(options: ContrastiveSearchOptions): Prom
         finishReason = 'stop'
         text = tokenizer.decode(tokenIds)
         done = true
-      } else if (stops.length > 0) {
-        const full = tokenizer.decode(tokenIds)
-        const cut = firstStop(full, stops)
-        if (cut !== undefined) {
+      } else {
+        const beforeStop = textBeforeStop(tokenizer, tokenIds, stops)
+        if (beforeStop !== undefined) {
           finishReason = 'stop'
-          text = full.slice(0, cut)
+          text = beforeStop
           done = true
         }
       }

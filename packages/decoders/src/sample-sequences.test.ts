@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
-import { sampleSequences } from './sample-sequences.js'
+import { sampleSequences, textBeforeStop } from './sample-sequences.js'
 import type { ProcessorContext } from './sampling-options.js'
 import { createFakeTokenModel } from './test-support/fake-token-model.js'
 
@@ -85,5 +85,31 @@ describe('sampleSequences logitsProcessor', () => {
         logitsProcessor: 3 as never,
       }),
     ).rejects.toThrow(/logitsProcessor/)
+  })
+})
+
+describe('textBeforeStop', () => {
+  // A tokenizer of our own whose ids are indexes into a list of pieces.
+  const pieces = ['a', 'b', '=', ' The', ' answer', '.', 'x']
+  const tokenizer = {
+    vocabSize: pieces.length,
+    eosTokenIds: [],
+    padTokenId: 0,
+    specialTokenIds: [],
+    encode: () => [],
+    decode: (ids: readonly number[]) => ids.map((id) => pieces[id]).join(''),
+    tokenBytes: () => [],
+  }
+
+  it('cuts before the earliest stop string completed by the newest tokens', () => {
+    expect(textBeforeStop(tokenizer, [0, 1, 2], ['='])).toBe('ab')
+    expect(textBeforeStop(tokenizer, [0, 3, 4], [' The answer'])).toBe('a')
+    expect(textBeforeStop(tokenizer, [0, 1], ['='])).toBeUndefined()
+    expect(textBeforeStop(tokenizer, [0, 2], [])).toBeUndefined()
+  })
+
+  it('finds a stop string spread over several tokens after a long text', () => {
+    const long = [...new Array(300).fill(6), 3, 4, 5]
+    expect(textBeforeStop(tokenizer, long, [' The answer.'])).toBe('x'.repeat(300))
   })
 })

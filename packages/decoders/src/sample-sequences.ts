@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   logSoftmax,
   type SequenceState,
+  type Tokenizer,
   type TokenModel,
   throwIfAborted,
 } from '@metagen/core'
@@ -156,7 +157,6 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
   validateLogitsProcessor(options.logitsProcessor)
   const topLogprobs = options.topLogprobs ?? 0
   const stops = options.stop ?? []
-  const stopWindow = 4 * Math.max(0, ...stops.map((stop) => stop.length)) + 4
   const tokenizer = primary.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
   const greedy = sampling.temperature === 0
@@ -237,20 +237,11 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
       finish(sample, 'stop')
       return
     }
-    // Only the newest tokens can complete a stop string that was not there a step ago, so the
-    // per-token check decodes a short tail (4 tokens per character covers UTF-8 split across
-    // byte-level tokens); the whole text is decoded once, when a stop string shows up.
-    if (
-      stops.length > 0 &&
-      firstStop(tokenizer.decode(sequence.tokenIds.slice(-stopWindow)), stops) !== undefined
-    ) {
-      const text = tokenizer.decode(sequence.tokenIds)
-      const cut = firstStop(text, stops)
-      if (cut !== undefined) {
-        sequence.text = text.slice(0, cut)
-        finish(sample, 'stop')
-        return
-      }
+    const beforeStop = textBeforeStop(tokenizer, sequence.tokenIds, stops)
+    if (beforeStop !== undefined) {
+      sequence.text = beforeStop
+      finish(sample, 'stop')
+      return
     }
     if (sequence.tokenIds.length >= maxTokens) {
       sequence.text = tokenizer.decode(sequence.tokenIds)
@@ -326,6 +317,26 @@ export function topEntries(
     if (best.length > count) best.pop()
   }
   return best
+}
+
+/**
+ * The decoded text of `tokenIds` cut before the first stop string, when one is present; undefined
+ * otherwise. Meant to be called after every new token, when every shorter prefix was already
+ * checked: only a stop string completed by the newest tokens can be new, so it decodes a short
+ * tail (4 tokens per character of the longest stop string, since byte-level tokens may split a
+ * UTF-8 character) and the whole text only once a stop string shows up.
+ */
+export function textBeforeStop(
+  tokenizer: Tokenizer,
+  tokenIds: readonly number[],
+  stops: readonly string[],
+): string | undefined {
+  if (stops.length === 0) return undefined
+  const window = 4 * Math.max(...stops.map((stop) => stop.length)) + 4
+  if (firstStop(tokenizer.decode(tokenIds.slice(-window)), stops) === undefined) return undefined
+  const text = tokenizer.decode(tokenIds)
+  const cut = firstStop(text, stops)
+  return cut === undefined ? undefined : text.slice(0, cut)
 }
 
 /** Index of the earliest occurrence of any stop string in `text`, or undefined. */

@@ -16,8 +16,8 @@ import { assertPromptFits, type DecodeStats, emptyDecodeStats, recordForward } f
 import {
   type DecodedSequence,
   type DecodeResult,
-  firstStop,
   randomSeed,
+  textBeforeStop,
 } from '../sample-sequences.js'
 import {
   applyPenalties,
@@ -451,11 +451,8 @@ export async function speculativeDecode(
     sample.tokens.push(token)
     stats.outputTokens += 1
     if (eos.has(token)) return finish(sample, 'stop', tokenizer.decode(sequence.tokenIds))
-    if (stops.length > 0) {
-      const text = tokenizer.decode(sequence.tokenIds)
-      const cut = firstStop(text, stops)
-      if (cut !== undefined) return finish(sample, 'stop', text.slice(0, cut))
-    }
+    const beforeStop = textBeforeStop(tokenizer, sequence.tokenIds, stops)
+    if (beforeStop !== undefined) return finish(sample, 'stop', beforeStop)
     if (sequence.tokenIds.length >= maxTokens) {
       return finish(sample, 'length', tokenizer.decode(sequence.tokenIds))
     }
