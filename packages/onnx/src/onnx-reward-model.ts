@@ -119,11 +119,17 @@ export async function loadOnnxRewardModel(
           }
         }
       })
-      const results: Float32Array[] = []
-      for (let start = 0; start < sequences.length; start += maxBatchSize) {
+      // Batches are cut from the sequences sorted by length, so that each pass pads little;
+      // results go back to the caller's order.
+      const order = sequences
+        .map((_, index) => index)
+        .sort((a, b) => (sequences[a] as number[]).length - (sequences[b] as number[]).length)
+      const results = new Array<Float32Array>(sequences.length)
+      for (let start = 0; start < order.length; start += maxBatchSize) {
         if (scoreOptions.signal?.aborted)
           throw new AbortedError(undefined, { cause: scoreOptions.signal.reason })
-        const batch = sequences.slice(start, start + maxBatchSize).map((sequence) => [...sequence])
+        const indexes = order.slice(start, start + maxBatchSize)
+        const batch = indexes.map((index) => [...(sequences[index] as number[])])
         const run = chain.then(() =>
           client.request<Extract<WorkerResponse, { type: 'score-result' }>>({
             type: 'score',
@@ -134,7 +140,9 @@ export async function loadOnnxRewardModel(
         const response = await run
         counters.forwardPasses++
         counters.tokensProcessed += batch.reduce((sum, sequence) => sum + sequence.length, 0)
-        results.push(...response.scores)
+        indexes.forEach((index, position) => {
+          results[index] = response.scores[position] as Float32Array
+        })
       }
       return results
     },
