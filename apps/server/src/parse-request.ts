@@ -1,0 +1,225 @@
+// Validation of the JSON bodies of /v1/completions and /v1/chat/completions into one normalized
+// request, with errors that name the wire field (e.g. `top_p`) and what was expected.
+import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import { chatMessagesToPrompt } from './chat-prompt.js'
+
+/** Largest accepted `n` (samples per prompt). */
+export const maxSamplesPerRequest = 128
+
+/** A validated completion or chat completion request. */
+export interface ParsedRequest {
+  /** The requested model id (not yet checked against the served models). */
+  model: string
+  /** The prompts: one for chat, one or more for completions (choices are grouped by prompt). */
+  prompts: string[]
+  /** Samples per prompt, an integer in [1, {@link maxSamplesPerRequest}] (default 1). */
+  n: number
+  /** Maximum generated tokens per sample, an integer >= 1 (default: the server's). */
+  maxTokens?: number
+  /** Sampling temperature in [0, 2]; 0 is greedy (default: the backend's, 1). */
+  temperature?: number
+  /** Nucleus sampling mass in (0, 1]. */
+  topP?: number
+  /** Seed, an integer in [0, 2^32). */
+  seed?: number
+  /** Stop strings (each non-empty). */
+  stop?: string[]
+  /** Whether per-token log-probabilities were requested. */
+  logprobs: boolean
+  /** Alternatives per position with `logprobs`, an integer >= 0. */
+  topLogprobs?: number
+  /** The `metagen.strategy` extension: a strategy spec (validated when it is built). */
+  strategy?: unknown
+}
+
+/**
+ * Parses a request body. `kind` selects the wire format: `completion` (`prompt`, integer
+ * `logprobs` in [0, 5]) or `chat` (`messages`, boolean `logprobs` plus `top_logprobs` in
+ * [0, 20]). `null` counts as absent. Options the server cannot honour (`stream`, `echo`,
+ * `suffix`, `best_of` > 1, `logit_bias`, penalties, `tools`, a non-text `response_format`) throw
+ * rather than being ignored. Throws InvalidArgumentError naming the first bad field.
+ */
+export function parseRequest(body: unknown, kind: 'completion' | 'chat'): ParsedRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidArgumentError({
+      argument: 'body',
+      expected: 'a JSON object',
+      received: body,
+    })
+  }
+  const fields = body as Record<string, unknown>
+  const get = (name: string) => (fields[name] === null ? undefined : fields[name])
+  rejectUnsupported(get)
+
+  const model = get('model')
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new InvalidArgumentError({
+      argument: 'model',
+      expected: 'a model id string',
+      received: model,
+    })
+  }
+  const prompts =
+    kind === 'chat' ? [chatMessagesToPrompt(get('messages'))] : parsePrompts(get('prompt'))
+
+  const n = get('n') ?? 1
+  assertInteger('n', n, 1)
+  if ((n as number) > maxSamplesPerRequest) {
+    throw new InvalidArgumentError({
+      argument: 'n',
+      expected: `an integer in [1, ${maxSamplesPerRequest}]`,
+      received: n,
+    })
+  }
+  const parsed: ParsedRequest = { model, prompts, n: n as number, logprobs: false }
+
+  const maxTokensField =
+    kind === 'chat' && get('max_completion_tokens') !== undefined
+      ? 'max_completion_tokens'
+      : 'max_tokens'
+  const maxTokens = get(maxTokensField)
+  if (maxTokens !== undefined) {
+    assertInteger(maxTokensField, maxTokens, 1)
+    parsed.maxTokens = maxTokens as number
+  }
+  const temperature = get('temperature')
+  if (temperature !== undefined) {
+    assertNumberInRange('temperature', temperature, { min: 0, max: 2 })
+    parsed.temperature = temperature as number
+  }
+  const topP = get('top_p')
+  if (topP !== undefined) {
+    assertNumberInRange('top_p', topP, { min: 0, max: 1, minInclusive: false })
+    parsed.topP = topP as number
+  }
+  const seed = get('seed')
+  if (seed !== undefined) {
+    assertInteger('seed', seed, 0)
+    assertNumberInRange('seed', seed, { min: 0, max: 0xffffffff })
+    parsed.seed = seed as number
+  }
+  const stop = parseStop(get('stop'))
+  if (stop !== undefined) parsed.stop = stop
+
+  if (kind === 'completion') {
+    const logprobs = get('logprobs')
+    if (logprobs !== undefined) {
+      assertInteger('logprobs', logprobs, 0)
+      assertNumberInRange('logprobs', logprobs, { min: 0, max: 5 })
+      parsed.logprobs = true
+      parsed.topLogprobs = logprobs as number
+    }
+  } else {
+    const logprobs = get('logprobs')
+    if (logprobs !== undefined && typeof logprobs !== 'boolean') {
+      throw new InvalidArgumentError({
+        argument: 'logprobs',
+        expected: 'a boolean',
+        received: logprobs,
+      })
+    }
+    const topLogprobs = get('top_logprobs')
+    if (topLogprobs !== undefined) {
+      assertInteger('top_logprobs', topLogprobs, 0)
+      assertNumberInRange('top_logprobs', topLogprobs, { min: 0, max: 20 })
+      if (logprobs !== true) {
+        throw new InvalidArgumentError({
+          argument: 'top_logprobs',
+          expected: 'to be used only with logprobs: true',
+          received: topLogprobs,
+        })
+      }
+      parsed.topLogprobs = topLogprobs as number
+    }
+    parsed.logprobs = logprobs === true
+  }
+
+  const extension = get('metagen')
+  if (extension !== undefined) {
+    if (typeof extension !== 'object' || Array.isArray(extension)) {
+      throw new InvalidArgumentError({
+        argument: 'metagen',
+        expected: 'an object { strategy: <strategy spec> }',
+        received: extension,
+      })
+    }
+    const strategy = (extension as Record<string, unknown>).strategy
+    if (strategy === undefined || strategy === null) {
+      throw new InvalidArgumentError({
+        argument: 'metagen.strategy',
+        expected:
+          'a strategy spec such as { "strategy": "best-of-n", "n": 16, "scorer": "step-checker" }',
+        received: strategy,
+      })
+    }
+    if (parsed.logprobs) {
+      throw new InvalidArgumentError({
+        argument: 'logprobs',
+        expected:
+          'to be absent with metagen.strategy (strategy outputs carry no token log-probabilities)',
+        received: fields.logprobs,
+      })
+    }
+    parsed.strategy = strategy
+  }
+  return parsed
+}
+
+function parsePrompts(prompt: unknown): string[] {
+  if (typeof prompt === 'string') return [prompt]
+  if (
+    Array.isArray(prompt) &&
+    prompt.length > 0 &&
+    prompt.every((item) => typeof item === 'string')
+  ) {
+    return prompt as string[]
+  }
+  throw new InvalidArgumentError({
+    argument: 'prompt',
+    expected: 'a string or a non-empty array of strings (token-id prompts are not supported)',
+    received: prompt,
+  })
+}
+
+function parseStop(stop: unknown): string[] | undefined {
+  if (stop === undefined) return undefined
+  const list = typeof stop === 'string' ? [stop] : stop
+  if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) {
+    throw new InvalidArgumentError({
+      argument: 'stop',
+      expected: 'a non-empty string or an array of non-empty strings',
+      received: stop,
+    })
+  }
+  return list as string[]
+}
+
+function rejectUnsupported(get: (name: string) => unknown): void {
+  const unsupported = (name: string, expected: string, isDefault: (value: unknown) => boolean) => {
+    const value = get(name)
+    if (value !== undefined && !isDefault(value)) {
+      throw new InvalidArgumentError({ argument: name, expected, received: value })
+    }
+  }
+  unsupported('stream', 'false or absent (streaming is not supported)', (value) => value === false)
+  unsupported('echo', 'false or absent (echo is not supported)', (value) => value === false)
+  unsupported('suffix', 'absent (suffix is not supported)', () => false)
+  unsupported('best_of', '1 or absent (use metagen.strategy best-of-n)', (value) => value === 1)
+  unsupported(
+    'logit_bias',
+    'an empty object or absent',
+    (value) => typeof value === 'object' && value !== null && Object.keys(value).length === 0,
+  )
+  unsupported('presence_penalty', '0 or absent', (value) => value === 0)
+  unsupported('frequency_penalty', '0 or absent', (value) => value === 0)
+  unsupported(
+    'tools',
+    'absent (tool calls are not supported)',
+    (value) => Array.isArray(value) && value.length === 0,
+  )
+  unsupported(
+    'response_format',
+    '{ "type": "text" } or absent',
+    (value) => (value as { type?: unknown }).type === 'text',
+  )
+}
