@@ -9,7 +9,7 @@ export const commandSummaries: ReadonlyArray<[string, string]> = [
     'solve one question (--prompt: the argument is the raw prompt) and print the answer',
   ],
   [
-    'eval [--data FILE] [--limit N]',
+    'eval [--data FILE] [--limit N] [--trace-out FILE]',
     'accuracy, tokens, calls and wall time of a strategy on a data set (default: the tinymath dev set)',
   ],
   [
@@ -18,7 +18,7 @@ export const commandSummaries: ReadonlyArray<[string, string]> = [
   ],
   [
     'trace FILE [--html OUT]',
-    'draw a saved trace (solve --trace-out FILE) as a tree, and as an HTML page',
+    'draw a saved trace (solve or eval --trace-out FILE) as a tree, and as an HTML page',
   ],
   [
     'demo [--limit N]',

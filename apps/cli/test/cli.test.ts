@@ -75,6 +75,44 @@ describe('metagen eval', () => {
     expect(result.out).toMatch(/^seconds {3}\d+\.\d$/m)
   })
 
+  it('saves one trace tree per problem with --trace-out, which `trace` draws', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-cli-'))
+    const tracePath = join(folder, 'eval-trace.jsonl')
+    const result = await cli(
+      'eval',
+      '--model',
+      'tinymath-draft',
+      '--strategy',
+      'best-of-n',
+      '--n',
+      '2',
+      '--limit',
+      '2',
+      '--trace-out',
+      tracePath,
+    )
+    expect(result.code).toBe(0)
+    const events = (await readFile(tracePath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { kind: string; id: string; parentId?: string; name: string },
+      )
+    const roots = events.filter((event) => event.parentId === undefined)
+    expect(roots.map((event) => event.name)).toEqual(['problem 1001-0', 'problem 1001-1'])
+    // Ids are unique across problems (a span-end repeats its own span's id by design).
+    const opening = events.filter((event) => event.kind !== 'span-end')
+    expect(new Set(opening.map((event) => event.id)).size).toBe(opening.length)
+    for (const event of events) {
+      if (event.parentId !== undefined)
+        expect(event.id.startsWith(event.parentId.split('/')[0] as string)).toBe(true)
+    }
+    const drawn = await cli('trace', tracePath)
+    expect(drawn.code).toBe(0)
+    expect(drawn.out).toMatch(/problem 1001-0/)
+    expect(drawn.out).toMatch(/best-of-n/)
+  })
+
   it('--json twice with the same seed gives the same object (apart from wall time)', async () => {
     const args = [
       'eval',

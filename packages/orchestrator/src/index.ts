@@ -67,6 +67,7 @@ export type { TraceTreeNode } from './trace-export.js'
 export {
   buildTraceTree,
   createJsonLinesTraceSink,
+  mergeRunTraces,
   parseTraceJsonLines,
   traceToJsonLines,
 } from './trace-export.js'

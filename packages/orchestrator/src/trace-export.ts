@@ -9,6 +9,40 @@ export function traceToJsonLines(events: readonly TraceEvent[]): string {
   return events.map((event) => `${JSON.stringify(event)}\n`).join('')
 }
 
+/**
+ * The traces of several runs (e.g. one per problem of an evaluation) as one event list that the
+ * trace tree can draw: each run gets a `note` root event named `problem <id>` (data: expected,
+ * answer, correct), and its events' ids and parent ids are prefixed with `<id>/` so that ids stay
+ * unique across runs; a run's top-level events hang under its root.
+ */
+export function mergeRunTraces(
+  runs: ReadonlyArray<{
+    id: string
+    trace?: readonly TraceEvent[] | undefined
+    data?: Record<string, unknown>
+  }>,
+): TraceEvent[] {
+  const merged: TraceEvent[] = []
+  for (const run of runs) {
+    if (!run.trace) continue
+    merged.push({
+      kind: 'note',
+      id: run.id,
+      name: `problem ${run.id}`,
+      time: 0,
+      ...(run.data ? { data: run.data } : {}),
+    })
+    for (const event of run.trace) {
+      merged.push({
+        ...event,
+        id: `${run.id}/${event.id}`,
+        parentId: event.parentId === undefined ? run.id : `${run.id}/${event.parentId}`,
+      })
+    }
+  }
+  return merged
+}
+
 /** A sink that writes each event as one JSON line through `write` as it happens. */
 export function createJsonLinesTraceSink(write: (line: string) => void): TraceSink {
   return {

@@ -1,11 +1,14 @@
 // `metagen eval`: runs one strategy on every problem of a data set (each problem its own run,
 // seeded from --seed and its id) and prints accuracy, tokens, calls and wall time.
+import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import {
   type EvaluationResult,
   evaluate,
+  mergeRunTraces,
   type StrategyRegistry,
   type StrategySpec,
+  traceToJsonLines,
 } from '@metagen/orchestrator'
 import { loadProblems, type TinymathProblem, tinymathDevSetPath } from '@metagen/tinymath'
 import { parseCommandLine, readBudget, readIntegerFlag, readStringFlag } from '../command-line.js'
@@ -15,7 +18,11 @@ import { createProgressBar } from '../progress-bar.js'
 import { openStrategySession } from '../strategy-session.js'
 
 /** Flags of `eval` besides the common and strategy flags. */
-export const evalFlags = { data: { type: 'string' }, limit: { type: 'string' } } as const
+export const evalFlags = {
+  data: { type: 'string' },
+  limit: { type: 'string' },
+  'trace-out': { type: 'string' },
+} as const
 
 /** Loads `--data` (default: the tinymath dev set) and applies `--limit`. */
 export async function loadDataFlag(
@@ -69,6 +76,7 @@ export async function evalCommand(
   const concurrency = readIntegerFlag(parsed.flags, 'concurrency', 1) ?? 4
   const budget = readBudget(parsed.flags)
   const data = await loadDataFlag(parsed.flags)
+  const traceOut = readStringFlag(parsed.flags, 'trace-out')
   const session = await openStrategySession(parsed, registry)
   try {
     const bar = createProgressBar(io.stderr, data.problems.length, session.spec.strategy)
@@ -78,10 +86,22 @@ export async function evalCommand(
       seed,
       concurrency,
       ...(budget ? { budget } : {}),
+      ...(traceOut !== undefined ? { trace: true } : {}),
       onProgress: (progress) =>
         bar.update(progress.done, `acc ${(progress.correct / progress.done).toFixed(3)}`),
     })
     bar.finish()
+    if (traceOut !== undefined) {
+      // One tree per problem, under a root note that says whether the answer was right.
+      const events = mergeRunTraces(
+        result.problems.map((problem) => ({
+          id: problem.id,
+          trace: problem.trace,
+          data: { expected: problem.expected, answer: problem.answer, correct: problem.correct },
+        })),
+      )
+      await writeFile(traceOut, traceToJsonLines(events))
+    }
     if (parsed.flags.json) {
       writeLine(
         io.stdout,
