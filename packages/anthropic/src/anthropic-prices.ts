@@ -1,5 +1,6 @@
 // Prices of Anthropic models per million tokens, including prompt-cache writes and reads.
 import type { Usage } from '@metagen/core'
+import { findModelPrice } from '@metagen/provider-utils'
 
 /** Price of one model in US dollars per million tokens. */
 export interface AnthropicModelPrice {
@@ -57,15 +58,7 @@ export function findAnthropicPrice(
   modelId: string,
   table: Readonly<Record<string, AnthropicModelPrice>> = anthropicPrices,
 ): AnthropicModelPrice | undefined {
-  const exact = table[modelId]
-  if (exact) return exact
-  let best: string | undefined
-  for (const id of Object.keys(table)) {
-    if (modelId.startsWith(id) && snapshotSuffix.test(modelId.slice(id.length))) {
-      if (best === undefined || id.length > best.length) best = id
-    }
-  }
-  return best === undefined ? undefined : table[best]
+  return findModelPrice(modelId, table, snapshotSuffix)
 }
 
 /**

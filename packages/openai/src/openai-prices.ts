@@ -1,5 +1,6 @@
 // Prices of OpenAI models per million tokens, so that usage converts to an estimated cost.
 import type { Usage } from '@metagen/core'
+import { findModelPrice } from '@metagen/provider-utils'
 
 /** Price of one model in US dollars per million tokens. */
 export interface OpenAIModelPrice {
@@ -56,15 +57,7 @@ export function findOpenAIPrice(
   modelId: string,
   table: Readonly<Record<string, OpenAIModelPrice>> = openaiPrices,
 ): OpenAIModelPrice | undefined {
-  const exact = table[modelId]
-  if (exact) return exact
-  let best: string | undefined
-  for (const id of Object.keys(table)) {
-    if (modelId.startsWith(id) && snapshotSuffix.test(modelId.slice(id.length))) {
-      if (best === undefined || id.length > best.length) best = id
-    }
-  }
-  return best === undefined ? undefined : table[best]
+  return findModelPrice(modelId, table, snapshotSuffix)
 }
 
 /** Estimated cost in USD of `usage` at `price` (cached prompt tokens at the cached rate). */

@@ -22,6 +22,7 @@ export {
   malformedResponseError,
   streamFailure,
 } from './classify-api-error.js'
+export { findModelPrice } from './find-model-price.js'
 export {
   droppedSettingWarning,
   missingPriceWarning,
