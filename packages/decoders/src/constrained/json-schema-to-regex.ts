@@ -285,25 +285,7 @@ class SchemaCompiler {
     path: string,
     depth: number,
   ): string {
-    const minimum = schema.minItems ?? 0
-    const maximum = schema.maxItems
-    if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0) {
-      throw new InvalidArgumentError({
-        argument: `schema${pathSuffix(path)}.minItems`,
-        expected: 'an integer >= 0',
-        received: minimum,
-      })
-    }
-    if (
-      maximum !== undefined &&
-      (typeof maximum !== 'number' || !Number.isInteger(maximum) || maximum < minimum)
-    ) {
-      throw new InvalidArgumentError({
-        argument: `schema${pathSuffix(path)}.maxItems`,
-        expected: `an integer >= minItems (${minimum})`,
-        received: maximum,
-      })
-    }
+    const { minimum, maximum } = readCountRange(schema, path, 'minItems', 'maxItems')
     if (Array.isArray(schema.items)) {
       throw new InvalidArgumentError({
         argument: `schema${pathSuffix(path)}.items`,
@@ -331,25 +313,7 @@ class SchemaCompiler {
       }
       return `"${format}"`
     }
-    const minimum = schema.minLength ?? 0
-    const maximum = schema.maxLength
-    if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0) {
-      throw new InvalidArgumentError({
-        argument: `schema${pathSuffix(path)}.minLength`,
-        expected: 'an integer >= 0',
-        received: minimum,
-      })
-    }
-    if (
-      maximum !== undefined &&
-      (typeof maximum !== 'number' || !Number.isInteger(maximum) || maximum < minimum)
-    ) {
-      throw new InvalidArgumentError({
-        argument: `schema${pathSuffix(path)}.maxLength`,
-        expected: `an integer >= minLength (${minimum})`,
-        received: maximum,
-      })
-    }
+    const { minimum, maximum } = readCountRange(schema, path, 'minLength', 'maxLength')
     if (minimum === 0 && maximum === undefined) return `"${jsonStringCharacter}*"`
     return `"${jsonStringCharacter}{${minimum},${maximum ?? ''}}"`
   }
@@ -417,6 +381,39 @@ class SchemaCompiler {
       })
     }
   }
+}
+
+/**
+ * The `[minKey, maxKey]` range of a schema (`minItems`/`maxItems`, `minLength`/`maxLength`):
+ * minimum an integer >= 0 (default 0), maximum absent or an integer >= minimum. Throws
+ * {@link InvalidArgumentError} naming the keyword otherwise.
+ */
+function readCountRange(
+  schema: { readonly [keyword: string]: unknown },
+  path: string,
+  minKey: string,
+  maxKey: string,
+): { minimum: number; maximum: number | undefined } {
+  const minimum = schema[minKey] ?? 0
+  const maximum = schema[maxKey]
+  if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0) {
+    throw new InvalidArgumentError({
+      argument: `schema${pathSuffix(path)}.${minKey}`,
+      expected: 'an integer >= 0',
+      received: minimum,
+    })
+  }
+  if (
+    maximum !== undefined &&
+    (typeof maximum !== 'number' || !Number.isInteger(maximum) || maximum < minimum)
+  ) {
+    throw new InvalidArgumentError({
+      argument: `schema${pathSuffix(path)}.${maxKey}`,
+      expected: `an integer >= ${minKey} (${minimum})`,
+      received: maximum,
+    })
+  }
+  return { minimum, maximum }
 }
 
 function pathSuffix(path: string): string {
