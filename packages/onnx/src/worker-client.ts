@@ -22,6 +22,7 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>()
   private nextRequestId = 1
   private failure: Error | undefined
+  private closing = false
 
   private constructor(worker: Worker, ready: { inputNames: string[]; outputNames: string[] }) {
     this.worker = worker
@@ -57,11 +58,14 @@ export class WorkerClient {
         }),
       ),
     )
+    // Any exit that close() did not ask for is a failure: calls in flight and every later call
+    // reject with a clear error instead of waiting for a worker that is gone.
     worker.on('exit', (code) => {
-      if (this.pending.size > 0) {
+      if (this.closing) return
+      if (this.failure === undefined || this.pending.size > 0) {
         fail(
           new ApiCallError({
-            message: `the ONNX worker exited with code ${code}`,
+            message: `the ONNX worker exited unexpectedly (exit code ${code}); the model cannot be used any more`,
             isRetryable: false,
           }),
         )
@@ -71,6 +75,7 @@ export class WorkerClient {
 
   /** Starts a worker and waits until its session is loaded. */
   static async start(init: WorkerInit, source: string): Promise<WorkerClient> {
+    disableOnnxruntimeTelemetry()
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
     const ready = await new Promise<{ inputNames: string[]; outputNames: string[] }>(
       (resolve, reject) => {
@@ -94,14 +99,29 @@ export class WorkerClient {
             }),
           )
         }
+        const onExit = (code: number) => {
+          cleanup()
+          reject(
+            new ModelLoadError({
+              source,
+              message: `the ONNX worker exited (exit code ${code}) before the model was loaded`,
+            }),
+          )
+        }
         const cleanup = () => {
           worker.off('message', onMessage)
           worker.off('error', onError)
+          worker.off('exit', onExit)
         }
         worker.on('message', onMessage)
         worker.on('error', onError)
+        worker.on('exit', onExit)
       },
-    )
+    ).catch(async (error: unknown) => {
+      // A worker whose session failed to load must not linger (it holds a thread and memory).
+      await worker.terminate()
+      throw error
+    })
     if (!(ready.inputNames.length > 0)) {
       await worker.terminate()
       throw new ModelLoadError({ source, message: 'the model has no inputs' })
@@ -129,6 +149,8 @@ export class WorkerClient {
 
   /** Closes the session and ends the worker. */
   async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
     if (!this.failure) {
       try {
         await this.request({ type: 'close' })
@@ -137,5 +159,16 @@ export class WorkerClient {
       }
     }
     await this.worker.terminate()
+    this.failure ??= new ApiCallError({ message: 'the ONNX model was closed', isRetryable: false })
   }
+}
+
+/**
+ * Turns off onnxruntime's usage telemetry unless the user set `ORT_DISABLE_TELEMETRY`
+ * themselves. onnxruntime reads the variable from the process environment when its native
+ * environment starts (in the worker), and only the main thread's `process.env` writes through
+ * to the real environment, so this runs on the main thread before any worker starts.
+ */
+export function disableOnnxruntimeTelemetry(): void {
+  if (process.env.ORT_DISABLE_TELEMETRY === undefined) process.env.ORT_DISABLE_TELEMETRY = '1'
 }

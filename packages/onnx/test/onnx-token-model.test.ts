@@ -261,3 +261,25 @@ describe('loadOnnxRewardModel', () => {
     }
   })
 })
+
+describe('worker lifecycle', () => {
+  it('turns onnxruntime telemetry off unless the user chose otherwise', () => {
+    // beforeAll loaded a model, which set the variable before its worker started.
+    expect(process.env.ORT_DISABLE_TELEMETRY).toBe('1')
+  })
+
+  it('rejects calls in flight and later calls when the worker exits', async () => {
+    const draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { threads: 1 })
+    const sequence = draft.createSequence()
+    const pending = draft.extend([{ sequence, tokens: new Array(200).fill(17), logits: 'all' }])
+    // Simulate a crash of the worker thread (e.g. out of memory) while a pass is in flight.
+    const internals = draft as unknown as { client: { worker: { terminate(): Promise<number> } } }
+    await internals.client.worker.terminate()
+    await expect(pending).rejects.toThrow(/ONNX worker exited unexpectedly/)
+    const next = draft.createSequence()
+    await expect(draft.extend([{ sequence: next, tokens: [1] }])).rejects.toThrow(
+      /ONNX worker exited unexpectedly/,
+    )
+    await draft.close()
+  })
+})
