@@ -2,12 +2,15 @@
 
 export type { Budget, BudgetTracker } from './budget.js'
 export { createBudgetTracker } from './budget.js'
+export type { Compact } from './compact.js'
+export { compact } from './compact.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
 export { createConcurrencyLimiter } from './concurrency.js'
 export {
   AbortedError,
   ApiCallError,
   BudgetExhaustedError,
+  hasErrorMarker,
   InvalidArgumentError,
   MetagenError,
   ModelLoadError,

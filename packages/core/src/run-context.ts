@@ -1,6 +1,7 @@
 // Creating a run context, and the helpers that generators use to call models and child
 // generators through it (budget checks, concurrency, tracing and usage accounting in one place).
 import { type Budget, type BudgetTracker, createBudgetTracker } from './budget.js'
+import { compact } from './compact.js'
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './concurrency.js'
 import { BudgetExhaustedError, throwIfAborted } from './errors.js'
 import type { Generator, GeneratorResult, RunContext } from './generator.js'
@@ -88,7 +89,7 @@ export async function runChild<TInput, TOutput>(
     kind: 'span-start',
     id,
     name: generator.name,
-    ...(options.data ? { data: options.data } : {}),
+    ...compact({ data: options.data }),
   })
   const child = context.child({ id, rngLabel: options.label ?? id })
   const result = await generator.run(input, child)
@@ -99,7 +100,7 @@ export async function runChild<TInput, TOutput>(
     usage: result.usage,
     data: {
       output: summarise(result.output),
-      ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+      ...compact({ stoppedBy: result.stoppedBy }),
     },
   })
   return result
@@ -132,7 +133,7 @@ export async function callModel(
     }
     const finalRequest: GenerateRequest = {
       ...request,
-      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      ...compact({ maxTokens }),
       seed: request.seed ?? context.rng.nextSeed(),
       ...(context.signal && !request.signal ? { signal: context.signal } : {}),
     }
@@ -146,12 +147,12 @@ export async function callModel(
       data: {
         provider: model.provider,
         n,
-        ...(finalRequest.maxTokens !== undefined ? { maxTokens: finalRequest.maxTokens } : {}),
+        ...compact({ maxTokens: finalRequest.maxTokens }),
         prompt: truncate(finalRequest.prompt ?? JSON.stringify(finalRequest.messages ?? [])),
         outputs: result.outputs.map((output) => ({
           text: output.text,
           finishReason: output.finishReason,
-          ...(output.error ? { error: output.error.message } : {}),
+          ...compact({ error: output.error?.message }),
         })),
         ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
       },
@@ -167,7 +168,7 @@ export async function callScorer(
   requests: readonly ScoreRequest[],
 ): Promise<ScoreResult> {
   throwIfAborted(context.signal)
-  const result = await scorer.score(requests, context.signal ? { signal: context.signal } : {})
+  const result = await scorer.score(requests, compact({ signal: context.signal }))
   context.budget.charge(result.usage)
   context.emit({
     kind: 'score',
@@ -186,11 +187,7 @@ function truncate(text: string, length = 400): string {
 function summarise(output: unknown): unknown {
   if (output && typeof output === 'object' && 'text' in output) {
     const { text, answer, score } = output as { text: unknown; answer?: unknown; score?: unknown }
-    return {
-      text,
-      ...(answer !== undefined ? { answer } : {}),
-      ...(score !== undefined ? { score } : {}),
-    }
+    return { text, ...compact({ answer, score }) }
   }
   return output
 }
