@@ -8,15 +8,17 @@ import {
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
+import { createFakeLanguageModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createCandidateSampler } from './candidate-sampler.js'
-import { createFakeLanguageModel } from './fake-language-model.js'
 
 const input: TextInput = { prompt: 'Q: 2+2?\nA:' }
 
 describe('createCandidateSampler with a model', () => {
   it('requests n samples as one batched call when the model has nativeN', async () => {
-    const model = createFakeLanguageModel({ respond: (_, index) => `The answer is ${index % 2}.` })
+    const model = createFakeLanguageModel({
+      reply: ({ sampleIndex }) => `The answer is ${sampleIndex % 2}.`,
+    })
     const sampler = createCandidateSampler(createRunContext({ seed: 3 }), input, { model })
     const drawn = await sampler.sample(5)
     expect(model.requests).toHaveLength(1)
@@ -28,8 +30,8 @@ describe('createCandidateSampler with a model', () => {
 
   it('issues one call per sample, concurrently up to the limiter, without nativeN', async () => {
     const model = createFakeLanguageModel({
-      respond: () => 'The answer is 4.',
-      nativeN: false,
+      reply: 'The answer is 4.',
+      capabilities: { nativeN: false },
       delayMs: 5,
     })
     const context = createRunContext({ concurrency: 3 })
@@ -45,9 +47,10 @@ describe('createCandidateSampler with a model', () => {
 
   it('keeps the other samples when one sample or one call fails', async () => {
     const model = createFakeLanguageModel({
-      respond: (_, index) => (index === 1 ? new Error('sample broke') : 'The answer is 4.'),
-      nativeN: false,
-      throwOnCall: (call) =>
+      reply: ({ sampleIndex }) =>
+        sampleIndex === 1 ? new Error('sample broke') : 'The answer is 4.',
+      capabilities: { nativeN: false },
+      failCall: (_, call) =>
         call === 2 ? new ApiCallError({ message: 'HTTP 500', isRetryable: true }) : undefined,
     })
     const sampler = createCandidateSampler(createRunContext(), input, { model })
@@ -65,15 +68,15 @@ describe('createCandidateSampler with a model', () => {
   it('propagates aborts and invalid arguments instead of hiding them as failed samples', async () => {
     const controller = new AbortController()
     controller.abort()
-    const model = createFakeLanguageModel({ respond: () => 'x' })
+    const model = createFakeLanguageModel({ reply: 'x' })
     await expect(
       createCandidateSampler(createRunContext({ signal: controller.signal }), input, {
         model,
       }).sample(2),
     ).rejects.toBeInstanceOf(AbortedError)
     const invalid = createFakeLanguageModel({
-      respond: () => 'x',
-      throwOnCall: () =>
+      reply: 'x',
+      failCall: () =>
         new InvalidArgumentError({ argument: 'topP', expected: 'in (0, 1]', received: 2 }),
     })
     await expect(
@@ -83,7 +86,7 @@ describe('createCandidateSampler with a model', () => {
 
   it('samples in budget-aware rounds and never exceeds the output-token budget', async () => {
     // Each sample wants up to 10 tokens but uses 4: rounds of floor(remaining / 10).
-    const model = createFakeLanguageModel({ respond: () => 'one two three four' })
+    const model = createFakeLanguageModel({ reply: 'one two three four' })
     const context = createRunContext({ budget: { outputTokens: 30 } })
     const sampler = createCandidateSampler(context, input, { model, maxTokens: 10 })
     await sampler.sample(16)
@@ -97,7 +100,7 @@ describe('createCandidateSampler with a model', () => {
   })
 
   it('respects a calls budget without nativeN', async () => {
-    const model = createFakeLanguageModel({ respond: () => 'a', nativeN: false })
+    const model = createFakeLanguageModel({ reply: 'a', capabilities: { nativeN: false } })
     const context = createRunContext({ budget: { calls: 3 } })
     const sampler = createCandidateSampler(context, input, { model })
     await sampler.sample(10)

@@ -6,10 +6,10 @@ import {
   InvalidArgumentError,
   type TextInput,
 } from '@metagen/core'
+import { createFakeLanguageModel, createFakeScorer } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { adaptiveConsistency } from './adaptive-consistency.js'
 import { bestOfN } from './best-of-n.js'
-import { createFakeLanguageModel, createFakeScorer } from './fake-language-model.js'
 import { majorityVote } from './majority-vote.js'
 import { minimumBayesRisk } from './minimum-bayes-risk.js'
 import { rejectionSampling } from './rejection-sampling.js'
@@ -20,21 +20,22 @@ import { weightedVote } from './weighted-vote.js'
 const input: TextInput = { prompt: 'Q: What is 6*7?\nA:' }
 
 /** A model whose i-th sample (over its life) answers `answers[i % answers.length]`. */
-function scripted(answers: readonly (string | Error)[], options: { nativeN?: boolean } = {}) {
+function scripted(answers: readonly (string | Error)[]) {
   return createFakeLanguageModel({
-    respond: (_, index) => {
-      const answer = answers[index % answers.length] as string | Error
-      return answer instanceof Error ? answer : `step ${index}. The answer is ${answer}.`
+    reply: ({ sampleIndex }) => {
+      const answer = answers[sampleIndex % answers.length] as string | Error
+      return answer instanceof Error ? answer : `step ${sampleIndex}. The answer is ${answer}.`
     },
-    ...options,
   })
 }
 
 /** Scores a text by the answer it gives: 42 is right. */
 const answerScorer = () =>
-  createFakeScorer(({ output }) =>
-    output.includes('is 42.') ? 0.9 : output.includes('is 41.') ? 0.6 : 0.1,
-  )
+  createFakeScorer({
+    score: ({ output }) =>
+      output.includes('is 42.') ? 0.9 : output.includes('is 41.') ? 0.6 : 0.1,
+    usage: (requests) => ({ inputTokens: requests.length, outputTokens: 0, calls: 1 }),
+  })
 
 describe('majorityVote', () => {
   it('returns the earliest sample of the most frequent answer, with candidates and usage', async () => {
@@ -66,7 +67,8 @@ describe('majorityVote', () => {
 
   it('uses a pluggable extractor and normaliser', async () => {
     const model = createFakeLanguageModel({
-      respond: (_, index) => ['RESULT: Blue', 'RESULT: red', 'RESULT: BLUE '][index % 3] as string,
+      reply: ({ sampleIndex }) =>
+        ['RESULT: Blue', 'RESULT: red', 'RESULT: BLUE '][sampleIndex % 3] as string,
     })
     const { output } = await majorityVote({
       model,
@@ -91,11 +93,12 @@ describe('bestOfN', () => {
     const model = scripted(['40', '41', '42', '42'])
     const scorer = answerScorer()
     const { output, usage } = await bestOfN({ model, n: 4, scorer }).run(input, createRunContext())
-    expect(scorer.batches).toEqual([4])
+    expect(scorer.batches.map((batch) => batch.length)).toEqual([4])
     expect(output.answer).toBe('42')
     expect(output.text).toBe('step 2. The answer is 42.') // earliest of the two 0.9s
     expect(output.score).toBe(0.9)
-    expect(usage).toEqual({ inputTokens: 3 + 4, outputTokens: 24, calls: 2 })
+    // Model: 5 prompt words, 4 x 6 answer words; scorer: one input token per request.
+    expect(usage).toEqual({ inputTokens: 5 + 4, outputTokens: 24, calls: 2 })
   })
 
   it('stops at the budget with the best sample so far and usage <= the budget', async () => {
@@ -161,7 +164,7 @@ describe('rejectionSampling', () => {
     expect(output.accepted).toBe(true)
     expect(output.answer).toBe('41')
     expect(output.samples).toBe(4)
-    expect(scorer.batches).toEqual([2, 2])
+    expect(scorer.batches.map((batch) => batch.length)).toEqual([2, 2])
   })
 
   it('returns the best sample with accepted false when none reaches the threshold', async () => {
@@ -243,8 +246,7 @@ describe('universalSelfConsistency', () => {
   it('returns the response the judge names', async () => {
     const model = scripted(['40', '41', '42'])
     const judge = createFakeLanguageModel({
-      respond: () => 'The most consistent response is Response 2.',
-      chat: true,
+      reply: 'The most consistent response is Response 2.',
     })
     const { output } = await universalSelfConsistency({ model, judge, n: 3 }).run(
       input,
@@ -259,7 +261,10 @@ describe('universalSelfConsistency', () => {
 
   it('falls back to the majority vote when the reply names no valid response', async () => {
     const model = scripted(['40', '41', '41'])
-    const judge = createFakeLanguageModel({ respond: () => 'Response 9 maybe' })
+    const judge = createFakeLanguageModel({
+      reply: 'Response 9 maybe',
+      capabilities: { chat: false },
+    })
     const { output } = await universalSelfConsistency({ model, judge, n: 3 }).run(
       input,
       createRunContext(),
