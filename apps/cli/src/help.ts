@@ -21,6 +21,10 @@ export const commandSummaries: ReadonlyArray<[string, string]> = [
     'draw a saved trace (solve or eval --trace-out FILE) as a tree, and as an HTML page',
   ],
   [
+    'serve [--port N] [--model ID ...] [--api-key KEY]',
+    'an OpenAI-compatible server over the models and strategies (metagen serve --help)',
+  ],
+  [
     'demo [--limit N]',
     'a few dev problems with several strategies on the embedded models; prints a table',
   ],

@@ -6,6 +6,7 @@ import { CliUsageError } from './cli-error.js'
 import { demoCommand } from './commands/demo.js'
 import { evalCommand } from './commands/eval.js'
 import { scaleCommand } from './commands/scale.js'
+import { serveCommand } from './commands/serve.js'
 import { solveCommand } from './commands/solve.js'
 import { traceCommand } from './commands/trace.js'
 import { formatHelp } from './help.js'
@@ -18,6 +19,7 @@ const commands: Readonly<Record<string, Command>> = {
   eval: evalCommand,
   scale: scaleCommand,
   trace: traceCommand,
+  serve: serveCommand,
   demo: demoCommand,
 }
 
@@ -53,7 +55,7 @@ export async function main(
         `Unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(commands).join(', ')}.`,
       )
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (name !== 'serve' && (rest.includes('--help') || rest.includes('-h'))) {
       io.stdout.write(formatHelp(registry, strategyArgument(rest)))
       return 0
     }

@@ -1,39 +1,73 @@
 // The OpenAI-compatible HTTP server (node:http, no framework): /v1/models, /v1/completions and
-// /v1/chat/completions over one shared StrategyEnvironment, so each model loads once.
+// /v1/chat/completions over one shared StrategyEnvironment (each model loads once), behind the
+// guards (API key, Host, Origin, content type), the limits and the admission control.
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  AbortedError,
-  addUsage,
-  emptyUsage,
-  type GenerateOutput,
-  type TextOutput,
-  type Usage,
-} from '@metagen/core'
+import { AbortedError, InvalidArgumentError } from '@metagen/core'
 import {
   createDefaultStrategyRegistry,
   createStrategyEnvironment,
-  type ManagedStrategyEnvironment,
-  run,
+  type StrategyRegistry,
 } from '@metagen/orchestrator'
+import { createAdmissionControl } from './admission-control.js'
+import { openEventStream } from './event-stream.js'
 import { HttpError, toErrorResponse } from './http-error.js'
+import {
+  checkApiKey,
+  checkHost,
+  checkJsonContentType,
+  checkOrigin,
+  corsHeaders,
+  defaultAllowedHosts,
+} from './http-guards.js'
+import { createModelCatalog, type ServedModel } from './model-catalog.js'
 import { type ParsedRequest, parseRequest } from './parse-request.js'
-import { toChatLogprobs, toCompletionLogprobs, toWireFinishReason } from './wire-format.js'
+import { type Choice, type CompletionResult, runCompletion } from './run-completion.js'
+import { createServedEnvironment } from './served-environment.js'
+import { createServerMetrics } from './server-metrics.js'
+import { type RequestLogEntry, resolveServerLimits, type ServerLimits } from './server-options.js'
+import { countStrategySamples } from './strategy-samples.js'
+import { toChatLogprobs, toCompletionLogprobs } from './wire-format.js'
 
 /** The models served by default. */
 export const defaultServedModels: readonly string[] = ['tinymath-generator', 'tinymath-draft']
 
 /** Options of {@link createMetagenServer}. */
 export interface MetagenServerOptions {
-  /** Model ids listed by /v1/models and accepted in requests (default {@link defaultServedModels}). */
+  /**
+   * Served models (default {@link defaultServedModels}): tinymath ids, model folders (served
+   * under their folder name), `NAME=FOLDER`, or remote models `openai:<id>` / `anthropic:<id>`
+   * (the operator's choice; they use the operator's API key). Requests can name only these.
+   */
   models?: readonly string[]
   /** Default maximum generated tokens per sample when a request has no max_tokens, an integer >= 1 (default 128). */
   maxTokens?: number
   /** onnxruntime threads per local model, an integer >= 1 (default: the backend's). */
   threads?: number
-  /** Largest accepted request body in bytes (default 1 MiB); larger bodies get 413. */
+  /** Largest accepted request body in bytes (default 1 MiB); same as `limits.maxBodyBytes`. */
   maxBodyBytes?: number
+  /** Limits and timeouts (see {@link ServerLimits}; defaults in `defaultServerLimits`). */
+  limits?: Partial<ServerLimits>
+  /** When set, every request but GET /health needs it (`Authorization: Bearer <key>`); else 401. */
+  apiKey?: string
+  /**
+   * Host header names accepted (without port); others get 421 (DNS-rebinding protection).
+   * Default: the loopback names when listening on a loopback address, any host otherwise.
+   */
+  allowedHosts?: readonly string[]
+  /** Origins allowed to call the API from a browser (CORS); `*` for any. Default: none. */
+  corsOrigins?: readonly string[]
+  /** Folders whose model sub-folders requests may name by path (default: none). */
+  allowedModelDirectories?: readonly string[]
+  /** Remote providers requests may name as `provider:<id>` (default: none). */
+  allowedRemoteProviders?: readonly string[]
+  /** Base URL of the remote API for served remote models. */
+  remoteBaseUrl?: string
+  /** The strategy registry (default: `createDefaultStrategyRegistry()`). */
+  registry?: StrategyRegistry
+  /** Receives one entry per finished request (default: a JSON line on stderr; `false`: none). */
+  log?: ((entry: RequestLogEntry) => void) | false
 }
 
 /** A running (or ready to run) metagen server. */
@@ -43,42 +77,172 @@ export interface MetagenServer {
    * with the base URL, e.g. `http://127.0.0.1:8080` (the API is under `/v1`).
    */
   listen(port: number, host?: string): Promise<string>
-  /** Stops accepting connections, ends open ones and closes every loaded model. Idempotent. */
+  /**
+   * Graceful shutdown: stops accepting connections, answers new requests on open connections
+   * with 503, lets in-flight and queued requests finish (up to `limits.shutdownTimeoutMs`, then
+   * they are cancelled), closes the connections and every loaded model. Idempotent.
+   */
   close(): Promise<void>
   /** The base URL once listening (throws before `listen` resolved). */
   readonly url: string
+  /** The effective limits. */
+  readonly limits: Readonly<ServerLimits>
 }
 
 /**
  * Creates the server. Models load lazily on the first request that needs them and are shared
- * by all requests; requests run concurrently (the local backend batches their passes).
+ * by all requests; requests run concurrently (the local backend batches their passes) within
+ * the admission control's bound on work in flight.
  */
 export function createMetagenServer(options: MetagenServerOptions = {}): MetagenServer {
-  const models = options.models ?? defaultServedModels
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
-  const registry = createDefaultStrategyRegistry()
-  const environment = createStrategyEnvironment({
-    modelId: models[0] ?? 'tinymath-generator',
+  const limits = resolveServerLimits({
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...options.limits,
+  })
+  if (options.apiKey !== undefined && options.apiKey.trim() === '') {
+    throw new InvalidArgumentError({
+      argument: 'apiKey',
+      expected: 'a non-empty string (or no apiKey for an open server)',
+      received: options.apiKey,
+    })
+  }
+  const catalog = createModelCatalog({
+    models: options.models ?? defaultServedModels,
+    ...(options.allowedModelDirectories
+      ? { allowedModelDirectories: options.allowedModelDirectories }
+      : {}),
+    ...(options.allowedRemoteProviders
+      ? { allowedRemoteProviders: options.allowedRemoteProviders }
+      : {}),
+  })
+  const registry = options.registry ?? createDefaultStrategyRegistry()
+  const shared = createStrategyEnvironment({
+    modelId: (catalog.models[0] as ServedModel).reference,
     registry,
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.remoteBaseUrl !== undefined ? { baseUrl: options.remoteBaseUrl } : {}),
   })
+  const defaultMaxTokens = options.maxTokens ?? 128
+  const admission = createAdmissionControl({
+    maxInFlightWork: limits.maxInFlightWork,
+    maxQueued: limits.maxQueued,
+    retryAfterSeconds: limits.retryAfterSeconds,
+  })
+  const metrics = createServerMetrics()
+  for (const model of catalog.models) metrics.setModelState(model.id, 'unloaded')
+  const corsOrigins = options.corsOrigins ?? []
+  const log =
+    options.log === false
+      ? undefined
+      : (options.log ??
+        ((entry: RequestLogEntry) => process.stderr.write(`${JSON.stringify(entry)}\n`)))
   const created = Math.floor(Date.now() / 1000)
+  let allowedHosts = options.allowedHosts
   let url: string | undefined
   let closing: Promise<void> | undefined
+  let draining = false
+  const running = new Set<AbortController>()
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => sendError(response, error))
+    const started = Date.now()
+    const entry: RequestLogEntry = {
+      time: '',
+      id: `req-${randomUUID()}`,
+      method: request.method ?? '',
+      path: safePath(request.url),
+      status: 0,
+      ms: 0,
+    }
+    response.setHeader('x-request-id', entry.id)
+    response.on('close', () => {
+      entry.status = response.statusCode
+      entry.ms = Date.now() - started
+      entry.time = new Date().toISOString()
+      metrics.recordRequest(entry.status)
+      log?.(entry)
+    })
+    handle(request, response, entry).catch((error: unknown) => {
+      const { status, body, headers } = toErrorResponse(error, entry.id)
+      if (status >= 500 || entry.error === undefined) entry.error = describeError(error)
+      sendJson(response, status, body, headers)
+    })
   })
+  server.headersTimeout = limits.headersTimeoutMs
+  server.requestTimeout = limits.bodyTimeoutMs
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs
+  server.maxConnections = limits.maxConnections
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '')
+  const handle = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    entry: RequestLogEntry,
+  ): Promise<void> => {
+    checkHost(request, allowedHosts)
+    const origin = checkOrigin(request, corsOrigins)
+    for (const [name, value] of Object.entries(corsHeaders(origin))) response.setHeader(name, value)
+    if (request.method === 'OPTIONS') {
+      if (origin === undefined) {
+        throw new HttpError({
+          status: 403,
+          message: 'CORS is not enabled on this server (start it with --cors ORIGIN).',
+          code: 'origin_not_allowed',
+        })
+      }
+      response.writeHead(204)
+      response.end()
+      return
+    }
+    const path = entry.path.replace(/\/+$/, '')
+    if (path === '/health') {
+      requireMethod(request, 'GET')
+      const status = draining ? 503 : 200
+      sendJson(response, status, {
+        status: draining ? 'draining' : 'ok',
+        models: Object.fromEntries(
+          catalog.models.map((model) => [model.id, metrics.modelState(model.id)]),
+        ),
+        queued: admission.queued,
+        inFlightRequests: admission.inFlightRequests,
+      })
+      return
+    }
+    checkApiKey(request, options.apiKey)
+    if (path === '/metrics') {
+      requireMethod(request, 'GET')
+      const text = metrics.render({
+        queued: admission.queued,
+        inFlightRequests: admission.inFlightRequests,
+        inFlightWork: admission.inFlightWork,
+      })
+      response.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      })
+      response.end(text)
+      return
+    }
     if (path === '/v1/models' || path.startsWith('/v1/models/')) {
       requireMethod(request, 'GET')
-      const list = models.map((id) => ({ id, object: 'model', created, owned_by: 'metagen' }))
+      const list = catalog.models.map((model) => ({
+        id: model.id,
+        object: 'model',
+        created,
+        owned_by: 'metagen',
+      }))
       if (path === '/v1/models') return sendJson(response, 200, { object: 'list', data: list })
-      const id = decodeURIComponent(path.slice('/v1/models/'.length))
-      const model = list.find((entry) => entry.id === id)
+      let id: string
+      try {
+        id = decodeURIComponent(path.slice('/v1/models/'.length))
+      } catch {
+        throw new HttpError({
+          status: 400,
+          message: 'The model id in the path is not valid percent-encoding.',
+          param: 'model',
+          code: 'invalid_path',
+        })
+      }
+      const model = list.find((item) => item.id === id)
       if (!model) throw modelNotFound(id)
       return sendJson(response, 200, model)
     }
@@ -89,62 +253,148 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
           ? 'chat'
           : undefined
     if (!kind) {
-      throw new HttpError({ status: 404, message: `Unknown path ${path}.`, code: 'not_found' })
+      throw new HttpError({
+        status: 404,
+        message: `Unknown path ${path}: see /v1/models, /v1/completions, /v1/chat/completions, /health, /metrics.`,
+        code: 'not_found',
+      })
     }
     requireMethod(request, 'POST')
-    const body = await readJsonBody(request, maxBodyBytes)
+    checkJsonContentType(request)
+    if (draining) throw shuttingDown()
+    const body = await readJsonBody(request, limits.maxBodyBytes)
     const parsed = parseRequest(body, kind)
-    if (!models.includes(parsed.model)) throw modelNotFound(parsed.model)
+    entry.model = parsed.model
+    entry.prompts = parsed.prompts.length
+    entry.n = parsed.n
+    entry.stream = parsed.stream
+    checkRequestLimits(parsed, limits)
+    const served = catalog.find(parsed.model)
+    if (!served) throw modelNotFound(parsed.model)
+    const strategy =
+      parsed.strategy !== undefined
+        ? registry.validate(parsed.strategy, 'metagen.strategy')
+        : undefined
+    if (strategy) entry.strategy = strategy.strategy
+    const strategySamples = strategy ? countStrategySamples(strategy, limits.maxStrategySamples) : 1
+    const maxTokens = parsed.maxTokens ?? defaultMaxTokens
+    const environment = createServedEnvironment({
+      shared,
+      catalog,
+      registry,
+      model: served,
+      metrics,
+      maxTokens,
+    })
+    // Served models only, each loaded once: loading before admission is bounded.
+    const tokenModel = served.kind === 'local' ? await environment.tokenModel() : undefined
+    if (tokenModel) checkContextLength(parsed, maxTokens, tokenModel)
+    const work = parsed.prompts.length * parsed.n * strategySamples * maxTokens
+    if (work > limits.maxInFlightWork) {
+      throw new InvalidArgumentError({
+        argument: strategy
+          ? 'metagen.strategy'
+          : parsed.maxTokens !== undefined
+            ? 'max_tokens'
+            : 'n',
+        expected: `a request of at most ${limits.maxInFlightWork} sample-tokens (prompts x n x strategy samples x max_tokens; this one needs ${parsed.prompts.length} x ${parsed.n} x ${strategySamples} x ${maxTokens} = ${work})`,
+        received: strategy
+          ? `${strategy.strategy} with ${strategySamples} samples per run`
+          : parsed.maxTokens !== undefined
+            ? parsed.maxTokens
+            : parsed.n,
+      })
+    }
+
     const abort = new AbortController()
-    response.on('close', () => {
+    const deadline = AbortSignal.timeout(limits.requestTimeoutMs)
+    const started = Date.now()
+    const onClose = () => {
       if (!response.writableFinished)
         abort.abort(new AbortedError('The client closed the request.'))
-    })
-    const result = await complete(environment.forModel(parsed.model), parsed, abort.signal)
-    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
-    const usage = {
-      prompt_tokens: result.usage.inputTokens,
-      completion_tokens: result.usage.outputTokens,
-      total_tokens: result.usage.inputTokens + result.usage.outputTokens,
     }
-    const choices = result.choices.map((choice, index) => {
-      const extension = {
-        ...(choice.answer !== undefined ? { answer: choice.answer } : {}),
-        ...(choice.score !== undefined ? { score: choice.score } : {}),
-        ...(choice.candidates !== undefined ? { candidates: choice.candidates } : {}),
-        ...(choice.error !== undefined ? { error: choice.error } : {}),
+    response.on('close', onClose)
+    const signal = AbortSignal.any([abort.signal, deadline])
+    running.add(abort)
+    let admitted: Awaited<ReturnType<typeof admission.acquire>>
+    try {
+      admitted = await admission.acquire(work, signal)
+    } catch (error) {
+      running.delete(abort)
+      if (deadline.aborted) {
+        throw new HttpError({
+          status: 503,
+          message: `The request waited ${limits.requestTimeoutMs} ms for admission: the server is overloaded. Retry later.`,
+          code: 'queue_timeout',
+          headers: { 'retry-after': String(limits.retryAfterSeconds) },
+        })
       }
-      const metagen = Object.keys(extension).length > 0 ? { metagen: extension } : {}
-      if (kind === 'chat') {
-        return {
-          index,
-          message: { role: 'assistant', content: choice.text, refusal: null },
-          finish_reason: choice.finishReason,
-          logprobs: choice.logprobs ? toChatLogprobs(choice.logprobs) : null,
-          ...metagen,
+      throw error
+    }
+    entry.queueMs = admitted.queuedMs
+    const finished = (result: CompletionResult) => {
+      entry.promptTokens = result.usage.inputTokens
+      entry.completionTokens = result.usage.outputTokens
+      metrics.recordTokens(result.usage.inputTokens, result.usage.outputTokens)
+    }
+    try {
+      const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
+      const wallTimeMs = limits.requestTimeoutMs - (Date.now() - started) - 1000
+      const runOptions = {
+        request: parsed,
+        ...(strategy ? { strategy } : {}),
+        environment,
+        maxTokens,
+        strategySamples,
+        wallTimeMs,
+        signal,
+      }
+      try {
+        if (parsed.stream) {
+          await streamCompletion({
+            response,
+            kind,
+            id,
+            parsed,
+            created: Math.floor(Date.now() / 1000),
+            run: (hooks) =>
+              runCompletion({
+                ...runOptions,
+                ...hooks,
+                ...(tokenModel && !strategy ? { tokenModel } : {}),
+              }),
+            requestId: entry.id,
+            onError: (error) => {
+              entry.error = describeError(error)
+            },
+            onFinished: finished,
+          })
+        } else {
+          const result = await runCompletion(runOptions)
+          finished(result)
+          sendJson(response, 200, renderCompletion(kind, id, parsed.model, result))
         }
+      } catch (error) {
+        if (deadline.aborted && !abort.signal.aborted) {
+          throw new HttpError({
+            status: 504,
+            message: `The request did not finish within its deadline of ${limits.requestTimeoutMs} ms.`,
+            code: 'timeout',
+          })
+        }
+        throw error
       }
-      return {
-        index,
-        text: choice.text,
-        finish_reason: choice.finishReason,
-        logprobs: choice.logprobs ? toCompletionLogprobs(choice.logprobs, choice.prompt) : null,
-        ...metagen,
-      }
-    })
-    sendJson(response, 200, {
-      id,
-      object: kind === 'chat' ? 'chat.completion' : 'text_completion',
-      created: Math.floor(Date.now() / 1000),
-      model: parsed.model,
-      choices,
-      usage,
-      system_fingerprint: null,
-    })
+    } finally {
+      admitted.release()
+      running.delete(abort)
+      response.off('close', onClose)
+    }
   }
 
   return {
+    limits,
     listen(port, host = '127.0.0.1') {
+      allowedHosts ??= defaultAllowedHosts(host)
       return new Promise((resolve, reject) => {
         server.once('error', reject)
         server.listen(port, host, () => {
@@ -157,10 +407,26 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
       })
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
+      closing ??= (async () => {
+        draining = true
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), limits.shutdownTimeoutMs)
+        })
+        const outcome = await Promise.race([admission.idle().then(() => 'idle' as const), timeout])
+        clearTimeout(timer)
+        if (outcome === 'timeout') {
+          for (const controller of running) {
+            controller.abort(new AbortedError('The server is shutting down.'))
+          }
+          await admission.idle()
+        }
         server.closeAllConnections()
-      }).then(() => environment.close())
+        await stopped
+        await shared.close()
+      })()
       return closing
     },
     get url() {
@@ -170,107 +436,228 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
   }
 }
 
-/** One choice before rendering to the wire format. */
-interface Choice {
-  prompt: string
-  text: string
-  finishReason: string
-  logprobs?: GenerateOutput['logprobs']
-  answer?: string
-  score?: number
-  /** Number of candidates the strategy considered, where it reports them. */
-  candidates?: number
-  error?: string
+/** Options of {@link streamCompletion}. */
+interface StreamCompletionOptions {
+  response: ServerResponse
+  kind: 'completion' | 'chat'
+  id: string
+  parsed: ParsedRequest
+  created: number
+  run: (hooks: {
+    onDelta?: (text: string) => void
+    onProgress?: (progress: import('./run-completion.js').StrategyProgress) => void
+  }) => Promise<CompletionResult>
+  requestId: string
+  onError: (error: unknown) => void
+  /** Called with the result before the stream ends. */
+  onFinished: (result: CompletionResult) => void
 }
 
 /**
- * Runs a parsed request: plain sampling through the model's LanguageModel (one `generate`
- * with `n` samples per prompt), or with `metagen.strategy` the built strategy, run `n` times per
- * prompt with seeds `seed + i` (seed default 0). Choices are ordered by prompt, then sample.
- * A failed sample becomes a choice with finish_reason `error`; when every sample fails, the
- * first error is thrown.
+ * Streams a completion as OpenAI does: chunks (`text_completion` or `chat.completion.chunk`),
+ * the text of one prompt with n = 1 as it is decoded, otherwise each choice when it is done
+ * (one chunk per token when log-probabilities were requested), a last chunk per choice with
+ * its finish_reason, a usage chunk with `stream_options.include_usage`, then `[DONE]`. Strategy
+ * progress goes out as chunks with empty `choices` and a `metagen.progress` field (at most
+ * every 200 ms). A failure after the stream started is sent as an error event.
  */
-async function complete(
-  environment: ManagedStrategyEnvironment,
-  request: ParsedRequest,
-  signal: AbortSignal,
-): Promise<{ choices: Choice[]; usage: Usage }> {
-  const maxTokens = request.maxTokens ?? environment.maxTokens
-  const sampling = {
-    maxTokens,
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.topP !== undefined ? { topP: request.topP } : {}),
-    ...(request.stop !== undefined ? { stop: request.stop } : {}),
+async function streamCompletion(options: StreamCompletionOptions): Promise<CompletionResult> {
+  const { kind, parsed } = options
+  const stream = openEventStream(options.response, {})
+  const includeUsage = parsed.includeUsage === true
+  const base = {
+    id: options.id,
+    object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+    created: options.created,
+    model: parsed.model,
+    ...(kind === 'chat' ? { system_fingerprint: null } : {}),
   }
-  const errors: unknown[] = []
-  let choices: Choice[]
-  let usage: Usage
-  if (request.strategy === undefined) {
-    const model = await environment.languageModel()
-    const results = await Promise.all(
-      request.prompts.map((prompt) =>
-        model.generate({
-          prompt,
-          n: request.n,
-          ...sampling,
-          ...(request.seed !== undefined ? { seed: request.seed } : {}),
-          ...(request.logprobs ? { logprobs: true, topLogprobs: request.topLogprobs ?? 0 } : {}),
-          signal,
-        }),
-      ),
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    stream.send({ ...base, choices, ...(includeUsage ? { usage: null } : {}), ...extra })
+  const total = parsed.prompts.length * parsed.n
+  const textChoice = (index: number, text: string, logprobs: unknown = null) =>
+    kind === 'chat'
+      ? { index, delta: { content: text }, logprobs, finish_reason: null }
+      : { index, text, logprobs, finish_reason: null }
+  if (kind === 'chat') {
+    chunk(
+      Array.from({ length: total }, (_, index) => ({
+        index,
+        delta: { role: 'assistant', content: '', refusal: null },
+        logprobs: null,
+        finish_reason: null,
+      })),
     )
-    usage = addUsage(...results.map((result) => result.usage))
-    choices = results.flatMap((result, promptIndex) =>
-      result.outputs.map((output) => {
-        const prompt = request.prompts[promptIndex] as string
-        if (output.error) {
-          errors.push(output.error)
-          return { prompt, text: '', finishReason: 'error', error: output.error.message }
-        }
-        return {
-          prompt,
-          text: output.text,
-          finishReason: toWireFinishReason(output.finishReason),
-          ...(output.logprobs ? { logprobs: output.logprobs } : {}),
-        }
-      }),
-    )
-  } else {
-    const generator = await environment.build(request.strategy as never)
-    const baseSeed = request.seed ?? 0
-    const runs = request.prompts.flatMap((prompt) =>
-      Array.from({ length: request.n }, (_, index) =>
-        run(
-          generator,
-          { prompt, request: sampling },
-          { seed: (baseSeed + index) % 2 ** 32, signal },
-        ),
-      ),
-    )
-    const settled = await Promise.allSettled(runs)
-    usage = emptyUsage()
-    choices = settled.map((outcome, index) => {
-      const prompt = request.prompts[Math.floor(index / request.n)] as string
-      if (outcome.status === 'rejected') {
-        errors.push(outcome.reason)
-        const message =
-          outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)
-        return { prompt, text: '', finishReason: 'error', error: message }
+  }
+  let streamed = ''
+  let lastProgress = 0
+  let result: CompletionResult
+  try {
+    result = await options.run({
+      ...(total === 1 && !parsed.logprobs && parsed.strategy === undefined
+        ? {
+            onDelta: (text: string) => {
+              streamed += text
+              chunk([textChoice(0, text)])
+            },
+          }
+        : {}),
+      ...(parsed.strategy !== undefined
+        ? {
+            onProgress: (progress) => {
+              const now = Date.now()
+              if (now - lastProgress < 200) return
+              lastProgress = now
+              chunk([], { metagen: { progress } })
+            },
+          }
+        : {}),
+    })
+  } catch (error) {
+    options.onError(error)
+    stream.fail(toErrorResponse(error, options.requestId).body)
+    throw new StreamAlreadyAnswered(error)
+  }
+  result.choices.forEach((choice: Choice, index) => {
+    if (streamed !== '' && index === 0) {
+      const rest = choice.text.startsWith(streamed) ? choice.text.slice(streamed.length) : ''
+      if (rest !== '') chunk([textChoice(index, rest)])
+    } else if (choice.logprobs && choice.logprobs.length > 0) {
+      let offset = choice.prompt.length
+      for (const entry of choice.logprobs) {
+        const logprobs =
+          kind === 'chat'
+            ? toChatLogprobs([entry])
+            : { ...toCompletionLogprobs([entry], ''), text_offset: [offset] }
+        offset += entry.token.length
+        chunk([textChoice(index, entry.token, logprobs)])
       }
-      usage = addUsage(usage, outcome.value.usage)
-      const output: TextOutput = outcome.value.output
+    } else if (choice.text !== '') {
+      chunk([textChoice(index, choice.text)])
+    }
+    const extension = choiceExtension(choice)
+    chunk([
+      kind === 'chat'
+        ? { index, delta: {}, logprobs: null, finish_reason: choice.finishReason, ...extension }
+        : { index, text: '', logprobs: null, finish_reason: choice.finishReason, ...extension },
+    ])
+  })
+  if (includeUsage) {
+    stream.send({ ...base, choices: [], usage: wireUsage(result) })
+  }
+  options.onFinished(result)
+  stream.done()
+  return result
+}
+
+/** Thrown after an error event was streamed: the response is complete, nothing more to send. */
+class StreamAlreadyAnswered extends Error {
+  constructor(readonly original: unknown) {
+    super('The stream already carries the error.')
+  }
+}
+
+function wireUsage(result: CompletionResult) {
+  return {
+    prompt_tokens: result.usage.inputTokens,
+    completion_tokens: result.usage.outputTokens,
+    total_tokens: result.usage.inputTokens + result.usage.outputTokens,
+  }
+}
+
+function choiceExtension(choice: Choice): { metagen?: Record<string, unknown> } {
+  const extension = {
+    ...(choice.answer !== undefined ? { answer: choice.answer } : {}),
+    ...(choice.score !== undefined ? { score: choice.score } : {}),
+    ...(choice.candidates !== undefined ? { candidates: choice.candidates } : {}),
+    ...(choice.stoppedBy !== undefined ? { stoppedBy: choice.stoppedBy } : {}),
+    ...(choice.error !== undefined ? { error: choice.error } : {}),
+  }
+  return Object.keys(extension).length > 0 ? { metagen: extension } : {}
+}
+
+/** The non-streaming response body of a completion or chat completion. */
+function renderCompletion(
+  kind: 'completion' | 'chat',
+  id: string,
+  model: string,
+  result: CompletionResult,
+): unknown {
+  const choices = result.choices.map((choice, index) => {
+    if (kind === 'chat') {
       return {
-        prompt,
-        text: output.text,
-        finishReason: toWireFinishReason(output.finishReason),
-        ...(output.answer !== undefined ? { answer: output.answer } : {}),
-        ...(output.score !== undefined ? { score: output.score } : {}),
-        ...(output.candidates !== undefined ? { candidates: output.candidates.length } : {}),
+        index,
+        message: { role: 'assistant', content: choice.text, refusal: null },
+        finish_reason: choice.finishReason,
+        logprobs: choice.logprobs ? toChatLogprobs(choice.logprobs) : null,
+        ...choiceExtension(choice),
       }
+    }
+    return {
+      index,
+      text: choice.text,
+      finish_reason: choice.finishReason,
+      logprobs: choice.logprobs ? toCompletionLogprobs(choice.logprobs, choice.prompt) : null,
+      ...choiceExtension(choice),
+    }
+  })
+  return {
+    id,
+    object: kind === 'chat' ? 'chat.completion' : 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices,
+    usage: wireUsage(result),
+    system_fingerprint: null,
+  }
+}
+
+/** Per-request limits on prompts and n (400 naming the field). */
+function checkRequestLimits(parsed: ParsedRequest, limits: ServerLimits): void {
+  if (parsed.prompts.length > limits.maxPrompts) {
+    throw new InvalidArgumentError({
+      argument: 'prompt',
+      expected: `at most ${limits.maxPrompts} prompts per request (this server's limit)`,
+      received: `${parsed.prompts.length} prompts`,
     })
   }
-  if (errors.length === choices.length && errors.length > 0) throw errors[0]
-  return { choices, usage }
+  const chars = parsed.prompts.reduce((sum, prompt) => Math.max(sum, prompt.length), 0)
+  if (chars > limits.maxPromptChars) {
+    throw new InvalidArgumentError({
+      argument: parsed.kind === 'chat' ? 'messages' : 'prompt',
+      expected: `at most ${limits.maxPromptChars} characters per prompt (this server's limit)`,
+      received: `${chars} characters`,
+    })
+  }
+  if (parsed.n > limits.maxN) {
+    throw new InvalidArgumentError({
+      argument: 'n',
+      expected: `an integer in [1, ${limits.maxN}] (this server's limit)`,
+      received: parsed.n,
+    })
+  }
+}
+
+/**
+ * OpenAI and vLLM answer 400 when prompt + max_tokens exceed the context; so does this server
+ * (argument `max_tokens`), instead of cutting the output short.
+ */
+function checkContextLength(
+  parsed: ParsedRequest,
+  maxTokens: number,
+  model: { maxSequenceLength: number; tokenizer: { encode(text: string): number[] } },
+): void {
+  for (const prompt of parsed.prompts) {
+    const promptTokens = model.tokenizer.encode(prompt).length
+    if (promptTokens + maxTokens > model.maxSequenceLength) {
+      throw new InvalidArgumentError({
+        argument:
+          parsed.kind === 'chat' && parsed.maxTokensField ? parsed.maxTokensField : 'max_tokens',
+        expected: `at most ${Math.max(0, model.maxSequenceLength - promptTokens)}: this model's context is ${model.maxSequenceLength} tokens and the prompt has ${promptTokens}`,
+        received: maxTokens,
+      })
+    }
+  }
 }
 
 function modelNotFound(id: string): HttpError {
@@ -282,27 +669,57 @@ function modelNotFound(id: string): HttpError {
   })
 }
 
+function shuttingDown(): HttpError {
+  return new HttpError({
+    status: 503,
+    message: 'The server is shutting down.',
+    code: 'shutting_down',
+    headers: { connection: 'close' },
+  })
+}
+
 function requireMethod(request: IncomingMessage, method: string): void {
   if (request.method !== method) {
     throw new HttpError({
       status: 405,
       message: `Method ${request.method ?? ''} is not allowed here: use ${method}.`,
       code: 'method_not_allowed',
+      headers: { allow: method },
     })
   }
 }
 
+/** The path of a request URL without its query (`/` for an unparsable URL). */
+function safePath(rawUrl: string | undefined): string {
+  try {
+    return new URL(rawUrl ?? '/', 'http://localhost').pathname
+  } catch {
+    return '/'
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof StreamAlreadyAnswered) return describeError(error.original)
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : ''
+    return `${error.name}: ${error.message}${cause}`
+  }
+  return String(error)
+}
+
 async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    request.resume()
+    throw bodyTooLarge(maxBytes)
+  }
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request) {
     size += (chunk as Buffer).length
     if (size > maxBytes) {
-      throw new HttpError({
-        status: 413,
-        message: `The request body exceeds ${maxBytes} bytes.`,
-        code: 'request_too_large',
-      })
+      request.resume()
+      throw bodyTooLarge(maxBytes)
     }
     chunks.push(chunk as Buffer)
   }
@@ -318,17 +735,27 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function bodyTooLarge(maxBytes: number): HttpError {
+  return new HttpError({
+    status: 413,
+    message: `The request body exceeds ${maxBytes} bytes.`,
+    code: 'request_too_large',
+    headers: { connection: 'close' },
+  })
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (response.headersSent || response.destroyed) return
   const text = JSON.stringify(body)
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   })
   response.end(text)
-}
-
-function sendError(response: ServerResponse, error: unknown): void {
-  const { status, body } = toErrorResponse(error)
-  sendJson(response, status, body)
 }

@@ -1,5 +1,13 @@
 // Errors of the HTTP layer and their mapping to OpenAI's error body and status codes.
-import { AbortedError, InvalidArgumentError, UnsupportedCapabilityError } from '@metagen/core'
+import { homedir, tmpdir } from 'node:os'
+import {
+  AbortedError,
+  ApiCallError,
+  BudgetExhaustedError,
+  InvalidArgumentError,
+  ModelLoadError,
+  UnsupportedCapabilityError,
+} from '@metagen/core'
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
 export interface OpenAiErrorBody {
@@ -24,70 +32,131 @@ export class HttpError extends Error {
   readonly param: string | null
   /** OpenAI error `code`, or null. */
   readonly code: string | null
-  constructor(options: { status: number; message: string; param?: string; code?: string }) {
+  /** OpenAI error `type` (default: `invalid_request_error` below 500, `server_error` from 500). */
+  readonly type: string
+  /** Extra response headers, e.g. `retry-after` of a 429. */
+  readonly headers: Readonly<Record<string, string>>
+  constructor(options: {
+    status: number
+    message: string
+    param?: string
+    code?: string
+    type?: string
+    headers?: Record<string, string>
+  }) {
     super(options.message)
     this.status = options.status
     this.param = options.param ?? null
     this.code = options.code ?? null
+    this.type = options.type ?? (options.status >= 500 ? 'server_error' : 'invalid_request_error')
+    this.headers = options.headers ?? {}
   }
+}
+
+/** What {@link toErrorResponse} returns. */
+export interface ErrorResponse {
+  status: number
+  body: OpenAiErrorBody
+  headers: Readonly<Record<string, string>>
 }
 
 /**
  * Maps any error to a status and an OpenAI error body: HttpError keeps its own; InvalidArgumentError
  * and UnsupportedCapabilityError give 400 (`invalid_request_error`, `param` = the argument);
- * AbortedError 499 (client closed the request); anything else 500 (`server_error`).
+ * AbortedError 499 (client closed the request); ModelLoadError 503 and any other error 500, both
+ * with a fixed message (`requestId` only): the details (paths, native messages) go to the log,
+ * never to the client. Messages of 4xx errors pass through {@link scrubMessage}.
  */
-export function toErrorResponse(error: unknown): { status: number; body: OpenAiErrorBody } {
+export function toErrorResponse(error: unknown, requestId = ''): ErrorResponse {
+  const body = (message: string, type: string, param: string | null, code: string | null) => ({
+    error: { message: scrubMessage(message), type, param, code },
+  })
   if (error instanceof HttpError) {
     return {
       status: error.status,
-      body: {
-        error: {
-          message: error.message,
-          type: error.status >= 500 ? 'server_error' : 'invalid_request_error',
-          param: error.param,
-          code: error.code,
-        },
-      },
+      body: body(error.message, error.type, error.param, error.code),
+      headers: error.headers,
     }
   }
   if (error instanceof InvalidArgumentError) {
     return {
       status: 400,
-      body: {
-        error: {
-          message: error.message,
-          type: 'invalid_request_error',
-          param: error.argument,
-          code: 'invalid_argument',
-        },
-      },
+      body: body(error.message, 'invalid_request_error', error.argument, 'invalid_argument'),
+      headers: {},
     }
   }
   if (error instanceof UnsupportedCapabilityError) {
     return {
       status: 400,
-      body: {
-        error: {
-          message: error.message,
-          type: 'invalid_request_error',
-          param: null,
-          code: 'unsupported_capability',
-        },
-      },
+      body: body(error.message, 'invalid_request_error', null, 'unsupported_capability'),
+      headers: {},
+    }
+  }
+  if (error instanceof BudgetExhaustedError) {
+    return {
+      status: 400,
+      body: body(error.message, 'invalid_request_error', null, 'budget_exhausted'),
+      headers: {},
     }
   }
   if (error instanceof AbortedError) {
     return {
       status: 499,
-      body: {
-        error: { message: error.message, type: 'invalid_request_error', param: null, code: null },
-      },
+      body: body('The client closed the request.', 'invalid_request_error', null, null),
+      headers: {},
     }
   }
-  const message = error instanceof Error ? error.message : String(error)
+  const suffix = requestId ? ` (request ${requestId})` : ''
+  if (error instanceof ModelLoadError) {
+    return {
+      status: 503,
+      body: body(
+        `The model could not be loaded${suffix}; the server log has the details.`,
+        'server_error',
+        null,
+        'model_unavailable',
+      ),
+      headers: {},
+    }
+  }
+  if (error instanceof ApiCallError && error.isRetryable) {
+    return {
+      status: 503,
+      body: body(`The model backend is unavailable${suffix}.`, 'server_error', null, null),
+      headers: { 'retry-after': '1' },
+    }
+  }
   return {
     status: 500,
-    body: { error: { message, type: 'server_error', param: null, code: null } },
+    body: body(
+      `Internal server error${suffix}; the server log has the details.`,
+      'server_error',
+      null,
+      null,
+    ),
+    headers: {},
   }
+}
+
+/** Prefixes that must not reach a client: the working directory, the home folder, the temp folder. */
+const privatePrefixes = [process.cwd(), homedir(), tmpdir()]
+  .filter((prefix) => prefix.length > 1)
+  .sort((a, b) => b.length - a.length)
+
+/**
+ * Removes local paths from an error message: any occurrence of the server's working directory,
+ * home folder or temp folder (and what follows up to a space or quote) becomes `<path>`.
+ */
+export function scrubMessage(message: string): string {
+  let scrubbed = message
+  for (const prefix of privatePrefixes) {
+    let index = scrubbed.indexOf(prefix)
+    while (index >= 0) {
+      let end = index + prefix.length
+      while (end < scrubbed.length && !/[\s"'`,)]/.test(scrubbed[end] as string)) end++
+      scrubbed = `${scrubbed.slice(0, index)}<path>${scrubbed.slice(end)}`
+      index = scrubbed.indexOf(prefix)
+    }
+  }
+  return scrubbed
 }

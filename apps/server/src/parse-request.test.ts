@@ -21,10 +21,13 @@ describe('parseRequest', () => {
         'completion',
       ),
     ).toEqual({
+      kind: 'completion',
       model: 'tinymath-draft',
       prompts: ['Q: x\nA:'],
       n: 3,
+      stream: false,
       maxTokens: 20,
+      maxTokensField: 'max_tokens',
       temperature: 0.5,
       topP: 0.9,
       seed: 4,
@@ -51,6 +54,27 @@ describe('parseRequest', () => {
     expect(parsed.strategy).toEqual({ strategy: 'best-of-n', n: 2, scorer: 'step-checker' })
   })
 
+  it('reads streaming options and the vLLM sampling extensions', () => {
+    const parsed = parseRequest(
+      {
+        model: 'tinymath-draft',
+        prompt: 'Q: x\nA:',
+        stream: true,
+        stream_options: { include_usage: true },
+        top_k: 5,
+        min_p: 0.1,
+        repetition_penalty: 1.2,
+        min_tokens: 3,
+      },
+      'completion',
+    )
+    expect(parsed.stream).toBe(true)
+    expect(parsed.includeUsage).toBe(true)
+    expect(parsed.providerOptions).toEqual({
+      metagen: { topK: 5, minP: 0.1, repetitionPenalty: 1.2, minNewTokens: 3 },
+    })
+  })
+
   it('names the wire field of bad input', () => {
     const base = { model: 'tinymath-draft', prompt: 'Q: x\nA:' }
     expect(() => parseRequest({ ...base, n: 0 }, 'completion')).toThrow(/Invalid argument n:/)
@@ -61,7 +85,15 @@ describe('parseRequest', () => {
     expect(() => parseRequest({ ...base, seed: -1 }, 'completion')).toThrow(/seed/)
     expect(() => parseRequest({ ...base, stop: [''] }, 'completion')).toThrow(/stop/)
     expect(() => parseRequest({ ...base, logprobs: 6 }, 'completion')).toThrow(/logprobs/)
-    expect(() => parseRequest({ ...base, stream: true }, 'completion')).toThrow(/stream/)
+    expect(() => parseRequest({ ...base, stream: 'yes' }, 'completion')).toThrow(/stream/)
+    expect(() =>
+      parseRequest({ ...base, stream_options: { include_usage: true } }, 'completion'),
+    ).toThrow(/stream_options/)
+    expect(() => parseRequest({ ...base, top_k: 0 }, 'completion')).toThrow(/top_k/)
+    expect(() => parseRequest({ ...base, min_p: 2 }, 'completion')).toThrow(/min_p/)
+    expect(() => parseRequest({ ...base, repetition_penalty: 0 }, 'completion')).toThrow(
+      /repetition_penalty/,
+    )
     expect(() => parseRequest({ ...base, best_of: 4 }, 'completion')).toThrow(/best_of/)
     expect(() => parseRequest({ ...base, prompt: [1, 2] }, 'completion')).toThrow(/prompt/)
     expect(() => parseRequest({ prompt: 'x' }, 'completion')).toThrow(/model/)

@@ -8,6 +8,20 @@ export const maxSamplesPerRequest = 128
 
 /** A validated completion or chat completion request. */
 export interface ParsedRequest {
+  /** Which endpoint: `completion` (/v1/completions) or `chat` (/v1/chat/completions). */
+  kind: 'completion' | 'chat'
+  /** The field that set the token limit (`max_tokens` or chat's `max_completion_tokens`). */
+  maxTokensField?: string
+  /** `stream: true`: answer with server-sent events. */
+  stream: boolean
+  /** `stream_options.include_usage`: a last chunk with the usage. */
+  includeUsage?: boolean
+  /**
+   * Sampling extensions of vLLM (`top_k`, `min_p`, `repetition_penalty`, `min_tokens`) as
+   * `providerOptions.metagen` of the language model (`topK`, `minP`, `repetitionPenalty`,
+   * `minNewTokens`).
+   */
+  providerOptions?: Record<string, Record<string, unknown>>
   /** The requested model id (not yet checked against the served models). */
   model: string
   /** The prompts: one for chat, one or more for completions (choices are grouped by prompt). */
@@ -71,7 +85,35 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
       received: n,
     })
   }
-  const parsed: ParsedRequest = { model, prompts, n: n as number, logprobs: false }
+  const parsed: ParsedRequest = {
+    kind,
+    model,
+    prompts,
+    n: n as number,
+    logprobs: false,
+    stream: get('stream') === true,
+  }
+  const streamOptions = get('stream_options')
+  if (streamOptions !== undefined) {
+    if (typeof streamOptions !== 'object' || Array.isArray(streamOptions) || !parsed.stream) {
+      throw new InvalidArgumentError({
+        argument: 'stream_options',
+        expected: 'an object { include_usage?: boolean }, only with stream: true',
+        received: streamOptions,
+      })
+    }
+    const includeUsage = (streamOptions as Record<string, unknown>).include_usage
+    if (includeUsage !== undefined && typeof includeUsage !== 'boolean') {
+      throw new InvalidArgumentError({
+        argument: 'stream_options.include_usage',
+        expected: 'a boolean',
+        received: includeUsage,
+      })
+    }
+    if (includeUsage === true) parsed.includeUsage = true
+  }
+  const extensions = parseSamplingExtensions(get)
+  if (extensions) parsed.providerOptions = { metagen: extensions }
 
   const maxTokensField =
     kind === 'chat' && get('max_completion_tokens') !== undefined
@@ -81,6 +123,7 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
   if (maxTokens !== undefined) {
     assertInteger(maxTokensField, maxTokens, 1)
     parsed.maxTokens = maxTokens as number
+    parsed.maxTokensField = maxTokensField
   }
   const temperature = get('temperature')
   if (temperature !== undefined) {
@@ -165,6 +208,41 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
   return parsed
 }
 
+/**
+ * vLLM's sampling extensions, validated, as metagen sampling options; undefined when none is
+ * given. `top_k` -1 (vLLM's "off") counts as absent.
+ */
+function parseSamplingExtensions(
+  get: (name: string) => unknown,
+): Record<string, unknown> | undefined {
+  const options: Record<string, unknown> = {}
+  const topK = get('top_k')
+  if (topK !== undefined && topK !== -1) {
+    assertInteger('top_k', topK, 1)
+    options.topK = topK
+  }
+  const minP = get('min_p')
+  if (minP !== undefined && minP !== 0) {
+    assertNumberInRange('min_p', minP, { min: 0, max: 1 })
+    options.minP = minP
+  }
+  const repetitionPenalty = get('repetition_penalty')
+  if (repetitionPenalty !== undefined && repetitionPenalty !== 1) {
+    assertNumberInRange('repetition_penalty', repetitionPenalty, {
+      min: 0,
+      max: Number.MAX_VALUE,
+      minInclusive: false,
+    })
+    options.repetitionPenalty = repetitionPenalty
+  }
+  const minTokens = get('min_tokens')
+  if (minTokens !== undefined && minTokens !== 0) {
+    assertInteger('min_tokens', minTokens, 0)
+    options.minNewTokens = minTokens
+  }
+  return Object.keys(options).length > 0 ? options : undefined
+}
+
 function parsePrompts(prompt: unknown): string[] {
   if (typeof prompt === 'string') return [prompt]
   if (
@@ -201,7 +279,7 @@ function rejectUnsupported(get: (name: string) => unknown): void {
       throw new InvalidArgumentError({ argument: name, expected, received: value })
     }
   }
-  unsupported('stream', 'false or absent (streaming is not supported)', (value) => value === false)
+  unsupported('stream', 'a boolean', (value) => typeof value === 'boolean')
   unsupported('echo', 'false or absent (echo is not supported)', (value) => value === false)
   unsupported('suffix', 'absent (suffix is not supported)', () => false)
   unsupported('best_of', '1 or absent (use metagen.strategy best-of-n)', (value) => value === 1)

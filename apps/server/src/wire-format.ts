@@ -45,8 +45,11 @@ export function toCompletionLogprobs(
   return {
     tokens: logprobs.map((entry) => entry.token),
     token_logprobs: logprobs.map((entry) => entry.logprob),
+    // With `logprobs: 0` (no alternatives) each position still lists the sampled token, as vLLM does.
     top_logprobs: logprobs.map((entry) =>
-      Object.fromEntries((entry.topLogprobs ?? []).map((top) => [top.token, top.logprob])),
+      entry.topLogprobs && entry.topLogprobs.length > 0
+        ? Object.fromEntries(entry.topLogprobs.map((top) => [top.token, top.logprob]))
+        : { [entry.token]: entry.logprob },
     ),
     text_offset: textOffset,
   }

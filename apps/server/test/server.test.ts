@@ -175,15 +175,11 @@ describe('metagen server over the openai SDK', () => {
       .catch((error: unknown) => error)
     expect(badStrategy).toBeInstanceOf(BadRequestError)
 
-    const streaming = await fetch(`${server.url}/v1/completions`, {
+    const notJson = await fetch(`${server.url}/v1/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tinymath-draft', prompt, stream: true }),
+      body: '{',
     })
-    expect(streaming.status).toBe(400)
-    expect(((await streaming.json()) as { error: { param: string } }).error.param).toBe('stream')
-
-    const notJson = await fetch(`${server.url}/v1/completions`, { method: 'POST', body: '{' })
     expect(notJson.status).toBe(400)
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json')
 

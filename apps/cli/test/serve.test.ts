@@ -1,0 +1,74 @@
+// `metagen serve`: flags, and the real command in a child process: it serves the tinymath
+// models, checks the API key, and on SIGTERM answers every accepted request before it exits.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { main } from '../src/index.js'
+import { captureIo } from './capture-io.js'
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+describe('metagen serve', () => {
+  it('prints its flags with --help and names a bad flag value', async () => {
+    const help = captureIo()
+    expect(await main(['serve', '--help'], help)).toBe(0)
+    expect(help.out()).toContain('--api-key KEY')
+    expect(help.out()).toContain('--cors ORIGIN')
+    const bad = captureIo()
+    expect(await main(['serve', '--port', 'eighty'], bad)).toBe(2)
+    expect(bad.err()).toMatch(/--port: expected an integer in \[0, 65535\], received "eighty"/)
+  })
+
+  it('serves with an API key and drains accepted requests on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--port', '0', '--api-key', 'secret', '--quiet'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk)
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk)
+        const match = /listening on (http:\/\/\S+)\/v1/.exec(stdout)
+        if (match) resolve(match[1] as string)
+      })
+      child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)))
+    })
+    const call = (key: string, seed: number) =>
+      fetch(`${url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          model: 'tinymath-draft',
+          prompt:
+            'Q: Ava has 23 apples. She buys 4 bags with 17 apples each. How many apples does Ava have now?\nA:',
+          max_tokens: 64,
+          seed,
+        }),
+      })
+    expect((await call('wrong', 0)).status).toBe(401)
+    const accepted = [1, 2, 3].map((seed) => call('secret', seed))
+    for (;;) {
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        queued: number
+        inFlightRequests: number
+      }
+      if (health.queued + health.inFlightRequests >= 3) break
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    child.kill('SIGTERM')
+    const responses = await Promise.all(accepted)
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200])
+    for (const response of responses) {
+      const body = (await response.json()) as { choices: Array<{ text: string }> }
+      expect(body.choices[0]?.text.length).toBeGreaterThan(0)
+    }
+    expect(await exited).toBe(0)
+    expect(stderr).toContain('SIGTERM, draining')
+  })
+})
