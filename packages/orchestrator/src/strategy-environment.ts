@@ -1,7 +1,7 @@
 // The StrategyEnvironment of a run: resolves model ids (embedded tinymath models, local model
 // folders, `openai:<id>`, `anthropic:<id>`), loads each model once, builds scorers by name and
 // closes everything at the end.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   assertInteger,
@@ -118,6 +118,16 @@ export function resolveModelId(
   })
 }
 
+/** The cache key of a resolved model: the real path of a local folder, the id of a remote model. */
+function cacheKey(resolved: ResolvedModel): string {
+  if (resolved.kind === 'remote') return resolved.modelId
+  try {
+    return `local:${realpathSync(resolved.path)}`
+  } catch {
+    return `local:${resolved.path}`
+  }
+}
+
 /**
  * Creates the environment of a run. Models load lazily on first use, once per id (concurrent
  * requests share one load); `close()` ends them all.
@@ -162,14 +172,23 @@ export function createStrategyEnvironment(
         }),
       )
     }
-    let promise = tokenModels.get(resolved.modelId)
+    // Keyed by the real path: two spellings of one folder (./m, m/, a symlink) load it once.
+    const key = cacheKey(resolved)
+    let promise = tokenModels.get(key)
     if (!promise) {
-      promise = loadOnnxTokenModel(resolved.path, {
+      const loading = loadOnnxTokenModel(resolved.path, {
         modelId: resolved.modelId,
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
       })
-      promise.then(() => loaded.push(resolved.modelId)).catch(() => {})
-      tokenModels.set(resolved.modelId, promise)
+      promise = loading
+      tokenModels.set(key, loading)
+      loading.then(
+        () => loaded.push(resolved.modelId),
+        () => {
+          // A failed load is not cached: the next call tries again (e.g. after a worker crash).
+          if (tokenModels.get(key) === loading) tokenModels.delete(key)
+        },
+      )
     }
     return promise
   }
@@ -210,7 +229,8 @@ export function createStrategyEnvironment(
       async languageModel(id = modelId) {
         assertOpen()
         const resolved = resolveModelId(id, providers)
-        let promise = languageModels.get(resolved.modelId)
+        const key = cacheKey(resolved)
+        let promise = languageModels.get(key)
         if (!promise) {
           if (resolved.kind === 'local') {
             promise = loadTokenModel(id).then((model) => createTokenLanguageModel(model))
@@ -222,7 +242,11 @@ export function createStrategyEnvironment(
               return model
             })
           }
-          languageModels.set(resolved.modelId, promise)
+          const settled = promise
+          languageModels.set(key, settled)
+          settled.catch(() => {
+            if (languageModels.get(key) === settled) languageModels.delete(key)
+          })
         }
         return promise
       },
