@@ -1,11 +1,11 @@
-import { AbortedError, ApiCallError } from '@metagen/core'
+import { AbortedError, ApiCallError, compact } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import { callWithRetry, parseRetryAfter, resolveRetryPolicy } from './call-with-retry.js'
 
 const retryable = (retryAfterMs?: number) => (error: unknown) => ({
   error: error as Error,
   retryable: true,
-  ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  ...compact({ retryAfterMs }),
 })
 
 describe('callWithRetry', () => {

@@ -70,7 +70,7 @@ export async function callWithRetry<T>(
     } catch (rawError) {
       const classified = options.classify(rawError)
       if (options.signal?.aborted) {
-        throw classified.error instanceof AbortedError
+        throw AbortedError.isInstance(classified.error)
           ? classified.error
           : new AbortedError(undefined, { cause: options.signal.reason })
       }

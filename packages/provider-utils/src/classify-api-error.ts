@@ -1,6 +1,6 @@
 // Maps errors of a Stainless-generated API SDK (openai, @anthropic-ai/sdk: HTTP statuses,
 // timeouts, aborts, bad bodies) to metagen errors, given the SDK's error classes.
-import { AbortedError, ApiCallError, MetagenError } from '@metagen/core'
+import { AbortedError, ApiCallError, compact, MetagenError } from '@metagen/core'
 import { type ClassifiedError, parseRetryAfter } from './call-with-retry.js'
 
 /** A class whose instances are recognised with `instanceof` (an SDK error class). */
@@ -53,7 +53,7 @@ export function classifyApiError(
   options: ClassifyApiErrorOptions,
 ): ClassifiedError {
   const { provider, errorClasses } = options
-  if (error instanceof AbortedError) return { error, retryable: false }
+  if (AbortedError.isInstance(error)) return { error, retryable: false }
   if (error instanceof errorClasses.APIUserAbortError) {
     return {
       error: new AbortedError('The request was aborted.', { cause: error }),
@@ -95,7 +95,7 @@ export function classifyApiError(
           cause: error,
         }),
         retryable,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...compact({ retryAfterMs }),
       }
     }
   }
@@ -109,7 +109,7 @@ export function classifyApiError(
       retryable: false,
     }
   }
-  if (error instanceof MetagenError) return { error, retryable: false }
+  if (MetagenError.isInstance(error)) return { error, retryable: false }
   const message = error instanceof Error ? error.message : String(error)
   return {
     error: new ApiCallError({

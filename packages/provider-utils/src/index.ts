@@ -28,6 +28,8 @@ export {
   missingPriceWarning,
   unknownProviderOptionWarnings,
 } from './generate-warnings.js'
+export type { LoadApiKeyOptions } from './load-api-key.js'
+export { loadApiKey, loadOptionalApiKey } from './load-api-key.js'
 export type { RemoteCallRunnerOptions, RemoteCallStats } from './remote-call-runner.js'
 export { RemoteCallRunner } from './remote-call-runner.js'
 export type { RemoteLanguageModelSettings } from './remote-language-model.js'

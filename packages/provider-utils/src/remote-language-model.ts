@@ -1,6 +1,6 @@
 // The base class of metagen's remote language models: model id and provider, a request runner
 // (concurrency, retries, counters), generate/stream on top of one `run`, and SDK call options.
-import type { GenerateRequest, GenerateResult } from '@metagen/core'
+import { compact, type GenerateRequest, type GenerateResult } from '@metagen/core'
 import { assertModelId } from './assert-model-id.js'
 import type { ClassifiedError, RetryPolicy } from './call-with-retry.js'
 import { streamFailure } from './classify-api-error.js'
@@ -89,7 +89,7 @@ export abstract class RemoteLanguageModel {
     timeout: number
     signal?: AbortSignal
   } {
-    return { maxRetries: 0, timeout: this.timeoutMs, ...(signal ? { signal } : {}) }
+    return { maxRetries: 0, timeout: this.timeoutMs, ...compact({ signal }) }
   }
 
   /** The error to throw for a failed stream (see streamFailure): not retried once text was emitted. */
