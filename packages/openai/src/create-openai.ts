@@ -1,11 +1,19 @@
 // The `createOpenAI(settings)` factory: one SDK client, shared by the models it creates.
-import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
-import { type RetryPolicy, resolveRetryPolicy } from '@metagen/provider-utils'
-import OpenAI from 'openai'
+import { assertInteger, assertNumberInRange, compact, InvalidArgumentError } from '@metagen/core'
 import {
-  type OpenAICompatibility,
+  loadApiKey,
+  loadOptionalApiKey,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from '@metagen/provider-utils'
+import OpenAI from 'openai'
+import { OpenAIChatLanguageModel } from './openai-chat-language-model.js'
+import { OpenAICompletionLanguageModel } from './openai-completion-language-model.js'
+import type {
+  OpenAIApi,
+  OpenAICompatibility,
   OpenAILanguageModel,
-  type OpenAIModelOptions,
+  OpenAIModelOptions,
 } from './openai-language-model.js'
 import { type OpenAIModelPrice, openaiPrices } from './openai-prices.js'
 
@@ -39,13 +47,23 @@ export interface OpenAISettings {
   provider?: string
 }
 
-/** Creates language models of one OpenAI(-compatible) endpoint. */
+/**
+ * Creates language models of one OpenAI(-compatible) endpoint: an
+ * {@link OpenAIChatLanguageModel} or an {@link OpenAICompletionLanguageModel} by `options.api`.
+ */
 export type OpenAIProvider = (modelId: string, options?: OpenAIModelOptions) => OpenAILanguageModel
+
+/** The default endpoint of a model id: `completion` for `*-instruct`, `davinci-002` and `babbage-002`, else `chat`. */
+export function defaultOpenAIApi(modelId: string): OpenAIApi {
+  return /instruct|^davinci-002$|^babbage-002$/.test(modelId) ? 'completion' : 'chat'
+}
 
 /**
  * Creates a provider: `createOpenAI(settings)('gpt-4o-mini', options)` is a metagen
- * LanguageModel. Throws {@link InvalidArgumentError} (argument `settings.apiKey`) when
- * api.openai.com is targeted and no key is given or found in OPENAI_API_KEY.
+ * LanguageModel. The API key is `settings.apiKey`, else the OPENAI_API_KEY environment
+ * variable (loadApiKey of @metagen/provider-utils). Throws {@link InvalidArgumentError}
+ * (argument `settings.apiKey`, naming OPENAI_API_KEY) when api.openai.com is targeted and
+ * neither gives a key; compatible servers get the placeholder key `none`.
  */
 export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
   const baseURL = settings.baseURL ?? process.env.OPENAI_BASE_URL
@@ -78,21 +96,20 @@ export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
   const retry = resolveRetryPolicy(settings.retry)
   let client = settings.client
   if (!client) {
-    const apiKey = settings.apiKey ?? process.env.OPENAI_API_KEY
-    if ((apiKey === undefined || apiKey === '') && officialApi) {
-      throw new InvalidArgumentError({
-        argument: 'settings.apiKey',
-        expected: 'an OpenAI API key (pass apiKey or set the OPENAI_API_KEY environment variable)',
-        received: apiKey,
-      })
+    const keySource = {
+      apiKey: settings.apiKey,
+      environmentVariableName: 'OPENAI_API_KEY',
+      description: 'an OpenAI API key',
     }
     client = new OpenAI({
-      apiKey: apiKey || 'none',
-      ...(baseURL !== undefined ? { baseURL } : {}),
-      ...(settings.organization !== undefined ? { organization: settings.organization } : {}),
-      ...(settings.project !== undefined ? { project: settings.project } : {}),
-      ...(settings.headers ? { defaultHeaders: settings.headers } : {}),
-      ...(settings.fetch ? { fetch: settings.fetch } : {}),
+      apiKey: officialApi ? loadApiKey(keySource) : (loadOptionalApiKey(keySource) ?? 'none'),
+      ...compact({
+        baseURL,
+        organization: settings.organization,
+        project: settings.project,
+        defaultHeaders: settings.headers,
+        fetch: settings.fetch,
+      }),
       maxRetries: 0,
       timeout: timeoutMs,
     })
@@ -106,5 +123,14 @@ export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
     prices: { ...openaiPrices, ...settings.prices },
     concurrency,
   }
-  return (modelId, options) => new OpenAILanguageModel(modelId, config, options)
+  return (modelId, options = {}) => {
+    const api = options.api ?? defaultOpenAIApi(modelId)
+    if (api === 'chat') return new OpenAIChatLanguageModel(modelId, config, options)
+    if (api === 'completion') return new OpenAICompletionLanguageModel(modelId, config, options)
+    throw new InvalidArgumentError({
+      argument: 'options.api',
+      expected: '"chat" or "completion"',
+      received: api,
+    })
+  }
 }

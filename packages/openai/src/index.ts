@@ -1,21 +1,23 @@
 // @metagen/openai: metagen language models over the openai SDK (OpenAI and compatible servers).
+// Retry policies and error classification come from @metagen/provider-utils (not re-exported).
 
-export type { ClassifiedError, RetryPolicy } from '@metagen/provider-utils'
-export {
-  callWithRetry,
-  defaultRetryPolicy,
-  isRetryableStatus,
-  parseRetryAfter,
-} from '@metagen/provider-utils'
 export type { OpenAIProvider, OpenAISettings } from './create-openai.js'
-export { createOpenAI } from './create-openai.js'
+export { createOpenAI, defaultOpenAIApi } from './create-openai.js'
 export { classifyOpenAIError } from './map-openai-error.js'
+export { OpenAIChatLanguageModel } from './openai-chat-language-model.js'
+export { OpenAICompletionLanguageModel } from './openai-completion-language-model.js'
 export type {
+  CompatibleServerFields,
   OpenAIApi,
+  OpenAIBatch,
   OpenAICompatibility,
   OpenAILanguageModelConfig,
   OpenAIModelOptions,
   OpenAIModelStats,
+  OpenAIParsedResponse,
+  OpenAIPreparedRequest,
+  OpenAIRequestParts,
+  OpenAISamplingFields,
   OpenAIStreamPart,
 } from './openai-language-model.js'
 export { isOpenAIReasoningModel, OpenAILanguageModel } from './openai-language-model.js'

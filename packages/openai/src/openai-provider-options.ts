@@ -1,6 +1,8 @@
 // The `providerOptions.openai` bag: OpenAI parameters the core request has no field for, and
 // the extensions of OpenAI-compatible servers (vLLM, llama.cpp server, Ollama, SGLang).
 import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions'
+import type { ReasoningEffort } from 'openai/resources/shared'
 
 /**
  * Options read from `request.providerOptions.openai`. Keys in camelCase; each maps to the wire
@@ -14,10 +16,10 @@ export interface OpenAIProviderOptions {
   presencePenalty?: number
   /** `frequency_penalty`, in [-2, 2]. */
   frequencyPenalty?: number
-  /** `response_format` (structured outputs): `{ type: 'json_object' }` or `{ type: 'json_schema', json_schema: {...} }`. */
-  responseFormat?: Record<string, unknown>
-  /** `reasoning_effort` of reasoning models, e.g. `low`, `medium`, `high`. */
-  reasoningEffort?: string
+  /** `response_format` (structured outputs, chat API): `{ type: 'json_object' }` or `{ type: 'json_schema', json_schema: {...} }` (the SDK's type; checked to be an object, sent as given). */
+  responseFormat?: ChatCompletionCreateParamsBase['response_format']
+  /** `reasoning_effort` of reasoning models, e.g. `low`, `medium`, `high` (the SDK's type; any string is sent as given). */
+  reasoningEffort?: ReasoningEffort
   /** `user`: an end-user id for abuse monitoring. */
   user?: string
   /** Stream the response over SSE (overrides the model option `stream`). */

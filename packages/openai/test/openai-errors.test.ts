@@ -8,7 +8,11 @@ import {
   InvalidArgumentError,
 } from '@metagen/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createOpenAI } from '../src/index.js'
+import {
+  createOpenAI,
+  OpenAIChatLanguageModel,
+  OpenAICompletionLanguageModel,
+} from '../src/index.js'
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '../src/testing/index.js'
 
 let server: FakeOpenAIServer
@@ -277,6 +281,34 @@ describe('settings', () => {
       if (saved === undefined) delete process.env.OPENAI_API_KEY
       else process.env.OPENAI_API_KEY = saved
     }
+  })
+
+  it('prefers settings.apiKey to OPENAI_API_KEY', async () => {
+    const saved = process.env.OPENAI_API_KEY
+    process.env.OPENAI_API_KEY = 'from-env'
+    try {
+      await createOpenAI({ baseURL: server.baseURL, apiKey: 'explicit' })('gpt-4o-mini').generate({
+        prompt: 'hi',
+      })
+      expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer explicit')
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_API_KEY
+      else process.env.OPENAI_API_KEY = saved
+    }
+  })
+
+  it('creates a chat or a completions model by options.api (default from the model id)', () => {
+    const provider = createOpenAI({ baseURL: server.baseURL })
+    expect(provider('gpt-4o-mini')).toBeInstanceOf(OpenAIChatLanguageModel)
+    expect(provider('davinci-002')).toBeInstanceOf(OpenAICompletionLanguageModel)
+    expect(provider('gpt-3.5-turbo-instruct').api).toBe('completion')
+    expect(provider('my-model', { api: 'completion' })).toBeInstanceOf(
+      OpenAICompletionLanguageModel,
+    )
+    expect(provider('davinci-002', { api: 'chat' }).capabilities.chat).toBe(true)
+    expect(() => provider('gpt-4o-mini', { api: 'responses' as 'chat' })).toThrow(
+      /Invalid argument options\.api: expected "chat" or "completion", received "responses"/,
+    )
   })
 
   it('validates settings', () => {

@@ -1,13 +1,9 @@
 // scoreContinuations through the real SDK: echo + logprobs and vLLM prompt_logprobs.
 import { UnsupportedCapabilityError } from '@metagen/core'
+import { fakeLogprob, fakeTokenize } from '@metagen/provider-utils/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAI } from '../src/index.js'
-import {
-  type FakeOpenAIServer,
-  fakeLogprob,
-  fakeTokenize,
-  startFakeOpenAIServer,
-} from '../src/testing/index.js'
+import { type FakeOpenAIServer, startFakeOpenAIServer } from '../src/testing/index.js'
 
 let server: FakeOpenAIServer
 beforeAll(async () => {

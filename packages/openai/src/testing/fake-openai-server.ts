@@ -8,8 +8,6 @@ import {
   fakeLogprob,
   fakeTokenId,
   fakeTokenize,
-  type RecordedRequest,
-  type ScriptedResponse,
   sendJson,
   sendServerSentEvents,
   startFakeServerHarness,
@@ -460,5 +458,3 @@ function topAlternatives(token: string, logprob: number, count: number): Array<[
   }
   return alternatives
 }
-
-export type { RecordedRequest, ScriptedResponse }

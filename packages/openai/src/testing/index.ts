@@ -1,17 +1,5 @@
 // @metagen/openai/testing: a fake OpenAI-compatible server for tests, benchmarks and offline examples.
-export type {
-  FakeRequestContext,
-  FakeServerHarness,
-  RecordedRequest,
-  ScriptedResponse,
-} from '@metagen/provider-utils/testing'
-export {
-  extractQuestion,
-  fakeLogprob,
-  fakeTokenId,
-  fakeTokenize,
-  startFakeServerHarness,
-} from '@metagen/provider-utils/testing'
+// The HTTP harness under it (startFakeServerHarness, fakeTokenize, ...) is @metagen/provider-utils/testing.
 export type {
   FakeOpenAIResponder,
   FakeOpenAIResponderContext,

@@ -1,0 +1,176 @@
+// The metagen LanguageModel over OpenAI's chat completions API (/chat/completions): chat
+// messages or a prompt as one user message, log-probabilities with top alternatives,
+// structured outputs, reasoning models' max_completion_tokens. No scoring of given text.
+import {
+  compact,
+  type GenerateOutput,
+  type ScoreContinuationsRequest,
+  type ScoreContinuationsResult,
+  type TokenLogprob,
+  UnsupportedCapabilityError,
+} from '@metagen/core'
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTokenLogprob,
+} from 'openai/resources/chat/completions'
+import {
+  batchFields,
+  type CompatibleServerFields,
+  OpenAILanguageModel,
+  type OpenAILanguageModelConfig,
+  type OpenAIModelOptions,
+  type OpenAIParsedResponse,
+  type OpenAIPreparedRequest,
+  type OpenAIRequestParts,
+} from './openai-language-model.js'
+import {
+  mapFinishReason,
+  mapUsage,
+  StreamedChoices,
+  sortedChoices,
+  withTokenId,
+} from './openai-response.js'
+
+/** The request body: the SDK's chat request type plus the fields of compatible servers. */
+type ChatRequestBody = ChatCompletionCreateParamsNonStreaming & CompatibleServerFields
+
+/**
+ * A chat model of an OpenAI(-compatible) server (`api: 'chat'`; see {@link OpenAILanguageModel} for
+ * `n`, streaming and stop sequences). A prompt is sent as one user message. Reasoning models get
+ * `max_completion_tokens` instead of `max_tokens`. `scoreContinuations` throws
+ * UnsupportedCapabilityError: the chat API cannot return log-probabilities of given text.
+ */
+export class OpenAIChatLanguageModel extends OpenAILanguageModel {
+  /** Throws InvalidArgumentError for a bad model id or option (the message names `options.<key>`). */
+  constructor(
+    modelId: string,
+    config: OpenAILanguageModelConfig,
+    options: OpenAIModelOptions = {},
+  ) {
+    super(modelId, config, options, 'chat')
+  }
+
+  /** Always throws UnsupportedCapabilityError (`capabilities.scoring` is false). */
+  async scoreContinuations(_request: ScoreContinuationsRequest): Promise<ScoreContinuationsResult> {
+    throw new UnsupportedCapabilityError({
+      capability: 'scoring',
+      message: `${this.provider}:${this.modelId} uses the chat completions API, which cannot return log-probabilities of given text. Use a completions model ({ api: 'completion' }) on a server that supports echo + logprobs or prompt_logprobs (e.g. davinci-002, vLLM).`,
+    })
+  }
+
+  protected prepareRequest(parts: OpenAIRequestParts): OpenAIPreparedRequest {
+    const { request, providerOptions: extra, reasoning, drop } = parts
+    const messages: ChatCompletionMessageParam[] = request.messages
+      ? request.messages.map((message) => ({ role: message.role, content: message.content }))
+      : [{ role: 'user', content: request.prompt ?? '' }]
+    const { max_tokens: maxTokens, ...sampling } = parts.sampling
+    const body: ChatRequestBody = {
+      model: this.modelId,
+      messages,
+      ...sampling,
+    }
+    // reasoning models reject max_tokens
+    if (maxTokens != null) body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = maxTokens
+    let logprobsRequested = false
+    if (request.logprobs) {
+      if (reasoning) drop('logprobs', `${this.modelId} is a reasoning model, which rejects it.`)
+      else {
+        logprobsRequested = true
+        body.logprobs = true
+        if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs
+      }
+    } else if (request.topLogprobs !== undefined) {
+      parts.warn({
+        type: 'unsupported-setting',
+        setting: 'topLogprobs',
+        message: 'topLogprobs was ignored because logprobs is not true.',
+      })
+    }
+    if (extra.responseFormat !== undefined) body.response_format = extra.responseFormat
+    if (parts.reasoningEffort !== undefined) body.reasoning_effort = parts.reasoningEffort
+    if (extra.extraBody) Object.assign(body, extra.extraBody)
+    return {
+      logprobsRequested,
+      send: ({ batch, stream, signal, onDelta }) => {
+        const batchBody: ChatRequestBody = { ...body, ...batchFields(body.seed, batch) }
+        return stream
+          ? this.streamRequest(batchBody, signal, onDelta)
+          : this.jsonRequest(batchBody, signal)
+      },
+    }
+  }
+
+  private async jsonRequest(
+    body: ChatRequestBody,
+    signal: AbortSignal | undefined,
+  ): Promise<OpenAIParsedResponse> {
+    const response = await this.config.client.chat.completions.create(
+      body,
+      this.requestOptions(signal),
+    )
+    return {
+      outputs: sortedChoices(response, this.provider).map(mapChatChoice),
+      usage: mapUsage(response.usage, this.provider),
+      usageMissing: response.usage == null,
+    }
+  }
+
+  private async streamRequest(
+    body: ChatRequestBody,
+    signal: AbortSignal | undefined,
+    onDelta: ((index: number, text: string) => void) | undefined,
+  ): Promise<OpenAIParsedResponse> {
+    const stream = await this.config.client.chat.completions.create(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      this.requestOptions(signal),
+    )
+    const choices = new StreamedChoices()
+    let usage: ChatCompletion['usage']
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage
+      if (!Array.isArray(chunk.choices)) continue
+      for (const choice of chunk.choices) {
+        const index = typeof choice.index === 'number' ? choice.index : 0
+        const text = choice.delta?.content ?? ''
+        choices.add(index, text, mapChatLogprobs(choice.logprobs?.content), choice.finish_reason)
+        if (text) onDelta?.(index, text)
+      }
+    }
+    return {
+      outputs: choices.outputs(),
+      usage: mapUsage(usage, this.provider),
+      usageMissing: usage == null,
+    }
+  }
+}
+
+function mapChatChoice(choice: ChatCompletion.Choice): GenerateOutput {
+  const refused = !choice.message?.content && choice.message?.refusal
+  return {
+    text: choice.message?.content ?? '',
+    finishReason: refused ? 'content-filter' : mapFinishReason(choice.finish_reason),
+    ...compact({ logprobs: mapChatLogprobs(choice.logprobs?.content) }),
+  }
+}
+
+function mapChatLogprobs(
+  content: ChatCompletionTokenLogprob[] | null | undefined,
+): TokenLogprob[] | undefined {
+  if (!content) return undefined
+  return content.map((entry) =>
+    withTokenId({
+      token: entry.token,
+      logprob: entry.logprob,
+      ...(entry.top_logprobs && entry.top_logprobs.length > 0
+        ? {
+            topLogprobs: entry.top_logprobs.map((top) => ({
+              token: top.token,
+              logprob: top.logprob,
+            })),
+          }
+        : {}),
+    }),
+  )
+}
