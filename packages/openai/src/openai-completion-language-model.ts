@@ -2,6 +2,7 @@
 // davinci-002, *-instruct models and most compatible servers (vLLM) still offer: a prompt,
 // log-probabilities with top alternatives, and scoring of given text by teacher forcing.
 import {
+  compact,
   type GenerateOutput,
   InvalidArgumentError,
   type ScoreContinuationsRequest,
@@ -260,7 +261,7 @@ function mapCompletionChoice(choice: CompletionChoice): GenerateOutput {
   return {
     text: choice.text ?? '',
     finishReason: mapFinishReason(choice.finish_reason),
-    ...(logprobs ? { logprobs } : {}),
+    ...compact({ logprobs }),
   }
 }
 

@@ -1,6 +1,7 @@
 // A fake OpenAI(-compatible) API server on 127.0.0.1 for tests, benchmarks and offline examples:
 // /v1/chat/completions and /v1/completions in JSON and SSE, n, logprobs, echo, prompt_logprobs,
 // usage with cached tokens, auth, and scripted failures. Answers come from a caller's function.
+import { compact } from '@metagen/core'
 import {
   extractQuestion,
   type FakeRequestContext,
@@ -82,7 +83,7 @@ export async function startFakeOpenAIServer(
   const promptCache = new Set<string>()
   let counter = 0
   const harness = await startFakeServerHarness({
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...compact({ port: options.port }),
     isApiPath: (path) => path.startsWith('/v1/'),
     handle: async (context) => {
       const { request, response } = context
@@ -208,7 +209,7 @@ export async function startFakeOpenAIServer(
       endpoint: 'chat' as const,
       prompt,
       messages,
-      ...(question !== undefined ? { question } : {}),
+      ...compact({ question }),
       ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
       ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
     }
@@ -314,7 +315,7 @@ export async function startFakeOpenAIServer(
       const base = {
         endpoint: 'completion' as const,
         prompt,
-        ...(question !== undefined ? { question } : {}),
+        ...compact({ question }),
         ...(typeof body.seed === 'number' ? { seed: body.seed } : {}),
         ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
       }
