@@ -1,28 +1,16 @@
-// The HTML trace page in a real headless browser (Debian's chromium driven by playwright-core):
-// a step-beam trace on the real tinymath-draft model renders, nodes expand on click, and a
-// screenshot is taken.
+// The HTML trace page in a real headless browser (a system Chromium/Chrome, else the one shipped
+// inside @sparticuz/chromium; see @metagen/test-browser): a step-beam trace on the real
+// tinymath-draft model renders, nodes expand on click, and a screenshot is taken.
 import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchTestBrowser } from '@metagen/test-browser'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/index.js'
 import { captureIo } from './capture-io.js'
 
-const chromiumPath = '/usr/bin/chromium'
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-describe('the HTML trace page in chromium', () => {
+describe('the HTML trace page in a browser', () => {
   it('renders a step-beam trace whose nodes expand on click', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'metagen-trace-page-'))
     const tracePath = join(folder, 'trace.jsonl')
@@ -55,7 +43,7 @@ describe('the HTML trace page in chromium', () => {
       .filter((line) => line.includes('"kind":"node"')).length
     expect(stepCount).toBeGreaterThan(3)
 
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+    const { browser } = await launchTestBrowser()
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
       await page.goto(pathToFileURL(htmlPath).href)
