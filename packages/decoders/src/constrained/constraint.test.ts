@@ -10,10 +10,10 @@ import {
   ConstraintError,
   compileConstraint,
   createChoiceConstraint,
-  createJsonSchemaConstraint,
   createRegexConstraint,
   type TokenConstraint,
 } from './constraint.js'
+import { createJsonSchemaConstraint } from './json-schema-to-grammar.js'
 import { createTestTokenizer } from './test-tokenizer.js'
 
 /** Walks random allowed tokens until eos (or the token limit), as a sampler would. */
@@ -194,19 +194,17 @@ describe('createJsonSchemaConstraint', () => {
     expect(spaced.matches('{"name": "ab", "ok": true, "inner": {"x": 1}}')).toBe(true)
   })
 
-  it('rejects keywords it cannot enforce instead of ignoring them', () => {
-    expect(() => createJsonSchemaConstraint({ type: 'integer', minimum: 3 })).toThrow(
-      /schema\.minimum/,
+  it('refuses what a grammar cannot enforce, naming the keyword', () => {
+    expect(() =>
+      createJsonSchemaConstraint({ oneOf: [{ type: 'string' }, { type: 'string', maxLength: 3 }] }),
+    ).toThrow(/schema\.oneOf.*exclude each other/)
+    expect(() => createJsonSchemaConstraint({ not: { type: 'string', maxLength: 3 } })).toThrow(
+      /schema\.not/,
     )
-    expect(() => createJsonSchemaConstraint({ type: 'object', required: ['a'] })).toThrow(
-      /required/,
-    )
-    expect(() => createJsonSchemaConstraint({ oneOf: [{ type: 'string' }] })).toThrow(/anyOf/)
-    expect(() => createJsonSchemaConstraint({ $ref: '#', type: 'object' })).toThrow(
-      InvalidArgumentError,
-    )
+    expect(() => createJsonSchemaConstraint({ $ref: '#/$defs/missing' })).toThrow(/\$ref/)
     expect(() =>
       createJsonSchemaConstraint({ $defs: { a: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' }),
-    ).toThrow(/non-recursive/)
+    ).toThrow(/derives at least one text/)
+    expect(() => createJsonSchemaConstraint({ type: 'strings' })).toThrow(InvalidArgumentError)
   })
 })

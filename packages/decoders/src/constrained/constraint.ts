@@ -7,27 +7,33 @@ import {
   type CompileRegexOptions,
   compileRegexToByteAutomaton,
 } from './byte-automaton.js'
-import {
-  escapeRegex,
-  type JsonSchema,
-  type JsonSchemaToRegexOptions,
-  jsonSchemaToRegex,
-} from './json-schema-to-regex.js'
+import { advanceParserState, initialParserState } from './earley-parser.js'
+import { type CompiledGrammar, compileGrammar, type Grammar } from './grammar.js'
+import { type GrammarSyntax, parseGrammar } from './grammar-syntax.js'
+import { createGrammarTokenMachine, type GrammarTokenMachine } from './grammar-token-constraint.js'
+import { escapeRegex } from './json-schema-to-regex.js'
 import { createTokenIndex, type TokenIndex } from './token-index.js'
 
 /**
- * A constraint on the whole generated text, independent of any tokenizer: the output must be a
- * complete match of `pattern`. Compile it for a tokenizer with {@link compileConstraint}.
+ * A constraint on the whole generated text, independent of any tokenizer. Regex and choice
+ * constraints are regular (`automaton`); JSON-schema and grammar constraints are context-free
+ * (`grammar`). Compile either for a tokenizer with {@link compileConstraint}.
  */
 export interface Constraint {
   /** What the constraint was made from. */
-  readonly kind: 'regex' | 'json-schema' | 'choice'
-  /** The regular expression (Unicode mode, implicitly anchored) that outputs must match. */
+  readonly kind: 'regex' | 'json-schema' | 'choice' | 'grammar'
+  /**
+   * Regex and choice constraints: the regular expression (Unicode mode, implicitly anchored)
+   * that outputs must match. Grammar and JSON-schema constraints: a short description used in
+   * error messages.
+   */
   readonly pattern: string
   /** Identifies the constraint in the per-tokenizer index cache. */
   readonly cacheKey: string
-  /** The byte-level automaton of `pattern` (compiled once, on first use). */
-  automaton(): ByteAutomaton
+  /** Regular constraints: the byte-level automaton of `pattern` (compiled once, on first use). */
+  automaton?(): ByteAutomaton
+  /** Context-free constraints: the compiled grammar (compiled once, on first use). */
+  grammar?(): CompiledGrammar
   /** True when `text` as a whole satisfies the constraint. */
   matches(text: string): boolean
 }
@@ -67,16 +73,70 @@ export function createRegexConstraint(
 }
 
 /**
- * A JSON-schema constraint: the generated text is a JSON document that validates against
- * `schema` (see {@link jsonSchemaToRegex} for the supported keywords and the layout).
+ * A context-free constraint from a {@link Grammar}: the generated text must be derivable from
+ * the start rule. `description` names it in error messages. The grammar is normalised when the
+ * constraint is created (errors are thrown here, not at decoding time).
  */
-export function createJsonSchemaConstraint(
-  schema: JsonSchema,
-  options: JsonSchemaToRegexOptions = {},
+export function createGrammarConstraintFromGrammar(
+  grammar: Grammar,
+  options: { kind?: 'grammar' | 'json-schema'; description?: string; cacheKey?: string } = {},
 ): Constraint {
-  const pattern = jsonSchemaToRegex(schema, options)
-  const constraint = makeConstraint('json-schema', pattern, {}, `json-schema:${pattern}`)
-  return constraint
+  const compiled = compileGrammar(grammar)
+  const description = options.description ?? `grammar <${grammar.start}>`
+  return {
+    kind: options.kind ?? 'grammar',
+    pattern: description,
+    cacheKey: options.cacheKey ?? `grammar:${grammarCounter++}`,
+    grammar: () => compiled,
+    matches(text) {
+      const state = advanceParserState(
+        compiled,
+        initialParserState(compiled),
+        new TextEncoder().encode(text),
+      )
+      return state?.accepting === true
+    },
+  }
+}
+
+let grammarCounter = 0
+
+/** Options of {@link createGrammarConstraint}. */
+export interface GrammarConstraintOptions {
+  /** Syntax of a grammar given as text (default `gbnf`; `ebnf` is the same dialect). */
+  syntax?: GrammarSyntax
+  /** Start rule (default `root` for GBNF/EBNF, `start` for Lark). */
+  start?: string
+}
+
+/**
+ * A context-free grammar constraint: the generated text must be derivable from the start rule
+ * of `grammar`, given as text ({@link parseGrammar}: GBNF/EBNF or a Lark subset) or as a
+ * {@link Grammar}. Syntax errors, undefined rules and grammars that derive no text throw
+ * {@link InvalidArgumentError} here.
+ */
+export function createGrammarConstraint(
+  grammar: string | Grammar,
+  options: GrammarConstraintOptions = {},
+): Constraint {
+  if (typeof grammar === 'string') {
+    const parsed = parseGrammar(grammar, options)
+    const syntax = options.syntax ?? 'gbnf'
+    return createGrammarConstraintFromGrammar(parsed, {
+      description: `${syntax} grammar <${options.start ?? parsed.start}>`,
+      cacheKey: `grammar:${syntax}:${options.start ?? ''}:${grammar}`,
+    })
+  }
+  if (typeof grammar !== 'object' || grammar === null || !(grammar.rules instanceof Map)) {
+    throw new InvalidArgumentError({
+      argument: 'grammar',
+      expected: 'grammar text or a Grammar ({ start, rules: Map })',
+      received: grammar,
+    })
+  }
+  return createGrammarConstraintFromGrammar(
+    options.start !== undefined ? { ...grammar, start: options.start } : grammar,
+  )
 }
 
 /** A choice constraint: the generated text is exactly one of `choices` (non-empty strings). */
@@ -123,8 +183,8 @@ function makeConstraint(
 export interface TokenConstraint {
   /** The constraint this was compiled from. */
   readonly constraint: Constraint
-  /** The token-level index (allowed tokens and next state per state). */
-  readonly index: TokenIndex
+  /** Regular constraints: the token-level index (allowed tokens and next state per state). */
+  readonly index?: TokenIndex
   /** State of an empty output. */
   readonly initialState: number
   /**
@@ -156,6 +216,14 @@ export interface TokenConstraint {
  * {@link ConstraintError} when no sequence of the tokenizer's tokens can satisfy the constraint.
  */
 export function compileConstraint(constraint: Constraint, tokenizer: Tokenizer): TokenConstraint {
+  if (constraint.grammar) return compileGrammarConstraint(constraint, tokenizer)
+  if (!constraint.automaton) {
+    throw new InvalidArgumentError({
+      argument: 'constraint',
+      expected: 'a Constraint with an automaton() or a grammar()',
+      received: constraint,
+    })
+  }
   const index = createTokenIndex(tokenizer, constraint.automaton(), {
     cacheKey: constraint.cacheKey,
   })
@@ -228,5 +296,80 @@ export function compileConstraint(constraint: Constraint, tokenizer: Tokenizer):
     isAccepting: (state) => index.isAccepting(state),
     isEos: (token) => eos.has(token),
     distanceToAccept: (state) => index.distanceToAccept(state),
+  }
+}
+
+const machineCache = new WeakMap<Tokenizer, Map<string, GrammarTokenMachine>>()
+
+/** {@link compileConstraint} for context-free constraints (machine cached per tokenizer and key). */
+function compileGrammarConstraint(constraint: Constraint, tokenizer: Tokenizer): TokenConstraint {
+  let map = machineCache.get(tokenizer)
+  if (!map) {
+    map = new Map()
+    machineCache.set(tokenizer, map)
+  }
+  let machine = map.get(constraint.cacheKey)
+  if (!machine) {
+    machine = createGrammarTokenMachine((constraint.grammar as () => CompiledGrammar)(), tokenizer)
+    map.set(constraint.cacheKey, machine)
+  }
+  const found = machine
+  const eos = new Set(tokenizer.eosTokenIds)
+  const checkRemaining = (remaining: number | undefined): void => {
+    if (remaining !== undefined) assertInteger('remainingTokens', remaining, 0)
+  }
+  const fail = (state: number, remaining: number | undefined): never => {
+    const needed = found.distanceToAccept(state)
+    throw new ConstraintError({
+      pattern: constraint.pattern,
+      message:
+        remaining !== undefined && needed > remaining
+          ? `The constraint ${constraint.pattern} needs at least ${needed} more tokens, but only ${remaining} remain (raise maxTokens).`
+          : `No token is allowed by the constraint ${constraint.pattern} in state ${state}.`,
+    })
+  }
+  if (
+    !found.isAccepting(found.initialState) &&
+    found.mask(found.initialState).tokens.length === 0
+  ) {
+    throw new ConstraintError({
+      pattern: constraint.pattern,
+      message: `No sequence of this tokenizer's tokens satisfies the constraint ${constraint.pattern}.`,
+    })
+  }
+  return {
+    constraint,
+    initialState: found.initialState,
+    maskLogits(state, logits, options = {}) {
+      checkRemaining(options.remainingTokens)
+      const tokens = found.allowedTokens(state, options.remainingTokens)
+      const kept = tokens.map((token) => logits[token] as number)
+      let anyFinite = false
+      logits.fill(Number.NEGATIVE_INFINITY)
+      tokens.forEach((token, position) => {
+        if (token >= logits.length) return
+        const value = kept[position] as number
+        logits[token] = value
+        if (value > Number.NEGATIVE_INFINITY) anyFinite = true
+      })
+      if (!anyFinite) fail(state, options.remainingTokens)
+    },
+    allowedTokens(state, options = {}) {
+      checkRemaining(options.remainingTokens)
+      return found.allowedTokens(state, options.remainingTokens)
+    },
+    advance(state, token) {
+      const next = found.advance(state, token)
+      if (next < 0) {
+        throw new ConstraintError({
+          pattern: constraint.pattern,
+          message: `Token ${token} is not allowed by the constraint ${constraint.pattern} in state ${state}.`,
+        })
+      }
+      return next
+    },
+    isAccepting: (state) => found.isAccepting(state),
+    isEos: (token) => eos.has(token),
+    distanceToAccept: (state) => found.distanceToAccept(state),
   }
 }

@@ -21,11 +21,25 @@ export {
   ConstraintError,
   compileConstraint,
   createChoiceConstraint,
-  createJsonSchemaConstraint,
+  createGrammarConstraint,
+  createGrammarConstraintFromGrammar,
   createRegexConstraint,
+  type GrammarConstraintOptions,
 } from './constraint.js'
 export type { ConstraintProcessor, ConstraintProcessorOptions } from './constraint-processor.js'
 export { createConstraintProcessor } from './constraint-processor.js'
+export type { CompiledGrammar, Grammar, GrammarExpression } from './grammar.js'
+export { compileGrammar } from './grammar.js'
+export type { GrammarSyntax } from './grammar-syntax.js'
+export { parseGrammar } from './grammar-syntax.js'
+export type { GrammarTokenMachine } from './grammar-token-constraint.js'
+export { createGrammarTokenMachine } from './grammar-token-constraint.js'
+export type { JsonSchemaGrammarOptions } from './json-schema-to-grammar.js'
+export {
+  createJsonSchemaConstraint,
+  integerRangeRegex,
+  jsonSchemaToGrammar,
+} from './json-schema-to-grammar.js'
 export type { JsonSchema, JsonSchemaToRegexOptions } from './json-schema-to-regex.js'
 export { escapeRegex, jsonSchemaToRegex } from './json-schema-to-regex.js'
 export type { CreateTokenIndexOptions, TokenIndex } from './token-index.js'

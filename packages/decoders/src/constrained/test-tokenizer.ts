@@ -47,3 +47,38 @@ export function createTestTokenizer(merges: readonly string[] = []): Tokenizer {
     },
   }
 }
+
+/**
+ * A tokenizer whose vocabulary is exactly `tokens` (ids 1..n; 0 is eos), for brute-force tests
+ * over small vocabularies. Encoding is greedy longest-match; text it cannot spell throws.
+ */
+export function createVocabularyTokenizer(tokens: readonly string[]): Tokenizer {
+  const encoder = new TextEncoder()
+  const decoder = new TextDecoder()
+  const bytes: Uint8Array[] = [new Uint8Array(0), ...tokens.map((token) => encoder.encode(token))]
+  const order = tokens
+    .map((token, index) => ({ token, id: index + 1 }))
+    .sort((left, right) => right.token.length - left.token.length)
+  return {
+    vocabSize: bytes.length,
+    eosTokenIds: [0],
+    padTokenId: 0,
+    specialTokenIds: [0],
+    tokenBytes: () => bytes,
+    encode(text) {
+      const ids: number[] = []
+      let position = 0
+      while (position < text.length) {
+        const match = order.find((entry) => text.startsWith(entry.token, position))
+        if (!match) throw new Error(`cannot spell ${JSON.stringify(text.slice(position))}`)
+        ids.push(match.id)
+        position += match.token.length
+      }
+      return ids
+    },
+    decode(ids) {
+      const parts = ids.flatMap((id) => [...(bytes[id] ?? [])])
+      return decoder.decode(Uint8Array.from(parts))
+    },
+  }
+}

@@ -1,0 +1,243 @@
+// A context-free constraint compiled for one tokenizer: parser states are interned as integers,
+// the mask of a state is one walk of the token trie with the Earley parser (cached per state),
+// and the token budget is enforced with byte-length bounds plus a bounded exact search.
+import { assertInteger, type Tokenizer } from '@metagen/core'
+import {
+  advanceParserState,
+  initialParserState,
+  isLive,
+  loadState,
+  minimumCompletionBytes,
+  type ParserState,
+  parserStateKey,
+  stepThreads,
+  ThreadBuffer,
+} from './earley-parser.js'
+import type { CompiledGrammar } from './grammar.js'
+import { createTokenTrie, type TokenTrie } from './token-trie.js'
+
+/** The token-level operations of a compiled grammar (states are interned integers). */
+export interface GrammarTokenMachine {
+  readonly trie: TokenTrie
+  readonly initialState: number
+  /** Allowed non-eos tokens (unsorted) and, per token, the fewest bytes that then complete. */
+  mask(state: number): { readonly tokens: Int32Array; readonly minimumBytes: Int32Array }
+  /**
+   * Allowed token ids (eos included when accepting), ascending. With `remainingTokens`, only
+   * tokens after which the text can be completed within `remainingTokens - 1` further tokens.
+   */
+  allowedTokens(state: number, remainingTokens?: number): number[]
+  /** The state after `token`, or -1 when the token is not allowed. */
+  advance(state: number, token: number): number
+  isAccepting(state: number): boolean
+  /**
+   * Fewest further tokens that reach acceptance; exact when the bounded search finishes, else
+   * a lower bound (ceil(bytes / longest token)).
+   */
+  distanceToAccept(state: number): number
+}
+
+/** Options of {@link createGrammarTokenMachine}. */
+export interface GrammarTokenMachineOptions {
+  /**
+   * Work limit (token expansions) of the exact budget search per mask; beyond it a token whose
+   * completion within the budget is unproven is masked (sound, possibly over-constraining).
+   * Default 20000.
+   */
+  searchLimit?: number
+}
+
+class SearchExhausted extends Error {}
+
+/**
+ * Compiles a grammar for a tokenizer. A token is allowed in a state iff its bytes keep the parser
+ * alive: because every grammar symbol derives some text (unproductive rules are removed) and
+ * every terminal automaton state can reach acceptance, a live parser state always has a
+ * completion, so (without a token budget) the mask is exact for tokenizers that can spell every
+ * byte string; see {@link GrammarTokenMachine.allowedTokens} for the budget.
+ */
+export function createGrammarTokenMachine(
+  grammar: CompiledGrammar,
+  tokenizer: Tokenizer,
+  options: GrammarTokenMachineOptions = {},
+): GrammarTokenMachine {
+  const trie = createTokenTrie(tokenizer)
+  const searchLimit = options.searchLimit ?? 20000
+  const tokenBytes = tokenizer.tokenBytes()
+  const excluded = new Set([...tokenizer.specialTokenIds, ...tokenizer.eosTokenIds])
+  const states: ParserState[] = []
+  const ids = new Map<string, number>()
+  const intern = (state: ParserState): number => {
+    const key = parserStateKey(state)
+    let id = ids.get(key)
+    if (id === undefined) {
+      id = states.length
+      states.push(state)
+      ids.set(key, id)
+    }
+    return id
+  }
+  const initialState = intern(initialParserState(grammar))
+  const masks = new Map<number, { tokens: Int32Array; minimumBytes: Int32Array; worst: number }>()
+  const transitions = new Map<number, number>()
+  const buffers: ThreadBuffer[] = []
+  const bufferAt = (depth: number): ThreadBuffer => {
+    let buffer = buffers[depth]
+    if (!buffer) {
+      buffer = new ThreadBuffer()
+      buffers[depth] = buffer
+    }
+    return buffer
+  }
+
+  const computeMask = (state: number) => {
+    const tokens: number[] = []
+    const minimumBytes: number[] = []
+    const { childStart, childBytes, childNodes, tokenStart, tokenIds } = trie
+    const visit = (node: number, depth: number): void => {
+      const input = bufferAt(depth)
+      const output = bufferAt(depth + 1)
+      const end = childStart[node + 1] as number
+      for (let position = childStart[node] as number; position < end; position++) {
+        const count = stepThreads(grammar, input, childBytes[position] as number, output)
+        if (count === 0 && !output.accepting) continue
+        const child = childNodes[position] as number
+        const tokenEnd = tokenStart[child + 1] as number
+        if (tokenEnd > (tokenStart[child] as number)) {
+          const needed = minimumCompletionBytes(grammar, output)
+          for (let index = tokenStart[child] as number; index < tokenEnd; index++) {
+            tokens.push(tokenIds[index] as number)
+            minimumBytes.push(needed)
+          }
+        }
+        if (count > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
+          visit(child, depth + 1)
+        }
+      }
+    }
+    loadState(states[state] as ParserState, bufferAt(0))
+    visit(0, 0)
+    let worst = 0
+    for (const value of minimumBytes) worst = Math.max(worst, value)
+    return { tokens: Int32Array.from(tokens), minimumBytes: Int32Array.from(minimumBytes), worst }
+  }
+  const maskOf = (state: number) => {
+    let entry = masks.get(state)
+    if (!entry) {
+      entry = computeMask(state)
+      masks.set(state, entry)
+    }
+    return entry
+  }
+
+  const advance = (state: number, token: number): number => {
+    const key = state * trie.vocabSize + token
+    const cached = transitions.get(key)
+    if (cached !== undefined) return cached
+    let result = -1
+    const bytes = tokenBytes[token]
+    if (bytes && bytes.length > 0 && !excluded.has(token)) {
+      const next = advanceParserState(grammar, states[state] as ParserState, bytes)
+      if (next && isLive(next)) result = intern(next)
+    }
+    transitions.set(key, result)
+    return result
+  }
+
+  const minimumBytesOf = (state: number): number => {
+    const buffer = new ThreadBuffer()
+    loadState(states[state] as ParserState, buffer)
+    return minimumCompletionBytes(grammar, buffer)
+  }
+  const lowerBound = (bytes: number): number => Math.ceil(bytes / trie.maxTokenBytes)
+
+  // Exact search: can `state` reach acceptance within `budget` more tokens?
+  const proven = new Map<number, number>() // smallest budget known to suffice
+  const refuted = new Map<number, number>() // largest budget known not to suffice
+  let work = 0
+  const within = (state: number, budget: number): boolean => {
+    const parser = states[state] as ParserState
+    if (parser.accepting) return true
+    if (budget <= 0) return false
+    const bytes = minimumBytesOf(state)
+    if (lowerBound(bytes) > budget) return false
+    if (trie.hasAllBytes && bytes <= budget) return true
+    if ((proven.get(state) ?? Number.POSITIVE_INFINITY) <= budget) return true
+    if ((refuted.get(state) ?? -1) >= budget) return false
+    const entry = maskOf(state)
+    const order = Array.from(entry.tokens.keys()).sort(
+      (left, right) => (entry.minimumBytes[left] as number) - (entry.minimumBytes[right] as number),
+    )
+    for (const index of order) {
+      if (lowerBound(entry.minimumBytes[index] as number) > budget - 1) break
+      if (++work > searchLimit) throw new SearchExhausted()
+      const next = advance(state, entry.tokens[index] as number)
+      if (next >= 0 && within(next, budget - 1)) {
+        proven.set(state, Math.min(budget, proven.get(state) ?? Number.POSITIVE_INFINITY))
+        return true
+      }
+    }
+    refuted.set(state, Math.max(budget, refuted.get(state) ?? -1))
+    return false
+  }
+  const withinBounded = (state: number, budget: number): boolean => {
+    work = 0
+    try {
+      return within(state, budget)
+    } catch (error) {
+      if (error instanceof SearchExhausted) return false
+      throw error
+    }
+  }
+
+  return {
+    trie,
+    initialState,
+    mask: (state) => maskOf(state),
+    allowedTokens(state, remainingTokens) {
+      if (remainingTokens !== undefined) assertInteger('remainingTokens', remainingTokens, 0)
+      const parser = states[state] as ParserState
+      const result: number[] = parser.accepting ? [...trie.eosTokenIds] : []
+      const entry = maskOf(state)
+      if (
+        remainingTokens === undefined ||
+        (trie.hasAllBytes && entry.worst <= remainingTokens - 1)
+      ) {
+        for (const token of entry.tokens) result.push(token)
+      } else {
+        const budget = remainingTokens - 1
+        entry.tokens.forEach((token, index) => {
+          const bytes = entry.minimumBytes[index] as number
+          if (budget < 0) return
+          if (trie.hasAllBytes && bytes <= budget) {
+            result.push(token)
+            return
+          }
+          if (lowerBound(bytes) > budget) return
+          const next = advance(state, token)
+          if (next >= 0 && withinBounded(next, budget)) result.push(token)
+        })
+      }
+      return result.sort((left, right) => left - right)
+    },
+    advance,
+    isAccepting: (state) => (states[state] as ParserState).accepting,
+    distanceToAccept(state) {
+      const parser = states[state] as ParserState
+      if (parser.accepting) return 0
+      const bytes = minimumBytesOf(state)
+      const low = lowerBound(bytes)
+      const high = trie.hasAllBytes ? bytes : low + 64
+      for (let budget = low; budget <= high; budget++) {
+        work = 0
+        try {
+          if (within(state, budget)) return budget
+        } catch (error) {
+          if (error instanceof SearchExhausted) return low
+          throw error
+        }
+      }
+      return trie.hasAllBytes ? bytes : low
+    },
+  }
+}
