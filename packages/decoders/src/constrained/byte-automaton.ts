@@ -70,6 +70,74 @@ export function compileRegexToByteAutomaton(
   return automaton
 }
 
+/**
+ * Compiles the intersection of several regular expressions (each implicitly anchored, Unicode
+ * mode) to one {@link ByteAutomaton}, intersecting at the DFA level (no regex is rebuilt, so
+ * large intersections such as a format with a length limit stay cheap). Throws
+ * {@link InvalidArgumentError} for unsupported syntax; the result may accept nothing
+ * (`stateCount` 0).
+ */
+export function compileRegexIntersectionToByteAutomaton(
+  patterns: readonly string[],
+  removed: ReadonlyArray<readonly string[]> = [],
+): ByteAutomaton {
+  let result: DFA | undefined
+  for (const pattern of patterns) {
+    const dfa = patternDfa(pattern)
+    result = result ? DFA.fromIntersection(result, dfa, new DFA.LimitedNodeFactory(200_000)) : dfa
+    result.minimize()
+  }
+  if (!result) {
+    throw new InvalidArgumentError({
+      argument: 'patterns',
+      expected: 'at least one pattern',
+      received: patterns,
+    })
+  }
+  for (const group of removed) {
+    let excluded: DFA | undefined
+    for (const pattern of group) {
+      const dfa = patternDfa(pattern)
+      excluded = excluded
+        ? DFA.fromIntersection(excluded, dfa, new DFA.LimitedNodeFactory(200_000))
+        : dfa.copy()
+      excluded.minimize()
+    }
+    if (!excluded) continue
+    excluded.complement()
+    result = DFA.fromIntersection(result, excluded, new DFA.LimitedNodeFactory(200_000))
+    result.minimize()
+  }
+  return lowerToBytes(result)
+}
+
+function patternDfa(pattern: string): DFA {
+  const source = stripAnchors(pattern)
+  let dfa: DFA
+  try {
+    const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags: 'u' }).parse({
+      assertions: 'throw',
+      backreferences: 'throw',
+    })
+    const nfa = NFA.fromRegex(
+      expression,
+      { maxCharacter },
+      { assertions: 'throw' },
+      new NFA.LimitedNodeFactory(200_000),
+    )
+    dfa = DFA.fromFA(nfa, new DFA.LimitedNodeFactory(200_000))
+    dfa.minimize()
+  } catch (error) {
+    throw new InvalidArgumentError({
+      argument: 'pattern',
+      expected: `a regular expression without lookarounds, word boundaries or backreferences (${(error as Error).message})`,
+      received: source,
+      cause: error,
+    })
+  }
+  return dfa
+}
+
 /** Runs the automaton over `bytes` from `state`; -1 when some byte is not allowed. */
 export function runByteAutomaton(
   automaton: ByteAutomaton,

@@ -2,7 +2,11 @@
 // Schema, GBNF, Lark and plain regexes compile to, and its normalisation into numbered
 // productions over byte-level terminal automata for the Earley parser.
 import { InvalidArgumentError } from '@metagen/core'
-import { type ByteAutomaton, compileRegexToByteAutomaton } from './byte-automaton.js'
+import {
+  type ByteAutomaton,
+  compileRegexIntersectionToByteAutomaton,
+  compileRegexToByteAutomaton,
+} from './byte-automaton.js'
 import { escapeRegex } from './json-schema-to-regex.js'
 
 /**
@@ -12,7 +16,14 @@ import { escapeRegex } from './json-schema-to-regex.js'
  * context-free language in which each terminal stands for its regular language).
  */
 export type GrammarExpression =
-  | { readonly type: 'terminal'; readonly pattern: string }
+  | {
+      readonly type: 'terminal'
+      readonly pattern: string
+      /** Further patterns the terminal's strings must also match (intersected as automata). */
+      readonly intersect?: readonly string[]
+      /** Languages removed from the terminal, each the intersection of its patterns. */
+      readonly subtract?: ReadonlyArray<readonly string[]>
+    }
   | { readonly type: 'rule'; readonly name: string }
   | { readonly type: 'sequence'; readonly items: readonly GrammarExpression[] }
   | { readonly type: 'choice'; readonly items: readonly GrammarExpression[] }
@@ -39,6 +50,23 @@ export function literal(text: string): GrammarExpression {
 /** A terminal matching the regular expression `pattern` (Unicode mode, implicitly anchored). */
 export function terminal(pattern: string): GrammarExpression {
   return { type: 'terminal', pattern }
+}
+/**
+ * A terminal matching the strings that every one of `patterns` matches and that are in none of
+ * the `removed` languages (each the intersection of its patterns).
+ */
+export function intersectionTerminal(
+  patterns: readonly string[],
+  removed: ReadonlyArray<readonly string[]> = [],
+): GrammarExpression {
+  return patterns.length === 1 && removed.length === 0
+    ? terminal(patterns[0] as string)
+    : {
+        type: 'terminal',
+        pattern: patterns[0] as string,
+        intersect: patterns.slice(1),
+        subtract: removed,
+      }
 }
 /** A reference to the rule `name`. */
 export function ruleReference(name: string): GrammarExpression {
@@ -148,7 +176,7 @@ export function compileGrammar(
   const regularOfUncached = (expression: GrammarExpression): string | null => {
     switch (expression.type) {
       case 'terminal':
-        return expression.pattern
+        return expression.intersect || expression.subtract ? null : expression.pattern
       case 'rule': {
         const cached = regularOfRule.get(expression.name)
         if (cached !== undefined) return cached
@@ -264,6 +292,14 @@ export function compileGrammar(
     return result
   }
   const symbolOfUncached = (expression: GrammarExpression, context: string): number => {
+    if (expression.type === 'terminal' && (expression.intersect || expression.subtract)) {
+      return terminalSymbol(
+        JSON.stringify({
+          [intersectionKey]: [expression.pattern, ...(expression.intersect ?? [])],
+          subtract: expression.subtract ?? [],
+        }),
+      )
+    }
     const regular = regularOf(expression)
     if (regular !== null) {
       if (regular === '') {
@@ -443,12 +479,30 @@ export function compileGrammar(
 }
 
 const terminalCache = new Map<string, CompiledTerminal>()
+/** Marks the key of an intersection terminal (a JSON object; no valid Unicode-mode pattern starts with `{"~`). */
+const intersectionKey = '~intersect~'
 
 /** Compiles one terminal pattern (cached process-wide by source). */
 function compileTerminal(pattern: string): CompiledTerminal {
   const cached = terminalCache.get(pattern)
   if (cached) return cached
-  const automaton = compileRegexToByteAutomaton(pattern)
+  let automaton: ByteAutomaton
+  if (pattern.startsWith(`{"${intersectionKey}`)) {
+    const parsed = JSON.parse(pattern) as Record<string, string[] & string[][]>
+    automaton = compileRegexIntersectionToByteAutomaton(
+      parsed[intersectionKey] as string[],
+      parsed.subtract as string[][],
+    )
+  } else {
+    automaton = compileRegexToByteAutomaton(pattern)
+  }
+  if (automaton.stateCount === 0) {
+    throw new InvalidArgumentError({
+      argument: 'pattern',
+      expected: 'a regular expression that matches at least one string',
+      received: pattern,
+    })
+  }
   const { stateCount, transitions, accepting } = automaton
   const reverse: number[][] = Array.from({ length: stateCount }, () => [])
   const hasOutgoing = new Uint8Array(stateCount)

@@ -9,6 +9,7 @@ import {
   choice,
   type Grammar,
   type GrammarExpression,
+  intersectionTerminal,
   literal,
   nothingExpression,
   repeat,
@@ -18,7 +19,6 @@ import {
 } from './grammar.js'
 import { escapeRegex, type JsonSchema } from './json-schema-to-regex.js'
 import { jsonEqual, jsonTypesOf, validateJson } from './json-schema-validate.js'
-import { intersectRegex, isRegexEmpty, subtractRegex } from './regex-algebra.js'
 
 /** Options of {@link jsonSchemaToGrammar} and {@link createJsonSchemaConstraint}. */
 export interface JsonSchemaGrammarOptions {
@@ -295,26 +295,29 @@ class SchemaGrammarCompiler {
       const branches = parts.map((part, index) =>
         this.expand(part, `${path}/oneOf/${index}`, depth + 1),
       )
-      // Exact when every generated text of one branch fails every other branch.
+      // Each branch keeps only texts that fail every other branch: kept as is when provably
+      // disjoint, restricted by `not other` when that negation is exact, or by leaving out an
+      // optional key the other branch requires; a branch that cannot be separated is dropped
+      // (a subset). No branch left: refused.
       const options: Flat[] = []
       branches.forEach((alternatives, index) => {
-        for (const flat of alternatives) {
-          const merged = cross(result, [flat])[0]
-          if (!merged) continue
-          const clashes = parts.filter(
-            (other, otherIndex) => otherIndex !== index && !this.excludes(merged, other),
-          )
-          if (clashes.length > 0) {
-            this.fail(
-              path,
-              'oneOf',
-              'branches that exclude each other by type, const/enum values or required/forbidden properties (overlapping oneOf branches cannot be enforced by a grammar)',
-              s.oneOf,
-            )
-          }
-          options.push(merged)
+        for (const merged of cross(result, alternatives)) {
+          let candidate: Flat | undefined = merged
+          parts.forEach((other, otherIndex) => {
+            if (!candidate || otherIndex === index || this.excludes(candidate, other)) return
+            candidate = this.separate(candidate, other)
+          })
+          if (candidate) options.push(candidate)
         }
       })
+      if (options.length === 0) {
+        this.fail(
+          path,
+          'oneOf',
+          'branches that can be told apart by type, const/enum, string patterns/formats or required properties (overlapping oneOf branches cannot be enforced by a grammar)',
+          s.oneOf,
+        )
+      }
       result = options
     }
     if (s.if !== undefined && (s.then !== undefined || s.else !== undefined)) {
@@ -485,6 +488,26 @@ class SchemaGrammarCompiler {
     })
   }
 
+  /** `flat` restricted so that none of its texts satisfies `other`, or undefined. */
+  private separate(flat: Flat, other: JsonSchema): Flat | undefined {
+    if (negatable(other)) {
+      return { ...flat, not: [...flat.not, other], sources: [...flat.sources, { not: other }] }
+    }
+    const branches = this.expand(other, '#', 1)
+    const forbidden: string[] = []
+    for (const branch of branches) {
+      const key = [...branch.required].find((name) => !flat.required.has(name))
+      if (key === undefined) return undefined
+      forbidden.push(key)
+    }
+    const negations = forbidden.map((name) => ({ required: [name] }))
+    return {
+      ...flat,
+      not: [...flat.not, ...negations],
+      sources: [...flat.sources, ...negations.map((negation) => ({ not: negation }))],
+    }
+  }
+
   /** Whether `value` might be generated for `flat` (false only when certainly not). */
   private mayGenerate(flat: Flat, value: unknown): boolean {
     if (flat.values) return flat.values.some((item) => jsonEqual(item, value))
@@ -547,6 +570,7 @@ class SchemaGrammarCompiler {
 
   private compileFlat(flat: Flat, path: string): GrammarExpression {
     const excludedValues: unknown[] = []
+    const negatedStrings: Flat[] = []
     let types = new Set(
       flat.types ?? ['null', 'boolean', 'object', 'array', 'string', 'number', 'integer'],
     )
@@ -577,7 +601,15 @@ class SchemaGrammarCompiler {
           continue
         }
         if (isOnly(negated, ['required']) && single.required.size === 1) {
+          // Non-objects satisfy `required`, so only objects without the key remain.
           forbidden.add([...single.required][0] as string)
+          types = new Set([...types].filter((type) => type === 'object'))
+          continue
+        }
+        if (isStringOnly(negated)) {
+          // Non-strings satisfy a string-only schema, so `not` of it keeps only strings outside it.
+          if (!single.types) types = new Set([...types].filter((type) => type === 'string'))
+          negatedStrings.push(single)
           continue
         }
       }
@@ -620,7 +652,8 @@ class SchemaGrammarCompiler {
     }
     if (types.has('number')) alternatives.push(this.number(flat, path, excludedValues))
     else if (types.has('integer')) alternatives.push(this.integer(flat, path, excludedValues))
-    if (types.has('string')) alternatives.push(this.string(flat, path, excludedValues))
+    if (types.has('string'))
+      alternatives.push(this.string(flat, path, excludedValues, negatedStrings))
     if (types.has('array')) alternatives.push(this.array(flat, path))
     if (types.has('object')) {
       if (flat.required.size > 0 && [...flat.required].some((name) => forbidden.has(name))) {
@@ -815,62 +848,87 @@ class SchemaGrammarCompiler {
 
   // strings
 
-  /** The regex of a string's raw content (between the quotes), or '[]' when none is valid. */
-  stringContent(flat: Flat, path: string, excluded: unknown[]): string {
+  /**
+   * The language of a string's raw content (between the quotes): the intersection of
+   * `patterns` minus each `removed` intersection. Patterns, formats and exclusions restrict the
+   * content to unescaped characters (a subset), so that the decoded string is the raw text.
+   */
+  stringLanguage(
+    flat: Flat,
+    path: string,
+    excluded: unknown[],
+    negated: Flat[] = [],
+  ): StringLanguage {
     const { minLength, maxLength } = flat.numbers
     const minimum = Math.max(0, Math.ceil(minLength ?? 0))
     const maximum = maxLength === undefined ? undefined : Math.floor(maxLength)
-    if (maximum !== undefined && maximum < minimum) return '[]'
-    const restricted = flat.patterns.length > 0 || flat.formats.length > 0
-    let content: string
+    if (maximum !== undefined && maximum < minimum) return { patterns: ['[]'], removed: [] }
+    const strings = excluded.filter((value): value is string => typeof value === 'string')
+    const restricted =
+      flat.patterns.length > 0 ||
+      flat.formats.length > 0 ||
+      strings.length > 0 ||
+      negated.length > 0
     if (!restricted) {
-      content =
-        minimum === 0 && maximum === undefined
-          ? `${jsonCharacter}*`
-          : `${jsonCharacter}{${minimum},${maximum ?? ''}}`
       // Long bounded strings: unescaped characters only (a subset), so the automaton stays small.
-      if (maximum !== undefined && maximum > 64) content = `${rawCharacter}{${minimum},${maximum}}`
-    } else {
-      const parts: string[] = [`${rawCharacter}*`]
-      for (const format of flat.formats) parts.push(formatPatterns[format] as string)
-      for (const pattern of flat.patterns) {
-        try {
-          parts.push(unanchoredPattern(pattern))
-        } catch (error) {
-          this.fail(
-            path,
-            'pattern',
-            `a pattern the grammar can enforce (${(error as Error).message})`,
-            pattern,
-          )
-        }
+      if (maximum !== undefined && maximum > 64) {
+        return { patterns: [`${rawCharacter}{${minimum},${maximum}}`], removed: [] }
       }
-      if (minimum > 0 || maximum !== undefined) parts.push(`[^]{${minimum},${maximum ?? ''}}`)
-      try {
-        content = intersectRegex(parts)
-      } catch (error) {
+      return {
+        patterns: [
+          minimum === 0 && maximum === undefined
+            ? `${jsonCharacter}*`
+            : `${jsonCharacter}{${minimum},${maximum ?? ''}}`,
+        ],
+        removed: [],
+      }
+    }
+    const patterns: string[] = []
+    for (const format of flat.formats) patterns.push(formatPatterns[format] as string)
+    if (patterns.length === 0) patterns.push(`${rawCharacter}*`)
+    for (const pattern of flat.patterns) patterns.push(this.unanchored(pattern, path, 'pattern'))
+    if (minimum > 0 || maximum !== undefined) patterns.push(`[^]{${minimum},${maximum ?? ''}}`)
+    const removed: string[][] = strings.map((value) => [
+      escapeRegex(JSON.stringify(value).slice(1, -1)),
+    ])
+    for (const flatNegated of negated) {
+      const language = this.stringLanguage(flatNegated, `${path}/not`, [])
+      if (language.removed.length > 0) {
         this.fail(
           path,
-          flat.patterns.length > 0 ? 'pattern' : 'format',
-          `a pattern the grammar can enforce (${(error as Error).message})`,
-          flat.patterns,
+          'not',
+          'a string negation without exclusions of its own',
+          flatNegated.sources,
         )
       }
+      removed.push(language.patterns)
     }
-    const strings = excluded.filter((value): value is string => typeof value === 'string')
-    if (strings.length > 0) {
-      content = subtractRegex(
-        content,
-        strings.map((value) => escapeRegex(JSON.stringify(value).slice(1, -1))),
-      )
-    }
-    return content
+    return { patterns, removed }
   }
 
-  private string(flat: Flat, path: string, excluded: unknown[]): GrammarExpression {
-    const content = this.stringContent(flat, path, excluded)
-    if (isRegexEmpty(content)) return nothingExpression
-    return terminal(`"(?:${content})"`)
+  private unanchored(pattern: string, path: string, keyword: string): string {
+    try {
+      const source = unanchoredPattern(pattern)
+      new RegExp(source, 'u')
+      return source
+    } catch (error) {
+      return this.fail(
+        path,
+        keyword,
+        `a valid ECMAScript pattern (${(error as Error).message})`,
+        pattern,
+      )
+    }
+  }
+
+  private string(
+    flat: Flat,
+    path: string,
+    excluded: unknown[],
+    negated: Flat[],
+  ): GrammarExpression {
+    const language = this.stringLanguage(flat, path, excluded, negated)
+    return stringTerminal(language)
   }
 
   // arrays
@@ -1162,52 +1220,54 @@ class SchemaGrammarCompiler {
     declared: Set<string>,
   ): GrammarExpression | undefined {
     const patterns = [...flat.patternProperties.keys()]
-    let keyRestriction = `${jsonCharacter}*`
+    let base: StringLanguage = { patterns: [`${jsonCharacter}*`], removed: [] }
+    if (flat.propertyNames.includes(false)) return undefined
     const nameFlats = flat.propertyNames.flatMap((schema) =>
       this.expand(schema, `${path}/propertyNames`, 1),
     )
     if (flat.propertyNames.length > 0) {
-      if (nameFlats.length !== 1)
+      if (nameFlats.length !== 1) {
         this.fail(path, 'propertyNames', 'a single-branch string schema', flat.propertyNames)
+      }
       const names = nameFlats[0] as Flat
-      keyRestriction = names.values
-        ? names.values
-            .filter((value) => typeof value === 'string')
-            .map((value) => escapeRegex(JSON.stringify(value).slice(1, -1)))
-            .join('|') || '[]'
-        : this.stringContent(names, `${path}/propertyNames`, [])
+      base = names.values
+        ? {
+            patterns: [
+              alternationRegex(
+                names.values
+                  .filter((value): value is string => typeof value === 'string')
+                  .map((value) => JSON.stringify(value).slice(1, -1)),
+              ),
+            ],
+            removed: [],
+          }
+        : this.stringLanguage(names, `${path}/propertyNames`, [])
     }
-    const declaredContent = [...declared].map((name) =>
+    const declaredContent = [...declared].map((name) => [
       escapeRegex(JSON.stringify(name).slice(1, -1)),
+    ])
+    const unanchored = patterns.map((pattern) =>
+      this.unanchored(pattern, path, 'patternProperties'),
     )
     const options: GrammarExpression[] = []
     const colon = terminal(escapeRegex(':') + this.space)
     patterns.forEach((pattern, index) => {
-      let key: string
-      try {
-        const others = patterns
-          .filter((_, otherIndex) => otherIndex !== index)
-          .map(unanchoredPattern)
-        key = subtractRegex(
-          intersectRegex([`${rawCharacter}*`, unanchoredPattern(pattern), keyRestriction]),
-          [...others, ...declaredContent],
-        )
-      } catch (error) {
-        this.fail(
-          path,
-          'patternProperties',
-          `patterns the grammar can enforce (${(error as Error).message})`,
-          pattern,
-        )
+      const language: StringLanguage = {
+        patterns: [`${rawCharacter}*`, unanchored[index] as string, ...base.patterns],
+        removed: [
+          ...base.removed,
+          ...unanchored.filter((_, other) => other !== index).map((other) => [other]),
+          ...declaredContent,
+        ],
       }
-      if (isRegexEmpty(key)) return
       const schemas = [...(flat.patternProperties.get(pattern) ?? [])]
-      for (const entry of flat.additional)
+      for (const entry of flat.additional) {
         if (!entry.patterns.includes(pattern)) schemas.push(entry.schema)
+      }
       if (schemas.includes(false)) return
       options.push(
         sequence(
-          terminal(`"(?:${key})"`),
+          stringTerminal(language),
           colon,
           this.value(allOfSchema(schemas), `${path}/patternProperties/${pattern}`),
         ),
@@ -1215,33 +1275,24 @@ class SchemaGrammarCompiler {
     })
     const additional = flat.additional.map((entry) => entry.schema)
     if (!additional.includes(false)) {
-      let key: string
-      try {
-        key = subtractRegex(
-          keyRestriction === `${jsonCharacter}*` &&
-            patterns.length === 0 &&
-            declaredContent.length === 0
-            ? keyRestriction
-            : intersectRegex([`${rawCharacter}*`, keyRestriction]),
-          [...patterns.map(unanchoredPattern), ...declaredContent],
-        )
-      } catch (error) {
-        this.fail(
-          path,
-          'patternProperties',
-          `patterns the grammar can enforce (${(error as Error).message})`,
-          patterns,
-        )
-      }
-      if (!isRegexEmpty(key)) {
-        options.push(
-          sequence(
-            terminal(`"(?:${key})"`),
-            colon,
-            this.value(allOfSchema(additional), `${path}/additionalProperties`),
-          ),
-        )
-      }
+      const language: StringLanguage =
+        patterns.length === 0 && declaredContent.length === 0
+          ? base
+          : {
+              patterns: [`${rawCharacter}*`, ...base.patterns],
+              removed: [
+                ...base.removed,
+                ...unanchored.map((pattern) => [pattern]),
+                ...declaredContent,
+              ],
+            }
+      options.push(
+        sequence(
+          stringTerminal(language),
+          colon,
+          this.value(allOfSchema(additional), `${path}/additionalProperties`),
+        ),
+      )
     }
     return options.length === 0 ? undefined : choice(...options)
   }
@@ -1476,10 +1527,35 @@ function isOnly(schema: JsonSchema, keys: readonly string[]): boolean {
 /** True when `not schema` is one of the negations the compiler enforces exactly. */
 function negatable(schema: JsonSchema): boolean {
   if (typeof schema === 'boolean') return true
-  if (negatedTypes(schema)) return true
+  if (negatedTypes(schema) || isStringOnly(schema)) return true
   if (isOnly(schema, ['enum', 'const'])) return true
   return (
     isOnly(schema, ['required']) && Array.isArray(schema.required) && schema.required.length === 1
+  )
+}
+
+/** True for schemas that only use string keywords (and optionally `type: "string"`). */
+function isStringOnly(schema: JsonSchema): boolean {
+  if (!isObject(schema)) return false
+  if (schema.type !== undefined && schema.type !== 'string') return false
+  if (typeof schema.format === 'string' && !(schema.format in formatPatterns)) return false
+  return (
+    isOnly(schema, ['type', 'pattern', 'format', 'minLength', 'maxLength']) &&
+    Object.keys(schema).some((key) => ['pattern', 'format', 'minLength', 'maxLength'].includes(key))
+  )
+}
+
+interface StringLanguage {
+  patterns: string[]
+  removed: string[][]
+}
+
+/** The JSON string terminal of a content language. */
+function stringTerminal(language: StringLanguage): GrammarExpression {
+  const quote = (pattern: string): string => `"(?:${pattern})"`
+  return intersectionTerminal(
+    language.patterns.map(quote),
+    language.removed.map((group) => group.map(quote)),
   )
 }
 
