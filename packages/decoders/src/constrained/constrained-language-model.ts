@@ -46,11 +46,14 @@ export function createConstrainedLanguageModel(
   tokenModel: TokenModel,
   options: ConstrainedLanguageModelOptions,
 ): LanguageModel {
-  if (typeof options?.constraint?.automaton !== 'function') {
+  if (
+    typeof options?.constraint?.automaton !== 'function' &&
+    typeof options?.constraint?.grammar !== 'function'
+  ) {
     throw new InvalidArgumentError({
       argument: 'options.constraint',
       expected:
-        'a Constraint (createRegexConstraint, createJsonSchemaConstraint, createChoiceConstraint)',
+        'a Constraint (createRegexConstraint, createJsonSchemaConstraint, createGrammarConstraint, createChoiceConstraint)',
       received: options?.constraint,
     })
   }
