@@ -1,4 +1,5 @@
 // The tokenizer that a token-level model exposes to decoders.
+import type { ChatMessage } from './language-model.js'
 
 /** Tokenizer access for decoders (constrained decoding needs the vocabulary strings). */
 export interface Tokenizer {
@@ -19,4 +20,16 @@ export interface Tokenizer {
   tokenBytes(): readonly Uint8Array[]
   /** Ids of special tokens (eos, pad, ...), which carry no text. */
   readonly specialTokenIds: readonly number[]
+  /**
+   * Optional: encodes a prompt that starts a sequence, with the special tokens the tokenizer's
+   * post-processor puts around it (e.g. BOS for Llama and Gemma). Callers that encode a prompt
+   * use it when present and {@link Tokenizer.encode} otherwise.
+   */
+  encodePrompt?(text: string): number[]
+  /**
+   * Optional: renders chat messages with the model's chat template, ending with the prompt for
+   * the assistant's turn (`add_generation_prompt`). The text holds its special tokens, so encode
+   * it with {@link Tokenizer.encode}. Absent when the model has no chat template.
+   */
+  applyChatTemplate?: ((messages: readonly ChatMessage[]) => string) | undefined
 }

@@ -66,25 +66,29 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
   const tokenizer = tokenModel.tokenizer
   const provider = options.provider ?? 'metagen'
   const defaultMaxTokens = options.defaultMaxTokens ?? 256
+  // An explicit chatTemplate option wins over the model's own template (tokenizer_config.json).
+  const chatTemplate =
+    options.chatTemplate ??
+    (tokenizer.applyChatTemplate ? tokenizer.applyChatTemplate.bind(tokenizer) : undefined)
   const capabilities: LanguageModelCapabilities = {
     logprobs: true,
     nativeN: options.nativeN ?? true,
     seed: true,
     scoring: true,
-    chat: options.chatTemplate !== undefined,
+    chat: chatTemplate !== undefined,
   }
 
   function encodeRequestPrompt(request: GenerateRequest): number[] {
     if (request.messages !== undefined) {
-      if (!options.chatTemplate) {
+      if (!chatTemplate) {
         throw new UnsupportedCapabilityError({
           capability: 'chat',
           message: `The ${tokenModel.modelId} token-level model has no chat template: pass a prompt, or give createTokenLanguageModel a chatTemplate option.`,
         })
       }
-      return tokenizer.encode(options.chatTemplate(request.messages))
+      return tokenizer.encode(chatTemplate(request.messages))
     }
-    return tokenizer.encode(request.prompt as string)
+    return encodePrompt(tokenizer, request.prompt as string)
   }
 
   return {
@@ -160,7 +164,7 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
       }
       const continuations = request.continuations.map((text) => tokenizer.encode(text))
       const scored = await scoreTokenContinuations(tokenModel, {
-        prompt: tokenizer.encode(request.prompt),
+        prompt: encodePrompt(tokenizer, request.prompt),
         continuations,
         ...(request.signal ? { signal: request.signal } : {}),
       })
@@ -203,4 +207,9 @@ function toTokenLogprob(
     }))
   }
   return entry
+}
+
+/** A prompt's ids with the special tokens its tokenizer puts at the start of a sequence (BOS). */
+export function encodePrompt(tokenizer: Tokenizer, text: string): number[] {
+  return tokenizer.encodePrompt ? tokenizer.encodePrompt(text) : tokenizer.encode(text)
 }

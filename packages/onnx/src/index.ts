@@ -1,7 +1,15 @@
 // @metagen/onnx: the local backend on onnxruntime-node.
 
-export type { ModelConfig, ModelFolder } from './model-folder.js'
-export { estimateParameterCount, readModelFolder } from './model-folder.js'
+export type {
+  CausalLmContract,
+  FloatType,
+  RewardContract,
+  ValueMetadata,
+} from './model-contract.js'
+export { readCausalLmContract, readRewardContract } from './model-contract.js'
+export type { ModelConfig, ModelFolder, OnnxDtype, ReadModelFolderOptions } from './model-folder.js'
+export { estimateParameterCount, ONNX_DTYPES, readModelFolder } from './model-folder.js'
+export { countOnnxParameters } from './onnx-parameters.js'
 export type {
   LoadOnnxRewardModelOptions,
   OnnxRewardModel,
@@ -10,5 +18,5 @@ export type {
 export { loadOnnxRewardModel } from './onnx-reward-model.js'
 export type { LoadOnnxTokenModelOptions, OnnxTokenModel } from './onnx-token-model.js'
 export { loadOnnxTokenModel } from './onnx-token-model.js'
-export type { LoadTokenizerOptions } from './onnx-tokenizer.js'
-export { loadTokenizer } from './onnx-tokenizer.js'
+export type { LoadTokenizerOptions, TokenizerFamily } from './onnx-tokenizer.js'
+export { detectTokenizerFamily, loadTokenizer } from './onnx-tokenizer.js'

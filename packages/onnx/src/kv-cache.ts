@@ -5,11 +5,14 @@
 // compacting away padding. The common decode step (the same rows in the same order, perhaps
 // minus some finished ones) reuses the previous block as is, without a copy.
 
+/** Cache storage: float32, or float16 bits (onnxruntime-node passes float16 as Uint16Array). */
+export type KvArray = Float32Array | Uint16Array
+
 /** The cache computed by one forward pass for every row of its batch. */
 export interface KvBlock {
-  /** One [rows, heads, length, headSize] float32 array per layer, for keys and values. */
-  keys: Float32Array[]
-  values: Float32Array[]
+  /** One [rows, heads, length, headSize] array per layer, for keys and values. */
+  keys: KvArray[]
+  values: KvArray[]
   rows: number
   length: number
   /** Per row: 1 where the position holds a real token, 0 for padding; each of `length` bytes. */
@@ -27,8 +30,11 @@ export interface KvEntry {
 /** Shape constants of the model's cache. */
 export interface KvShape {
   layers: number
+  /** Key/value heads (fewer than query heads under GQA/MQA). */
   heads: number
   headSize: number
+  /** Element type of the cache. */
+  type: 'float32' | 'float16'
 }
 
 /** An empty entry (a sequence with no tokens yet). */
@@ -38,8 +44,8 @@ export function emptyEntry(): KvEntry {
 
 /** The past tensors and mask for a batch, ready to feed to the model. */
 export interface PastBatch {
-  keys: Float32Array[]
-  values: Float32Array[]
+  keys: KvArray[]
+  values: KvArray[]
   /** Past length (same for every row; shorter rows are left-padded). */
   length: number
   /** Row-major [batchRows, length] mask of the past positions. */
@@ -57,13 +63,21 @@ export interface PastBatch {
  * order, and they are at least half of its rows, the block is reused as is: rows that nobody
  * extends ride along as ghost rows (fed padding, results dropped), which costs some compute but
  * no copy. Otherwise each row's real positions are copied, right-aligned, into new arrays of
- * length max(realLength), which also compacts away padding.
+ * length max(realLength), which also compacts away padding. With `unpadded` (models that take
+ * no position ids, where padding would shift positions), a block is reused only when the
+ * entries' rows hold no padding; callers then pass entries of one real length, so the gathered
+ * arrays hold no padding either.
  */
-export function gatherPast(entries: readonly KvEntry[], shape: KvShape): PastBatch {
+export function gatherPast(
+  entries: readonly KvEntry[],
+  shape: KvShape,
+  options: { unpadded?: boolean } = {},
+): PastBatch {
   const block = entries[0]?.block
   if (
     block !== undefined &&
     entries.length * 2 >= block.rows &&
+    (!options.unpadded || entries.every((entry) => entry.realLength === block.length)) &&
     entries.every(
       (entry, index) =>
         entry.block === block && (index === 0 || entry.row > (entries[index - 1] as KvEntry).row),
@@ -86,11 +100,13 @@ export function gatherPast(entries: readonly KvEntry[], shape: KvShape): PastBat
   let length = 0
   for (const entry of entries) length = Math.max(length, entry.realLength)
   const { layers, heads, headSize } = shape
-  const keys: Float32Array[] = []
-  const values: Float32Array[] = []
+  const allocate = (size: number): KvArray =>
+    shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size)
+  const keys: KvArray[] = []
+  const values: KvArray[] = []
   for (let layer = 0; layer < layers; layer++) {
-    keys.push(new Float32Array(rows * heads * length * headSize))
-    values.push(new Float32Array(rows * heads * length * headSize))
+    keys.push(allocate(rows * heads * length * headSize))
+    values.push(allocate(rows * heads * length * headSize))
   }
   const mask = new Uint8Array(rows * length)
   entries.forEach((entry, rowIndex) => {
@@ -99,14 +115,15 @@ export function gatherPast(entries: readonly KvEntry[], shape: KvShape): PastBat
     const source = entry.block
     if (source === undefined || entry.realLength === 0) return
     const runs = realRuns(source.masks[entry.row] as Uint8Array)
-    const copyRow = (from: Float32Array, to: Float32Array): void => {
+    const copyRow = (from: KvArray, to: KvArray): void => {
       for (let head = 0; head < heads; head++) {
         const fromBase = (entry.row * heads + head) * source.length * headSize
         const toBase = ((rowIndex * heads + head) * length + offset) * headSize
         let written = 0
         for (const [start, end] of runs) {
-          to.set(
-            from.subarray(fromBase + start * headSize, fromBase + end * headSize),
+          // Both arrays have the model's cache type, so set() copies bits unchanged.
+          ;(to as Float32Array).set(
+            (from as Float32Array).subarray(fromBase + start * headSize, fromBase + end * headSize),
             toBase + written * headSize,
           )
           written += end - start
@@ -114,8 +131,8 @@ export function gatherPast(entries: readonly KvEntry[], shape: KvShape): PastBat
       }
     }
     for (let layer = 0; layer < layers; layer++) {
-      copyRow(source.keys[layer] as Float32Array, keys[layer] as Float32Array)
-      copyRow(source.values[layer] as Float32Array, values[layer] as Float32Array)
+      copyRow(source.keys[layer] as KvArray, keys[layer] as KvArray)
+      copyRow(source.values[layer] as KvArray, values[layer] as KvArray)
     }
   })
   return {

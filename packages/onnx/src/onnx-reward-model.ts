@@ -1,7 +1,8 @@
 // A sequence-scoring ONNX model (like tinymath-verifier: one scalar logit per token in the
 // `token_scores` output) in a worker thread, batched.
 import { AbortedError, InvalidArgumentError, ModelLoadError, type Tokenizer } from '@metagen/core'
-import { estimateParameterCount, readModelFolder } from './model-folder.js'
+import { readRewardContract } from './model-contract.js'
+import { type OnnxDtype, readModelFolder } from './model-folder.js'
 import { startModelWorker } from './start-model-worker.js'
 import type { WorkerResponse } from './worker-protocol.js'
 
@@ -18,6 +19,8 @@ export interface LoadOnnxRewardModelOptions {
   spinning?: boolean
   /** Sequences per ONNX run; larger batches are split (default 32). */
   maxBatchSize?: number
+  /** Weight variant with transformers.js's file names (default `fp32`; see loadOnnxTokenModel). */
+  dtype?: OnnxDtype
 }
 
 /** Counters of a reward model's work. */
@@ -34,7 +37,7 @@ export interface OnnxRewardModel {
   readonly tokenizer: Tokenizer
   /** Longest sequence the model accepts. */
   readonly maxSequenceLength: number
-  /** Number of parameters (estimate from the config), for FLOP accounting. */
+  /** Number of parameters (counted from the ONNX initializers), for FLOP accounting. */
   readonly parameterCount: number
   /**
    * Raw per-token scores (the `token_scores` output, before any link function) of each token
@@ -52,8 +55,9 @@ export interface OnnxRewardModel {
 }
 
 /**
- * Loads a reward model folder (`config.json`, `tokenizer.json`, `onnx/model.onnx` with inputs
- * input_ids/attention_mask/position_ids and a `token_scores` output). Throws
+ * Loads a reward model folder (`config.json`, `tokenizer.json`, `onnx/model{dtype suffix}.onnx`
+ * with inputs input_ids, attention_mask and optionally position_ids, and a `token_scores`
+ * output). Throws
  * {@link ModelLoadError} when the folder or its outputs are wrong (e.g. a causal LM without
  * `token_scores`).
  */
@@ -61,7 +65,7 @@ export async function loadOnnxRewardModel(
   path: string,
   options: LoadOnnxRewardModelOptions = {},
 ): Promise<OnnxRewardModel> {
-  const folder = readModelFolder(path)
+  const folder = readModelFolder(path, { dtype: options.dtype })
   const { config } = folder
   const maxBatchSize = options.maxBatchSize ?? 32
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
@@ -71,13 +75,11 @@ export async function loadOnnxRewardModel(
       received: maxBatchSize,
     })
   }
-  const { client, tokenizer } = await startModelWorker(folder, {
+  const { client, tokenizer, parameterCount } = await startModelWorker(folder, {
     kind: 'reward-model',
     threads: options.threads,
     spinning: options.spinning,
-    requiredInputs: ['input_ids', 'attention_mask', 'position_ids'],
-    requiredOutputs: ['token_scores'],
-    expectedKind: 'a reward model (per-token token_scores output)',
+    readContract: readRewardContract,
   })
   const counters: RewardModelStats = { forwardPasses: 0, tokensProcessed: 0 }
   let chain: Promise<unknown> = Promise.resolve()
@@ -85,7 +87,7 @@ export async function loadOnnxRewardModel(
     modelId: options.modelId ?? folder.folder.split(/[\\/]/).pop() ?? 'onnx-reward-model',
     tokenizer,
     maxSequenceLength: config.maxPositions,
-    parameterCount: estimateParameterCount(config),
+    parameterCount,
     async scoreTokens(sequences, scoreOptions = {}) {
       if (!Array.isArray(sequences)) {
         throw new InvalidArgumentError({

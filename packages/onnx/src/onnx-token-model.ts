@@ -12,7 +12,8 @@ import {
   type TokenModel,
   type TokenModelStats,
 } from '@metagen/core'
-import { estimateParameterCount, readModelFolder } from './model-folder.js'
+import { readCausalLmContract } from './model-contract.js'
+import { type OnnxDtype, readModelFolder } from './model-folder.js'
 import { startModelWorker } from './start-model-worker.js'
 import type { WorkerClient } from './worker-client.js'
 import type { WorkerResponse } from './worker-protocol.js'
@@ -30,19 +31,31 @@ export interface LoadOnnxTokenModelOptions {
   spinning?: boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
   maxBatchRows?: number
+  /**
+   * Weight variant, with transformers.js's file names (default `fp32`): `fp32` onnx/model.onnx,
+   * `fp16` model_fp16.onnx, `q8` model_quantized.onnx, `int8` model_int8.onnx, `uint8`
+   * model_uint8.onnx, `q4` model_q4.onnx, `q4f16` model_q4f16.onnx, `bnb4` model_bnb4.onnx.
+   */
+  dtype?: OnnxDtype
 }
 
 /** A {@link TokenModel} backed by onnxruntime-node; also reports time spent in the native run. */
 export interface OnnxTokenModel extends TokenModel {
   /** Milliseconds spent inside onnxruntime's run, summed over passes. */
   readonly inferenceMilliseconds: number
+  /** The weight variant loaded. */
+  readonly dtype: OnnxDtype
 }
 
 /**
  * Loads a decoder-only model from a folder in the transformers.js/Optimum layout
- * (`config.json`, `tokenizer.json`, `onnx/model.onnx` with `past_key_values.*` inputs and
- * `present.*` outputs) into a worker thread. Throws {@link ModelLoadError} for a missing folder,
- * missing files, an unreadable ONNX file or wrong input names.
+ * (`config.json`, `tokenizer.json`, `onnx/model{dtype suffix}.onnx` with `past_key_values.*`
+ * inputs and `present.*` outputs) into a worker thread. What to feed (position_ids or not,
+ * num_logits_to_keep, use_cache_branch) and the cache's shape [batch, kv_heads, past, head_dim]
+ * and dtype (float32 or float16) come from the session's metadata, cross-checked against
+ * config.json. Throws {@link ModelLoadError} for a missing folder or dtype file, an unreadable
+ * ONNX file, inputs it cannot feed (hybrid caches, onnxruntime-genai exports) or a config.json
+ * that disagrees with the graph.
  */
 export async function loadOnnxTokenModel(
   path: string,
@@ -56,28 +69,23 @@ export async function loadOnnxTokenModel(
       received: maxBatchRows,
     })
   }
-  const folder = readModelFolder(path)
+  const folder = readModelFolder(path, { dtype: options.dtype })
   const { config } = folder
-  const requiredInputs = ['input_ids', 'attention_mask', 'position_ids']
-  for (let layer = 0; layer < config.layers; layer++) {
-    requiredInputs.push(`past_key_values.${layer}.key`, `past_key_values.${layer}.value`)
-  }
-  const { client, tokenizer } = await startModelWorker(folder, {
+  const { client, tokenizer, contract, parameterCount } = await startModelWorker(folder, {
     kind: 'causal-lm',
     threads: options.threads,
     spinning: options.spinning,
-    requiredInputs,
-    requiredOutputs: ['logits', 'present.0.key'],
-    expectedKind: 'a causal LM with a KV cache',
+    readContract: readCausalLmContract,
   })
   return new OnnxTokenModelImpl({
     client,
     tokenizer,
     modelId: options.modelId ?? folder.folder.split(/[\\/]/).pop() ?? 'onnx-model',
-    vocabSize: config.vocabSize,
+    vocabSize: contract.vocabSize,
     maxSequenceLength: config.maxPositions,
-    parameterCount: estimateParameterCount(config),
+    parameterCount,
     maxBatchRows,
+    dtype: folder.dtype,
   })
 }
 
@@ -134,6 +142,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   readonly vocabSize: number
   readonly maxSequenceLength: number
   readonly parameterCount: number
+  readonly dtype: OnnxDtype
   inferenceMilliseconds = 0
   private readonly client: WorkerClient
   private readonly maxBatchRows: number
@@ -165,7 +174,9 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     maxSequenceLength: number
     parameterCount: number
     maxBatchRows: number
+    dtype: OnnxDtype
   }) {
+    this.dtype = settings.dtype
     this.client = settings.client
     this.tokenizer = settings.tokenizer
     this.modelId = settings.modelId
@@ -352,7 +363,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
       .request<Extract<WorkerResponse, { type: 'extend-result' }>>({ type: 'extend', items })
       .then(
         (response) => {
-          this.counters.forwardPasses++
+          this.counters.forwardPasses += response.passes
           this.counters.batchRows += items.length
           this.inferenceMilliseconds += response.runMs
           let offset = 0

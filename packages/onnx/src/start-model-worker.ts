@@ -1,71 +1,86 @@
 // Shared loading path of every ONNX model kind: the tokenizer on the main thread, the session in
-// a worker, and a check of the graph's input and output names with an error that lists them.
+// a worker, the model's contract read from the session's metadata (a ModelLoadError, and the
+// worker ended, when it does not fit), and the parameter count from the ONNX initializers.
 import { availableParallelism } from 'node:os'
-import { ModelLoadError, type Tokenizer } from '@metagen/core'
-import type { ModelFolder } from './model-folder.js'
+import type { Tokenizer } from '@metagen/core'
+import type { ValueMetadata } from './model-contract.js'
+import type { ModelConfig, ModelFolder } from './model-folder.js'
+import { estimateParameterCount } from './model-folder.js'
+import { countOnnxParameters } from './onnx-parameters.js'
 import { loadTokenizer } from './onnx-tokenizer.js'
 import { WorkerClient } from './worker-client.js'
 import type { WorkerInit } from './worker-protocol.js'
 
 /** What {@link startModelWorker} needs besides the folder. */
-export interface StartModelWorkerOptions {
+export interface StartModelWorkerOptions<TContract> {
   kind: WorkerInit['kind']
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number | undefined
   /** Let onnxruntime's threads spin between runs (default false). */
   spinning?: boolean | undefined
-  /** Inputs and outputs the graph must have. */
-  requiredInputs: readonly string[]
-  requiredOutputs: readonly string[]
-  /** What the model should be, for the error message (e.g. `a causal LM with a KV cache`). */
-  expectedKind: string
+  /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
+  readContract(
+    inputs: readonly ValueMetadata[],
+    outputs: readonly ValueMetadata[],
+    config: ModelConfig,
+    source: string,
+  ): TContract
+  /** The width of the logits, for the tokenizer (default: the config's vocab_size). */
+  vocabSize?: number | undefined
+}
+
+/** A started model: worker, tokenizer, contract and size. */
+export interface StartedModel<TContract> {
+  client: WorkerClient
+  tokenizer: Tokenizer
+  contract: TContract
+  /** Parameters counted from the ONNX initializers (quantized weights by logical size). */
+  parameterCount: number
 }
 
 /**
  * Loads the tokenizer and starts the worker session for `folder`; throws
- * {@link ModelLoadError} (and ends the worker) when required inputs or outputs are missing.
+ * {@link ModelLoadError} (and ends the worker) when the session's inputs and outputs do not
+ * fit the contract.
  */
-export async function startModelWorker(
+export async function startModelWorker<TContract>(
   folder: ModelFolder,
-  options: StartModelWorkerOptions,
-): Promise<{ client: WorkerClient; tokenizer: Tokenizer }> {
+  options: StartModelWorkerOptions<TContract>,
+): Promise<StartedModel<TContract>> {
   const { config } = folder
-  if (config.hiddenSize % config.heads !== 0) {
-    throw new ModelLoadError({
-      source: folder.folder,
-      message: 'hidden size is not a multiple of the head count',
-    })
-  }
   const tokenizer = loadTokenizer({
     tokenizerPath: folder.tokenizerPath,
     tokenizerConfigPath: folder.tokenizerConfigPath,
-    eosTokenIds: [config.eosTokenId],
+    eosTokenIds: config.eosTokenIds,
     padTokenId: config.padTokenId,
+    vocabSize: options.vocabSize ?? config.vocabSize,
+    chatTemplate: folder.chatTemplate,
   })
   const client = await WorkerClient.start(
     {
       kind: options.kind,
       onnxPath: folder.onnxPath,
-      layers: config.layers,
-      heads: config.heads,
-      headSize: config.hiddenSize / config.heads,
-      vocabSize: config.vocabSize,
-      padTokenId: config.padTokenId,
+      padTokenId: tokenizer.padTokenId,
       threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
       spinning: options.spinning ?? false,
     },
     folder.folder,
   )
-  const missing = [
-    ...options.requiredInputs.filter((name) => !client.inputNames.includes(name)),
-    ...options.requiredOutputs.filter((name) => !client.outputNames.includes(name)),
-  ]
-  if (missing.length > 0) {
+  let contract: TContract
+  try {
+    contract = options.readContract(client.inputs, client.outputs, config, folder.onnxPath)
+  } catch (error) {
     await client.close()
-    throw new ModelLoadError({
-      source: folder.onnxPath,
-      message: `not ${options.expectedKind}: wrong input/output names: missing ${missing.join(', ')}; the model has inputs ${client.inputNames.join(', ')} and outputs ${client.outputNames.join(', ')}`,
-    })
+    throw error
   }
-  return { client, tokenizer }
+  client.send({ type: 'configure', contract: contract as never })
+  let parameterCount: number
+  try {
+    parameterCount = countOnnxParameters(folder.onnxPath)
+  } catch {
+    // onnxruntime read the file, so this is a protobuf feature the counter does not know;
+    // the configuration still gives an order of magnitude for FLOP estimates.
+    parameterCount = estimateParameterCount(config)
+  }
+  return { client, tokenizer, contract, parameterCount }
 }

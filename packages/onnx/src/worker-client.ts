@@ -2,6 +2,7 @@
 // turns a crashed or failed worker into clear errors instead of hanging promises.
 import { Worker } from 'node:worker_threads'
 import { ApiCallError, ModelLoadError } from '@metagen/core'
+import type { ValueMetadata } from './model-contract.js'
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
 /** A request without its id (the client assigns one); distributes over the union. */
@@ -16,18 +17,22 @@ type Pending = { resolve: (response: WorkerResponse) => void; reject: (error: Er
 
 /** A started worker that answers requests one at a time, in order. */
 export class WorkerClient {
-  readonly inputNames: readonly string[]
-  readonly outputNames: readonly string[]
+  /** The session's inputs and outputs (names, element types, shapes). */
+  readonly inputs: readonly ValueMetadata[]
+  readonly outputs: readonly ValueMetadata[]
   private readonly worker: Worker
   private readonly pending = new Map<number, Pending>()
   private nextRequestId = 1
   private failure: Error | undefined
   private closing = false
 
-  private constructor(worker: Worker, ready: { inputNames: string[]; outputNames: string[] }) {
+  private constructor(
+    worker: Worker,
+    ready: { inputs: ValueMetadata[]; outputs: ValueMetadata[] },
+  ) {
     this.worker = worker
-    this.inputNames = ready.inputNames
-    this.outputNames = ready.outputNames
+    this.inputs = ready.inputs
+    this.outputs = ready.outputs
     worker.on('message', (message: WorkerResponse) => {
       if (!('requestId' in message)) return
       const pending = this.pending.get(message.requestId)
@@ -77,7 +82,7 @@ export class WorkerClient {
   static async start(init: WorkerInit, source: string): Promise<WorkerClient> {
     disableOnnxruntimeTelemetry()
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
-    const ready = await new Promise<{ inputNames: string[]; outputNames: string[] }>(
+    const ready = await new Promise<{ inputs: ValueMetadata[]; outputs: ValueMetadata[] }>(
       (resolve, reject) => {
         const onMessage = (message: WorkerResponse) => {
           cleanup()
@@ -122,7 +127,7 @@ export class WorkerClient {
       await worker.terminate()
       throw error
     })
-    if (!(ready.inputNames.length > 0)) {
+    if (!(ready.inputs.length > 0)) {
       await worker.terminate()
       throw new ModelLoadError({ source, message: 'the model has no inputs' })
     }
@@ -142,8 +147,8 @@ export class WorkerClient {
     })
   }
 
-  /** Sends a message that has no reply (fork, release). */
-  send(message: Extract<WorkerRequest, { type: 'fork' | 'release' }>): void {
+  /** Sends a message that has no reply (configure, fork, release). */
+  send(message: Extract<WorkerRequest, { type: 'configure' | 'fork' | 'release' }>): void {
     if (!this.failure) this.worker.postMessage(message)
   }
 

@@ -1,9 +1,12 @@
 // The inference worker: owns one onnxruntime session and, for causal LMs, every sequence's KV
 // cache, so that the synchronous native run never blocks the main thread and caches never
-// cross the thread boundary (only token ids and logits do).
+// cross the thread boundary (only token ids and logits do). What to feed comes from the
+// contract the main thread read from this session's metadata (see model-contract.ts).
 import { parentPort, workerData } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
-import { emptyEntry, gatherPast, type KvBlock, type KvEntry } from './kv-cache.js'
+import { float16ToFloat32 } from './float16.js'
+import { emptyEntry, gatherPast, type KvArray, type KvBlock, type KvEntry } from './kv-cache.js'
+import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
 import type { ExtendItem, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
 const init = workerData as WorkerInit
@@ -15,6 +18,15 @@ const post = (message: WorkerResponse, transfer: ArrayBuffer[] = []) =>
 
 const sequences = new Map<number, KvEntry>()
 let session: ort.InferenceSession
+let contract: CausalLmContract | RewardContract | undefined
+
+function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): ValueMetadata[] {
+  return values.map((value) => ({
+    name: value.name,
+    type: value.isTensor ? value.type : undefined,
+    shape: value.isTensor ? [...value.shape] : [],
+  }))
+}
 
 async function load(): Promise<void> {
   try {
@@ -33,38 +45,123 @@ async function load(): Promise<void> {
   }
   post({
     type: 'ready',
-    inputNames: [...session.inputNames],
-    outputNames: [...session.outputNames],
+    inputs: metadataOf(session.inputMetadata),
+    outputs: metadataOf(session.outputMetadata),
   })
 }
 
-function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {
+function integers(
+  type: 'int64' | 'int32',
+  values: ArrayLike<number>,
+  dims: readonly number[],
+): ort.Tensor {
+  if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims)
   const data = new BigInt64Array(values.length)
   for (let index = 0; index < values.length; index++) data[index] = BigInt(values[index] as number)
   return new ort.Tensor('int64', data, dims)
 }
 
-/** Position ids = cumsum(attention_mask) - 1, clamped at 0, for the last `window` columns. */
-function positionIds(attention: Uint8Array, rows: number, total: number, window: number): number[] {
+/**
+ * Position ids of the last `window` columns, as transformers.js computes them:
+ * cumsum(mask) - 1 (+ the family's offset) at real positions, 1 at padding.
+ */
+function positionIds(
+  attention: Uint8Array,
+  rows: number,
+  total: number,
+  window: number,
+  offset: number,
+): number[] {
   const positions: number[] = []
   for (let row = 0; row < rows; row++) {
-    let count = 0
+    let next = offset
     for (let column = 0; column < total; column++) {
-      count += attention[row * total + column] as number
-      if (column >= total - window) positions.push(Math.max(0, count - 1))
+      const real = attention[row * total + column] === 1
+      if (column >= total - window) positions.push(real ? next : 1)
+      if (real) next++
     }
   }
   return positions
 }
 
+function asFloat32(data: Float32Array | Uint16Array): Float32Array {
+  return data instanceof Uint16Array ? float16ToFloat32(data) : data
+}
+
+interface PassResult {
+  logits: Float32Array[]
+  rows: number[]
+  runMs: number
+}
+
+/**
+ * Extends `items`. A model that takes position ids gets one padded pass for the whole batch.
+ * A model that takes none derives positions inside the graph (from the mask, or from the cache
+ * length as legacy GPT-2 exports do), where padding would shift them: its items run in groups
+ * of equal cached length and equal new-token count, each group one pass without padding.
+ */
 async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
+  const model = contract as CausalLmContract
   const entries = items.map((item) => {
     const entry = sequences.get(item.sequenceId)
     if (!entry) throw new Error(`unknown or released sequence ${item.sequenceId}`)
     return entry
   })
-  const shape = { layers: init.layers, heads: init.heads, headSize: init.headSize }
-  const past = gatherPast(entries, shape)
+  const groups: number[][] = []
+  if (model.positionIdsType !== undefined) {
+    groups.push(items.map((_, index) => index))
+  } else {
+    const byShape = new Map<string, number[]>()
+    items.forEach((item, index) => {
+      const key = `${(entries[index] as KvEntry).realLength}:${item.tokens.length}`
+      const group = byShape.get(key)
+      if (group) group.push(index)
+      else byShape.set(key, [index])
+    })
+    groups.push(...byShape.values())
+  }
+  const logits = new Array<Float32Array>(items.length)
+  const rows = new Array<number>(items.length)
+  let runMs = 0
+  // Compute every group before committing any, so that a failed pass changes no sequence.
+  const commits: Array<() => void> = []
+  for (const group of groups) {
+    const result = await runPass(
+      model,
+      group.map((index) => items[index] as ExtendItem),
+      group.map((index) => entries[index] as KvEntry),
+      commits,
+    )
+    runMs += result.runMs
+    group.forEach((index, position) => {
+      logits[index] = result.logits[position] as Float32Array
+      rows[index] = result.rows[position] as number
+    })
+  }
+  for (const commit of commits) commit()
+  return {
+    type: 'extend-result',
+    requestId: 0,
+    logits,
+    rows,
+    runMs,
+    passes: groups.length,
+  }
+}
+
+async function runPass(
+  model: CausalLmContract,
+  items: ExtendItem[],
+  entries: KvEntry[],
+  commits: Array<() => void>,
+): Promise<PassResult> {
+  const shape = {
+    layers: model.layers,
+    heads: model.kvHeads,
+    headSize: model.headDim,
+    type: model.kvType,
+  }
+  const past = gatherPast(entries, shape, { unpadded: model.positionIdsType === undefined })
   const rows = past.batchRows
   const window = Math.max(...items.map((item) => item.tokens.length))
   const total = past.length + window
@@ -88,59 +185,88 @@ async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
     })
   })
   const feeds: Record<string, ort.Tensor> = {
-    input_ids: int64(inputIds, [rows, window]),
-    attention_mask: int64(attention, [rows, total]),
-    position_ids: int64(positionIds(attention, rows, total, window), [rows, window]),
+    input_ids: integers(model.idsType, inputIds, [rows, window]),
+    attention_mask: integers(model.maskType, attention, [rows, total]),
   }
-  const pastDims = [rows, init.heads, past.length, init.headSize]
-  for (let layer = 0; layer < init.layers; layer++) {
+  if (model.positionIdsType !== undefined) {
+    feeds.position_ids = integers(
+      model.positionIdsType,
+      positionIds(attention, rows, total, window, model.positionOffset),
+      [rows, window],
+    )
+  }
+  // Only the rows somebody asked for: 1 while decoding, k when verifying k draft tokens.
+  const keep = Math.max(...items.map((item) => (item.allLogits ? item.tokens.length : 1)))
+  if (model.numLogitsToKeep) {
+    feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([BigInt(keep)]), [])
+  }
+  if (model.useCacheBranch) {
+    feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.from([past.length > 0 ? 1 : 0]), [1])
+  }
+  const pastDims = [rows, model.kvHeads, past.length, model.headDim]
+  const fetches = ['logits']
+  for (let layer = 0; layer < model.layers; layer++) {
     feeds[`past_key_values.${layer}.key`] = new ort.Tensor(
-      'float32',
-      past.keys[layer] as Float32Array,
+      model.kvType,
+      past.keys[layer] as KvArray,
       pastDims,
     )
     feeds[`past_key_values.${layer}.value`] = new ort.Tensor(
-      'float32',
-      past.values[layer] as Float32Array,
+      model.kvType,
+      past.values[layer] as KvArray,
       pastDims,
     )
+    fetches.push(`present.${layer}.key`, `present.${layer}.value`)
   }
   const started = performance.now()
-  const outputs = await session.run(feeds)
+  const outputs = await session.run(feeds, fetches)
   const runMs = performance.now() - started
   const logitsTensor = outputs.logits
   if (!logitsTensor) throw new Error('the model has no "logits" output')
-  const allLogits = logitsTensor.data as Float32Array
-  const vocab = init.vocabSize
+  const allLogits = logitsTensor.data as Float32Array | Uint16Array
+  const vocab = model.vocabSize
+  const logitRows = logitsTensor.dims[1] as number
+  if (logitsTensor.dims[2] !== vocab || logitRows < keep) {
+    throw new Error(
+      `the logits output has shape [${logitsTensor.dims.join(', ')}]; expected [${rows}, >= ${keep}, ${vocab}]`,
+    )
+  }
   const masks: Uint8Array[] = []
   for (let row = 0; row < rows; row++)
     masks.push(attention.subarray(row * total, (row + 1) * total))
   const block: KvBlock = { keys: [], values: [], rows, length: total, masks }
-  for (let layer = 0; layer < init.layers; layer++) {
+  for (let layer = 0; layer < model.layers; layer++) {
     const key = outputs[`present.${layer}.key`]
     const value = outputs[`present.${layer}.value`]
     if (!key || !value) throw new Error(`the model has no present.${layer}.key/value output`)
-    block.keys.push(key.data as Float32Array)
-    block.values.push(value.data as Float32Array)
+    if (key.dims[2] !== total) {
+      throw new Error(
+        `present.${layer}.key has length ${key.dims[2]}; expected past + new tokens = ${total}`,
+      )
+    }
+    block.keys.push(key.data as KvArray)
+    block.values.push(value.data as KvArray)
   }
   const logits: Float32Array[] = []
   const rowCounts: number[] = []
   items.forEach((item, index) => {
     const row = past.rowOf[index] as number
     const count = item.allLogits ? item.tokens.length : 1
-    const start = (row * window + window - count) * vocab
-    logits.push(allLogits.slice(start, start + count * vocab))
+    const start = (row * logitRows + logitRows - count) * vocab
+    logits.push(asFloat32(allLogits.slice(start, start + count * vocab)))
     rowCounts.push(count)
-    // Commit only after the run succeeded, so a failed pass leaves every sequence as it was.
     const entry = entries[index] as KvEntry
-    entry.block = block
-    entry.row = row
-    entry.realLength += item.tokens.length
+    commits.push(() => {
+      entry.block = block
+      entry.row = row
+      entry.realLength += item.tokens.length
+    })
   })
-  return { type: 'extend-result', requestId: 0, logits, rows: rowCounts, runMs }
+  return { logits, rows: rowCounts, runMs }
 }
 
 async function score(batch: number[][]): Promise<WorkerResponse> {
+  const model = contract as RewardContract
   const rows = batch.length
   const width = Math.max(...batch.map((sequence) => sequence.length))
   const attention = new Uint8Array(rows * width)
@@ -153,25 +279,35 @@ async function score(batch: number[][]): Promise<WorkerResponse> {
     })
   })
   const feeds: Record<string, ort.Tensor> = {
-    input_ids: int64(inputIds, [rows, width]),
-    attention_mask: int64(attention, [rows, width]),
-    position_ids: int64(positionIds(attention, rows, width, width), [rows, width]),
+    input_ids: integers(model.idsType, inputIds, [rows, width]),
+    attention_mask: integers(model.maskType, attention, [rows, width]),
+  }
+  if (model.positionIdsType !== undefined) {
+    feeds.position_ids = integers(
+      model.positionIdsType,
+      positionIds(attention, rows, width, width, model.positionOffset),
+      [rows, width],
+    )
   }
   const started = performance.now()
-  const outputs = await session.run(feeds)
+  const outputs = await session.run(feeds, ['token_scores'])
   const runMs = performance.now() - started
   const tensor = outputs.token_scores
   if (!tensor) throw new Error('the model has no "token_scores" output')
-  const data = tensor.data as Float32Array
+  const data = tensor.data as Float32Array | Uint16Array
   const scores = batch.map((sequence, row) => {
     const start = row * width + (width - sequence.length)
-    return data.slice(start, start + sequence.length)
+    return asFloat32(data.slice(start, start + sequence.length))
   })
   return { type: 'score-result', requestId: 0, scores, runMs }
 }
 
 port.on('message', async (message: WorkerRequest) => {
   switch (message.type) {
+    case 'configure': {
+      contract = message.contract
+      return
+    }
     case 'fork': {
       const source = sequences.get(message.sourceId) ?? emptyEntry()
       sequences.set(message.targetId, { ...source })

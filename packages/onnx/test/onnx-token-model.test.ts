@@ -34,8 +34,9 @@ describe('loadOnnxTokenModel', () => {
     expect(model.vocabSize).toBe(512)
     expect(model.maxSequenceLength).toBe(384)
     expect(model.tokenizer.eosTokenIds).toEqual([0])
+    // Counted from the initializers, the output projection's transposed copy included.
     expect(model.parameterCount).toBeGreaterThan(3_300_000)
-    expect(model.parameterCount).toBeLessThan(3_500_000)
+    expect(model.parameterCount).toBeLessThan(3_600_000)
     const ids = model.tokenizer.encode('A: 4*17=68.')
     expect(model.tokenizer.decode(ids)).toBe('A: 4*17=68.')
     expect(model.tokenizer.decode([])).toBe('')
@@ -210,7 +211,7 @@ describe('loading errors', () => {
     const folder = mkdtempSync(join(tmpdir(), 'metagen-not-a-model-'))
     writeFileSync(join(folder, 'config.json'), '{}')
     await expect(loadOnnxTokenModel(folder)).rejects.toThrow(
-      /missing onnx\/model.onnx, tokenizer.json/,
+      /missing tokenizer.json, onnx\/model.onnx/,
     )
   })
 
@@ -228,7 +229,7 @@ describe('loading errors', () => {
 
   it('rejects a model whose inputs are not a causal LM with a KV cache', async () => {
     await expect(loadOnnxTokenModel(tinymathModelPaths['tinymath-verifier'])).rejects.toThrow(
-      /not a causal LM with a KV cache: wrong input\/output names: missing past_key_values/,
+      /not a causal LM with a KV cache: missing past_key_values.0.key/,
     )
   })
 

@@ -129,7 +129,10 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
           received: input?.prompt,
         })
       }
-      const tokens = tokenizer.encode(input.prompt)
+      // With the special tokens the tokenizer puts at the start of a sequence (e.g. BOS).
+      const tokens = tokenizer.encodePrompt
+        ? tokenizer.encodePrompt(input.prompt)
+        : tokenizer.encode(input.prompt)
       if (tokens.length === 0 || tokens.length >= model.maxSequenceLength) {
         throw new InvalidArgumentError({
           argument: 'input.prompt',
