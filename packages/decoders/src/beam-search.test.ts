@@ -1,9 +1,9 @@
 import { InvalidArgumentError, logSoftmax } from '@metagen/core'
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { beamSearch, diverseBeamSearch } from './beam-search.js'
 import { createBeamSearchLanguageModel } from './beam-search-language-model.js'
 import { sampleSequences } from './sample-sequences.js'
-import { createFakeTokenModel, hashedLogits } from './test-support/fake-token-model.js'
 
 /** Every sequence over `allowed` of length `horizon`, scored with the logits restricted to `allowed`. */
 function exhaustiveBest(

@@ -1,4 +1,5 @@
 import { logSoftmax } from '@metagen/core'
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { contrastiveDecoding, createContrastiveCombiner } from './contrastive-decoding.js'
 import {
@@ -6,7 +7,6 @@ import {
   createLogitArithmeticLanguageModel,
 } from './contrastive-decoding-language-model.js'
 import { createWeightedLogitsCombiner, logitArithmetic } from './logit-arithmetic.js'
-import { createFakeTokenModel, hashedLogits } from './test-support/fake-token-model.js'
 
 describe('contrastive decoding', () => {
   it('scores log p_e - log p_a on the plausible head only (hand-computed)', () => {

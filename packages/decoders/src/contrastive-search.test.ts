@@ -1,9 +1,9 @@
 import { logSoftmax } from '@metagen/core'
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { contrastiveSearch, logitsRepresentation } from './contrastive-search.js'
 import { createContrastiveSearchLanguageModel } from './contrastive-search-language-model.js'
 import { sampleSequences } from './sample-sequences.js'
-import { createFakeTokenModel, hashedLogits } from './test-support/fake-token-model.js'
 
 /** Contrastive search written directly from its definition over the fake's logits function. */
 function referenceContrastiveSearch(

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@metagen/core'
+import { createFakeTokenModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { sampleSequences, textBeforeStop } from './sample-sequences.js'
 import type { ProcessorContext } from './sampling-options.js'
-import { createFakeTokenModel } from './test-support/fake-token-model.js'
 
 /** Allows only tokens 2 and 3 until 4 tokens were generated, then only eos (0). */
 function twoLetters(logits: Float32Array, context: ProcessorContext): Float32Array {

@@ -4,10 +4,10 @@ import {
   logSoftmax,
   UnsupportedCapabilityError,
 } from '@metagen/core'
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createRegexConstraint } from './constrained/constraint.js'
 import { createConstraintProcessor } from './constrained/constraint-processor.js'
-import { createFakeTokenModel, hashedLogits } from './test-support/fake-token-model.js'
 import { createTokenLanguageModel } from './token-language-model.js'
 
 describe('createTokenLanguageModel', () => {

@@ -1,13 +1,13 @@
 import { createRunContext, InvalidArgumentError } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
+import { createDigitStepsLanguageModel } from './digit-steps.test-support.js'
 import { createLanguageModelStepProposer } from './language-model-step-proposer.js'
-import { createFakeLanguageModel } from './testing/fake-token-model.js'
 
 const prompt = 'Q: pick digits\nA:'
 
 describe('createLanguageModelStepProposer', () => {
   it('sends prompt + partial solution, stops at the delimiter and appends it back', async () => {
-    const model = createFakeLanguageModel({ steps: 2 })
+    const model = createDigitStepsLanguageModel(2)
     const proposer = createLanguageModelStepProposer({ model, maxStepTokens: 8 })
     const context = createRunContext({ seed: 5 })
     const { root } = await proposer.start({ prompt }, context)
@@ -31,7 +31,7 @@ describe('createLanguageModelStepProposer', () => {
   })
 
   it('reads an empty stopped sample as the model ending the solution', async () => {
-    const model = createFakeLanguageModel({ steps: 1 })
+    const model = createDigitStepsLanguageModel(1)
     const proposer = createLanguageModelStepProposer({ model })
     const context = createRunContext({ seed: 2 })
     const { root } = await proposer.start({ prompt }, context)
@@ -47,7 +47,7 @@ describe('createLanguageModelStepProposer', () => {
   })
 
   it('rejects states it did not make', async () => {
-    const proposer = createLanguageModelStepProposer({ model: createFakeLanguageModel() })
+    const proposer = createLanguageModelStepProposer({ model: createDigitStepsLanguageModel() })
     const fake = {
       text: '',
       steps: [],

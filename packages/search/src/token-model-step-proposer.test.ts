@@ -1,13 +1,13 @@
 import { BudgetExhaustedError, createRunContext, InvalidArgumentError } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
-import { createFakeTokenModel } from './testing/fake-token-model.js'
+import { createDigitStepsTokenModel } from './digit-steps.test-support.js'
 import { createTokenModelStepProposer } from './token-model-step-proposer.js'
 
 const prompt = 'Q: pick digits\nA:'
 
 describe('createTokenModelStepProposer', () => {
   it('prefills the prompt once and feeds only the new tokens of forked children', async () => {
-    const model = createFakeTokenModel()
+    const model = createDigitStepsTokenModel()
     const proposer = createTokenModelStepProposer({ model })
     const context = createRunContext({ seed: 7 })
     const { root, usage } = await proposer.start({ prompt }, context)
@@ -40,7 +40,7 @@ describe('createTokenModelStepProposer', () => {
 
   it('finishes a solution at end-of-text and replays exactly for a fixed seed', async () => {
     const run = async () => {
-      const model = createFakeTokenModel({ steps: 1 })
+      const model = createDigitStepsTokenModel(1)
       const proposer = createTokenModelStepProposer({ model })
       const context = createRunContext({ seed: 3 })
       const { root } = await proposer.start({ prompt }, context)
@@ -67,7 +67,7 @@ describe('createTokenModelStepProposer', () => {
   })
 
   it('uses the completion test and caps steps at maxStepTokens', async () => {
-    const model = createFakeTokenModel()
+    const model = createDigitStepsTokenModel()
     const complete = createTokenModelStepProposer({
       model,
       isComplete: (text) => text.includes('.'),
@@ -89,7 +89,7 @@ describe('createTokenModelStepProposer', () => {
   })
 
   it('keeps samples inside the output-token budget and refuses when it is spent', async () => {
-    const model = createFakeTokenModel()
+    const model = createDigitStepsTokenModel()
     const proposer = createTokenModelStepProposer({ model })
     const context = createRunContext({ seed: 1, budget: { outputTokens: 10 } })
     const { root } = await proposer.start({ prompt }, context)
@@ -106,7 +106,7 @@ describe('createTokenModelStepProposer', () => {
   })
 
   it('rejects bad arguments with named errors', async () => {
-    const model = createFakeTokenModel()
+    const model = createDigitStepsTokenModel()
     expect(() => createTokenModelStepProposer({ model, delimiter: '' })).toThrow(/delimiter/)
     expect(() => createTokenModelStepProposer({ model, maxStepTokens: 0 })).toThrow(/maxStepTokens/)
     expect(() => createTokenModelStepProposer({ model, temperature: -1 })).toThrow(/temperature/)

@@ -266,7 +266,7 @@ export function createFakeTokenModel(options: FakeTokenModelOptions = {}): FakeT
           })
         }
         if (options.failOnToken !== undefined && request.tokens.includes(options.failOnToken)) {
-          throw new MetagenError(`fake token model: failure on token ${options.failOnToken}`)
+          throw new MetagenError(`fake failure on token ${options.failOnToken}`)
         }
       })
       // Compute every row before changing any sequence: on error nothing changes.

@@ -1,5 +1,5 @@
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
-import { createFakeTokenModel, hashedLogits } from '../test-support/fake-token-model.js'
 import { constrainedBeamSearch } from './constrained-beam-search.js'
 import { constrainedDecode } from './constrained-decode.js'
 import { createConstrainedLanguageModel } from './constrained-language-model.js'

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, softmax } from '@metagen/core'
+import { createFakeTokenModel, hashedLogits } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { sampleSequences } from '../sample-sequences.js'
-import { createFakeTokenModel, hashedLogits } from '../test-support/fake-token-model.js'
 import { chiSquaredGoodnessOfFit } from './chi-squared.js'
 import { createModelDrafter } from './model-drafter.js'
 import { createPromptLookupDrafter, findContinuation } from './prompt-lookup-drafter.js'
