@@ -1,5 +1,6 @@
 // Weighted sum, product, threshold and cache combinators over fake scorers.
-import type { Score, ScoreRequest, Scorer } from '@metagen/core'
+import type { ScoreRequest, Scorer } from '@metagen/core'
+import { createFakeScorer } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createCachedScorer } from './cached-scorer.js'
 import { createFunctionScorer } from './function-scorer.js'
@@ -87,24 +88,13 @@ describe('combinators', () => {
 
 describe('createCachedScorer', () => {
   it('scores each distinct (prompt, output, partial) once and reports only the uncached usage', async () => {
-    const seen: ScoreRequest[][] = []
-    const inner: Scorer = {
-      specificationVersion: 'v1',
+    const inner = createFakeScorer({
       name: 'inner',
-      kind: { outcome: true, process: false },
-      async score(requests) {
-        seen.push([...requests])
-        return {
-          scores: requests.map(
-            (request): Score =>
-              request.output === 'fail'
-                ? { value: undefined, error: 'transient' }
-                : { value: request.output.length },
-          ),
-          usage: { inputTokens: requests.length, outputTokens: 0, calls: 1 },
-        }
-      },
-    }
+      score: ({ output }) =>
+        output === 'fail' ? { value: undefined, error: 'transient' } : output.length,
+      usage: (requests) => ({ inputTokens: requests.length, outputTokens: 0, calls: 1 }),
+    })
+    const seen = inner.batches
     const cached = createCachedScorer({ scorer: inner, maxEntries: 2 })
     const first = await cached.score([
       { prompt: 'p', output: 'aa' },

@@ -1,13 +1,13 @@
 // LLM-as-judge scorer and pairwise judge over a fake language model.
+import { createFakeLanguageModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createJudgeScorer } from './judge-scorer.js'
 import { createPairwiseJudge } from './pairwise-judge.js'
-import { createFakeLanguageModel } from './test-support/fake-language-model.js'
 
 describe('createJudgeScorer', () => {
   it('maps the parsed grade to [0, 1] and reports unparseable replies without guessing', async () => {
-    const { model, requests } = createFakeLanguageModel({
-      reply: (request) => {
+    const model = createFakeLanguageModel({
+      reply: ({ request }) => {
         const prompt = request.prompt ?? ''
         if (prompt.includes('good')) return 'Clear and right. Score: 10'
         if (prompt.includes('meh')) return 'Score: 4'
@@ -31,24 +31,24 @@ describe('createJudgeScorer', () => {
     })
     expect(scores[3]?.error).toMatch(/empty output/)
     expect(scores[4]?.error).toMatch(/judge call failed: rate limited/)
-    expect(requests.every((request) => request.temperature === 0)).toBe(true)
+    expect(model.requests.every((request) => request.temperature === 0)).toBe(true)
     expect(usage.calls).toBe(3)
     expect(scores.some((score) => Number.isNaN(score.value))).toBe(false)
   })
 
   it('uses a custom template (chat messages) and scale', async () => {
-    const { model, requests } = createFakeLanguageModel({ reply: () => '[[3]]' })
+    const model = createFakeLanguageModel({ reply: '[[3]]' })
     const scorer = createJudgeScorer({
       model,
       scale: { min: 0, max: 5 },
       template: (request) => [{ role: 'user', content: `Grade ${request.output}` }],
     })
     expect((await scorer.score([{ prompt: 'q', output: 'x' }])).scores[0]).toEqual({ value: 0.6 })
-    expect(requests[0]?.messages).toEqual([{ role: 'user', content: 'Grade x' }])
+    expect(model.requests[0]?.messages).toEqual([{ role: 'user', content: 'Grade x' }])
   })
 
   it('rejects a bad scale or model', () => {
-    const { model } = createFakeLanguageModel()
+    const model = createFakeLanguageModel({ reply: 'Score: 5' })
     expect(() => createJudgeScorer({ model, scale: { min: 5, max: 5 } })).toThrow(/scale/)
     expect(() => createJudgeScorer({ model: {} as never })).toThrow(/model/)
   })
@@ -56,8 +56,8 @@ describe('createJudgeScorer', () => {
 
 describe('createPairwiseJudge', () => {
   it('parses verdicts and reports unparseable ones', async () => {
-    const { model } = createFakeLanguageModel({
-      reply: (request) => (request.prompt?.includes('Response A:\nleft') ? '[[A]]' : 'hmm'),
+    const model = createFakeLanguageModel({
+      reply: ({ prompt }) => (prompt.includes('Response A:\nleft') ? '[[A]]' : 'hmm'),
     })
     const judge = createPairwiseJudge({ model })
     const { judgments } = await judge.compare([
@@ -73,7 +73,7 @@ describe('createPairwiseJudge', () => {
 
   it('with swap, cancels position bias into a tie and keeps consistent verdicts', async () => {
     const biased = createPairwiseJudge({
-      model: createFakeLanguageModel({ reply: () => '[[A]]' }).model,
+      model: createFakeLanguageModel({ reply: '[[A]]' }),
       swap: true,
     })
     expect((await biased.compare([{ prompt: 'q', first: 'x', second: 'y' }])).judgments[0]).toEqual(
@@ -83,8 +83,8 @@ describe('createPairwiseJudge', () => {
     )
     const consistent = createPairwiseJudge({
       model: createFakeLanguageModel({
-        reply: (request) => (/Response A:\nbetter/.test(request.prompt ?? '') ? '[[A]]' : '[[B]]'),
-      }).model,
+        reply: ({ prompt }) => (/Response A:\nbetter/.test(prompt) ? '[[A]]' : '[[B]]'),
+      }),
       swap: true,
     })
     const result = await consistent.compare([{ prompt: 'q', first: 'worse', second: 'better' }])
@@ -93,7 +93,7 @@ describe('createPairwiseJudge', () => {
   })
 
   it('rejects malformed comparisons naming the field', async () => {
-    const judge = createPairwiseJudge({ model: createFakeLanguageModel().model })
+    const judge = createPairwiseJudge({ model: createFakeLanguageModel({ reply: '[[A]]' }) })
     await expect(judge.compare([{ prompt: 'q', first: 'a' } as never])).rejects.toThrow(
       /comparisons\[0\]\.second/,
     )

@@ -1,14 +1,21 @@
 // Log-probability scorer over a fake language model: reductions, batching by prompt, errors.
 import { UnsupportedCapabilityError } from '@metagen/core'
+import { createFakeLanguageModel, type FakeLanguageModelOptions } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createLogprobScorer } from './logprob-scorer.js'
-import { createFakeLanguageModel } from './test-support/fake-language-model.js'
+
+/** A model that scores each character of a continuation with `tokenLogprob` (default -0.5). */
+const scoringModel = (tokenLogprob?: FakeLanguageModelOptions['tokenLogprob']) =>
+  createFakeLanguageModel({
+    reply: 'unused',
+    tokenUnit: 'character',
+    scoreContinuations: true,
+    ...(tokenLogprob ? { tokenLogprob } : {}),
+  })
 
 describe('createLogprobScorer', () => {
   it('sums or averages token log-probabilities, one call per distinct prompt', async () => {
-    const { model, scoreRequests } = createFakeLanguageModel({
-      logprob: (character) => (character === 'x' ? -2 : -0.5),
-    })
+    const model = scoringModel((character) => (character === 'x' ? -2 : -0.5))
     const requests = [
       { prompt: 'P', output: 'ab' },
       { prompt: 'Q', output: 'xa' },
@@ -16,7 +23,7 @@ describe('createLogprobScorer', () => {
     ]
     const sum = await createLogprobScorer({ model }).score(requests)
     expect(sum.scores.map((score) => score.value)).toEqual([-1, -2.5, -3])
-    expect(scoreRequests.map((request) => [request.prompt, request.continuations])).toEqual([
+    expect(model.scoreRequests.map((request) => [request.prompt, request.continuations])).toEqual([
       ['P', ['ab', 'abx']],
       ['Q', ['xa']],
     ])
@@ -26,15 +33,13 @@ describe('createLogprobScorer', () => {
   })
 
   it('throws UnsupportedCapabilityError for a model that cannot score', () => {
-    const { model } = createFakeLanguageModel({ scoring: false })
+    const model = createFakeLanguageModel({ reply: 'unused' })
     expect(() => createLogprobScorer({ model })).toThrow(UnsupportedCapabilityError)
     expect(() => createLogprobScorer({ model })).toThrow(/capabilities\.scoring/)
   })
 
   it('reports empty outputs, -Infinity tokens, count mismatches and failed calls per item', async () => {
-    const { model } = createFakeLanguageModel({
-      logprob: (character) => (character === 'z' ? Number.NEGATIVE_INFINITY : -1),
-    })
+    const model = scoringModel((character) => (character === 'z' ? Number.NEGATIVE_INFINITY : -1))
     const { scores } = await createLogprobScorer({ model, reduction: 'mean' }).score([
       { prompt: 'P', output: '' },
       { prompt: 'P', output: 'az' },
@@ -45,7 +50,8 @@ describe('createLogprobScorer', () => {
     expect(scores[2]?.value).toBe(-1)
 
     let call = 0
-    const { model: flaky } = createFakeLanguageModel({
+    const flaky = createFakeLanguageModel({
+      reply: 'unused',
       scoreContinuations: async (request) => {
         call++
         if (request.prompt === 'bad') throw new Error('server down')
@@ -68,7 +74,7 @@ describe('createLogprobScorer', () => {
   })
 
   it('rejects a bad reduction', () => {
-    const { model } = createFakeLanguageModel()
+    const model = scoringModel()
     expect(() => createLogprobScorer({ model, reduction: 'max' as never })).toThrow(/reduction/)
   })
 })
