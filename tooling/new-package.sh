@@ -10,6 +10,11 @@ cat > "$dir/package.json" <<JSON
   "version": "0.1.0",
   "description": "$desc",
   "license": "Apache-2.0",
+  "repository": {
+    "type": "git",
+    "url": "git+https://github.com/metagen/metagen.git",
+    "directory": "$dir"
+  },
   "type": "module",
   "sideEffects": false,
   "exports": {
@@ -22,7 +27,7 @@ cat > "$dir/package.json" <<JSON
   },
   "main": "./dist/index.js",
   "types": "./dist/index.d.ts",
-  "files": ["dist", "README.md"],
+  "files": ["dist", "README.md", "LICENSE"],
   "engines": { "node": ">=20.19.0" },
   "scripts": {
     "build": "tsup",
@@ -33,9 +38,13 @@ cat > "$dir/package.json" <<JSON
   "dependencies": {},
   "devDependencies": {
     "@metagen/tsconfig": "workspace:*"
+  },
+  "publishConfig": {
+    "access": "public"
   }
 }
 JSON
+cp "$(dirname "$0")/../LICENSE" "$dir/LICENSE"
 cat > "$dir/tsconfig.json" <<JSON
 {
   "extends": "@metagen/tsconfig/base.json",
