@@ -591,6 +591,43 @@ def build(name, c, tokenizer, tokenizer_config, config, generation_config, dtype
     return {'parameters': params, 'dtypes': ['fp32', *dtypes]}
 
 
+def build_hybrid(tokenizer, vocab):
+    """An LFM2-style folder whose graph has a convolution cache (past_conv.0) beside the KV
+    cache: not supported, so loading must fail with a clear error. The graph only wires inputs
+    to outputs (a few hundred bytes); it is never run."""
+    folder = os.path.join(ROOT, 'unsupported-hybrid')
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, 'onnx'))
+    f = TensorProto.FLOAT
+    inputs = [helper.make_tensor_value_info('input_ids', TensorProto.INT64, ['batch_size', 'sequence_length']),
+              helper.make_tensor_value_info('attention_mask', TensorProto.INT64, ['batch_size', 'total_sequence_length']),
+              helper.make_tensor_value_info('past_conv.0', f, ['batch_size', 64, 3]),
+              helper.make_tensor_value_info('past_key_values.1.key', f, ['batch_size', 2, 'past_sequence_length', 16]),
+              helper.make_tensor_value_info('past_key_values.1.value', f, ['batch_size', 2, 'past_sequence_length', 16])]
+    outputs = [helper.make_tensor_value_info('logits', f, ['batch_size', 'sequence_length', vocab]),
+               helper.make_tensor_value_info('present_conv.0', f, ['batch_size', 64, 3]),
+               helper.make_tensor_value_info('present.1.key', f, ['batch_size', 2, 'total_sequence_length', 16]),
+               helper.make_tensor_value_info('present.1.value', f, ['batch_size', 2, 'total_sequence_length', 16])]
+    nodes = [helper.make_node('Cast', ['input_ids'], ['ids_float'], to=f),
+             helper.make_node('Unsqueeze', ['ids_float', 'axis'], ['ids_3d']),
+             helper.make_node('Expand', ['ids_3d', 'logits_shape'], ['logits']),
+             helper.make_node('Identity', ['past_conv.0'], ['present_conv.0']),
+             helper.make_node('Identity', ['past_key_values.1.key'], ['present.1.key']),
+             helper.make_node('Identity', ['past_key_values.1.value'], ['present.1.value'])]
+    initializers = [numpy_helper.from_array(np.array([2], dtype=np.int64), 'axis'),
+                    numpy_helper.from_array(np.array([1, 1, vocab], dtype=np.int64), 'logits_shape')]
+    graph = helper.make_graph(nodes, 'hybrid', inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(folder, 'onnx', 'model.onnx'))
+    write_json(os.path.join(folder, 'config.json'), {
+        'model_type': 'lfm2', 'vocab_size': vocab, 'hidden_size': 64, 'num_hidden_layers': 2,
+        'num_attention_heads': 4, 'num_key_value_heads': 2,
+        'layer_types': ['conv', 'full_attention'], 'eos_token_id': 2})
+    write_json(os.path.join(folder, 'tokenizer.json'), tokenizer)
+
+
 def main():
     sp, sp_size, sp_ids = sentencepiece_tokenizer()
     bl, bl_size, bl_ids = byte_level_tokenizer()
@@ -675,6 +712,7 @@ def main():
          'bos_token_id': endoftext, 'eos_token_id': endoftext, 'tie_word_embeddings': True},
         {'bos_token_id': endoftext, 'eos_token_id': endoftext})
 
+    build_hybrid(sp, sp_size)
     write_json(os.path.join(ROOT, 'manifest.json'), manifest)
     print(json.dumps(manifest, indent=2))
 
