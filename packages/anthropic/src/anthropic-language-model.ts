@@ -3,9 +3,18 @@
 // a per-instance concurrency limit, cancellation and cost accounting. No log-probabilities.
 
 import type Anthropic from '@anthropic-ai/sdk'
+import type {
+  Usage as AnthropicUsage,
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  StopReason,
+  TextBlockParam,
+} from '@anthropic-ai/sdk/resources/messages'
 import {
   addUsage,
   assertInteger,
+  compact,
   type FinishReason,
   type GenerateOutput,
   type GenerateRequest,
@@ -38,6 +47,7 @@ import {
   computeAnthropicCost,
   findAnthropicPrice,
 } from './anthropic-prices.js'
+import { parseAnthropicProviderOptions } from './anthropic-provider-options.js'
 import { classifyAnthropicError } from './map-anthropic-error.js'
 
 /**
@@ -89,34 +99,32 @@ export type AnthropicModelStats = RemoteCallStats
 export type AnthropicStreamPart = GenerationStreamPart
 
 /**
- * Options read from `request.providerOptions.anthropic` (camelCase; wire names in comments).
+ * Sampling fields that SDK 1.14.0's `MessageCreateParams` no longer declares (the API version
+ * 2026-10-21 dropped them); sent only with `sendSamplingParameters` to servers that take them.
  */
-export interface AnthropicProviderOptions {
-  /** `thinking`, e.g. `{ type: 'adaptive' }` or `{ type: 'enabled', budget_tokens: 2048 }`. */
-  thinking?: Record<string, unknown>
-  /** `output_config`, e.g. `{ effort: 'low' }` or a JSON output `format`. */
-  outputConfig?: Record<string, unknown>
-  /** `metadata`, e.g. `{ user_id }`. */
-  metadata?: Record<string, unknown>
-  /** `service_tier`: `auto` or `standard_only`. */
-  serviceTier?: string
-  /** Stream the response over SSE (overrides the model option `stream`). */
-  stream?: boolean
-  /** Extra wire fields merged into the body as-is. */
-  extraBody?: Record<string, unknown>
+export interface AnthropicSamplingFields {
+  temperature?: number
+  top_p?: number
+  top_k?: number
 }
 
-const providerOptionKeys = new Set([
-  'thinking',
-  'outputConfig',
-  'metadata',
-  'serviceTier',
-  'stream',
-  'extraBody',
-])
+/** The request body: the SDK's Messages request type plus the sampling fields. */
+type MessagesRequestBody = MessageCreateParamsNonStreaming & AnthropicSamplingFields
+
+/** The usage fields metagen reads, from a JSON response or gathered from stream events. */
+type UsageFields = Partial<
+  Pick<
+    AnthropicUsage,
+    | 'input_tokens'
+    | 'output_tokens'
+    | 'cache_creation_input_tokens'
+    | 'cache_read_input_tokens'
+    | 'cache_creation'
+  >
+>
 
 interface PreparedRequest {
-  body: Record<string, unknown>
+  body: MessagesRequestBody
   stream: boolean
   cached: boolean
 }
@@ -241,48 +249,43 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
     n: number,
     warnings: GenerateWarning[],
   ): PreparedRequest {
-    const extra = (request.providerOptions?.anthropic ?? {}) as AnthropicProviderOptions &
-      Record<string, unknown>
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
-      throw new InvalidArgumentError({
-        argument: 'providerOptions.anthropic',
-        expected: 'an object',
-        received: extra,
-      })
-    }
-    warnings.push(
-      ...unknownProviderOptionWarnings('anthropic', Object.keys(extra), providerOptionKeys),
+    const { options: extra, unknownKeys } = parseAnthropicProviderOptions(
+      request.providerOptions?.anthropic,
     )
+    warnings.push(...unknownProviderOptionWarnings('anthropic', unknownKeys))
     const drop = (setting: string, why: string) =>
       warnings.push(droppedSettingWarning(setting, why))
     const messages = request.messages ?? [{ role: 'user' as const, content: request.prompt ?? '' }]
     const system = messages
       .filter((message) => message.role === 'system')
       .map((message) => message.content)
-    const turns: Array<{ role: string; content: unknown }> = messages
-      .filter((message) => message.role !== 'system')
-      .map((message) => ({ role: message.role, content: message.content }))
-    if (turns.length === 0) {
+    const turns: MessageParam[] = messages.flatMap((message) =>
+      message.role === 'system' ? [] : [{ role: message.role, content: message.content }],
+    )
+    const last = turns.at(-1)
+    if (last === undefined) {
       throw new InvalidArgumentError({
         argument: 'messages',
         expected: 'at least one user or assistant message besides system messages',
         received: request.messages,
       })
     }
-    const body: Record<string, unknown> = {
+    const body: MessagesRequestBody = {
       model: this.modelId,
       max_tokens: request.maxTokens ?? this.options.defaultMaxTokens ?? 1024,
+      messages: turns,
     }
     if (system.length > 0) body.system = system.join('\n\n')
     if (request.stop && request.stop.length > 0) body.stop_sequences = [...request.stop]
-    const sampling: Array<[keyof GenerateRequest, string]> = [
+    const sampling = [
       ['temperature', 'temperature'],
       ['topP', 'top_p'],
       ['topK', 'top_k'],
-    ]
+    ] as const
     for (const [field, wire] of sampling) {
-      if (request[field] === undefined) continue
-      if (this.options.sendSamplingParameters) body[wire] = request[field]
+      const value = request[field]
+      if (value === undefined) continue
+      if (this.options.sendSamplingParameters) body[wire] = value
       else
         drop(
           field,
@@ -307,20 +310,14 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       n > 1 &&
       (mode === 'always' ||
         (mode === 'auto' && promptCharacters / 4 >= (this.options.minCacheTokens ?? 1024)))
-    if (cached) {
-      const last = turns[turns.length - 1] as { role: string; content: unknown }
-      last.content = [
-        {
-          type: 'text',
-          text: last.content,
-          cache_control: {
-            type: 'ephemeral',
-            ...(this.options.cacheTtl ? { ttl: this.options.cacheTtl } : {}),
-          },
-        },
-      ]
+    if (cached && typeof last.content === 'string') {
+      const block: TextBlockParam = {
+        type: 'text',
+        text: last.content,
+        cache_control: { type: 'ephemeral', ...compact({ ttl: this.options.cacheTtl }) },
+      }
+      last.content = [block]
     }
-    body.messages = turns
     if (extra.extraBody) Object.assign(body, extra.extraBody)
     return { body, stream: extra.stream ?? this.options.stream ?? false, cached }
   }
@@ -349,78 +346,72 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
   }
 
   private async jsonRequest(
-    body: Record<string, unknown>,
+    body: MessagesRequestBody,
     signal: AbortSignal | undefined,
   ): Promise<SampleResponse> {
-    const message = (await this.config.client.messages.create(
-      body as never,
+    const message: Message | null = await this.config.client.messages.create(
+      body,
       this.requestOptions(signal),
-    )) as unknown as Record<string, unknown>
+    )
+    // the SDK returns whatever JSON the server sent
     if (message === null || typeof message !== 'object' || !Array.isArray(message.content)) {
       throw malformed('the body has no content array', this.provider)
     }
-    const text = (message.content as Array<{ type?: string; text?: string }>)
-      .filter((block) => block.type === 'text')
-      .map((block) => block.text ?? '')
+    const text = message.content
+      .map((block) => (block.type === 'text' ? (block.text ?? '') : ''))
       .join('')
     return {
-      output: {
-        text,
-        finishReason: mapStopReason(message.stop_reason as string | null | undefined),
-      },
+      output: { text, finishReason: mapStopReason(message.stop_reason) },
       ...mapUsage(message.usage, this.provider),
     }
   }
 
   private async streamRequest(
-    body: Record<string, unknown>,
+    body: MessagesRequestBody,
     index: number,
     signal: AbortSignal | undefined,
     onDelta: TextDeltaHandler | undefined,
     onStarted: (() => void) | undefined,
   ): Promise<SampleResponse> {
     let text = ''
-    let stopReason: string | null | undefined
-    let usage: Record<string, unknown> | undefined
+    let stopReason: StopReason | null | undefined
+    let usage: UsageFields | undefined
     let emitted = false
+    const emit = (delta: string) => {
+      text += delta
+      emitted = true
+      onDelta?.(index, delta)
+    }
     try {
-      const stream = (await this.config.client.messages.create(
-        { ...body, stream: true } as never,
+      const stream = await this.config.client.messages.create(
+        { ...body, stream: true },
         this.requestOptions(signal),
-      )) as unknown as AsyncIterable<Record<string, unknown>>
+      )
       for await (const event of stream) {
         switch (event.type) {
-          case 'message_start': {
-            const message = event.message as { usage?: Record<string, unknown> } | undefined
-            usage = { ...message?.usage }
+          case 'message_start':
+            usage = { ...event.message?.usage }
             onStarted?.()
             break
-          }
-          case 'content_block_start': {
-            const block = event.content_block as { type?: string; text?: string } | undefined
-            if (block?.type === 'text' && block.text) {
-              text += block.text
-              emitted = true
-              onDelta?.(index, block.text)
-            }
+          case 'content_block_start':
+            if (event.content_block?.type === 'text' && event.content_block.text)
+              emit(event.content_block.text)
             break
-          }
-          case 'content_block_delta': {
-            const delta = event.delta as { type?: string; text?: string } | undefined
-            if (delta?.type === 'text_delta' && delta.text) {
-              text += delta.text
-              emitted = true
-              onDelta?.(index, delta.text)
-            }
+          case 'content_block_delta':
+            if (event.delta?.type === 'text_delta' && event.delta.text) emit(event.delta.text)
             break
-          }
           case 'message_delta': {
-            const delta = event.delta as { stop_reason?: string | null } | undefined
-            stopReason = delta?.stop_reason ?? stopReason
-            const update = (event.usage ?? {}) as Record<string, unknown>
-            usage = { ...usage }
-            for (const [key, value] of Object.entries(update)) {
-              if (value !== null && value !== undefined) usage[key] = value
+            stopReason = event.delta?.stop_reason ?? stopReason
+            const update = event.usage
+            // a delta's null fields mean "unchanged"
+            usage = {
+              ...usage,
+              ...compact({
+                input_tokens: update?.input_tokens ?? undefined,
+                output_tokens: update?.output_tokens ?? undefined,
+                cache_creation_input_tokens: update?.cache_creation_input_tokens ?? undefined,
+                cache_read_input_tokens: update?.cache_read_input_tokens ?? undefined,
+              }),
             }
             break
           }
@@ -439,7 +430,7 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
   }
 }
 
-function mapStopReason(reason: string | null | undefined): FinishReason {
+function mapStopReason(reason: StopReason | null | undefined): FinishReason {
   switch (reason) {
     case 'end_turn':
     case 'stop_sequence':
@@ -454,26 +445,26 @@ function mapStopReason(reason: string | null | undefined): FinishReason {
   }
 }
 
-function mapUsage(raw: unknown, provider: string): { usage: Usage; cacheWrite1hTokens: number } {
-  const usage = (raw ?? {}) as {
-    input_tokens?: unknown
-    output_tokens?: unknown
-    cache_creation_input_tokens?: unknown
-    cache_read_input_tokens?: unknown
-    cache_creation?: { ephemeral_1h_input_tokens?: unknown } | null
-  }
-  if (typeof usage.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') {
+function mapUsage(
+  usage: UsageFields | null | undefined,
+  provider: string,
+): { usage: Usage; cacheWrite1hTokens: number } {
+  // the SDK's types promise numbers; servers do not always keep the promise
+  const inputTokens: unknown = usage?.input_tokens
+  const outputTokens: unknown = usage?.output_tokens
+  if (typeof inputTokens !== 'number' || typeof outputTokens !== 'number') {
     throw malformed('usage.input_tokens / usage.output_tokens are not numbers', provider)
   }
   const written =
-    typeof usage.cache_creation_input_tokens === 'number' ? usage.cache_creation_input_tokens : 0
-  const read = typeof usage.cache_read_input_tokens === 'number' ? usage.cache_read_input_tokens : 0
-  const write1h = usage.cache_creation?.ephemeral_1h_input_tokens
+    typeof usage?.cache_creation_input_tokens === 'number' ? usage.cache_creation_input_tokens : 0
+  const read =
+    typeof usage?.cache_read_input_tokens === 'number' ? usage.cache_read_input_tokens : 0
+  const write1h: unknown = usage?.cache_creation?.ephemeral_1h_input_tokens
   return {
     usage: {
       // the API's input_tokens excludes cache writes and reads; metagen's inputTokens counts all
-      inputTokens: usage.input_tokens + written + read,
-      outputTokens: usage.output_tokens,
+      inputTokens: inputTokens + written + read,
+      outputTokens: outputTokens,
       calls: 1,
       cachedInputTokens: read,
       cacheWriteInputTokens: written,

@@ -1,14 +1,14 @@
 // The `createAnthropic(settings)` factory: one SDK client, shared by the models it creates.
 
 import Anthropic from '@anthropic-ai/sdk'
-import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
-import { type RetryPolicy, resolveRetryPolicy } from '@metagen/provider-utils'
+import { assertInteger, assertNumberInRange, compact } from '@metagen/core'
+import { loadApiKey, type RetryPolicy, resolveRetryPolicy } from '@metagen/provider-utils'
 import { AnthropicLanguageModel, type AnthropicModelOptions } from './anthropic-language-model.js'
 import { type AnthropicModelPrice, anthropicPrices } from './anthropic-prices.js'
 
 /** Settings of {@link createAnthropic}. */
 export interface AnthropicSettings {
-  /** API key. Default: the ANTHROPIC_API_KEY environment variable; required (a clear error when missing). The SDK sends it as `Authorization: Bearer`. */
+  /** API key. Default: the ANTHROPIC_API_KEY environment variable; required (an InvalidArgumentError naming `settings.apiKey` and ANTHROPIC_API_KEY when neither is set). The SDK sends it as `Authorization: Bearer`. */
   apiKey?: string
   /** Base URL, e.g. `http://127.0.0.1:8080` (the SDK appends `/v1/messages`). Default: ANTHROPIC_BASE_URL or https://api.anthropic.com. */
   baseURL?: string
@@ -38,8 +38,10 @@ export type AnthropicProvider = (
 
 /**
  * Creates a provider: `createAnthropic(settings)('claude-haiku-4-5', options)` is a metagen
- * LanguageModel. Throws {@link InvalidArgumentError} (argument `settings.apiKey`) when no key is
- * given and ANTHROPIC_API_KEY is not set (unless a `client` is injected).
+ * LanguageModel. The API key is `settings.apiKey`, else the ANTHROPIC_API_KEY environment
+ * variable (loadApiKey of @metagen/provider-utils); throws InvalidArgumentError (argument
+ * `settings.apiKey`, naming ANTHROPIC_API_KEY) when neither gives one, unless a `client` is
+ * injected.
  */
 export function createAnthropic(settings: AnthropicSettings = {}): AnthropicProvider {
   const concurrency = settings.concurrency ?? 8
@@ -49,21 +51,18 @@ export function createAnthropic(settings: AnthropicSettings = {}): AnthropicProv
   const retry = resolveRetryPolicy(settings.retry)
   let client = settings.client
   if (!client) {
-    const apiKey = settings.apiKey ?? process.env.ANTHROPIC_API_KEY
-    if (apiKey === undefined || apiKey === '') {
-      throw new InvalidArgumentError({
-        argument: 'settings.apiKey',
-        expected:
-          'an Anthropic API key (pass apiKey or set the ANTHROPIC_API_KEY environment variable)',
-        received: apiKey,
-      })
-    }
-    const baseURL = settings.baseURL ?? process.env.ANTHROPIC_BASE_URL
+    const apiKey = loadApiKey({
+      apiKey: settings.apiKey,
+      environmentVariableName: 'ANTHROPIC_API_KEY',
+      description: 'an Anthropic API key',
+    })
     client = new Anthropic({
       apiKey,
-      ...(baseURL !== undefined ? { baseURL } : {}),
-      ...(settings.headers ? { defaultHeaders: settings.headers } : {}),
-      ...(settings.fetch ? { fetch: settings.fetch } : {}),
+      ...compact({
+        baseURL: settings.baseURL ?? process.env.ANTHROPIC_BASE_URL,
+        defaultHeaders: settings.headers,
+        fetch: settings.fetch,
+      }),
       maxRetries: 0,
       timeout: timeoutMs,
     })

@@ -1,18 +1,12 @@
 // @metagen/anthropic: metagen language models over the Anthropic Messages API (@anthropic-ai/sdk).
 
-export type { ClassifiedError, RetryPolicy } from '@metagen/provider-utils'
-export {
-  callWithRetry,
-  defaultRetryPolicy,
-  isRetryableStatus,
-  parseRetryAfter,
-} from '@metagen/provider-utils'
+// Retry policies and error classification come from @metagen/provider-utils (not re-exported).
 export type {
   AnthropicLanguageModelConfig,
   AnthropicModelOptions,
   AnthropicModelStats,
   AnthropicPromptCaching,
-  AnthropicProviderOptions,
+  AnthropicSamplingFields,
   AnthropicStreamPart,
 } from './anthropic-language-model.js'
 export { AnthropicLanguageModel } from './anthropic-language-model.js'
@@ -23,6 +17,8 @@ export {
   computeAnthropicCost,
   findAnthropicPrice,
 } from './anthropic-prices.js'
+export type { AnthropicProviderOptions } from './anthropic-provider-options.js'
+export { parseAnthropicProviderOptions } from './anthropic-provider-options.js'
 export type { AnthropicProvider, AnthropicSettings } from './create-anthropic.js'
 export { createAnthropic } from './create-anthropic.js'
 export { classifyAnthropicError } from './map-anthropic-error.js'

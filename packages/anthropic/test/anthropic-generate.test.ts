@@ -7,13 +7,10 @@ import {
   createRunContext,
   InvalidArgumentError,
 } from '@metagen/core'
+import { fakeTokenize } from '@metagen/provider-utils/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createAnthropic } from '../src/index.js'
-import {
-  type FakeAnthropicServer,
-  fakeTokenize,
-  startFakeAnthropicServer,
-} from '../src/testing/index.js'
+import { type FakeAnthropicServer, startFakeAnthropicServer } from '../src/testing/index.js'
 
 let server: FakeAnthropicServer
 
@@ -401,6 +398,56 @@ describe('settings', () => {
       if (saved === undefined) delete process.env.ANTHROPIC_API_KEY
       else process.env.ANTHROPIC_API_KEY = saved
     }
+  })
+
+  it('prefers settings.apiKey to ANTHROPIC_API_KEY', async () => {
+    const saved = process.env.ANTHROPIC_API_KEY
+    process.env.ANTHROPIC_API_KEY = 'wrong-key'
+    try {
+      const result = await createAnthropic({ baseURL: server.baseURL, apiKey: 'ant-key' })(
+        'claude-haiku-4-5',
+      ).generate({ prompt: 'hi' })
+      expect(result.outputs[0]?.error).toBeUndefined()
+      expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer ant-key')
+    } finally {
+      if (saved === undefined) delete process.env.ANTHROPIC_API_KEY
+      else process.env.ANTHROPIC_API_KEY = saved
+    }
+  })
+
+  it('sends providerOptions.anthropic as wire fields and rejects values of the wrong kind', async () => {
+    const model = provider()('claude-haiku-4-5')
+    const result = await model.generate({
+      prompt: 'hi',
+      providerOptions: {
+        anthropic: {
+          thinking: { type: 'enabled', budget_tokens: 2048 },
+          outputConfig: { effort: 'low' },
+          metadata: { user_id: 'u1' },
+          serviceTier: 'standard_only',
+          extraBody: { custom_field: 1 },
+          madeUp: true,
+        },
+      },
+    })
+    expect(server.requests.at(-1)?.body).toMatchObject({
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      output_config: { effort: 'low' },
+      metadata: { user_id: 'u1' },
+      service_tier: 'standard_only',
+      custom_field: 1,
+    })
+    expect(result.warnings.map((warning) => warning.setting)).toContain(
+      'providerOptions.anthropic.madeUp',
+    )
+    await expect(
+      model.generate({ prompt: 'hi', providerOptions: { anthropic: { thinking: 'on' } } }),
+    ).rejects.toThrow(
+      'Invalid argument providerOptions.anthropic.thinking: expected an object, received "on".',
+    )
+    await expect(
+      model.generate({ prompt: 'hi', providerOptions: { anthropic: { stream: 'yes' } } }),
+    ).rejects.toThrow(/providerOptions\.anthropic\.stream: expected a boolean/)
   })
 
   it('warns and omits costUsd for a model without a price', async () => {

@@ -1,13 +1,12 @@
 // A fake Anthropic Messages API server on 127.0.0.1 for tests, benchmarks and offline examples:
 // POST /v1/messages in JSON and SSE, stop sequences, max_tokens, a prompt cache that honours
 // cache_control, usage with cache writes and reads, auth, and scripted failures.
+import { compact } from '@metagen/core'
 import {
   extractQuestion,
   type FakeRequestContext,
   type FakeServerHarness,
   fakeTokenize,
-  type RecordedRequest,
-  type ScriptedResponse,
   sendJson,
   sendServerSentEvents,
   startFakeServerHarness,
@@ -101,7 +100,7 @@ export async function startFakeAnthropicServer(
   const cache = new Set<string>()
   let requestCounter = 0
   const harness = await startFakeServerHarness({
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...compact({ port: options.port }),
     isApiPath: (path) => path.startsWith('/v1/'),
     handle: async (context) => {
       const { request, response } = context
@@ -179,7 +178,7 @@ export async function startFakeAnthropicServer(
       prompt,
       system: textOf(systemBlocks),
       messages: textMessages,
-      ...(question !== undefined ? { question } : {}),
+      ...compact({ question }),
       requestIndex,
       body,
     })
@@ -303,5 +302,3 @@ export async function startFakeAnthropicServer(
 
   return Object.assign(harness, { baseURL: harness.origin }) as FakeAnthropicServer
 }
-
-export type { RecordedRequest, ScriptedResponse }

@@ -1,16 +1,6 @@
 // @metagen/anthropic/testing: a fake Anthropic Messages API server for tests, benchmarks and offline examples.
+// The HTTP harness under it (startFakeServerHarness, fakeTokenize, ...) is @metagen/provider-utils/testing.
 
-export type {
-  FakeRequestContext,
-  FakeServerHarness,
-  RecordedRequest,
-  ScriptedResponse,
-} from '@metagen/provider-utils/testing'
-export {
-  extractQuestion,
-  fakeTokenize,
-  startFakeServerHarness,
-} from '@metagen/provider-utils/testing'
 export type {
   FakeAnthropicResponder,
   FakeAnthropicResponderContext,
