@@ -1,13 +1,13 @@
-import { createRunContext, emptyUsage, type LanguageModel } from '@metagen/core'
+import { createRunContext } from '@metagen/core'
+import { createArithmeticSolverModel, createFakeLanguageModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { chainOfThought } from './chain-of-thought.js'
-import { applyLimits, createScriptedSolverModel } from './test-support/scripted-solver-model.js'
 
 const extractAnswer = (text: string) => /The answer is (-?\d+)\./.exec(text)?.[1]
 
 describe('chainOfThought', () => {
   it('extracts the answer from the reasoning with one call', async () => {
-    const model = createScriptedSolverModel({
+    const model = createArithmeticSolverModel({
       operations: [{ left: 2, operator: '+', right: 3 }],
       slip: () => 0,
     })
@@ -25,24 +25,16 @@ describe('chainOfThought', () => {
   })
 
   it('asks for the final answer after the reasoning when the reasoning has none', async () => {
-    const prompts: string[] = []
-    const model: LanguageModel = {
-      specificationVersion: 'v1',
+    const model = createFakeLanguageModel({
       provider: 'test',
       modelId: 'reasoner',
-      capabilities: { logprobs: false, nativeN: false, seed: true, scoring: false, chat: false },
-      async generate(request) {
-        prompts.push(request.prompt ?? '')
-        const text = request.prompt?.endsWith('Therefore the answer is')
+      tokenUnit: 'character',
+      capabilities: { nativeN: false, chat: false },
+      reply: ({ prompt }) =>
+        prompt.endsWith('Therefore the answer is')
           ? ' 12.\nMore text'
-          : ' Three boxes of four make twelve.'
-        return {
-          outputs: [applyLimits(text, request)],
-          usage: { ...emptyUsage(), calls: 1 },
-          warnings: [],
-        }
-      },
-    }
+          : ' Three boxes of four make twelve.',
+    })
     const generator = chainOfThought({
       model,
       extractAnswer: (text) => /answer is (\d+)/.exec(text)?.[1],
@@ -55,14 +47,14 @@ describe('chainOfThought', () => {
     expect(output.text).toBe(
       " Let's think step by step. Three boxes of four make twelve. Therefore the answer is 12.",
     )
-    expect(prompts[1]).toBe(
+    expect(model.requests[1]?.prompt).toBe(
       "How many? Let's think step by step. Three boxes of four make twelve. Therefore the answer is",
     )
     expect(usage.calls).toBe(2)
   })
 
   it('rejects a missing extractor', () => {
-    const model = createScriptedSolverModel({ operations: [], slip: () => 0 })
+    const model = createFakeLanguageModel({ reply: 'unused' })
     expect(() =>
       chainOfThought({ model, extractAnswer: undefined as unknown as () => undefined }),
     ).toThrow(/options\.extractAnswer/)

@@ -4,12 +4,12 @@ import {
   InvalidArgumentError,
   type TextInput,
 } from '@metagen/core'
+import { createArithmeticSolverModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { languageModelGenerator } from './language-model-generator.js'
 import { ChainStepError, promptChain } from './prompt-chain.js'
-import { createScriptedSolverModel } from './test-support/scripted-solver-model.js'
 
-const model = createScriptedSolverModel({
+const model = createArithmeticSolverModel({
   operations: [
     { left: 6, operator: '*', right: 7 },
     { left: 'previous', operator: '-', right: 2 },

@@ -5,12 +5,9 @@ import {
   createRunContext,
   InvalidArgumentError,
 } from '@metagen/core'
+import { createArithmeticCheckerScorer, createArithmeticSolverModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { refineWithVerifier } from './refine-with-verifier.js'
-import {
-  createArithmeticProcessScorer,
-  createScriptedSolverModel,
-} from './test-support/scripted-solver-model.js'
 
 const operations = [
   { left: 4, operator: '*', right: 17 },
@@ -23,11 +20,11 @@ const extractAnswer = (text: string) => /The answer is (-?\d+)\./.exec(text)?.[1
 describe('refineWithVerifier', () => {
   it('continues from the steps before the first wrong one until the verifier accepts', async () => {
     // Greedy slips on step 2; sampled continuations (temperature > 0) are right.
-    const model = createScriptedSolverModel({
+    const model = createArithmeticSolverModel({
       operations,
       slip: (index, request) => (index === 1 && (request.temperature ?? 1) === 0 ? 5 : 0),
     })
-    const scorer = createArithmeticProcessScorer()
+    const scorer = createArithmeticCheckerScorer()
     const trace = createCollectingTraceSink()
     const generator = refineWithVerifier({
       model,
@@ -60,11 +57,14 @@ describe('refineWithVerifier', () => {
   })
 
   it('always stops at the round limit and traces every round', async () => {
-    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 2 ? 1 : 0) })
+    const model = createArithmeticSolverModel({
+      operations,
+      slip: (index) => (index === 2 ? 1 : 0),
+    })
     const trace = createCollectingTraceSink()
     const generator = refineWithVerifier({
       model,
-      scorer: createArithmeticProcessScorer(),
+      scorer: createArithmeticCheckerScorer(),
       maxRounds: 3,
       extractAnswer,
     })
@@ -90,10 +90,13 @@ describe('refineWithVerifier', () => {
   })
 
   it('keeps earlier failed attempts in the prompt with memory (Reflexion)', async () => {
-    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 0 ? 1 : 0) })
+    const model = createArithmeticSolverModel({
+      operations,
+      slip: (index) => (index === 0 ? 1 : 0),
+    })
     const generator = refineWithVerifier({
       model,
-      scorer: createArithmeticProcessScorer(),
+      scorer: createArithmeticCheckerScorer(),
       maxRounds: 2,
       memory: 1,
     })
@@ -104,8 +107,11 @@ describe('refineWithVerifier', () => {
   })
 
   it('returns the best attempt so far when the budget runs out', async () => {
-    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 2 ? 1 : 0) })
-    const generator = refineWithVerifier({ model, scorer: createArithmeticProcessScorer() })
+    const model = createArithmeticSolverModel({
+      operations,
+      slip: (index) => (index === 2 ? 1 : 0),
+    })
+    const generator = refineWithVerifier({ model, scorer: createArithmeticCheckerScorer() })
     const result = await generator.run({ prompt }, createRunContext({ budget: { calls: 2 } }))
     expect(result.stoppedBy).toBe('budget')
     expect(result.output.stopReason).toBe('budget')
@@ -120,11 +126,14 @@ describe('refineWithVerifier', () => {
   })
 
   it('uses a given reviser (e.g. tool use) for the revisions', async () => {
-    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 1 ? 5 : 0) })
+    const model = createArithmeticSolverModel({
+      operations,
+      slip: (index) => (index === 1 ? 5 : 0),
+    })
     const revisionPrompts: string[] = []
     const generator = refineWithVerifier({
       model,
-      scorer: createArithmeticProcessScorer(),
+      scorer: createArithmeticCheckerScorer(),
       maxRounds: 1,
       reviser: {
         name: 'fixed-reviser',
@@ -144,8 +153,8 @@ describe('refineWithVerifier', () => {
   })
 
   it('rejects bad options', () => {
-    const model = createScriptedSolverModel({ operations, slip: () => 0 })
-    const scorer = createArithmeticProcessScorer()
+    const model = createArithmeticSolverModel({ operations, slip: () => 0 })
+    const scorer = createArithmeticCheckerScorer()
     expect(() => refineWithVerifier({ model, scorer, maxRounds: -1 })).toThrow(InvalidArgumentError)
     expect(() => refineWithVerifier({ model, scorer, threshold: 2 })).toThrow(/options\.threshold/)
     expect(() => refineWithVerifier({ model, scorer, memory: 1.5 })).toThrow(/options\.memory/)

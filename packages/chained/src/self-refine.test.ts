@@ -1,47 +1,34 @@
+import { createCollectingTraceSink, createRunContext } from '@metagen/core'
 import {
-  createCollectingTraceSink,
-  createRunContext,
-  emptyUsage,
-  type GenerateRequest,
-  type LanguageModel,
-  type Scorer,
-} from '@metagen/core'
+  createArithmeticSolverModel,
+  createFakeLanguageModel,
+  createFakeScorer,
+} from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { arithmeticRecheckCritic } from './recheck-critic.js'
 import { continuationRevision } from './revisions.js'
 import { selfRefine } from './self-refine.js'
-import { createScriptedSolverModel } from './test-support/scripted-solver-model.js'
 
 /** An instruction-following fake: drafts badly, then follows its own feedback. */
 function createInstructionModel(options: { neverDone?: boolean } = {}) {
-  const requests: GenerateRequest[] = []
-  const model: LanguageModel & { requests: GenerateRequest[] } = {
-    specificationVersion: 'v1',
+  return createFakeLanguageModel({
     provider: 'test',
     modelId: 'instruction',
-    capabilities: { logprobs: false, nativeN: false, seed: true, scoring: false, chat: true },
-    requests,
-    async generate(request) {
-      requests.push(request)
-      const prompt = request.prompt ?? request.messages?.map((m) => m.content).join('\n') ?? ''
-      let text = 'A haiku about rain: drops.'
+    tokenUnit: 'character',
+    capabilities: { nativeN: false },
+    reply: ({ request, prompt }) => {
       if (prompt.includes('reply with exactly DONE')) {
         const answer = request.messages
           ? (request.messages[request.messages.length - 2]?.content ?? '')
           : prompt
-        text =
-          !options.neverDone && answer.includes('three lines') ? 'DONE' : 'A haiku has three lines.'
-      } else if (prompt.includes('Write an improved')) {
-        text = 'A haiku about rain, in three lines.'
+        return !options.neverDone && answer.includes('three lines')
+          ? 'DONE'
+          : 'A haiku has three lines.'
       }
-      return {
-        outputs: [{ text, finishReason: 'stop' }],
-        usage: { ...emptyUsage(), inputTokens: prompt.length, outputTokens: text.length, calls: 1 },
-        warnings: [],
-      }
+      if (prompt.includes('Write an improved')) return 'A haiku about rain, in three lines.'
+      return 'A haiku about rain: drops.'
     },
-  }
-  return model
+  })
 }
 
 describe('selfRefine', () => {
@@ -105,17 +92,7 @@ describe('selfRefine', () => {
     const model = createInstructionModel({ neverDone: true })
     let call = 0
     const scores = [0.2, 0.7, 0.5, 0.6, 0.9]
-    const scorer: Scorer = {
-      specificationVersion: 'v1',
-      name: 'scripted',
-      kind: { outcome: true, process: false },
-      async score(requests) {
-        return {
-          scores: requests.map(() => ({ value: scores[call++] })),
-          usage: emptyUsage(),
-        }
-      },
-    }
+    const scorer = createFakeScorer({ name: 'scripted', score: () => scores[call++] })
     const { output } = await selfRefine({
       model,
       scorer,
@@ -132,7 +109,7 @@ describe('selfRefine', () => {
   it('runs on a completion model with the arithmetic recheck critic', async () => {
     // The solver slips on 4*17 after the question's steps, but right after the question alone
     // (the recheck context, prompt ending in ` 4*17=`) it computes correctly.
-    const model = createScriptedSolverModel({
+    const model = createArithmeticSolverModel({
       operations: [
         { left: 4, operator: '*', right: 17 },
         { left: 'previous', operator: '+', right: 23 },

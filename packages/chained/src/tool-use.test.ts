@@ -1,7 +1,7 @@
 import { createCollectingTraceSink, createRunContext, InvalidArgumentError } from '@metagen/core'
+import { createArithmeticSolverModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { calculatorTool, evaluateArithmetic } from './calculator-tool.js'
-import { createScriptedSolverModel } from './test-support/scripted-solver-model.js'
 import { toolUse } from './tool-use.js'
 
 const operations = [
@@ -35,7 +35,7 @@ describe('calculatorTool', () => {
 
 describe('toolUse', () => {
   it('splices the true value at each `=` so the model continues after it', async () => {
-    const model = createScriptedSolverModel({
+    const model = createArithmeticSolverModel({
       operations,
       slip: (index) => (index === 0 ? 1 : 0), // the model gets 4*17 wrong on its own
     })
@@ -58,13 +58,16 @@ describe('toolUse', () => {
   })
 
   it('without tools the same model is wrong (the baseline the tool fixes)', async () => {
-    const model = createScriptedSolverModel({ operations, slip: (index) => (index === 0 ? 1 : 0) })
+    const model = createArithmeticSolverModel({
+      operations,
+      slip: (index) => (index === 0 ? 1 : 0),
+    })
     const result = await model.generate({ prompt })
     expect(result.outputs[0]?.text).toBe(' 4*17=69. 69+23=92. The answer is 92.')
   })
 
   it('bounds the whole output by request.maxTokens and the calls by maxToolCalls', async () => {
-    const model = createScriptedSolverModel({ operations, slip: () => 1 })
+    const model = createArithmeticSolverModel({ operations, slip: () => 1 })
     const limited = toolUse({ model, tools: [calculatorTool()], request: { maxTokens: 12 } })
     const short = await limited.run({ prompt }, createRunContext())
     expect(short.usage.outputTokens).toBeLessThanOrEqual(12)
@@ -77,7 +80,7 @@ describe('toolUse', () => {
   })
 
   it('rejects bad options with errors naming the argument', () => {
-    const model = createScriptedSolverModel({ operations, slip: () => 0 })
+    const model = createArithmeticSolverModel({ operations, slip: () => 0 })
     expect(() => toolUse({ model, tools: [] })).toThrow(/options\.tools/)
     expect(() => toolUse({ model, tools: [calculatorTool(), calculatorTool()] })).toThrow(
       /options\.tools\[1\]\.trigger/,

@@ -3,35 +3,15 @@ import { createBudgetTracker } from './budget.js'
 import { createConcurrencyLimiter } from './concurrency.js'
 import { AbortedError, BudgetExhaustedError, InvalidArgumentError } from './errors.js'
 import type { Generator, TextInput, TextOutput } from './generator.js'
-import type { GenerateRequest, GenerateResult, LanguageModel } from './language-model.js'
 import { validateGenerateRequest } from './request.js'
 import { callModel, createRunContext, runChild } from './run-context.js'
+import { createFakeLanguageModel } from './testing/fake-language-model.js'
 import { createCollectingTraceSink } from './trace.js'
 import { addUsage } from './usage.js'
 
-/** A language model of our own interface that echoes its request, for testing the plumbing. */
-function createEchoModel(): LanguageModel & { requests: GenerateRequest[] } {
-  const requests: GenerateRequest[] = []
-  return {
-    specificationVersion: 'v1',
-    provider: 'test',
-    modelId: 'echo',
-    capabilities: { logprobs: false, nativeN: true, seed: true, scoring: false, chat: false },
-    requests,
-    async generate(request): Promise<GenerateResult> {
-      requests.push(request)
-      const n = request.n ?? 1
-      const tokens = request.maxTokens ?? 10
-      return {
-        outputs: Array.from({ length: n }, () => ({
-          text: 'x'.repeat(tokens),
-          finishReason: 'length' as const,
-        })),
-        usage: { inputTokens: 5, outputTokens: n * tokens, calls: 1 },
-        warnings: [],
-      }
-    },
-  }
+/** A model whose every sample fills its maxTokens (one character per token), for the plumbing. */
+function createEchoModel() {
+  return createFakeLanguageModel({ reply: 'x'.repeat(64), tokenUnit: 'character' })
 }
 
 describe('callModel', () => {

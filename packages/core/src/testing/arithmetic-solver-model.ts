@@ -126,11 +126,15 @@ export function scoreArithmeticSolution(output: string): Score {
   return { value: correct ? 1 : 0, steps }
 }
 
-/** A fake outcome and process scorer (`arithmetic-checker`) over {@link scoreArithmeticSolution}. */
+/**
+ * A fake outcome and process scorer (`arithmetic-checker`) over {@link scoreArithmeticSolution}.
+ * Being programmatic, it reports no usage (no tokens, no model calls); `calls` counts its batches.
+ */
 export function createArithmeticCheckerScorer(): FakeScorer {
   return createFakeScorer({
     name: 'arithmetic-checker',
     kind: { outcome: true, process: true },
     score: (request) => scoreArithmeticSolution(request.output),
+    usage: () => ({ inputTokens: 0, outputTokens: 0, calls: 0 }),
   })
 }

@@ -78,6 +78,7 @@ describe('the arithmetic solver and checker', () => {
     const scorer = createArithmeticCheckerScorer()
     const result = await scorer.score([{ prompt: 'p', output: ' 8/3=2. The answer is 2.' }])
     expect(result.scores[0]?.value).toBe(1)
+    expect(result.usage.calls).toBe(0)
     expect(scorer.kind).toEqual({ outcome: true, process: true })
   })
 })
