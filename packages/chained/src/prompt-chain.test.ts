@@ -2,6 +2,7 @@ import {
   createCollectingTraceSink,
   createRunContext,
   InvalidArgumentError,
+  MetagenError,
   type TextInput,
 } from '@metagen/core'
 import { createArithmeticSolverModel } from '@metagen/core/testing'
@@ -64,6 +65,9 @@ describe('promptChain', () => {
       .output(() => ({ text: '' }))
     const error = await chain.run({ prompt: 'Q: x\nA:' }, createRunContext()).catch((e) => e)
     expect(error).toBeInstanceOf(ChainStepError)
+    expect(ChainStepError.isInstance(error)).toBe(true)
+    expect(MetagenError.isInstance(error)).toBe(true)
+    expect(ChainStepError.isInstance(new MetagenError('other'))).toBe(false)
     expect(error.step).toBe('first')
     expect(error.message).toContain('no number')
   })

@@ -5,6 +5,7 @@ import {
   assertNonEmptyString,
   emptyUsage,
   type Generator,
+  hasErrorMarker,
   InvalidArgumentError,
   MetagenError,
   runChild,
@@ -34,9 +35,13 @@ export interface ChainStep<TInput, TSteps, TValue> {
   parse?: (output: TextOutput, context: ChainStepContext<TInput, TSteps>) => TValue
 }
 
+const chainStepErrorMarker = Symbol.for('metagen.error.ChainStepError')
+
 /** Error thrown when a step of a prompt chain fails; `step` names it, `cause` holds the reason. */
 export class ChainStepError extends MetagenError {
   override readonly name = 'ChainStepError'
+  /** Marker of this class, shared by every copy of @metagen/chained (see `isInstance`). */
+  readonly [chainStepErrorMarker] = true
   /** Name of the failed step. */
   readonly step: string
   constructor(step: string, cause: unknown) {
@@ -45,6 +50,11 @@ export class ChainStepError extends MetagenError {
       { cause },
     )
     this.step = step
+  }
+
+  /** True when `value` is a ChainStepError of any copy of @metagen/chained (`instanceof` is not). */
+  static override isInstance(value: unknown): value is ChainStepError {
+    return hasErrorMarker(value, chainStepErrorMarker)
   }
 }
 
