@@ -35,6 +35,7 @@ export const runFlags = {
   'budget-seconds': { type: 'string' },
   'base-url': { type: 'string' },
   threads: { type: 'string' },
+  dtype: { type: 'string' },
 } as const satisfies FlagConfig
 
 /** Documentation of the common and run flags, for `--help`. */
@@ -66,6 +67,10 @@ export const flagHelp: ReadonlyArray<[string, string]> = [
     'base URL of the remote API for openai:/anthropic: models (e.g. a local server)',
   ],
   ['--threads N', 'onnxruntime threads per local model'],
+  [
+    '--dtype D',
+    'weights of local model folders: fp32 (default), fp16, q8, int8, uint8, q4, q4f16, bnb4',
+  ],
   ['--json', 'print one JSON object instead of text'],
 ]
 

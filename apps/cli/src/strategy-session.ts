@@ -1,6 +1,12 @@
 // Setting up a strategy run from parsed flags: the environment (models loaded once), the
 // validated spec and its generator, closed together at the end.
-import type { Generator, TextInput, TextOutput } from '@metagen/core'
+import {
+  type Generator,
+  InvalidArgumentError,
+  type TextInput,
+  type TextOutput,
+} from '@metagen/core'
+import { ONNX_DTYPES, type OnnxDtype } from '@metagen/onnx'
 import {
   createStrategyEnvironment,
   type ManagedStrategyEnvironment,
@@ -20,12 +26,21 @@ export function openEnvironment(
   const maxTokens = readIntegerFlag(parsed.flags, 'max-tokens', 1)
   const threads = readIntegerFlag(parsed.flags, 'threads', 1)
   const baseUrl = readStringFlag(parsed.flags, 'base-url')
+  const dtype = readStringFlag(parsed.flags, 'dtype')
+  if (dtype !== undefined && !(ONNX_DTYPES as readonly string[]).includes(dtype)) {
+    throw new InvalidArgumentError({
+      argument: 'dtype',
+      expected: `one of ${ONNX_DTYPES.join(', ')}`,
+      received: dtype,
+    })
+  }
   return createStrategyEnvironment({
     modelId: readStringFlag(parsed.flags, 'model') ?? defaultModelId,
     registry,
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(dtype !== undefined ? { dtype: dtype as OnnxDtype } : {}),
   })
 }
 

@@ -9,7 +9,8 @@ generation_config.json, tokenizer.json, tokenizer_config.json, onnx/model*.onnx)
                    SentencePiece-style tokenizer (Metaspace + byte fallback, BOS added by the
                    post-processor), Llama-2 chat template; dtypes fp32 and q8 (dynamic int8:
                    DynamicQuantizeLinear + MatMulInteger).
-  llama-gqa-draft  a one-layer model with the same tokenizer (draft for speculative decoding).
+  llama-gqa-draft  a one-layer model with the same tokenizer (draft for speculative decoding);
+                   fp32 and q8.
   qwen2            Qwen2: q/k/v biases, explicit head_dim (24, not hidden/heads = 16),
                    num_logits_to_keep input, byte-level BPE with ChatML template and a list of
                    eos ids; dtypes fp32, fp16 (float16 weights, KV cache and logits) and q4
@@ -663,7 +664,7 @@ def main():
          'num_attention_heads': 4, 'num_key_value_heads': 2, 'max_position_embeddings': 256,
          'rms_norm_eps': 1e-6, 'rope_theta': 10000.0, 'tie_word_embeddings': False,
          'bos_token_id': 1, 'eos_token_id': 2, 'hidden_act': 'silu', 'torch_dtype': 'float32'},
-        {'bos_token_id': 1, 'eos_token_id': 2})
+        {'bos_token_id': 1, 'eos_token_id': 2}, dtypes=('q8',))
 
     # Qwen2: q/k/v bias, explicit head_dim, num_logits_to_keep, ChatML, two eos ids.
     c = base('qwen2', vocab=bl_size, seed=21, head_dim=24, keep=True, tie=True)

@@ -16,7 +16,7 @@ import {
   UnsupportedCapabilityError,
 } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
-import { loadOnnxTokenModel } from '@metagen/onnx'
+import { loadOnnxTokenModel, type OnnxDtype } from '@metagen/onnx'
 import {
   extractAnswer as extractTinymathAnswer,
   isTinymathModelId,
@@ -49,6 +49,11 @@ export interface StrategyEnvironmentOptions {
   apiKey?: string
   /** onnxruntime threads per local model (default: the backend's). */
   threads?: number
+  /**
+   * Weight variant of every local model folder of the run (run model, drafts, proposers), with
+   * transformers.js's file names: `q8` loads onnx/model_quantized.onnx (default `fp32`).
+   */
+  dtype?: OnnxDtype
   /** Answer extraction (default: tinymath's `The answer is N.`). */
   extractAnswer?: (text: string) => string | undefined
   /** Remote model factories by provider prefix (default: `openai` and `anthropic`). */
@@ -179,6 +184,7 @@ export function createStrategyEnvironment(
       const loading = loadOnnxTokenModel(resolved.path, {
         modelId: resolved.modelId,
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
       })
       promise = loading
       tokenModels.set(key, loading)

@@ -1,7 +1,7 @@
 // Scorer factories of @metagen/scorers, by the names used in specs and on the CLI
 // (`--scorer step-checker|verifier|logprob|judge|exact-answer`).
 import { InvalidArgumentError, type Scorer } from '@metagen/core'
-import { loadOnnxRewardModel } from '@metagen/onnx'
+import { loadOnnxRewardModel, type OnnxDtype } from '@metagen/onnx'
 import {
   createExactAnswerScorer,
   createJudgeScorer,
@@ -55,7 +55,8 @@ function readNumber(options: ScorerFactoryOptions, key: string): number | undefi
  * Scorer factories by CLI name:
  * - `step-checker`: exact tinymath step checker (outcome and process; no model).
  * - `verifier`: the tinymath-verifier reward model (or `options.path`, a reward-model folder),
- *   sigmoid link, process scores at each step's `.`; `options.batchSize`, `options.threads`.
+ *   sigmoid link, process scores at each step's `.`; `options.batchSize`, `options.threads`,
+ *   `options.dtype` (weight variant, e.g. `q8`; a missing file is a ModelLoadError listing those present).
  *   The returned scorer has `close()` to end its worker.
  * - `logprob`: log-probability of the output under `options.model` (default: the run model);
  *   `options.reduction` `sum` (default) or `mean`. Needs a model that scores continuations.
@@ -72,7 +73,11 @@ export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
     const path = readString(options, 'path') ?? tinymathModelPaths['tinymath-verifier']
     const threads = readNumber(options, 'threads')
     const batchSize = readNumber(options, 'batchSize')
-    const model = await loadOnnxRewardModel(path, threads !== undefined ? { threads } : {})
+    const dtype = readString(options, 'dtype')
+    const model = await loadOnnxRewardModel(path, {
+      ...(threads !== undefined ? { threads } : {}),
+      ...(dtype !== undefined ? { dtype: dtype as OnnxDtype } : {}),
+    })
     const scorer = createRewardModelScorer({
       model,
       link: 'sigmoid',
