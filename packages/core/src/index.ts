@@ -39,6 +39,7 @@ export type {
   TokenLogprob,
 } from './language-model.js'
 export { argmax, logSoftmax, logSumExp, softmax } from './math.js'
+export { answersMatch, normaliseAnswer } from './normalise-answer.js'
 export { validateGenerateRequest } from './request.js'
 export type { Rng } from './rng.js'
 export { createRng, mixSeed } from './rng.js'

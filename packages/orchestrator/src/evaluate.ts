@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events'
 import {
   AbortedError,
   addUsage,
+  answersMatch,
   assertInteger,
   type Budget,
   createConcurrencyLimiter,
@@ -113,25 +114,6 @@ export interface EvaluateOptions {
   signal?: AbortSignal
   /** Called after each finished problem (in completion order). */
   onProgress?: (progress: EvaluationProgress) => void
-}
-
-/** True when `answer` equals `expected`: numerically for numbers, else trimmed strings. */
-export function answersMatch(
-  answer: string | null | undefined,
-  expected: number | string,
-): boolean {
-  if (answer === null || answer === undefined) return false
-  const left = Number(answer)
-  const right = Number(expected)
-  if (
-    answer.trim() !== '' &&
-    String(expected).trim() !== '' &&
-    !Number.isNaN(left) &&
-    !Number.isNaN(right)
-  ) {
-    return left === right
-  }
-  return answer.trim() === String(expected).trim()
 }
 
 /**

@@ -15,7 +15,7 @@ export type {
   EvaluationResult,
   ProblemResult,
 } from './evaluate.js'
-export { answersMatch, evaluate } from './evaluate.js'
+export { evaluate } from './evaluate.js'
 export { loadStrategySpec, parseStrategySpec } from './parse-strategy-spec.js'
 export type { RemoteModelFactory, RemoteModelSettings } from './remote-models.js'
 export { defaultRemoteModelFactories } from './remote-models.js'

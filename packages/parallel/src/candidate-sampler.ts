@@ -11,6 +11,7 @@ import {
   type GenerateOutput,
   type GenerateRequest,
   InvalidArgumentError,
+  normaliseAnswer,
   type RunContext,
   runChild,
   type TextInput,
@@ -18,7 +19,6 @@ import {
   type Usage,
 } from '@metagen/core'
 import { extractFinalAnswer } from './extract-final-answer.js'
-import { normaliseAnswer } from './normalise-answer.js'
 import type { SampleSourceOptions } from './sample-source.js'
 
 /** A candidate drawn by a {@link CandidateSampler}. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { extractFinalAnswer } from './extract-final-answer.js'
-import { normaliseAnswer } from './normalise-answer.js'
 
 describe('extractFinalAnswer', () => {
   it('reads the tinymath answer sentence', () => {
@@ -14,18 +13,5 @@ describe('extractFinalAnswer', () => {
     expect(extractFinalAnswer('work\nAnswer: blue whale\n')).toBe('blue whale')
     expect(extractFinalAnswer('we get 1,200 then 7')).toBe('7')
     expect(extractFinalAnswer('no digits here')).toBeUndefined()
-  })
-})
-
-describe('normaliseAnswer', () => {
-  it('maps equivalent numbers to one key', () => {
-    expect(normaliseAnswer('1,000')).toBe('1000')
-    expect(normaliseAnswer(' 1000.0. ')).toBe('1000')
-    expect(normaliseAnswer('$42')).toBe('42')
-    expect(normaliseAnswer('-0')).toBe('0')
-  })
-
-  it('lower-cases and collapses whitespace of text answers', () => {
-    expect(normaliseAnswer('  Blue   Whale.')).toBe('blue whale')
   })
 })

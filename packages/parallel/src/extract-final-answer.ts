@@ -10,7 +10,7 @@ const numberPattern = /-?\d[\d,]*(?:\.\d+)?/g
  * Extracts the final answer of a solution text, trying in order: the LAST `The answer is X`
  * (also `The final answer is X`), the last `\boxed{X}`, the last line `Answer: X`, and finally
  * the last number in the text. Returns undefined when none matches. The result is raw text;
- * votes compare answers after {@link normaliseAnswer}.
+ * votes compare answers after `normaliseAnswer` of @metagen/core.
  *
  * For tinymath outputs (`... The answer is 91.`) this returns `91`, like tinymath's own extractor
  * on well-formed outputs (tinymath takes the FIRST `The answer is`; outputs rarely have two).

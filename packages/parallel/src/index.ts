@@ -22,7 +22,6 @@ export type {
   UtilityMatrix,
 } from './minimum-bayes-risk-selection.js'
 export { computeUtilityMatrix, selectMinimumBayesRisk } from './minimum-bayes-risk-selection.js'
-export { normaliseAnswer } from './normalise-answer.js'
 export { parseSelectedResponse } from './parse-selected-response.js'
 export type { RejectionSamplingOptions, RejectionSamplingOutput } from './rejection-sampling.js'
 export { rejectionSampling } from './rejection-sampling.js'

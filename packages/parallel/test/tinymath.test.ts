@@ -1,6 +1,6 @@
 // Integration tests on the real tinymath ONNX models (draft sampler, verifier reward model)
 // through the real backend, on a small subset of the dev set.
-import { createRunContext } from '@metagen/core'
+import { createRunContext, normaliseAnswer } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
 import {
   loadOnnxRewardModel,
@@ -22,7 +22,6 @@ import {
   bestOfN,
   majorityVote,
   minimumBayesRisk,
-  normaliseAnswer,
   weightedVote,
 } from '../src/index.js'
 

@@ -1,7 +1,6 @@
 // MBR utility: 1 when two outputs state the same final answer, else 0 (MBR with it is
 // majority voting over extracted answers).
-import { InvalidArgumentError } from '@metagen/core'
-import { normaliseAnswer } from './exact-answer-scorer.js'
+import { InvalidArgumentError, normaliseAnswer } from '@metagen/core'
 import type { TextSimilarity } from './text-similarity.js'
 
 /**
@@ -11,7 +10,7 @@ import type { TextSimilarity } from './text-similarity.js'
 export function createAnswerMatchSimilarity(options: {
   /** The final answer of an output, or undefined. */
   extractAnswer: (output: string) => string | undefined
-  /** Canonical form (default `normaliseAnswer`). */
+  /** Canonical form (default `normaliseAnswer` of @metagen/core). */
   normalise?: (answer: string) => string
 }): TextSimilarity {
   if (typeof options?.extractAnswer !== 'function') {

@@ -3,6 +3,7 @@
 import {
   emptyUsage,
   InvalidArgumentError,
+  normaliseAnswer,
   type Score,
   type ScoreRequest,
   type Scorer,
@@ -20,27 +21,10 @@ export interface ExactAnswerScorerOptions {
   extractAnswer: (output: string) => string | undefined
   /** The expected answer of each prompt. */
   references: ReferenceAnswers
-  /** Canonical form for comparison (default {@link normaliseAnswer}). */
+  /** Canonical form for comparison (default `normaliseAnswer` of @metagen/core). */
   normalise?: (answer: string) => string
   /** Scorer name (default `exact-answer`). */
   name?: string
-}
-
-/**
- * The default answer normalisation: trimmed, lower case, surrounding `$` and a trailing period
- * removed, thousands separators in numbers removed, and numbers in canonical form (`007` and
- * `7.0` become `7`).
- */
-export function normaliseAnswer(answer: string): string {
-  let text = answer
-    .trim()
-    .toLowerCase()
-    .replace(/^\$+|\$+$/g, '')
-    .replace(/\.$/, '')
-    .trim()
-  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) text = text.replace(/,/g, '')
-  if (/^[-+]?\d+(\.\d+)?$/.test(text)) text = String(Number(text))
-  return text
 }
 
 /**

@@ -1,6 +1,6 @@
 // Exact-answer, regex and function scorers.
 import { describe, expect, it } from 'vitest'
-import { createExactAnswerScorer, normaliseAnswer } from './exact-answer-scorer.js'
+import { createExactAnswerScorer } from './exact-answer-scorer.js'
 import { createFunctionScorer } from './function-scorer.js'
 import { createRegexScorer } from './regex-scorer.js'
 
@@ -28,9 +28,20 @@ describe('createExactAnswerScorer', () => {
     expect(scores[5]?.error).toMatch(/empty output/)
   })
 
-  it('normalises answers', () => {
-    expect(normaliseAnswer(' $1,234.0. ')).toBe('1234')
-    expect(normaliseAnswer('Paris.')).toBe('paris')
+  it('compares answers by the normaliseAnswer rule of @metagen/core', async () => {
+    const scorer = createExactAnswerScorer({
+      extractAnswer: (text) => /Answer: (.*)/.exec(text)?.[1],
+      references: new Map<string, string | number>([
+        ['money', 1234],
+        ['city', 'Paris'],
+      ]),
+    })
+    const { scores } = await scorer.score([
+      { prompt: 'money', output: 'Answer:  $1,234.0. ' },
+      { prompt: 'city', output: 'Answer: paris.' },
+      { prompt: 'money', output: 'Answer: 1,23,4' },
+    ])
+    expect(scores.map((score) => score.value)).toEqual([1, 1, 0])
   })
 
   it('rejects missing options', () => {
