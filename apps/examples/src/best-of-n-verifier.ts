@@ -1,6 +1,7 @@
 // Example: best-of-N with a reward model. Eight samples of tinymath-draft are ranked by the
 // tinymath-verifier ONNX reward model (outcome score) and, for comparison, by the exact step
-// checker; the verifier is weak (see the model card), which this shows.
+// checker; the verifier (retrained on the draft's own samples, see the model card) ranks about as
+// well as the checker, which knows the arithmetic exactly.
 import { createTokenLanguageModel } from '@metagen/decoders'
 import { loadOnnxRewardModel, loadOnnxTokenModel } from '@metagen/onnx'
 import { evaluate } from '@metagen/orchestrator'

@@ -43,11 +43,12 @@ describe('examples', () => {
     accuracyOf(vote, 'self-consistency n=16', 20)
   })
 
-  it('best-of-n-verifier: the step checker ranks better than the weak verifier', async () => {
+  it('best-of-n-verifier: the verifier ranks about as well as the exact step checker', async () => {
     const [verifier, checker] = await runExample('best-of-n-verifier')
     const byVerifier = accuracyOf(verifier, 'best-of-8 by verifier', 20)
     const byChecker = accuracyOf(checker, 'best-of-8 by step checker', 20)
-    expect(byChecker).toBeGreaterThan(byVerifier)
+    // Same samples (same seed) ranked two ways; the first verifier was far below the checker.
+    expect(byVerifier).toBeGreaterThanOrEqual(byChecker - 0.1)
   })
 
   it('step-beam-search: accuracy and one traced search tree', async () => {
