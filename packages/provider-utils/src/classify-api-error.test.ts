@@ -4,6 +4,7 @@ import {
   classifyApiError,
   isRetryableStatus,
   malformedResponseError,
+  shouldRetry,
   streamFailure,
 } from './classify-api-error.js'
 
@@ -57,6 +58,35 @@ describe('isRetryableStatus', () => {
       false,
       false,
     ])
+  })
+})
+
+describe('shouldRetry', () => {
+  it('follows x-should-retry (true or false) before the status rule, as the SDKs do', () => {
+    expect(shouldRetry(503, new Headers({ 'x-should-retry': 'false' }))).toBe(false)
+    expect(shouldRetry(400, new Headers({ 'x-should-retry': 'true' }))).toBe(true)
+    expect(shouldRetry(503, new Headers({ 'x-should-retry': 'maybe' }))).toBe(true)
+    expect(shouldRetry(400, new Headers())).toBe(false)
+    expect(shouldRetry(429, undefined)).toBe(true)
+  })
+
+  it('decides classifyApiError retryability', () => {
+    const refused = classifyApiError(
+      new APIError(500, 'overloaded', new Headers({ 'x-should-retry': 'false' })),
+      options,
+    )
+    expect(refused.retryable).toBe(false)
+    expect((refused.error as ApiCallError).isRetryable).toBe(false)
+    const invited = classifyApiError(
+      new APIError(409, 'lock timeout', new Headers({ 'x-should-retry': 'true' })),
+      options,
+    )
+    expect(invited.retryable).toBe(true)
+    const conflict = classifyApiError(
+      new APIError(400, 'try again', new Headers({ 'x-should-retry': 'true' })),
+      options,
+    )
+    expect(conflict.retryable).toBe(true)
   })
 })
 

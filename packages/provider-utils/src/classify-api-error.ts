@@ -41,9 +41,23 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
+ * Whether an HTTP error is worth retrying, as the official SDKs decide: the server's
+ * `x-should-retry` header (`true` or `false`) wins; without it, {@link isRetryableStatus}.
+ */
+export function shouldRetry(
+  status: number,
+  headers: { get(name: string): string | null } | undefined,
+): boolean {
+  const header = headers?.get('x-should-retry')?.trim().toLowerCase()
+  if (header === 'true') return true
+  if (header === 'false') return false
+  return isRetryableStatus(status)
+}
+
+/**
  * Classifies an error thrown while calling a remote API: aborts become {@link AbortedError};
  * HTTP errors become {@link ApiCallError} with `status`, `isRetryable` (see
- * {@link isRetryableStatus}) and the server's retry-after; timeouts and connection failures
+ * {@link shouldRetry}: `x-should-retry` first, then the status) and the server's retry-after; timeouts and connection failures
  * become retryable ApiCallErrors; a `SyntaxError` (invalid JSON body) becomes a non-retryable
  * ApiCallError that says the response was malformed; other metagen errors pass through
  * unretried; anything else becomes a non-retryable ApiCallError.
@@ -83,7 +97,7 @@ export function classifyApiError(
   if (error instanceof errorClasses.APIError) {
     const { status, headers } = error as Error & { status?: unknown; headers?: unknown }
     if (typeof status === 'number') {
-      const retryable = isRetryableStatus(status)
+      const retryable = shouldRetry(status, isHeaders(headers) ? headers : undefined)
       const hint =
         status === 401 ? ` Check the API key (settings.apiKey or ${options.apiKeySource}).` : ''
       const retryAfterMs = parseRetryAfter(isHeaders(headers) ? headers : undefined)

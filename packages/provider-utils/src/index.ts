@@ -20,6 +20,7 @@ export {
   createApiErrorClassifier,
   isRetryableStatus,
   malformedResponseError,
+  shouldRetry,
   streamFailure,
 } from './classify-api-error.js'
 export { findModelPrice } from './find-model-price.js'
