@@ -10,7 +10,7 @@ let client: OpenAI
 let problems: TinymathProblem[]
 
 beforeAll(async () => {
-  server = createMetagenServer()
+  server = createMetagenServer({ log: false })
   const url = await server.listen(0, '127.0.0.1')
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 })
   problems = (await loadDevSet()).slice(0, 12)
@@ -124,6 +124,34 @@ describe('metagen server over the openai SDK', () => {
       // Greedy: the chosen token is the most likely one.
       expect(entry.logprob).toBeCloseTo(entry.top_logprobs[0]?.logprob ?? Number.NaN, 4)
     }
+  })
+
+  it('cuts the tokens of a stop sequence from the logprobs as from the text', async () => {
+    const prompt = formatPrompt((problems[3] as TinymathProblem).question)
+    const completion = await client.completions.create({
+      model: 'tinymath-generator',
+      prompt,
+      temperature: 0,
+      stop: [' The answer'],
+      logprobs: 0,
+    })
+    const choice = completion.choices[0]
+    expect(choice?.finish_reason).toBe('stop')
+    expect(choice?.text).not.toContain('The answer')
+    expect(choice?.logprobs?.tokens?.join('')).toBe(choice?.text)
+    // logprobs: 0 still lists the sampled token at each position.
+    for (const [index, top] of (choice?.logprobs?.top_logprobs ?? []).entries()) {
+      expect(Object.keys(top)).toEqual([choice?.logprobs?.tokens?.[index]])
+    }
+    const chat = await client.chat.completions.create({
+      model: 'tinymath-generator',
+      messages: [{ role: 'user', content: (problems[3] as TinymathProblem).question }],
+      temperature: 0,
+      stop: [' The answer'],
+      logprobs: true,
+    })
+    const content = chat.choices[0]?.logprobs?.content ?? []
+    expect(content.map((entry) => entry.token).join('')).toBe(chat.choices[0]?.message.content)
   })
 
   it('runs a metagen strategy (best-of-n with the step checker)', async () => {

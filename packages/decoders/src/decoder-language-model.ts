@@ -113,13 +113,20 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
       const n = request.n ?? 1
       const result = await options.decode({ request, prompt, n, maxTokens, warnings })
       const outputs = result.sequences.map((sequence): GenerateOutput => {
+        // Tokens of a stop sequence are cut from the text, so they are cut from the ids and
+        // log-probabilities too (a token that straddles the cut stays).
+        const kept = request.stop?.length
+          ? tokensBeforeStop(tokenizer, sequence.tokenIds, sequence.text, sequence.finishReason)
+          : sequence.tokenIds.length
+        const tokenIds =
+          kept === sequence.tokenIds.length ? sequence.tokenIds : sequence.tokenIds.slice(0, kept)
         const output: GenerateOutput = {
           text: sequence.text,
           finishReason: sequence.finishReason,
-          tokenIds: sequence.tokenIds,
+          tokenIds,
         }
         if (request.logprobs) {
-          output.logprobs = sequence.tokenIds.map((tokenId, index) =>
+          output.logprobs = tokenIds.map((tokenId, index) =>
             toTokenLogprob(
               tokenizer,
               tokenId,
@@ -212,4 +219,23 @@ function toTokenLogprob(
 /** A prompt's ids with the special tokens its tokenizer puts at the start of a sequence (BOS). */
 export function encodePrompt(tokenizer: Tokenizer, text: string): number[] {
   return tokenizer.encodePrompt ? tokenizer.encodePrompt(text) : tokenizer.encode(text)
+}
+
+/**
+ * How many of `tokenIds` a text cut at a stop sequence keeps: all of them unless the sample
+ * stopped and `text` is shorter than their decoding; then the fewest whose decoding covers
+ * `text`.
+ */
+function tokensBeforeStop(
+  tokenizer: Tokenizer,
+  tokenIds: readonly number[],
+  text: string,
+  finishReason: string,
+): number {
+  if (finishReason !== 'stop' || tokenIds.length === 0) return tokenIds.length
+  if (tokenizer.decode(tokenIds).length <= text.length) return tokenIds.length
+  for (let count = 0; count < tokenIds.length; count++) {
+    if (tokenizer.decode(tokenIds.slice(0, count)).length >= text.length) return count
+  }
+  return tokenIds.length
 }
