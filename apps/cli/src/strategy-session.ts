@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   type TextInput,
   type TextOutput,
+  UnsupportedCapabilityError,
 } from '@metagen/core'
 import { ONNX_DTYPES, type OnnxDtype } from '@metagen/onnx'
 import {
@@ -62,10 +63,38 @@ export async function openStrategySession(
   const spec = registry.validate(parsed.spec ?? { strategy: 'greedy' })
   const environment = openEnvironment(parsed, registry)
   try {
+    const maxTokens = readIntegerFlag(parsed.flags, 'max-tokens', 1)
+    if (maxTokens !== undefined) await assertMaxTokensFit(environment, maxTokens)
     const generator = await registry.get(spec.strategy).build(spec, environment)
     return { environment, spec, generator }
   } catch (error) {
     await environment.close()
     throw error
+  }
+}
+
+/**
+ * Throws InvalidArgumentError naming `--max-tokens` when the run model is local and `maxTokens`
+ * leaves no room for a prompt in its context (OpenAI and vLLM refuse such a request too,
+ * rather than cutting the output at the context).
+ */
+async function assertMaxTokensFit(
+  environment: ManagedStrategyEnvironment,
+  maxTokens: number,
+): Promise<void> {
+  let model: Awaited<ReturnType<ManagedStrategyEnvironment['tokenModel']>>
+  try {
+    model = await environment.tokenModel()
+  } catch (error) {
+    // A remote model has no token-level access: its server checks max_tokens itself.
+    if (error instanceof UnsupportedCapabilityError) return
+    throw error
+  }
+  if (maxTokens >= model.maxSequenceLength) {
+    throw new InvalidArgumentError({
+      argument: '--max-tokens',
+      expected: `an integer below ${model.maxSequenceLength}, the context of ${environment.modelId} (prompt and output share it)`,
+      received: maxTokens,
+    })
   }
 }

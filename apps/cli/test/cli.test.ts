@@ -236,6 +236,20 @@ describe('bad input gives a clear error and exit code 2', () => {
     })
   }
 
+  it('a missing --data file and --max-tokens beyond the context: one line naming the flag', async () => {
+    const missing = await cli('eval', '--data', '/nonexistent.jsonl')
+    expect(missing.code).toBe(2)
+    expect(missing.err).toBe(
+      'metagen: Invalid argument --data: expected a readable JSON-lines data file (no such file), received "/nonexistent.jsonl".\n',
+    )
+    const tooLong = await cli('solve', 'hi', '--max-tokens', '100000')
+    expect(tooLong.code).toBe(2)
+    expect(tooLong.err).toMatch(
+      /^metagen: Invalid argument --max-tokens: expected an integer below 384, the context of tinymath-generator/,
+    )
+    expect(tooLong.err.trim().split('\n')).toHaveLength(1)
+  })
+
   it('a malformed model folder', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'metagen-bad-model-'))
     await writeFile(join(folder, 'config.json'), '{"not": "a model"}')

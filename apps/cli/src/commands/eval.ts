@@ -2,6 +2,7 @@
 // seeded from --seed and its id) and prints accuracy, tokens, calls and wall time.
 import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
+import { InvalidArgumentError } from '@metagen/core'
 import {
   type EvaluationResult,
   evaluate,
@@ -30,7 +31,19 @@ export async function loadDataFlag(
 ): Promise<{ path: string; problems: TinymathProblem[] }> {
   const path = readStringFlag(flags, 'data') ?? tinymathDevSetPath
   const limit = readIntegerFlag(flags, 'limit', 1)
-  const problems = await loadProblems(path)
+  let problems: TinymathProblem[]
+  try {
+    problems = await loadProblems(path)
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error
+    const code = (error as { code?: unknown }).code
+    throw new InvalidArgumentError({
+      argument: '--data',
+      expected: `a readable JSON-lines data file (${code === 'ENOENT' ? 'no such file' : typeof code === 'string' ? code : 'unreadable'})`,
+      received: path,
+      cause: error,
+    })
+  }
   return { path, problems: limit !== undefined ? problems.slice(0, limit) : problems }
 }
 
