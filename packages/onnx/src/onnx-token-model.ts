@@ -45,6 +45,12 @@ export interface OnnxTokenModel extends TokenModel {
   readonly inferenceMilliseconds: number
   /** The weight variant loaded. */
   readonly dtype: OnnxDtype
+  /**
+   * Why the model cannot be used any more (its worker exited or crashed, or it was closed):
+   * every call then fails fast with this error. Undefined while the model works; a cache
+   * should drop a model that has one and load it again.
+   */
+  readonly failure: Error | undefined
 }
 
 /**
@@ -144,6 +150,9 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   readonly parameterCount: number
   readonly dtype: OnnxDtype
   inferenceMilliseconds = 0
+  get failure(): Error | undefined {
+    return this.client.failure
+  }
   private readonly client: WorkerClient
   private readonly maxBatchRows: number
   private readonly queue: QueuedExtend[] = []

@@ -23,8 +23,13 @@ export class WorkerClient {
   private readonly worker: Worker
   private readonly pending = new Map<number, Pending>()
   private nextRequestId = 1
-  private failure: Error | undefined
+  private failed: Error | undefined
   private closing = false
+
+  /** Why the worker cannot serve requests any more (it exited, crashed or was closed), or undefined. */
+  get failure(): Error | undefined {
+    return this.failed
+  }
 
   private constructor(
     worker: Worker,
@@ -50,7 +55,7 @@ export class WorkerClient {
       }
     })
     const fail = (error: Error) => {
-      this.failure = error
+      this.failed = error
       for (const pending of this.pending.values()) pending.reject(error)
       this.pending.clear()
     }
@@ -67,7 +72,7 @@ export class WorkerClient {
     // reject with a clear error instead of waiting for a worker that is gone.
     worker.on('exit', (code) => {
       if (this.closing) return
-      if (this.failure === undefined || this.pending.size > 0) {
+      if (this.failed === undefined || this.pending.size > 0) {
         fail(
           new ApiCallError({
             message: `the ONNX worker exited unexpectedly (exit code ${code}); the model cannot be used any more`,
@@ -136,7 +141,7 @@ export class WorkerClient {
 
   /** Sends a request that expects a reply. */
   request<TResponse extends WorkerResponse>(message: RequestBody): Promise<TResponse> {
-    if (this.failure) return Promise.reject(this.failure)
+    if (this.failed) return Promise.reject(this.failure)
     const requestId = this.nextRequestId++
     return new Promise<TResponse>((resolve, reject) => {
       this.pending.set(requestId, {
@@ -149,14 +154,14 @@ export class WorkerClient {
 
   /** Sends a message that has no reply (configure, fork, release). */
   send(message: Extract<WorkerRequest, { type: 'configure' | 'fork' | 'release' }>): void {
-    if (!this.failure) this.worker.postMessage(message)
+    if (!this.failed) this.worker.postMessage(message)
   }
 
   /** Closes the session and ends the worker. */
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    if (!this.failure) {
+    if (!this.failed) {
       try {
         await this.request({ type: 'close' })
       } catch {
@@ -164,7 +169,7 @@ export class WorkerClient {
       }
     }
     await this.worker.terminate()
-    this.failure ??= new ApiCallError({ message: 'the ONNX model was closed', isRetryable: false })
+    this.failed ??= new ApiCallError({ message: 'the ONNX model was closed', isRetryable: false })
   }
 }
 

@@ -123,6 +123,12 @@ export function resolveModelId(
   })
 }
 
+/** The `failure` of a token model that reports one (the ONNX backend's, after its worker died). */
+function modelFailure(model: TokenModel): Error | undefined {
+  const failure = (model as { failure?: unknown }).failure
+  return failure instanceof Error ? failure : undefined
+}
+
 /** The cache key of a resolved model: the real path of a local folder, the id of a remote model. */
 function cacheKey(resolved: ResolvedModel): string {
   if (resolved.kind === 'remote') return resolved.modelId
@@ -153,6 +159,7 @@ export function createStrategyEnvironment(
 
   const tokenModels = new Map<string, Promise<TokenModel>>()
   const languageModels = new Map<string, Promise<LanguageModel>>()
+  const localLanguageModels = new WeakMap<TokenModel, LanguageModel>()
   const scorerCache = new Map<string, Promise<Scorer>>()
   const loaded: string[] = []
   let closed = false
@@ -179,24 +186,34 @@ export function createStrategyEnvironment(
     }
     // Keyed by the real path: two spellings of one folder (./m, m/, a symlink) load it once.
     const key = cacheKey(resolved)
-    let promise = tokenModels.get(key)
-    if (!promise) {
-      const loading = loadOnnxTokenModel(resolved.path, {
-        modelId: resolved.modelId,
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
-        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+    const cached = tokenModels.get(key)
+    if (cached) {
+      // A model whose worker died fails fast on every call: drop it and load it again.
+      return cached.then((model) => {
+        if (modelFailure(model) === undefined || closed) return model
+        if (tokenModels.get(key) === cached) {
+          tokenModels.delete(key)
+          model.close().catch(() => {})
+        }
+        return loadTokenModel(id)
       })
-      promise = loading
-      tokenModels.set(key, loading)
-      loading.then(
-        () => loaded.push(resolved.modelId),
-        () => {
-          // A failed load is not cached: the next call tries again (e.g. after a worker crash).
-          if (tokenModels.get(key) === loading) tokenModels.delete(key)
-        },
-      )
     }
-    return promise
+    const loading = loadOnnxTokenModel(resolved.path, {
+      modelId: resolved.modelId,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+    })
+    tokenModels.set(key, loading)
+    loading.then(
+      () => {
+        if (!loaded.includes(resolved.modelId)) loaded.push(resolved.modelId)
+      },
+      () => {
+        // A failed load is not cached: the next call tries again.
+        if (tokenModels.get(key) === loading) tokenModels.delete(key)
+      },
+    )
+    return loading
   }
 
   const close = async () => {
@@ -237,17 +254,24 @@ export function createStrategyEnvironment(
         const resolved = resolveModelId(id, providers)
         const key = cacheKey(resolved)
         let promise = languageModels.get(key)
+        if (resolved.kind === 'local') {
+          // Not cached by id: the wrapper follows the token model, which is reloaded after a crash.
+          return loadTokenModel(id).then((model) => {
+            let wrapper = localLanguageModels.get(model)
+            if (!wrapper) {
+              wrapper = createTokenLanguageModel(model)
+              localLanguageModels.set(model, wrapper)
+            }
+            return wrapper
+          })
+        }
         if (!promise) {
-          if (resolved.kind === 'local') {
-            promise = loadTokenModel(id).then((model) => createTokenLanguageModel(model))
-          } else {
-            const factory = remoteFactories[resolved.provider] as RemoteModelFactory
-            promise = Promise.resolve().then(() => {
-              const model = factory(resolved.remoteId, remoteSettings)
-              loaded.push(resolved.modelId)
-              return model
-            })
-          }
+          const factory = remoteFactories[resolved.provider] as RemoteModelFactory
+          promise = Promise.resolve().then(() => {
+            const model = factory(resolved.remoteId, remoteSettings)
+            loaded.push(resolved.modelId)
+            return model
+          })
           const settled = promise
           languageModels.set(key, settled)
           settled.catch(() => {

@@ -2,10 +2,10 @@
 // fake OpenAI server of @metagen/openai/testing.
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, UnsupportedCapabilityError } from '@metagen/core'
 import { startFakeOpenAIServer } from '@metagen/openai/testing'
-import { formatPrompt, loadDevSet } from '@metagen/tinymath'
+import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   createDefaultStrategyRegistry,
@@ -61,6 +61,44 @@ describe('createStrategyEnvironment (real tinymath models)', () => {
     )
     expect(environment.loadedModelIds).toEqual(['tinymath-draft'])
     expect(environment.maxTokens).toBe(128)
+  })
+
+  it('loads one model for several spellings of its folder', async () => {
+    const folder = tinymathModelPaths['tinymath-draft']
+    const spellings = [
+      folder,
+      `${folder}/`,
+      join(folder, '..', 'draft'),
+      relative(process.cwd(), folder),
+    ]
+    const models = await Promise.all(spellings.map((spelling) => environment.tokenModel(spelling)))
+    for (const model of models) expect(model).toBe(models[0])
+  })
+
+  it('replaces a model whose worker died on the next call', async () => {
+    const own = createStrategyEnvironment({ modelId: 'tinymath-draft', registry })
+    try {
+      const first = await own.tokenModel()
+      const language = await own.languageModel()
+      // Simulate a crash: end the worker thread behind the model's back.
+      const worker = (first as unknown as { client: { worker: { terminate(): Promise<number> } } })
+        .client.worker
+      await worker.terminate()
+      while ((first as unknown as { failure?: Error }).failure === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      expect((first as unknown as { failure?: Error }).failure).toBeInstanceOf(Error)
+      await expect(
+        language.generate({ prompt: 'Q: 1+1?\nA:', maxTokens: 4, temperature: 0 }),
+      ).rejects.toThrow(/worker exited/)
+      const second = await own.tokenModel()
+      expect(second).not.toBe(first)
+      const again = await own.languageModel()
+      const result = await again.generate({ prompt: 'Q: 1+1?\nA:', maxTokens: 4, temperature: 0 })
+      expect(result.outputs[0]?.text.length).toBeGreaterThan(0)
+    } finally {
+      await own.close()
+    }
   })
 
   it('reports a malformed model folder and the verifier as a token model clearly', async () => {
