@@ -1,12 +1,41 @@
-// `metagen serve`: flags, and the real command in a child process: it serves the tinymath
-// models, checks the API key, and on SIGTERM answers every accepted request before it exits.
+// The CLI as a child process: `metagen solve` on a corrupt model folder exits; `metagen serve`
+// serves the tinymath models, checks the API key, and on SIGTERM answers every accepted request
+// before it exits.
 import { spawn } from 'node:child_process'
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tinymathModelPaths } from '@metagen/tinymath'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/index.js'
 import { captureIo } from './capture-io.js'
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+
+describe('a corrupt model folder', () => {
+  it('metagen solve prints the load error and exits (no worker left behind)', async () => {
+    const draft = tinymathModelPaths['tinymath-draft']
+    const folder = await mkdtemp(join(tmpdir(), 'metagen-corrupt-'))
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+      await copyFile(join(draft, file), join(folder, file))
+    }
+    await mkdir(join(folder, 'onnx'))
+    await writeFile(join(folder, 'onnx', 'model.onnx'), 'this is not an ONNX protobuf')
+    const child = spawn(process.execPath, [bin, 'solve', 'What is 1 + 1?', '--model', folder], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk)
+    })
+    // Without an exit the test times out: that was the bug.
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/metagen: Cannot load model from .*metagen-corrupt-/)
+    await rm(folder, { recursive: true, force: true })
+  })
+})
 
 describe('metagen serve', () => {
   it('prints its flags with --help and names a bad flag value', async () => {
