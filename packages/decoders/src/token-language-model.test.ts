@@ -126,9 +126,18 @@ describe('createTokenLanguageModel', () => {
       stop: ['de', 'zz'],
       maxTokens: 20,
     })
-    // Generates a, b, c, d, e, ...: the text 'abcde' is cut before 'de'.
+    // Generates a, b, c, d, e, ...: the text 'abcde' is cut before 'de', and so are the tokens
+    // of the stop sequence (d, e).
     expect(result.outputs[0]).toMatchObject({ text: 'abc', finishReason: 'stop' })
-    expect(result.outputs[0]!.tokenIds).toEqual([1, 2, 3, 4, 5])
+    expect(result.outputs[0]!.tokenIds).toEqual([1, 2, 3])
+    const withLogprobs = await model.generate({
+      prompt: 'a',
+      temperature: 0,
+      stop: ['de'],
+      maxTokens: 20,
+      logprobs: true,
+    })
+    expect(withLogprobs.outputs[0]!.logprobs!.map((entry) => entry.token).join('')).toBe('abc')
   })
 
   it('reports logprobs of the distribution actually sampled from, with top alternatives', async () => {
