@@ -645,10 +645,16 @@ function checkRequestLimits(parsed: ParsedRequest, limits: ServerLimits): void {
 function checkContextLength(
   parsed: ParsedRequest,
   maxTokens: number,
-  model: { maxSequenceLength: number; tokenizer: { encode(text: string): number[] } },
+  model: {
+    maxSequenceLength: number
+    tokenizer: { encode(text: string): number[]; encodePrompt?(text: string): number[] }
+  },
 ): void {
   for (const prompt of parsed.prompts) {
-    const promptTokens = model.tokenizer.encode(prompt).length
+    const { tokenizer } = model
+    const promptTokens = (
+      tokenizer.encodePrompt ? tokenizer.encodePrompt(prompt) : tokenizer.encode(prompt)
+    ).length
     if (promptTokens + maxTokens > model.maxSequenceLength) {
       throw new InvalidArgumentError({
         argument:
