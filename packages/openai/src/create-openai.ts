@@ -33,7 +33,13 @@ export interface OpenAISettings {
   organization?: string
   /** OpenAI project id. */
   project?: string
-  /** `strict` (api.openai.com) or `compatible` (other servers). Default: from `baseURL`. */
+  /**
+   * `strict` (api.openai.com), `compatible` (other servers) or `vllm` (a vLLM- or
+   * SGLang-compatible server, `metagen serve` included): as `compatible`, and the models report
+   * it (`model.compatibility`) so that callers know guided decoding (`guided_json`,
+   * `guided_regex`, `guided_choice`; see {@link createGuidedLanguageModel}) and echo scoring are
+   * available. Default: from `baseURL`.
+   */
   compatibility?: OpenAICompatibility
   /** Maximum requests in flight per model instance, an integer >= 1 (default 8). */
   concurrency?: number
@@ -82,10 +88,10 @@ export function createOpenAI(settings: OpenAISettings = {}): OpenAIProvider {
   }
   const officialApi = /(^|\.)api\.openai\.com$/.test(hostname)
   const compatibility = settings.compatibility ?? (officialApi ? 'strict' : 'compatible')
-  if (compatibility !== 'strict' && compatibility !== 'compatible') {
+  if (compatibility !== 'strict' && compatibility !== 'compatible' && compatibility !== 'vllm') {
     throw new InvalidArgumentError({
       argument: 'settings.compatibility',
-      expected: '"strict" or "compatible"',
+      expected: '"strict", "compatible" or "vllm"',
       received: compatibility,
     })
   }

@@ -3,6 +3,8 @@
 
 export type { OpenAIProvider, OpenAISettings } from './create-openai.js'
 export { createOpenAI, defaultOpenAIApi } from './create-openai.js'
+export type { GuidedDecodingSpec } from './guided-language-model.js'
+export { createGuidedLanguageModel } from './guided-language-model.js'
 export { classifyOpenAIError } from './map-openai-error.js'
 export { OpenAIChatLanguageModel } from './openai-chat-language-model.js'
 export { OpenAICompletionLanguageModel } from './openai-completion-language-model.js'

@@ -53,7 +53,7 @@ export type OpenAIApi = 'chat' | 'completion'
  * repetition_penalty, prompt_logprobs) are dropped with a warning and at most 4 stop sequences
  * are sent. `compatible`: a vLLM / llama.cpp / Ollama / SGLang server that accepts them.
  */
-export type OpenAICompatibility = 'strict' | 'compatible'
+export type OpenAICompatibility = 'strict' | 'compatible' | 'vllm'
 
 /** Per-model options, the second argument of the provider returned by `createOpenAI`. */
 export interface OpenAIModelOptions {
@@ -112,6 +112,12 @@ export interface CompatibleServerFields {
   min_p?: number
   repetition_penalty?: number
   prompt_logprobs?: number
+  /** vLLM guided decoding: the output matches this regular expression. */
+  guided_regex?: string
+  /** vLLM guided decoding: the output is JSON valid under this schema. */
+  guided_json?: Record<string, unknown> | string
+  /** vLLM guided decoding: the output is one of these strings. */
+  guided_choice?: string[]
 }
 
 /**
@@ -201,6 +207,11 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
   /** Whether the model is treated as a reasoning model (see {@link OpenAIModelOptions.reasoning}). */
   readonly isReasoningModel: boolean
   protected readonly config: OpenAILanguageModelConfig
+
+  /** The server dialect of the provider (`strict`, `compatible` or `vllm`). */
+  get compatibility(): OpenAICompatibility {
+    return this.config.compatibility
+  }
   protected readonly options: OpenAIModelOptions
 
   /** Throws InvalidArgumentError for a bad model id or option (the message names `options.<key>`). */
@@ -369,6 +380,9 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       ['minP', 'min_p'],
       ['repetitionPenalty', 'repetition_penalty'],
       ['promptLogprobs', 'prompt_logprobs'],
+      ['guidedRegex', 'guided_regex'],
+      ['guidedJson', 'guided_json'],
+      ['guidedChoice', 'guided_choice'],
     ] as const
     for (const [key, wire] of compatibleFields) {
       const value = extra[key]
@@ -378,7 +392,7 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
           `providerOptions.openai.${key}`,
           `the OpenAI API has no ${wire} (it is an extension of compatible servers).`,
         )
-      else sampling[wire] = value
+      else (sampling as Record<string, unknown>)[wire] = value
     }
     if (extra.logitBias !== undefined) {
       if (reasoning) drop('providerOptions.openai.logitBias', reasoningWhy)

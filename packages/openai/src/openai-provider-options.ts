@@ -34,6 +34,12 @@ export interface OpenAIProviderOptions {
   echo?: boolean
   /** `prompt_logprobs`: log-probabilities of prompt tokens (vLLM completions API). */
   promptLogprobs?: number
+  /** `guided_regex`: every output matches this regular expression (vLLM, `metagen serve`). */
+  guidedRegex?: string
+  /** `guided_json`: every output is JSON valid under this schema (vLLM, `metagen serve`). */
+  guidedJson?: Record<string, unknown> | string
+  /** `guided_choice`: every output is one of these strings (vLLM, `metagen serve`). */
+  guidedChoice?: string[]
   /** Extra wire fields merged into the request body as-is (for anything else a server accepts). */
   extraBody?: Record<string, unknown>
 }
@@ -51,6 +57,9 @@ const knownKeys = new Set([
   'repetitionPenalty',
   'echo',
   'promptLogprobs',
+  'guidedRegex',
+  'guidedJson',
+  'guidedChoice',
   'extraBody',
 ])
 
@@ -60,6 +69,9 @@ export const compatibleOnlyKeys: ReadonlySet<string> = new Set([
   'topK',
   'repetitionPenalty',
   'promptLogprobs',
+  'guidedRegex',
+  'guidedJson',
+  'guidedChoice',
 ])
 
 /**
@@ -115,6 +127,51 @@ export function parseOpenAIProviderOptions(value: Record<string, unknown> | unde
   }
   if (options.promptLogprobs !== undefined)
     assertInteger(name('promptLogprobs'), options.promptLogprobs, 0)
+  if (
+    options.guidedRegex !== undefined &&
+    (typeof options.guidedRegex !== 'string' || options.guidedRegex === '')
+  ) {
+    throw new InvalidArgumentError({
+      argument: name('guidedRegex'),
+      expected: 'a non-empty regular expression string',
+      received: options.guidedRegex,
+    })
+  }
+  if (
+    options.guidedJson !== undefined &&
+    typeof options.guidedJson !== 'string' &&
+    (typeof options.guidedJson !== 'object' ||
+      options.guidedJson === null ||
+      Array.isArray(options.guidedJson))
+  ) {
+    throw new InvalidArgumentError({
+      argument: name('guidedJson'),
+      expected: 'a JSON schema object (or its JSON text)',
+      received: options.guidedJson,
+    })
+  }
+  if (
+    options.guidedChoice !== undefined &&
+    (!Array.isArray(options.guidedChoice) ||
+      options.guidedChoice.length === 0 ||
+      options.guidedChoice.some((choice) => typeof choice !== 'string'))
+  ) {
+    throw new InvalidArgumentError({
+      argument: name('guidedChoice'),
+      expected: 'a non-empty array of strings',
+      received: options.guidedChoice,
+    })
+  }
+  const guides = (['guidedRegex', 'guidedJson', 'guidedChoice'] as const).filter(
+    (key) => options[key] !== undefined,
+  )
+  if (guides.length > 1) {
+    throw new InvalidArgumentError({
+      argument: name(guides[1] as string),
+      expected: `at most one of guidedRegex, guidedJson and guidedChoice (${guides[0]} is given)`,
+      received: options[guides[1] as 'guidedRegex'],
+    })
+  }
   for (const key of ['stream', 'echo'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new InvalidArgumentError({
