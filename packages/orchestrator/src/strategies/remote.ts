@@ -33,12 +33,19 @@ function connection(settings: RemoteModelFactorySettings) {
 
 /**
  * The remote factories by provider prefix: `openai` (OpenAI and OpenAI-compatible servers such
- * as vLLM, llama.cpp server, Ollama, SGLang) and `anthropic` (the Messages API). Missing keys
+ * as vLLM, llama.cpp server, Ollama, SGLang), `vllm` (a vLLM-compatible server through its
+ * completions API, with echo scoring and guided decoding) and `anthropic` (the Messages API). Missing keys
  * and bad settings throw InvalidArgumentError naming the setting.
  */
 export const remoteModelFactories: Readonly<
-  Record<'openai' | 'anthropic', RemoteLanguageModelFactory>
+  Record<'openai' | 'anthropic' | 'vllm', RemoteLanguageModelFactory>
 > = {
   openai: (modelId, settings = {}) => createOpenAI(connection(settings))(modelId),
+  // A vLLM-compatible server (vLLM, SGLang, `metagen serve`): the completions API, which scores
+  // continuations by echo, and guided decoding for the constrained strategy.
+  vllm: (modelId, settings = {}) =>
+    createOpenAI({ ...connection(settings), compatibility: 'vllm' })(modelId, {
+      api: 'completion',
+    }),
   anthropic: (modelId, settings = {}) => createAnthropic(connection(settings))(modelId),
 }

@@ -1,6 +1,6 @@
 // Strategy definitions of speculative decoding (draft model or prompt lookup) and constrained
 // decoding (regular expression, JSON schema or choices) from @metagen/decoders.
-import { InvalidArgumentError } from '@metagen/core'
+import { InvalidArgumentError, type LanguageModel, UnsupportedCapabilityError } from '@metagen/core'
 import {
   type Constraint,
   createChoiceConstraint,
@@ -9,7 +9,7 @@ import {
   createRegexConstraint,
   createSpeculativeLanguageModel,
 } from '@metagen/decoders'
-import type { StrategyDefinition } from '../strategy.js'
+import type { StrategyDefinition, StrategyEnvironment } from '../strategy.js'
 import { createModelGenerator } from './model-generator.js'
 
 const packageName = '@metagen/decoders'
@@ -129,6 +129,26 @@ export const speculativeStrategies: StrategyDefinition[] = [
           (spec.pattern as string | undefined) ?? tinymathSolutionPattern,
         )
       }
+      const remote = await guidedRemoteModel(environment)
+      if (remote) {
+        // A vLLM-compatible server constrains the output itself (guided decoding).
+        if (spec.beamWidth !== undefined) {
+          throw new InvalidArgumentError({
+            argument: 'strategy.constrained.beamWidth',
+            expected: 'absent on a remote model (guided decoding samples)',
+            received: spec.beamWidth,
+          })
+        }
+        const guide =
+          spec.jsonSchema !== undefined
+            ? { guidedJson: spec.jsonSchema as string }
+            : spec.choices !== undefined
+              ? { guidedChoice: spec.choices as string[] }
+              : { guidedRegex: (spec.pattern as string | undefined) ?? tinymathSolutionPattern }
+        return createModelGenerator('constrained', remote, environment, {
+          request: { temperature: spec.temperature as number, providerOptions: { openai: guide } },
+        })
+      }
       const model = createConstrainedLanguageModel(await environment.tokenModel(), {
         constraint,
         ...(spec.beamWidth !== undefined ? { beamWidth: spec.beamWidth as number } : {}),
@@ -139,3 +159,21 @@ export const speculativeStrategies: StrategyDefinition[] = [
     },
   },
 ]
+
+/**
+ * The run model when it is a remote model of a vLLM-compatible server (an OpenAI model with
+ * `compatibility: 'vllm'`, e.g. `vllm:<id>`), which takes guided decoding; otherwise undefined
+ * (a local model is constrained by the token-level decoder).
+ */
+async function guidedRemoteModel(
+  environment: StrategyEnvironment,
+): Promise<LanguageModel | undefined> {
+  try {
+    await environment.tokenModel()
+    return undefined
+  } catch (error) {
+    if (!(error instanceof UnsupportedCapabilityError)) throw error
+  }
+  const model = await environment.languageModel()
+  return (model as { compatibility?: unknown }).compatibility === 'vllm' ? model : undefined
+}
