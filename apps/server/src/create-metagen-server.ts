@@ -28,7 +28,12 @@ import { createServedEnvironment } from './served-environment.js'
 import { createServerMetrics } from './server-metrics.js'
 import { type RequestLogEntry, resolveServerLimits, type ServerLimits } from './server-options.js'
 import { countStrategySamples } from './strategy-samples.js'
-import { toChatLogprobs, toCompletionLogprobs } from './wire-format.js'
+import {
+  toChatLogprobs,
+  toCompletionLogprobs,
+  toEchoedLogprobs,
+  toPromptLogprobs,
+} from './wire-format.js'
 
 /** The models served by default. */
 export const defaultServedModels: readonly string[] = ['tinymath-generator', 'tinymath-draft']
@@ -289,7 +294,8 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
     // Served models only, each loaded once: loading before admission is bounded.
     const tokenModel = served.kind === 'local' ? await environment.tokenModel() : undefined
     if (tokenModel) checkContextLength(parsed, maxTokens, tokenModel)
-    const work = parsed.prompts.length * parsed.n * strategySamples * maxTokens
+    const work =
+      parsed.prompts.length * (parsed.bestOf ?? parsed.n) * strategySamples * Math.max(1, maxTokens)
     if (work > limits.maxInFlightWork) {
       throw new InvalidArgumentError({
         argument: strategy
@@ -297,7 +303,7 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
           : parsed.maxTokens !== undefined
             ? 'max_tokens'
             : 'n',
-        expected: `a request of at most ${limits.maxInFlightWork} sample-tokens (prompts x n x strategy samples x max_tokens; this one needs ${parsed.prompts.length} x ${parsed.n} x ${strategySamples} x ${maxTokens} = ${work})`,
+        expected: `a request of at most ${limits.maxInFlightWork} sample-tokens (prompts x n (or best_of) x strategy samples x max_tokens; this one needs ${parsed.prompts.length} x ${parsed.bestOf ?? parsed.n} x ${strategySamples} x ${maxTokens} = ${work})`,
         received: strategy
           ? `${strategy.strategy} with ${strategySamples} samples per run`
           : parsed.maxTokens !== undefined
@@ -343,6 +349,7 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
       const runOptions = {
         request: parsed,
         ...(strategy ? { strategy } : {}),
+        ...(tokenModel && !strategy ? { tokenModel } : {}),
         environment,
         maxTokens,
         strategySamples,
@@ -361,7 +368,6 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
               runCompletion({
                 ...runOptions,
                 ...hooks,
-                ...(tokenModel && !strategy ? { tokenModel } : {}),
               }),
             requestId: entry.id,
             onError: (error) => {
@@ -372,7 +378,7 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
         } else {
           const result = await runCompletion(runOptions)
           finished(result)
-          sendJson(response, 200, renderCompletion(kind, id, parsed.model, result))
+          sendJson(response, 200, renderCompletion(kind, id, parsed, result))
         }
       } catch (error) {
         if (deadline.aborted && !abort.signal.aborted) {
@@ -580,9 +586,12 @@ function choiceExtension(choice: Choice): { metagen?: Record<string, unknown> } 
 function renderCompletion(
   kind: 'completion' | 'chat',
   id: string,
-  model: string,
+  parsed: ParsedRequest,
   result: CompletionResult,
 ): unknown {
+  const model = parsed.model
+  const echo = parsed.echo === true
+  const promptLogprobs = parsed.promptLogprobs !== undefined
   const choices = result.choices.map((choice, index) => {
     if (kind === 'chat') {
       return {
@@ -595,9 +604,16 @@ function renderCompletion(
     }
     return {
       index,
-      text: choice.text,
+      text: echo ? choice.prompt + choice.text : choice.text,
       finish_reason: choice.finishReason,
-      logprobs: choice.logprobs ? toCompletionLogprobs(choice.logprobs, choice.prompt) : null,
+      logprobs: choice.logprobs
+        ? echo && choice.promptTokens
+          ? toEchoedLogprobs(choice.promptTokens, choice.logprobs, choice.prompt)
+          : toCompletionLogprobs(choice.logprobs, choice.prompt)
+        : null,
+      ...(promptLogprobs && choice.promptTokens
+        ? { prompt_logprobs: toPromptLogprobs(choice.promptTokens) }
+        : {}),
       ...choiceExtension(choice),
     }
   })

@@ -55,7 +55,7 @@ const remotePattern = /^([a-z][a-z0-9-]*):(.+)$/
  * with the same served id.
  */
 export function createModelCatalog(options: ModelCatalogOptions): ModelCatalog {
-  const remoteProviders = options.remoteProviders ?? ['openai', 'anthropic']
+  const remoteProviders = options.remoteProviders ?? ['openai', 'anthropic', 'vllm']
   const models: ServedModel[] = []
   const byId = new Map<string, ServedModel>()
   for (const entry of options.models) {

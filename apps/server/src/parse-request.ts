@@ -2,6 +2,7 @@
 // request, with errors that name the wire field (e.g. `top_p`) and what was expected.
 import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
 import { chatMessagesToPrompt } from './chat-prompt.js'
+import { type GuidedDecoding, parseGuidedDecoding } from './vllm-extensions.js'
 
 /** Largest accepted `n` (samples per prompt). */
 export const maxSamplesPerRequest = 128
@@ -44,6 +45,14 @@ export interface ParsedRequest {
   topLogprobs?: number
   /** The `metagen.strategy` extension: a strategy spec (validated when it is built). */
   strategy?: unknown
+  /** `echo: true` (completions): the prompt is returned before the completion, with its logprobs. */
+  echo?: boolean
+  /** vLLM `prompt_logprobs` (completions): log-probabilities of the prompt tokens (only 0 alternatives). */
+  promptLogprobs?: number
+  /** `best_of` (completions): samples drawn per prompt, of which the `n` most likely are returned. */
+  bestOf?: number
+  /** Guided decoding (`guided_regex`, `guided_json`, `guided_choice`, `response_format`). */
+  guided?: GuidedDecoding
 }
 
 /**
@@ -119,9 +128,62 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
     kind === 'chat' && get('max_completion_tokens') !== undefined
       ? 'max_completion_tokens'
       : 'max_tokens'
+  if (kind === 'completion') {
+    const echo = get('echo')
+    if (echo !== undefined && typeof echo !== 'boolean') {
+      throw new InvalidArgumentError({ argument: 'echo', expected: 'a boolean', received: echo })
+    }
+    if (echo === true) parsed.echo = true
+    const promptLogprobs = get('prompt_logprobs')
+    if (promptLogprobs !== undefined) {
+      if (promptLogprobs !== 0) {
+        throw new InvalidArgumentError({
+          argument: 'prompt_logprobs',
+          expected: '0 (the log-probability of each prompt token; no alternatives)',
+          received: promptLogprobs,
+        })
+      }
+      parsed.promptLogprobs = 0
+    }
+    if (parsed.stream && (parsed.echo || parsed.promptLogprobs !== undefined)) {
+      throw new InvalidArgumentError({
+        argument: parsed.echo ? 'echo' : 'prompt_logprobs',
+        expected: 'to be absent with stream: true',
+        received: parsed.echo ? true : parsed.promptLogprobs,
+      })
+    }
+    const bestOf = get('best_of')
+    if (bestOf !== undefined && bestOf !== 1) {
+      assertInteger('best_of', bestOf, parsed.n)
+      if (parsed.stream) {
+        throw new InvalidArgumentError({
+          argument: 'best_of',
+          expected: '1 or absent with stream: true',
+          received: bestOf,
+        })
+      }
+      parsed.bestOf = bestOf as number
+    }
+  }
+  if (kind === 'chat') {
+    for (const field of ['echo', 'prompt_logprobs', 'best_of']) {
+      const value = get(field)
+      if (value !== undefined && value !== false && value !== 1) {
+        throw new InvalidArgumentError({
+          argument: field,
+          expected: 'absent in chat requests (use /v1/completions)',
+          received: value,
+        })
+      }
+    }
+  }
+  const guided = parseGuidedDecoding(get)
+  if (guided) parsed.guided = guided
   const maxTokens = get(maxTokensField)
   if (maxTokens !== undefined) {
-    assertInteger(maxTokensField, maxTokens, 1)
+    // max_tokens 0 scores the prompt only (echo / prompt_logprobs), as OpenAI and vLLM allow.
+    const scoresOnly = parsed.echo === true || parsed.promptLogprobs !== undefined
+    assertInteger(maxTokensField, maxTokens, scoresOnly ? 0 : 1)
     parsed.maxTokens = maxTokens as number
     parsed.maxTokensField = maxTokensField
   }
@@ -203,6 +265,20 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
         received: fields.logprobs,
       })
     }
+    for (const [field, given] of [
+      ['echo', parsed.echo],
+      ['prompt_logprobs', parsed.promptLogprobs],
+      ['best_of', parsed.bestOf],
+      [parsed.guided?.field ?? 'guided_json', parsed.guided],
+    ] as const) {
+      if (given !== undefined) {
+        throw new InvalidArgumentError({
+          argument: field,
+          expected: 'to be absent with metagen.strategy (the strategy decides how it samples)',
+          received: fields[field],
+        })
+      }
+    }
     parsed.strategy = strategy
   }
   return parsed
@@ -280,9 +356,7 @@ function rejectUnsupported(get: (name: string) => unknown): void {
     }
   }
   unsupported('stream', 'a boolean', (value) => typeof value === 'boolean')
-  unsupported('echo', 'false or absent (echo is not supported)', (value) => value === false)
   unsupported('suffix', 'absent (suffix is not supported)', () => false)
-  unsupported('best_of', '1 or absent (use metagen.strategy best-of-n)', (value) => value === 1)
   unsupported(
     'logit_bias',
     'an empty object or absent',
@@ -294,10 +368,5 @@ function rejectUnsupported(get: (name: string) => unknown): void {
     'tools',
     'absent (tool calls are not supported)',
     (value) => Array.isArray(value) && value.length === 0,
-  )
-  unsupported(
-    'response_format',
-    '{ "type": "text" } or absent',
-    (value) => (value as { type?: unknown }).type === 'text',
   )
 }

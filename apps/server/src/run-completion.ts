@@ -8,12 +8,18 @@ import {
   type LanguageModel,
   type TextOutput,
   type TokenModel,
+  UnsupportedCapabilityError,
   type Usage,
 } from '@metagen/core'
-import { createTokenLanguageModel, type LogitsProcessor } from '@metagen/decoders'
+import {
+  createConstrainedLanguageModel,
+  createTokenLanguageModel,
+  type LogitsProcessor,
+} from '@metagen/decoders'
 import type { StrategyEnvironment } from '@metagen/orchestrator'
 import { run } from '@metagen/orchestrator'
 import type { ParsedRequest } from './parse-request.js'
+import { type PromptTokenLogprob, scorePromptTokens } from './vllm-extensions.js'
 import { toWireFinishReason } from './wire-format.js'
 
 /** One choice before rendering to the wire format. */
@@ -31,6 +37,8 @@ export interface Choice {
   /** Set when the strategy stopped early at its budget (this server's limits). */
   stoppedBy?: string
   error?: string
+  /** The prompt's tokens with their log-probabilities (`echo` with logprobs, `prompt_logprobs`). */
+  promptTokens?: PromptTokenLogprob[]
 }
 
 /** What a run produced. */
@@ -72,7 +80,7 @@ export interface RunCompletionOptions {
   onDelta?: (text: string) => void
   /** Receives strategy progress (streaming). */
   onProgress?: (progress: StrategyProgress) => void
-  /** The token model, for streaming deltas of plain sampling (local models). */
+  /** The run model's token model (local models): streaming deltas, guided decoding, prompt scoring. */
   tokenModel?: TokenModel
 }
 
@@ -96,37 +104,83 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
   let choices: Choice[]
   let usage: Usage
   if (options.strategy === undefined) {
-    const model =
-      options.onDelta && options.tokenModel
-        ? createStreamingModel(options.tokenModel, request.stop ?? [], options.onDelta)
+    const tokenModel = options.tokenModel
+    const scorePrompt =
+      (request.echo === true && request.logprobs) || request.promptLogprobs !== undefined
+    if ((scorePrompt || request.guided) && !tokenModel) {
+      throw new UnsupportedCapabilityError({
+        capability: request.guided ? 'guided decoding' : 'prompt log-probabilities',
+        message: `${request.guided ? request.guided.field : request.echo ? 'echo with logprobs' : 'prompt_logprobs'} needs a local model; ${request.model} is a remote model.`,
+      })
+    }
+    const model = request.guided
+      ? createConstrainedLanguageModel(tokenModel as TokenModel, {
+          constraint: request.guided.constraint,
+        })
+      : options.onDelta && tokenModel
+        ? createStreamingModel(tokenModel, request.stop ?? [], options.onDelta)
         : await environment.languageModel()
+    const drawn = request.bestOf ?? request.n
+    const scored = scorePrompt
+      ? await Promise.all(
+          request.prompts.map((prompt) =>
+            scorePromptTokens(tokenModel as TokenModel, prompt, signal),
+          ),
+        )
+      : undefined
     const results = await Promise.all(
-      request.prompts.map((prompt) =>
-        model.generate({
+      request.prompts.map(async (prompt, promptIndex) => {
+        if (maxTokens === 0) {
+          return {
+            outputs: Array.from({ length: request.n }, () => ({
+              text: '',
+              finishReason: 'length' as const,
+              ...(request.logprobs ? { logprobs: [] } : {}),
+            })),
+            usage: {
+              ...emptyUsage(),
+              inputTokens: scored?.[promptIndex]?.inputTokens ?? 0,
+              calls: 1,
+            },
+          }
+        }
+        const result = await model.generate({
           prompt,
-          n: request.n,
+          n: drawn,
           ...sampling,
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
-          ...(request.logprobs ? { logprobs: true, topLogprobs: request.topLogprobs ?? 0 } : {}),
+          ...(request.logprobs || request.bestOf !== undefined
+            ? { logprobs: true, topLogprobs: request.topLogprobs ?? 0 }
+            : {}),
           ...(request.providerOptions ? { providerOptions: request.providerOptions } : {}),
           signal,
-        }),
-      ),
+        })
+        if (request.bestOf === undefined) return result
+        // best_of: the n samples of highest total log-probability, most likely first (as vLLM).
+        const total = (output: GenerateOutput) =>
+          output.error
+            ? Number.NEGATIVE_INFINITY
+            : (output.logprobs ?? []).reduce((sum, entry) => sum + entry.logprob, 0)
+        const best = [...result.outputs]
+          .sort((a, b) => total(b) - total(a))
+          .slice(0, request.n)
+          .map((output) => {
+            if (request.logprobs) return output
+            const { logprobs: _dropped, ...rest } = output
+            return rest
+          })
+        return { ...result, outputs: best }
+      }),
     )
     usage = addUsage(...results.map((result) => result.usage))
     choices = results.flatMap((result, promptIndex) =>
-      result.outputs.map((output) => {
-        const prompt = request.prompts[promptIndex] as string
-        if (output.error) {
-          errors.push(output.error)
-          return { prompt, text: '', finishReason: 'error', error: output.error.message }
+      result.outputs.map((output): Choice => {
+        const promptTokens = scored?.[promptIndex]?.tokens
+        if (promptTokens) {
+          const base = convertOutput(request.prompts[promptIndex] as string, output, errors)
+          return { ...base, promptTokens }
         }
-        return {
-          prompt,
-          text: output.text,
-          finishReason: toWireFinishReason(output.finishReason),
-          ...(output.logprobs ? { logprobs: output.logprobs } : {}),
-        }
+        return convertOutput(request.prompts[promptIndex] as string, output, errors)
       }),
     )
   } else {
@@ -191,6 +245,24 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
   }
   if (errors.length === choices.length && errors.length > 0) throw errors[0]
   return { choices, usage }
+}
+
+/** A generated output as a choice; a failed sample is recorded in `errors`. */
+function convertOutput(
+  prompt: string,
+  output: Pick<GenerateOutput, 'text' | 'finishReason' | 'logprobs' | 'error'>,
+  errors: unknown[],
+): Choice {
+  if (output.error) {
+    errors.push(output.error)
+    return { prompt, text: '', finishReason: 'error', error: output.error.message }
+  }
+  return {
+    prompt,
+    text: output.text,
+    finishReason: toWireFinishReason(output.finishReason),
+    ...(output.logprobs ? { logprobs: output.logprobs } : {}),
+  }
 }
 
 /**

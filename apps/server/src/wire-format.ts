@@ -1,5 +1,6 @@
 // Conversions from metagen's results to OpenAI's wire format: finish reasons and log-probabilities.
 import type { FinishReason, TokenLogprob } from '@metagen/core'
+import type { PromptTokenLogprob } from './vllm-extensions.js'
 
 /**
  * OpenAI's finish reason for a metagen one: `stop` and `length` map to themselves,
@@ -86,4 +87,58 @@ export function toChatLogprobs(logprobs: readonly TokenLogprob[]): {
 
 function utf8Bytes(text: string): number[] {
   return [...Buffer.from(text, 'utf8')]
+}
+
+/**
+ * The completions `logprobs` of `echo: true`: the prompt's tokens (text-bearing ones; the first
+ * has a null log-probability, as OpenAI sends it) followed by the generated ones, with offsets
+ * from the start of the prompt.
+ */
+export function toEchoedLogprobs(
+  promptTokens: readonly PromptTokenLogprob[],
+  generated: readonly TokenLogprob[],
+  prompt: string,
+): {
+  tokens: string[]
+  token_logprobs: Array<number | null>
+  top_logprobs: Array<Record<string, number> | null>
+  text_offset: number[]
+} {
+  const visible = promptTokens.filter((entry) => !entry.special)
+  const rest = toCompletionLogprobs(generated, prompt)
+  const offsets: number[] = []
+  let offset = 0
+  for (const entry of visible) {
+    offsets.push(offset)
+    offset += entry.token.length
+  }
+  return {
+    tokens: [...visible.map((entry) => entry.token), ...rest.tokens],
+    token_logprobs: [...visible.map((entry) => entry.logprob), ...rest.token_logprobs],
+    top_logprobs: [
+      ...visible.map((entry) => (entry.logprob === null ? null : { [entry.token]: entry.logprob })),
+      ...rest.top_logprobs,
+    ],
+    text_offset: [...offsets, ...rest.text_offset],
+  }
+}
+
+/**
+ * vLLM's `prompt_logprobs`: per prompt token (BOS included), null for the first, else
+ * `{ "<token id>": { logprob, rank: null, decoded_token } }` (no alternatives are computed).
+ */
+export function toPromptLogprobs(
+  promptTokens: readonly PromptTokenLogprob[],
+): Array<Record<string, { logprob: number; rank: null; decoded_token: string }> | null> {
+  return promptTokens.map((entry) =>
+    entry.logprob === null
+      ? null
+      : {
+          [String(entry.tokenId)]: {
+            logprob: entry.logprob,
+            rank: null,
+            decoded_token: entry.token,
+          },
+        },
+  )
 }
