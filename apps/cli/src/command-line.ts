@@ -42,7 +42,7 @@ export const runFlags = {
 export const flagHelp: ReadonlyArray<[string, string]> = [
   [
     '--model ID',
-    'tinymath-generator (default), tinymath-draft, a model folder, openai:<id>, anthropic:<id>',
+    'tinymath-generator (default), tinymath-draft, a model folder, openai:<id>, anthropic:<id>, vllm:<id> (a vLLM-compatible server at --base-url)',
   ],
   [
     '--strategy NAME',
