@@ -94,7 +94,29 @@ describe('parseRequest', () => {
     expect(() => parseRequest({ ...base, repetition_penalty: 0 }, 'completion')).toThrow(
       /repetition_penalty/,
     )
-    expect(() => parseRequest({ ...base, best_of: 4 }, 'completion')).toThrow(/best_of/)
+    expect(() => parseRequest({ ...base, n: 3, best_of: 2 }, 'completion')).toThrow(
+      /best_of: expected an integer >= 3/,
+    )
+    expect(() => parseRequest({ ...base, max_tokens: 0 }, 'completion')).toThrow(/max_tokens/)
+    expect(() => parseRequest({ ...base, prompt_logprobs: 2 }, 'completion')).toThrow(
+      /prompt_logprobs/,
+    )
+    expect(() => parseRequest({ ...base, echo: true, stream: true }, 'completion')).toThrow(/echo/)
+    expect(() =>
+      parseRequest({ ...base, guided_regex: 'a', guided_choice: ['b'] }, 'completion'),
+    ).toThrow(/guided_choice: expected at most one of/)
+    expect(() =>
+      parseRequest(
+        { ...base, guided_regex: 'a', metagen: { strategy: { strategy: 'greedy' } } },
+        'completion',
+      ),
+    ).toThrow(/guided_regex: expected to be absent with metagen\.strategy/)
+    expect(() =>
+      parseRequest(
+        { model: 'tinymath-draft', messages: [{ role: 'user', content: 'x?' }], echo: true },
+        'chat',
+      ),
+    ).toThrow(/echo: expected absent in chat requests/)
     expect(() => parseRequest({ ...base, prompt: [1, 2] }, 'completion')).toThrow(/prompt/)
     expect(() => parseRequest({ prompt: 'x' }, 'completion')).toThrow(/model/)
     expect(() => parseRequest([], 'completion')).toThrow(/body/)
