@@ -202,7 +202,7 @@ describe('bad input gives a clear error and exit code 2', () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ['solve', question, '--model', 'tinymath-huge'],
-      /Invalid argument model: expected one of tinymath-generator, tinymath-draft, tinymath-verifier, a local model folder path, or openai:<model>, anthropic:<model>, vllm:<model>, received "tinymath-huge"/,
+      /Invalid argument model: expected one of tinymath-generator, tinymath-draft, tinymath-verifier, a local model folder path, or openai:<model>, vllm:<model>, anthropic:<model>, received "tinymath-huge"/,
     ],
     [['solve', '   '], /Invalid argument question: expected a non-empty question/],
     [['solve'], /solve takes exactly one question/],
