@@ -1,7 +1,19 @@
 import { InvalidArgumentError } from '@metagen/core'
+import {
+  createFakeGenerator,
+  createFakeLanguageModel,
+  type FakeLanguageModelOptions,
+} from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { evaluate } from './evaluate.js'
-import { createFakeGenerator, createFakeLanguageModel } from './fake-language-model.js'
+
+/** A model whose k-th sample of a call says `The answer is <(seed + k) mod 10>.` (seed only). */
+const seededModel = (options: Omit<FakeLanguageModelOptions, 'reply'> = {}) =>
+  createFakeLanguageModel({
+    ...options,
+    reply: ({ request, outputIndex }) =>
+      `The answer is ${((request.seed ?? 0) + outputIndex) % 10}.`,
+  })
 
 const problems = Array.from({ length: 12 }, (_, index) => ({
   id: `p${index}`,
@@ -11,7 +23,7 @@ const problems = Array.from({ length: 12 }, (_, index) => ({
 
 describe('evaluate', () => {
   it('gives the same per-problem results whatever the concurrency and order', async () => {
-    const generator = createFakeGenerator(createFakeLanguageModel({ delayMs: 1 }))
+    const generator = createFakeGenerator({ model: seededModel({ delayMs: 1 }) })
     const serial = await evaluate({ generator, problems, seed: 3, concurrency: 1 })
     const parallel = await evaluate({ generator, problems, seed: 3, concurrency: 5 })
     const reversed = await evaluate({
@@ -25,7 +37,8 @@ describe('evaluate', () => {
     expect(strip(parallel)).toEqual(strip(serial))
     expect(strip(reversed).reverse()).toEqual(strip(serial))
     expect(serial.n).toBe(12)
-    expect(serial.usage).toEqual({ inputTokens: 60, outputTokens: 84, calls: 12 })
+    // 12 calls of a 4-word prompt (`Q: Question i?\nA:`) answered with 4 words.
+    expect(serial.usage).toEqual({ inputTokens: 48, outputTokens: 48, calls: 12 })
     expect(serial.accuracy).toBe(serial.problems.filter((problem) => problem.correct).length / 12)
     const other = await evaluate({ generator, problems, seed: 4, concurrency: 2 })
     expect(strip(other).map((problem) => problem.seed)).not.toEqual(
@@ -34,9 +47,12 @@ describe('evaluate', () => {
   })
 
   it('counts a failed run as wrong and keeps the others', async () => {
-    const generator = createFakeGenerator(
-      createFakeLanguageModel({ fail: (prompt) => prompt.includes('Question 3?') }),
-    )
+    const generator = createFakeGenerator({
+      model: seededModel({
+        failCall: ({ prompt }) =>
+          prompt?.includes('Question 3?') ? new Error(`fake failure for ${prompt}`) : undefined,
+      }),
+    })
     const progress: number[] = []
     const result = await evaluate({
       generator,
@@ -66,7 +82,7 @@ describe('evaluate', () => {
 
   it('keeps traces on request', async () => {
     const result = await evaluate({
-      generator: createFakeGenerator(createFakeLanguageModel()),
+      generator: createFakeGenerator({ model: seededModel() }),
       problems: problems.slice(0, 2),
       trace: true,
     })

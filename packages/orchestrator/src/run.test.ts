@@ -4,19 +4,32 @@ import {
   createCollectingTraceSink,
   InvalidArgumentError,
 } from '@metagen/core'
+import {
+  createFakeGenerator,
+  createFakeLanguageModel,
+  type FakeLanguageModelOptions,
+} from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
-import { createFakeGenerator, createFakeLanguageModel } from './fake-language-model.js'
 import { run } from './run.js'
+
+/** A model whose k-th sample of a call says `The answer is <(seed + k) mod 10>.` (seed only). */
+const seededModel = (options: Omit<FakeLanguageModelOptions, 'reply'> = {}) =>
+  createFakeLanguageModel({
+    ...options,
+    reply: ({ request, outputIndex }) =>
+      `The answer is ${((request.seed ?? 0) + outputIndex) % 10}.`,
+  })
 
 describe('run', () => {
   it('returns output, usage and wall time; the same seed gives the same output', async () => {
-    const model = createFakeLanguageModel()
-    const generator = createFakeGenerator(model, 2)
+    const model = seededModel()
+    const generator = createFakeGenerator({ model, calls: 2 })
     const first = await run(generator, { prompt: 'Q' }, { seed: 7 })
     const second = await run(generator, { prompt: 'Q' }, { seed: 7 })
     expect(first.output).toEqual(second.output)
-    expect(first.usage).toEqual({ inputTokens: 10, outputTokens: 14, calls: 2 })
-    expect(first.charged).toMatchObject({ inputTokens: 10, outputTokens: 14, calls: 2 })
+    // Two calls of a 1-word prompt answered with 4 words.
+    expect(first.usage).toEqual({ inputTokens: 2, outputTokens: 8, calls: 2 })
+    expect(first.charged).toMatchObject({ inputTokens: 2, outputTokens: 8, calls: 2 })
     expect(first.seconds).toBeGreaterThanOrEqual(0)
     expect(first.trace).toEqual([])
     const seeds = model.requests.map((request) => request.seed)
@@ -30,7 +43,7 @@ describe('run', () => {
   it('collects the trace (root span, calls) and forwards it to a sink', async () => {
     const sink = createCollectingTraceSink()
     const result = await run(
-      createFakeGenerator(createFakeLanguageModel(), 2),
+      createFakeGenerator({ model: seededModel(), calls: 2 }),
       { prompt: 'Q' },
       { trace: sink },
     )
@@ -47,7 +60,7 @@ describe('run', () => {
   it('reports progress after each model call', async () => {
     const progress: number[] = []
     await run(
-      createFakeGenerator(createFakeLanguageModel(), 3),
+      createFakeGenerator({ model: seededModel(), calls: 3 }),
       { prompt: 'Q' },
       {
         onProgress: (report) => progress.push(report.usage.calls),
@@ -59,7 +72,7 @@ describe('run', () => {
   it('enforces the budget through callModel', async () => {
     await expect(
       run(
-        createFakeGenerator(createFakeLanguageModel(), 3),
+        createFakeGenerator({ model: seededModel(), calls: 3 }),
         { prompt: 'Q' },
         { budget: { calls: 2 } },
       ),
@@ -67,21 +80,7 @@ describe('run', () => {
   })
 
   it('limits concurrent model calls', async () => {
-    const model = createFakeLanguageModel({ delayMs: 5 })
-    let active = 0
-    let peak = 0
-    const tracked = {
-      ...model,
-      async generate(request: Parameters<typeof model.generate>[0]) {
-        active++
-        peak = Math.max(peak, active)
-        try {
-          return await model.generate(request)
-        } finally {
-          active--
-        }
-      },
-    }
+    const model = seededModel({ delayMs: 5 })
     const parallel = {
       name: 'parallel',
       async run(
@@ -89,7 +88,7 @@ describe('run', () => {
         context: Parameters<ReturnType<typeof createFakeGenerator>['run']>[1],
       ) {
         const results = await Promise.all(
-          Array.from({ length: 6 }, () => createFakeGenerator(tracked).run(input, context)),
+          Array.from({ length: 6 }, () => createFakeGenerator({ model }).run(input, context)),
         )
         return {
           output: results[0]?.output ?? { text: '' },
@@ -98,7 +97,8 @@ describe('run', () => {
       },
     }
     await run(parallel, { prompt: 'Q' }, { concurrency: 2 })
-    expect(peak).toBe(2)
+    expect(model.requests).toHaveLength(6)
+    expect(model.peakConcurrency).toBe(2)
   })
 
   it('cancels with an AbortSignal', async () => {
@@ -106,7 +106,7 @@ describe('run', () => {
     controller.abort()
     await expect(
       run(
-        createFakeGenerator(createFakeLanguageModel()),
+        createFakeGenerator({ model: seededModel() }),
         { prompt: 'Q' },
         { signal: controller.signal },
       ),
@@ -114,7 +114,7 @@ describe('run', () => {
   })
 
   it('rejects invalid options', async () => {
-    const generator = createFakeGenerator(createFakeLanguageModel())
+    const generator = createFakeGenerator({ model: seededModel() })
     await expect(run(generator, { prompt: 'Q' }, { seed: -1 })).rejects.toThrow(
       InvalidArgumentError,
     )

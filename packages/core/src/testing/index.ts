@@ -11,6 +11,10 @@ export {
   scoreArithmeticSolution,
 } from './arithmetic-solver-model.js'
 export {
+  createFakeGenerator,
+  type FakeGeneratorOptions,
+} from './fake-generator.js'
+export {
   applyFakeLimits,
   createFakeLanguageModel,
   createScriptedLanguageModel,
