@@ -2,7 +2,7 @@
 // whose every request carries `guided_json`, `guided_regex` or `guided_choice`, the remote
 // counterpart of the constrained decoder of @metagen/decoders.
 import type { GenerateRequest, GenerateResult, LanguageModel } from '@metagen/core'
-import { InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError } from '@metagen/core'
 import { parseOpenAIProviderOptions } from './openai-provider-options.js'
 
 /** What the server must constrain every output to: exactly one field. */
@@ -44,9 +44,11 @@ export function createGuidedLanguageModel(
     })
   }
   const openai = {
-    ...(guide.jsonSchema !== undefined ? { guidedJson: guide.jsonSchema } : {}),
-    ...(guide.regex !== undefined ? { guidedRegex: guide.regex } : {}),
-    ...(guide.choices !== undefined ? { guidedChoice: guide.choices } : {}),
+    ...compact({
+      guidedJson: guide.jsonSchema,
+      guidedRegex: guide.regex,
+      guidedChoice: guide.choices,
+    }),
   }
   parseOpenAIProviderOptions(openai)
   return {

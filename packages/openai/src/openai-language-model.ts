@@ -6,6 +6,7 @@
 import {
   addUsage,
   assertInteger,
+  compact,
   type GenerateOutput,
   type GenerateRequest,
   type GenerateResult,
@@ -39,7 +40,6 @@ import type { ReasoningEffort } from 'openai/resources/shared'
 import { classifyOpenAIError } from './map-openai-error.js'
 import { computeOpenAICost, findOpenAIPrice, type OpenAIModelPrice } from './openai-prices.js'
 import {
-  compatibleOnlyKeys,
   type OpenAIProviderOptions,
   parseOpenAIProviderOptions,
 } from './openai-provider-options.js'
@@ -118,6 +118,16 @@ export interface CompatibleServerFields {
   guided_json?: Record<string, unknown> | string
   /** vLLM guided decoding: the output is one of these strings. */
   guided_choice?: string[]
+}
+
+/** The `providerOptions.openai` key of each compatible-server wire field. */
+const compatibleOptionNames: Readonly<Record<string, string>> = {
+  min_p: 'minP',
+  repetition_penalty: 'repetitionPenalty',
+  prompt_logprobs: 'promptLogprobs',
+  guided_regex: 'guidedRegex',
+  guided_json: 'guidedJson',
+  guided_choice: 'guidedChoice',
 }
 
 /**
@@ -207,12 +217,12 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
   /** Whether the model is treated as a reasoning model (see {@link OpenAIModelOptions.reasoning}). */
   readonly isReasoningModel: boolean
   protected readonly config: OpenAILanguageModelConfig
+  protected readonly options: OpenAIModelOptions
 
   /** The server dialect of the provider (`strict`, `compatible` or `vllm`). */
   get compatibility(): OpenAICompatibility {
     return this.config.compatibility
   }
-  protected readonly options: OpenAIModelOptions
 
   /** Throws InvalidArgumentError for a bad model id or option (the message names `options.<key>`). */
   protected constructor(
@@ -376,24 +386,23 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
         )
       else sampling.top_k = topK
     }
-    const compatibleFields = [
-      ['minP', 'min_p'],
-      ['repetitionPenalty', 'repetition_penalty'],
-      ['promptLogprobs', 'prompt_logprobs'],
-      ['guidedRegex', 'guided_regex'],
-      ['guidedJson', 'guided_json'],
-      ['guidedChoice', 'guided_choice'],
-    ] as const
-    for (const [key, wire] of compatibleFields) {
-      const value = extra[key]
-      if (value === undefined || !compatibleOnlyKeys.has(key)) continue
-      if (strict)
+    // wire field -> its providerOptions.openai key
+    const compatibleFields: Omit<CompatibleServerFields, 'top_k'> = compact({
+      min_p: extra.minP,
+      repetition_penalty: extra.repetitionPenalty,
+      prompt_logprobs: extra.promptLogprobs,
+      guided_regex: extra.guidedRegex,
+      guided_json: extra.guidedJson,
+      guided_choice: extra.guidedChoice,
+    })
+    if (strict) {
+      for (const wire of Object.keys(compatibleFields)) {
         drop(
-          `providerOptions.openai.${key}`,
+          `providerOptions.openai.${compatibleOptionNames[wire] ?? wire}`,
           `the OpenAI API has no ${wire} (it is an extension of compatible servers).`,
         )
-      else (sampling as Record<string, unknown>)[wire] = value
-    }
+      }
+    } else Object.assign(sampling, compatibleFields)
     if (extra.logitBias !== undefined) {
       if (reasoning) drop('providerOptions.openai.logitBias', reasoningWhy)
       else sampling.logit_bias = extra.logitBias

@@ -63,17 +63,6 @@ const knownKeys = new Set([
   'extraBody',
 ])
 
-/** Keys that only OpenAI-compatible servers accept. */
-export const compatibleOnlyKeys: ReadonlySet<string> = new Set([
-  'minP',
-  'topK',
-  'repetitionPenalty',
-  'promptLogprobs',
-  'guidedRegex',
-  'guidedJson',
-  'guidedChoice',
-])
-
 /**
  * Validates the `openai` namespace of `providerOptions`. Unknown keys are returned separately
  * (they become warnings); a known key with a bad value throws {@link InvalidArgumentError}.
