@@ -1,6 +1,6 @@
 // Turning OpenAI chat messages into the tinymath prompt format (`Q: {question}\nA:`), since the
 // tinymath models have no chat template.
-import { InvalidArgumentError } from '@metagen/core'
+import { type ChatMessage, InvalidArgumentError } from '@metagen/core'
 import { formatPrompt } from '@metagen/tinymath'
 
 /** A chat message as received on the wire (validated by {@link chatMessagesToPrompt}). */
@@ -10,14 +10,23 @@ export interface WireChatMessage {
 }
 
 /**
- * Renders chat messages as one tinymath prompt. Only `user` messages are accepted (the models
+ * Renders chat messages as one prompt. With `chatTemplate` (a model folder's own template, e.g.
+ * `tokenizer.applyChatTemplate`), `system`, `user` and `assistant` messages with text content are
+ * rendered by it (InvalidArgumentError naming `messages[i].role` for another role). Without it:
+ * the tinymath rule below.
+ *
+ * Tinymath rule: renders chat messages as one tinymath prompt. Only `user` messages are accepted (the models
  * have no system prompt and no multi-turn format): a `system`, `assistant` or other role throws
  * InvalidArgumentError (`messages[i].role`). The user contents (strings, or arrays of
  * `{ type: 'text', text }` parts, concatenated) are joined with a newline. When the joined text
  * already starts with `Q:` it is used as given, with `\nA:` appended unless it already ends in
  * `A:`; otherwise it is a bare question and becomes `Q: {question}\nA:`.
  */
-export function chatMessagesToPrompt(messages: unknown): string {
+export function chatMessagesToPrompt(
+  messages: unknown,
+  chatTemplate?: (messages: readonly ChatMessage[]) => string,
+): string {
+  if (chatTemplate) return renderWithTemplate(messages, chatTemplate)
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new InvalidArgumentError({
       argument: 'messages',
@@ -79,4 +88,29 @@ function messageText(content: unknown, index: number): string {
     expected: 'a string or an array of text parts',
     received: content,
   })
+}
+
+function renderWithTemplate(
+  messages: unknown,
+  chatTemplate: (messages: readonly ChatMessage[]) => string,
+): string {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new InvalidArgumentError({
+      argument: 'messages',
+      expected: 'a non-empty array of chat messages',
+      received: messages,
+    })
+  }
+  const typed = messages.map((message: unknown, index): ChatMessage => {
+    const { role, content } = (message ?? {}) as WireChatMessage
+    if (role !== 'system' && role !== 'user' && role !== 'assistant') {
+      throw new InvalidArgumentError({
+        argument: `messages[${index}].role`,
+        expected: '"system", "user" or "assistant"',
+        received: role,
+      })
+    }
+    return { role, content: messageText(content, index) }
+  })
+  return chatTemplate(typed)
 }

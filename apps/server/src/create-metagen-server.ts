@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AbortedError, InvalidArgumentError } from '@metagen/core'
+import { AbortedError, type ChatMessage, InvalidArgumentError } from '@metagen/core'
 import {
   createDefaultStrategyRegistry,
   createStrategyEnvironment,
@@ -268,7 +268,19 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
     checkJsonContentType(request)
     if (draining) throw shuttingDown()
     const body = await readJsonBody(request, limits.maxBodyBytes)
-    const parsed = parseRequest(body, kind)
+    // A served local model with its own chat template renders chat messages with it.
+    const named = (body as { model?: unknown } | null)?.model
+    const servedForChat =
+      kind === 'chat' && typeof named === 'string' ? catalog.find(named) : undefined
+    const tokenizer =
+      servedForChat?.kind === 'local'
+        ? (await shared.tokenModel(servedForChat.reference)).tokenizer
+        : undefined
+    const chatTemplate = tokenizer?.applyChatTemplate
+      ? (messages: readonly ChatMessage[]) =>
+          (tokenizer.applyChatTemplate as (messages: readonly ChatMessage[]) => string)(messages)
+      : undefined
+    const parsed = parseRequest(body, kind, chatTemplate ? { chatTemplate } : {})
     entry.model = parsed.model
     entry.prompts = parsed.prompts.length
     entry.n = parsed.n

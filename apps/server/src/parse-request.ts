@@ -1,6 +1,11 @@
 // Validation of the JSON bodies of /v1/completions and /v1/chat/completions into one normalized
 // request, with errors that name the wire field (e.g. `top_p`) and what was expected.
-import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import {
+  assertInteger,
+  assertNumberInRange,
+  type ChatMessage,
+  InvalidArgumentError,
+} from '@metagen/core'
 import { chatMessagesToPrompt } from './chat-prompt.js'
 import { type GuidedDecoding, parseGuidedDecoding } from './vllm-extensions.js'
 
@@ -56,13 +61,19 @@ export interface ParsedRequest {
 }
 
 /**
- * Parses a request body. `kind` selects the wire format: `completion` (`prompt`, integer
+ * Parses a request body. Chat messages become one prompt through `options.chatTemplate` (the
+ * served model's own template) or, without one, the tinymath rule of chatMessagesToPrompt.
+ * `kind` selects the wire format: `completion` (`prompt`, integer
  * `logprobs` in [0, 5]) or `chat` (`messages`, boolean `logprobs` plus `top_logprobs` in
  * [0, 20]). `null` counts as absent. Options the server cannot honour (`stream`, `echo`,
  * `suffix`, `best_of` > 1, `logit_bias`, penalties, `tools`, a non-text `response_format`) throw
  * rather than being ignored. Throws InvalidArgumentError naming the first bad field.
  */
-export function parseRequest(body: unknown, kind: 'completion' | 'chat'): ParsedRequest {
+export function parseRequest(
+  body: unknown,
+  kind: 'completion' | 'chat',
+  options: { chatTemplate?: (messages: readonly ChatMessage[]) => string } = {},
+): ParsedRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidArgumentError({
       argument: 'body',
@@ -83,7 +94,9 @@ export function parseRequest(body: unknown, kind: 'completion' | 'chat'): Parsed
     })
   }
   const prompts =
-    kind === 'chat' ? [chatMessagesToPrompt(get('messages'))] : parsePrompts(get('prompt'))
+    kind === 'chat'
+      ? [chatMessagesToPrompt(get('messages'), options.chatTemplate)]
+      : parsePrompts(get('prompt'))
 
   const n = get('n') ?? 1
   assertInteger('n', n, 1)

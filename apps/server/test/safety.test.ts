@@ -200,6 +200,39 @@ describe('only served models', () => {
   })
 })
 
+describe('a served model folder with its own chat template', () => {
+  it('renders chat messages (system included) with the template and serves only that name', async () => {
+    const { fileURLToPath } = await import('node:url')
+    const folder = fileURLToPath(
+      new URL('../../../packages/onnx/test/fixtures/qwen2', import.meta.url),
+    )
+    const own = createMetagenServer({ models: [`qwen=${folder}`], log: false })
+    const url = await own.listen(0, '127.0.0.1')
+    try {
+      const sdk = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 })
+      expect((await sdk.models.list()).data.map((model) => model.id)).toEqual(['qwen'])
+      const chat = await sdk.chat.completions.create({
+        model: 'qwen',
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: 'What is 7 times 6?' },
+        ],
+        max_tokens: 4,
+        temperature: 0,
+      })
+      expect(chat.choices[0]?.finish_reason).toMatch(/stop|length/)
+      // The rendered template is the prompt: more tokens than the two messages' words.
+      expect(chat.usage?.prompt_tokens).toBeGreaterThan(12)
+      const tinymath = await sdk.completions
+        .create({ model: 'tinymath-draft', prompt: 'Q: 1+1?\nA:' })
+        .catch((error: unknown) => error)
+      expect((tinymath as { status?: number }).status).toBe(404)
+    } finally {
+      await own.close()
+    }
+  })
+})
+
 describe('limits', () => {
   it('refuses the abusive requests of issue 21 with 4xx and stays up', async () => {
     const huge = await post('/v1/completions', {
