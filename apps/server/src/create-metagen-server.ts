@@ -23,7 +23,12 @@ import {
 } from './http-guards.js'
 import { createModelCatalog, type ServedModel } from './model-catalog.js'
 import { type ParsedRequest, parseRequest } from './parse-request.js'
-import { type Choice, type CompletionResult, runCompletion } from './run-completion.js'
+import {
+  type Choice,
+  type CompletionResult,
+  runCompletion,
+  type StrategyProgress,
+} from './run-completion.js'
 import { createServedEnvironment } from './served-environment.js'
 import { createServerMetrics } from './server-metrics.js'
 import { type RequestLogEntry, resolveServerLimits, type ServerLimits } from './server-options.js'
@@ -463,7 +468,7 @@ interface StreamCompletionOptions {
   created: number
   run: (hooks: {
     onDelta?: (text: string) => void
-    onProgress?: (progress: import('./run-completion.js').StrategyProgress) => void
+    onProgress?: (progress: StrategyProgress) => void
   }) => Promise<CompletionResult>
   requestId: string
   onError: (error: unknown) => void
@@ -477,7 +482,7 @@ interface StreamCompletionOptions {
  * (one chunk per token when log-probabilities were requested), a last chunk per choice with
  * its finish_reason, a usage chunk with `stream_options.include_usage`, then `[DONE]`. Strategy
  * progress goes out as chunks with empty `choices` and a `metagen.progress` field (at most
- * every 200 ms). A failure after the stream started is sent as an error event.
+ * every 200 ms; the latest held-back one of each run is sent before the answer). A failure after the stream started is sent as an error event.
  */
 async function streamCompletion(options: StreamCompletionOptions): Promise<CompletionResult> {
   const { kind, parsed } = options
@@ -509,6 +514,8 @@ async function streamCompletion(options: StreamCompletionOptions): Promise<Compl
   }
   let streamed = ''
   let lastProgress = 0
+  // The latest progress of each run that the 200 ms throttle held back, sent before the answer.
+  const unsent = new Map<number, StrategyProgress>()
   let result: CompletionResult
   try {
     result = await options.run({
@@ -524,8 +531,12 @@ async function streamCompletion(options: StreamCompletionOptions): Promise<Compl
         ? {
             onProgress: (progress) => {
               const now = Date.now()
-              if (now - lastProgress < 200) return
+              if (now - lastProgress < 200) {
+                unsent.set(progress.index, progress)
+                return
+              }
               lastProgress = now
+              unsent.delete(progress.index)
               chunk([], { metagen: { progress } })
             },
           }
@@ -536,6 +547,7 @@ async function streamCompletion(options: StreamCompletionOptions): Promise<Compl
     stream.fail(toErrorResponse(error, options.requestId).body)
     throw new StreamAlreadyAnswered(error)
   }
+  for (const progress of unsent.values()) chunk([], { metagen: { progress } })
   result.choices.forEach((choice: Choice, index) => {
     if (streamed !== '' && index === 0) {
       const rest = choice.text.startsWith(streamed) ? choice.text.slice(streamed.length) : ''

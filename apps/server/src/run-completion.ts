@@ -8,6 +8,7 @@ import {
   type LanguageModel,
   type TextOutput,
   type TokenModel,
+  type TraceEvent,
   UnsupportedCapabilityError,
   type Usage,
 } from '@metagen/core'
@@ -51,15 +52,15 @@ export interface CompletionResult {
 export interface StrategyProgress {
   /** Choice index (prompt-major, then sample). */
   index: number
-  /** `model-call` or `score`. */
+  /** The trace event that moved it: `model-call`, `score` or `node` (a search node). */
   event: string
   /** Model calls so far in this run. */
   calls: number
   /** Generated tokens so far in this run. */
   outputTokens: number
-  /** Candidates scored so far in this run. */
+  /** Scoring calls so far in this run. */
   scored: number
-  /** Depth of the search node of the event, where the strategy reports one. */
+  /** Deepest search node so far, for search strategies. */
   depth?: number
 }
 
@@ -190,6 +191,9 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
       Array.from({ length: request.n }, (_, sample) => {
         const index = promptIndex * request.n + sample
         let scored = 0
+        let calls = 0
+        let outputTokens = 0
+        let maxDepth: number | undefined
         return run(
           generator,
           { prompt, request: sampling },
@@ -202,17 +206,28 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
             },
             ...(options.onProgress
               ? {
-                  onProgress: (progress) => {
-                    if (progress.event.kind === 'score') scored++
-                    const depth = progress.event.data?.depth
-                    options.onProgress?.({
-                      index,
-                      event: progress.event.kind,
-                      calls: progress.usage.calls,
-                      outputTokens: progress.usage.outputTokens,
-                      scored,
-                      ...(typeof depth === 'number' ? { depth } : {}),
-                    })
+                  trace: {
+                    emit: (event: TraceEvent) => {
+                      if (event.kind === 'model-call') {
+                        calls++
+                        outputTokens += event.usage?.outputTokens ?? 0
+                      } else if (event.kind === 'score') {
+                        scored++
+                      } else if (event.kind === 'node') {
+                        const depth = event.data?.depth
+                        if (typeof depth === 'number') maxDepth = Math.max(maxDepth ?? 0, depth)
+                      } else {
+                        return
+                      }
+                      options.onProgress?.({
+                        index,
+                        event: event.kind,
+                        calls,
+                        outputTokens,
+                        scored,
+                        ...(maxDepth !== undefined ? { depth: maxDepth } : {}),
+                      })
+                    },
                   },
                 }
               : {}),

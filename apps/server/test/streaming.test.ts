@@ -125,6 +125,25 @@ describe('streaming over the openai SDK', () => {
     }
   })
 
+  it('reports the depth of a search in its progress chunks', async () => {
+    const chunks: Array<Record<string, unknown>> = []
+    const stream = await client.completions.create({
+      model: 'tinymath-draft',
+      prompt: formatPrompt((problems[3] as TinymathProblem).question),
+      stream: true,
+      metagen: { strategy: { strategy: 'step-beam', beamWidth: 2, expansions: 2 } },
+    } as unknown as OpenAI.CompletionCreateParamsStreaming)
+    for await (const chunk of stream) chunks.push(chunk as unknown as Record<string, unknown>)
+    const depths = chunks
+      .map(
+        (chunk) =>
+          (chunk.metagen as { progress?: { depth?: number } } | undefined)?.progress?.depth,
+      )
+      .filter((depth): depth is number => depth !== undefined)
+    expect(depths.length).toBeGreaterThan(0)
+    expect(Math.max(...depths)).toBeGreaterThanOrEqual(1)
+  })
+
   it('answers errors before the stream as plain 4xx responses', async () => {
     const error = await client.chat.completions
       .create({
