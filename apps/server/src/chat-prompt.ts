@@ -94,6 +94,15 @@ function renderWithTemplate(
   messages: unknown,
   chatTemplate: (messages: readonly ChatMessage[]) => string,
 ): string {
+  return chatTemplate(parseChatMessages(messages))
+}
+
+/**
+ * Validates wire chat messages into metagen ChatMessages: a non-empty array of `system`, `user`
+ * or `assistant` messages whose content is a string or text parts. Throws InvalidArgumentError
+ * naming `messages[i].role` or `messages[i].content`.
+ */
+export function parseChatMessages(messages: unknown): ChatMessage[] {
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new InvalidArgumentError({
       argument: 'messages',
@@ -112,5 +121,5 @@ function renderWithTemplate(
     }
     return { role, content: messageText(content, index) }
   })
-  return chatTemplate(typed)
+  return typed
 }

@@ -285,7 +285,10 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
       ? (messages: readonly ChatMessage[]) =>
           (tokenizer.applyChatTemplate as (messages: readonly ChatMessage[]) => string)(messages)
       : undefined
-    const parsed = parseRequest(body, kind, chatTemplate ? { chatTemplate } : {})
+    const parsed = parseRequest(body, kind, {
+      ...(chatTemplate ? { chatTemplate } : {}),
+      ...(servedForChat?.kind === 'remote' ? { keepMessages: true } : {}),
+    })
     entry.model = parsed.model
     entry.prompts = parsed.prompts.length
     entry.n = parsed.n

@@ -2,7 +2,7 @@
 
 export type { Admission, AdmissionControl, AdmissionControlOptions } from './admission-control.js'
 export { createAdmissionControl, tooManyRequests } from './admission-control.js'
-export { chatMessagesToPrompt } from './chat-prompt.js'
+export { chatMessagesToPrompt, parseChatMessages } from './chat-prompt.js'
 export type { MetagenServer, MetagenServerOptions } from './create-metagen-server.js'
 export { createMetagenServer, defaultServedModels } from './create-metagen-server.js'
 export type { EventStream } from './event-stream.js'

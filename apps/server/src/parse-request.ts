@@ -6,7 +6,7 @@ import {
   type ChatMessage,
   InvalidArgumentError,
 } from '@metagen/core'
-import { chatMessagesToPrompt } from './chat-prompt.js'
+import { chatMessagesToPrompt, parseChatMessages } from './chat-prompt.js'
 import { type GuidedDecoding, parseGuidedDecoding } from './vllm-extensions.js'
 
 /** Largest accepted `n` (samples per prompt). */
@@ -32,6 +32,8 @@ export interface ParsedRequest {
   model: string
   /** The prompts: one for chat, one or more for completions (choices are grouped by prompt). */
   prompts: string[]
+  /** Chat messages kept as such (a served remote chat model); `prompts` then holds their joined text. */
+  messages?: ChatMessage[]
   /** Samples per prompt, an integer in [1, {@link maxSamplesPerRequest}] (default 1). */
   n: number
   /** Maximum generated tokens per sample, an integer >= 1 (default: the server's). */
@@ -72,7 +74,11 @@ export interface ParsedRequest {
 export function parseRequest(
   body: unknown,
   kind: 'completion' | 'chat',
-  options: { chatTemplate?: (messages: readonly ChatMessage[]) => string } = {},
+  options: {
+    chatTemplate?: (messages: readonly ChatMessage[]) => string
+    /** Keep chat messages as messages (for a served remote chat model) instead of one prompt. */
+    keepMessages?: boolean
+  } = {},
 ): ParsedRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidArgumentError({
@@ -93,8 +99,11 @@ export function parseRequest(
       received: model,
     })
   }
-  const prompts =
-    kind === 'chat'
+  const messages =
+    kind === 'chat' && options.keepMessages ? parseChatMessages(get('messages')) : undefined
+  const prompts = messages
+    ? [messages.map((message) => message.content).join('\n')]
+    : kind === 'chat'
       ? [chatMessagesToPrompt(get('messages'), options.chatTemplate)]
       : parsePrompts(get('prompt'))
 
@@ -111,6 +120,7 @@ export function parseRequest(
     kind,
     model,
     prompts,
+    ...(messages ? { messages } : {}),
     n: n as number,
     logprobs: false,
     stream: get('stream') === true,

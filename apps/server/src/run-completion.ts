@@ -146,7 +146,7 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
           }
         }
         const result = await model.generate({
-          prompt,
+          ...(request.messages ? { messages: request.messages } : { prompt }),
           n: drawn,
           ...sampling,
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
@@ -196,7 +196,9 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
         let maxDepth: number | undefined
         return run(
           generator,
-          { prompt, request: sampling },
+          request.messages
+            ? { messages: request.messages, request: sampling }
+            : { prompt, request: sampling },
           {
             seed: (baseSeed + sample) % 2 ** 32,
             signal,

@@ -160,6 +160,36 @@ describe('vLLM request extensions', () => {
   })
 })
 
+describe('a served remote model', () => {
+  it('passes chat messages on to the remote chat API', async () => {
+    const front = createMetagenServer({
+      models: ['openai:tinymath-generator'],
+      remoteBaseUrl: baseURL,
+      maxTokens: 64,
+      log: false,
+    })
+    const frontUrl = await front.listen(0, '127.0.0.1')
+    try {
+      const sdk = new OpenAI({ baseURL: `${frontUrl}/v1`, apiKey: 'unused', maxRetries: 0 })
+      const messages = [{ role: 'user' as const, content: problem.question }]
+      const relayed = await sdk.chat.completions.create({
+        model: 'openai:tinymath-generator',
+        messages,
+        temperature: 0,
+      })
+      const direct = await client.chat.completions.create({
+        model: 'tinymath-generator',
+        messages,
+        temperature: 0,
+        max_tokens: 64,
+      })
+      expect(relayed.choices[0]?.message.content).toBe(direct.choices[0]?.message.content)
+    } finally {
+      await front.close()
+    }
+  })
+})
+
 describe("@metagen/openai with compatibility 'vllm' against metagen serve", () => {
   it('scores continuations by echo as the local model does', async () => {
     const remote = createOpenAI({ baseURL, compatibility: 'vllm' })('tinymath-generator', {
