@@ -52,6 +52,8 @@ export interface OnnxRewardModel {
   stats(): RewardModelStats
   /** Ends the worker. */
   close(): Promise<void>
+  /** The same as `close()`, for `await using model = await loadOnnxRewardModel(...)`. */
+  [Symbol.asyncDispose](): Promise<void>
 }
 
 /**
@@ -150,5 +152,6 @@ export async function loadOnnxRewardModel(
     },
     stats: () => ({ ...counters }),
     close: () => client.close(),
+    [Symbol.asyncDispose]: () => client.close(),
   }
 }

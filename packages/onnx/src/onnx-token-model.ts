@@ -39,7 +39,11 @@ export interface LoadOnnxTokenModelOptions {
   dtype?: OnnxDtype
 }
 
-/** A {@link TokenModel} backed by onnxruntime-node; also reports time spent in the native run. */
+/**
+ * A {@link TokenModel} backed by onnxruntime-node; also reports time spent in the native run.
+ * Its worker thread keeps the process alive only while a call is pending, so a script that
+ * forgets `close()` still exits; `close()` (or `await using`) frees the session's memory.
+ */
 export interface OnnxTokenModel extends TokenModel {
   /** Milliseconds spent inside onnxruntime's run, summed over passes. */
   readonly inferenceMilliseconds: number
@@ -51,6 +55,8 @@ export interface OnnxTokenModel extends TokenModel {
    * should drop a model that has one and load it again.
    */
   readonly failure: Error | undefined
+  /** The same as `close()`, for `await using model = await loadOnnxTokenModel(...)`. */
+  [Symbol.asyncDispose](): Promise<void>
 }
 
 /**
@@ -256,6 +262,10 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
 
   stats(): TokenModelStats {
     return { ...this.counters }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 // The main-thread side of the inference worker: starts it, matches replies to requests, and
-// turns a crashed or failed worker into clear errors instead of hanging promises.
+// turns a crashed or failed worker into clear errors instead of hanging promises. The worker
+// keeps the process alive only while a request is pending (ref'd), not while idle (unref'd), so
+// a script that forgets to close its model still exits when its work is done.
 import { Worker } from 'node:worker_threads'
 import { ApiCallError, ModelLoadError } from '@metagen/core'
 import type { ValueMetadata } from './model-contract.js'
@@ -38,11 +40,15 @@ export class WorkerClient {
     this.worker = worker
     this.inputs = ready.inputs
     this.outputs = ready.outputs
+    worker.unref()
     worker.on('message', (message: WorkerResponse) => {
       if (!('requestId' in message)) return
       const pending = this.pending.get(message.requestId)
       if (!pending) return
       this.pending.delete(message.requestId)
+      // Idle again: the worker no longer keeps the process alive. A caller that sends the next
+      // request when this one resolves refs it again before the event loop looks.
+      if (this.pending.size === 0) worker.unref()
       if (message.type === 'error') {
         pending.reject(
           new ApiCallError({
@@ -58,6 +64,7 @@ export class WorkerClient {
       this.failed = error
       for (const pending of this.pending.values()) pending.reject(error)
       this.pending.clear()
+      worker.unref()
     }
     worker.on('error', (error) =>
       fail(
@@ -144,6 +151,7 @@ export class WorkerClient {
     if (this.failed) return Promise.reject(this.failure)
     const requestId = this.nextRequestId++
     return new Promise<TResponse>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref()
       this.pending.set(requestId, {
         resolve: resolve as (response: WorkerResponse) => void,
         reject,
