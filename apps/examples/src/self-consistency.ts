@@ -1,6 +1,6 @@
 // Example: self-consistency (Wang et al.) on the local tinymath-draft model: a majority vote
 // over 16 sampled solutions against greedy decoding, on 20 dev problems.
-import { languageModelGenerator } from '@metagen/chained'
+import { languageModelGenerator } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
 import { loadOnnxTokenModel } from '@metagen/onnx'
 import { evaluate } from '@metagen/orchestrator'

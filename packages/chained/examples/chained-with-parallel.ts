@@ -2,18 +2,13 @@
 // self-consistency over chain-of-thought, best-of-N over verifier refinement, and verifier
 // refinement over calculator tool use. Each line reports accuracy, tokens and calls.
 
-import {
-  calculatorTool,
-  chainOfThought,
-  languageModelGenerator,
-  refineWithVerifier,
-  toolUse,
-} from '@metagen/chained'
+import { calculatorTool, chainOfThought, refineWithVerifier, toolUse } from '@metagen/chained'
 import {
   addUsage,
   createRunContext,
   emptyUsage,
   type Generator,
+  languageModelGenerator,
   mixSeed,
   type TextInput,
   type TextOutput,

@@ -3,16 +3,19 @@
 import {
   addUsage,
   assertInteger,
+  assertTextInput,
   callModel,
   type Generator,
   type GeneratorResult,
   InvalidArgumentError,
   type LanguageModel,
+  type RequestOptions,
+  requestForInput,
   type TextInput,
   type TextOutput,
   type Usage,
 } from '@metagen/core'
-import { assertTextInput, continueInput, type RequestOptions, requestFor } from './text-input.js'
+import { continueInput } from './text-input.js'
 
 /** Options of {@link chainOfThought}. */
 export interface ChainOfThoughtOptions {
@@ -79,7 +82,7 @@ export function chainOfThought(
       assertTextInput('input', input)
       const reasoningInput = continueInput(input, reasoningPrefix)
       const reasoning = await callModel(context, model, {
-        ...requestFor(reasoningInput, request),
+        ...requestForInput(reasoningInput, request),
         n: 1,
       })
       let usage: Usage = addUsage(reasoning.usage)
@@ -101,7 +104,11 @@ export function chainOfThought(
       }
       const answerInput = continueInput(input, reasoningText + answerPrompt)
       const answerCall = await callModel(context, model, {
-        ...requestFor(answerInput, { ...request, maxTokens: answerMaxTokens, stop: answerStop }),
+        ...requestForInput(answerInput, {
+          ...request,
+          maxTokens: answerMaxTokens,
+          stop: answerStop,
+        }),
         n: 1,
       })
       usage = addUsage(usage, answerCall.usage)

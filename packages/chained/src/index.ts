@@ -13,8 +13,6 @@ export type {
   RevisionPlan,
   RevisionState,
 } from './critique.js'
-export type { LanguageModelGeneratorOptions } from './language-model-generator.js'
-export { languageModelGenerator } from './language-model-generator.js'
 export type { ModelCriticOptions } from './model-critic.js'
 export { defaultFeedbackTemplate, defaultIsDone, modelCritic } from './model-critic.js'
 export type { ChainStep, ChainStepContext } from './prompt-chain.js'
@@ -31,8 +29,7 @@ export type { ScorerCriticOptions } from './scorer-critic.js'
 export { scorerCritic } from './scorer-critic.js'
 export type { SelfRefineOptions } from './self-refine.js'
 export { selfRefine } from './self-refine.js'
-export type { RequestOptions } from './text-input.js'
-export { continueInput, inputText, requestFor } from './text-input.js'
+export { continueInput } from './text-input.js'
 export type { Tool, ToolCall, ToolMatch } from './tool.js'
 export type { ToolUseOptions, ToolUseOutput } from './tool-use.js'
 export { toolUse } from './tool-use.js'

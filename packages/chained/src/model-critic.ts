@@ -5,10 +5,12 @@ import {
   callModel,
   InvalidArgumentError,
   type LanguageModel,
+  questionText,
+  type RequestOptions,
+  requestForInput,
   type TextInput,
 } from '@metagen/core'
 import type { Critic, CritiqueInput } from './critique.js'
-import { inputText, type RequestOptions, requestFor } from './text-input.js'
 
 /** Options of {@link modelCritic}. */
 export interface ModelCriticOptions {
@@ -46,7 +48,7 @@ export function defaultFeedbackTemplate(state: CritiqueInput): TextInput {
   const { prompt: _prompt, ...rest } = state.input
   return {
     ...rest,
-    prompt: `Task:\n${inputText(state.input)}\n\nAnswer:\n${state.attempt.text.trim()}\n\n${instruction}\n\nFeedback:`,
+    prompt: `Task:\n${questionText(state.input)}\n\nAnswer:\n${state.attempt.text.trim()}\n\n${instruction}\n\nFeedback:`,
   }
 }
 
@@ -75,7 +77,7 @@ export function modelCritic(options: ModelCriticOptions): Critic {
     name: options.name ?? 'model-critic',
     async run(state, context) {
       const result = await callModel(context, model, {
-        ...requestFor(template(state), request),
+        ...requestForInput(template(state), request),
         n: 1,
       })
       const output = result.outputs[0]

@@ -2,12 +2,12 @@ import {
   createCollectingTraceSink,
   createRunContext,
   InvalidArgumentError,
+  languageModelGenerator,
   MetagenError,
   type TextInput,
 } from '@metagen/core'
 import { createArithmeticSolverModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
-import { languageModelGenerator } from './language-model-generator.js'
 import { ChainStepError, promptChain } from './prompt-chain.js'
 
 const model = createArithmeticSolverModel({

@@ -9,11 +9,13 @@ import {
   emptyUsage,
   InvalidArgumentError,
   type LanguageModel,
+  type RequestOptions,
+  requestForInput,
   type TextInput,
   type Usage,
 } from '@metagen/core'
 import type { Critic, Critique } from './critique.js'
-import { continueInput, type RequestOptions, requestFor } from './text-input.js'
+import { continueInput } from './text-input.js'
 
 /** Options of {@link arithmeticRecheckCritic}. */
 export interface ArithmeticRecheckCriticOptions {
@@ -73,7 +75,7 @@ export function arithmeticRecheckCritic(options: ArithmeticRecheckCriticOptions)
         ]
         const expression = `${left}${operator}${right}`
         const result = await callModel(context, model, {
-          ...requestFor(template(state.input, expression), request),
+          ...requestForInput(template(state.input, expression), request),
           n: 1,
         })
         usage = addUsage(usage, result.usage)

@@ -5,15 +5,15 @@ import {
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
+  languageModelGenerator,
+  type RequestOptions,
   type Scorer,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
-import { languageModelGenerator } from './language-model-generator.js'
 import { type RefineOutput, refine } from './refine.js'
 import { continuationRevision } from './revisions.js'
 import { scorerCritic } from './scorer-critic.js'
-import type { RequestOptions } from './text-input.js'
 
 /** Options of {@link refineWithVerifier}. */
 export interface RefineWithVerifierOptions {

@@ -4,12 +4,14 @@ import {
   addUsage,
   assertInteger,
   assertNonEmptyString,
+  assertTextInput,
   BudgetExhaustedError,
   callScorer,
   emptyUsage,
   type Generator,
   type GeneratorResult,
   InvalidArgumentError,
+  questionText,
   type RunContext,
   runChild,
   type Scorer,
@@ -18,7 +20,7 @@ import {
   type Usage,
 } from '@metagen/core'
 import type { Attempt, Critic, Critique, RevisionPlan, RevisionState } from './critique.js'
-import { assertTextInput, inputText, withAnswer } from './text-input.js'
+import { withAnswer } from './text-input.js'
 
 /** Why a refinement loop stopped. */
 export type RefineStopReason = 'critic-done' | 'max-rounds' | 'no-improvement' | 'budget'
@@ -236,7 +238,7 @@ async function critiqueAttempt(
   let score = critique.score
   if (scorer) {
     const scored = await callScorer(context, scorer, [
-      { prompt: inputText(input), output: attempt.text },
+      { prompt: questionText(input), output: attempt.text },
     ])
     usage = addUsage(usage, scored.usage)
     score ??= scored.scores[0]?.value

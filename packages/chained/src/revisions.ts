@@ -1,8 +1,8 @@
 // Ways to turn a critique into the reviser's input: an instruction prompt for instruction
 // models (self-refine), or a continuation from the correct prefix for completion models.
-import { assertInteger, type TextInput } from '@metagen/core'
+import { assertInteger, questionText, type TextInput } from '@metagen/core'
 import type { Attempt, RevisionPlan, RevisionState } from './critique.js'
-import { continueInput, inputText } from './text-input.js'
+import { continueInput } from './text-input.js'
 
 /**
  * The default self-refine revision for instruction models: the task, the previous answer and
@@ -27,7 +27,7 @@ export function instructionRevision(state: RevisionState): RevisionPlan {
   return {
     input: {
       ...rest,
-      prompt: `Task:\n${inputText(state.input)}\n\nPrevious answer:\n${state.attempt.text.trim()}\n\n${instruction}\n\nImproved answer:`,
+      prompt: `Task:\n${questionText(state.input)}\n\nPrevious answer:\n${state.attempt.text.trim()}\n\n${instruction}\n\nImproved answer:`,
     },
     prefix: '',
   }

@@ -5,11 +5,11 @@ import {
   assertNumberInRange,
   callScorer,
   InvalidArgumentError,
+  questionText,
   type Scorer,
   type StepScore,
 } from '@metagen/core'
 import type { Critic, Critique } from './critique.js'
-import { inputText } from './text-input.js'
 
 /** Options of {@link scorerCritic}. */
 export interface ScorerCriticOptions {
@@ -47,7 +47,7 @@ export function scorerCritic(options: ScorerCriticOptions): Critic {
     async run(state, context) {
       const text = state.attempt.text
       const result = await callScorer(context, scorer, [
-        { prompt: inputText(state.input), output: text },
+        { prompt: questionText(state.input), output: text },
       ])
       const score = result.scores[0]
       return { output: critiqueFromScore(text, score, threshold), usage: result.usage }

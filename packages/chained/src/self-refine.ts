@@ -4,16 +4,16 @@ import {
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
+  languageModelGenerator,
+  type RequestOptions,
   type Scorer,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
 import type { Critic, CritiqueInput, RevisionPlan, RevisionState } from './critique.js'
-import { languageModelGenerator } from './language-model-generator.js'
 import { modelCritic } from './model-critic.js'
 import { type RefineOutput, refine } from './refine.js'
 import { instructionRevision } from './revisions.js'
-import type { RequestOptions } from './text-input.js'
 
 /** Options of {@link selfRefine}. */
 export interface SelfRefineOptions {

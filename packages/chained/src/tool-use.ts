@@ -3,6 +3,7 @@
 import {
   addUsage,
   assertInteger,
+  assertTextInput,
   BudgetExhaustedError,
   callModel,
   emptyUsage,
@@ -11,17 +12,13 @@ import {
   type GeneratorResult,
   InvalidArgumentError,
   type LanguageModel,
+  type RequestOptions,
+  requestForInput,
   type TextInput,
   type TextOutput,
   type Usage,
 } from '@metagen/core'
-import {
-  assertTextInput,
-  continueInput,
-  type RequestOptions,
-  requestFor,
-  withAnswer,
-} from './text-input.js'
+import { continueInput, withAnswer } from './text-input.js'
 import type { Tool, ToolCall } from './tool.js'
 
 /** Options of {@link toolUse}. */
@@ -113,7 +110,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
         let result: Awaited<ReturnType<typeof callModel>>
         try {
           result = await callModel(context, model, {
-            ...requestFor(continueInput(input, text), {
+            ...requestForInput(continueInput(input, text), {
               ...request,
               ...(remaining !== undefined ? { maxTokens: remaining } : {}),
               ...(segmentStop && segmentStop.length > 0 ? { stop: segmentStop } : {}),

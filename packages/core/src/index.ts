@@ -38,6 +38,8 @@ export type {
   ScoreContinuationsResult,
   TokenLogprob,
 } from './language-model.js'
+export type { LanguageModelGeneratorOptions } from './language-model-generator.js'
+export { languageModelGenerator } from './language-model-generator.js'
 export { argmax, logSoftmax, logSumExp, softmax } from './math.js'
 export { answersMatch, normaliseAnswer } from './normalise-answer.js'
 export { validateGenerateRequest } from './request.js'
@@ -46,6 +48,8 @@ export { createRng, mixSeed } from './rng.js'
 export type { RunContextOptions } from './run-context.js'
 export { callModel, callScorer, createRunContext, runChild } from './run-context.js'
 export type { Score, ScoreRequest, ScoreResult, Scorer, ScorerKind, StepScore } from './scorer.js'
+export type { RequestOptions } from './text-input.js'
+export { assertTextInput, questionText, requestForInput } from './text-input.js'
 export type {
   ExtendRequest,
   ExtendResult,

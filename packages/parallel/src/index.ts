@@ -32,7 +32,7 @@ export {
   validateSampleSourceOptions,
 } from './sample-source.js'
 export { selectBest } from './select-best.js'
-export { promptText, publicCandidates, scoreCandidates } from './selection-output.js'
+export { publicCandidates, scoreCandidates } from './selection-output.js'
 export type { StoppingDecision, StoppingRule } from './stopping-rules.js'
 export {
   betaProbabilityAboveHalf,

@@ -1,5 +1,5 @@
-// Shared plumbing of the parallel generators: the question text of an input, scoring candidates
-// through the context, and the generator result built from a chosen candidate.
+// Shared plumbing of the parallel generators: scoring candidates through the context, and the
+// generator result built from a chosen candidate.
 import {
   addUsage,
   BudgetExhaustedError,
@@ -8,6 +8,7 @@ import {
   emptyUsage,
   type GeneratorResult,
   MetagenError,
+  questionText,
   type RunContext,
   type Scorer,
   type TextInput,
@@ -15,12 +16,6 @@ import {
   type Usage,
 } from '@metagen/core'
 import type { CandidateSampler, SampledCandidate } from './candidate-sampler.js'
-
-/** The text a scorer or judge sees as the question: the prompt, or the chat messages joined. */
-export function promptText(input: TextInput): string {
-  if (input.prompt !== undefined) return input.prompt
-  return (input.messages ?? []).map((message) => message.content).join('\n\n')
-}
 
 /**
  * Scores the candidates that did not fail, in ONE scorer call through `callScorer` (budget and
@@ -35,7 +30,7 @@ export async function scoreCandidates(
 ): Promise<Usage> {
   const valid = candidates.filter((candidate) => candidate.error === undefined)
   if (valid.length === 0) return emptyUsage()
-  const prompt = promptText(input)
+  const prompt = questionText(input)
   const result = await callScorer(
     context,
     scorer,

@@ -10,6 +10,7 @@ import {
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
+  questionText,
   type RunContext,
   type TextInput,
   type TextOutput,
@@ -22,7 +23,7 @@ import {
   type SampleSourceOptions,
   validateSampleSourceOptions,
 } from './sample-source.js'
-import { buildSelectionResult, promptText } from './selection-output.js'
+import { buildSelectionResult } from './selection-output.js'
 import { selectMajority } from './tally-votes.js'
 
 /** Options of {@link universalSelfConsistency}. */
@@ -104,7 +105,7 @@ export function universalSelfConsistency(
       if (valid.length === 1) chosen = valid[0]?.index
       else if (valid.length > 1) {
         const content = format(
-          promptText(input),
+          questionText(input),
           valid.map((candidate) => candidate.text),
         )
         try {
