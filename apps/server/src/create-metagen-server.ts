@@ -154,7 +154,13 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
   let draining = false
   const running = new Set<AbortController>()
 
-  const server = createServer((request, response) => {
+  // node:http enforces headersTimeout/requestTimeout on a timer (30 s by default): check often
+  // enough that the timeouts hold to within a second.
+  const connectionsCheckingInterval = Math.max(
+    50,
+    Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.bodyTimeoutMs) / 2)),
+  )
+  const server = createServer({ connectionsCheckingInterval }, (request, response) => {
     const started = Date.now()
     const entry: RequestLogEntry = {
       time: '',

@@ -66,7 +66,8 @@ export const defaultServerLimits: Readonly<ServerLimits> = Object.freeze({
 
 /**
  * Merges `limits` over the defaults and validates every field (an integer >= 1; `maxQueued`
- * >= 0). Throws InvalidArgumentError naming `limits.<field>`.
+ * >= 0; `headersTimeoutMs` <= `bodyTimeoutMs`). Throws InvalidArgumentError naming
+ * `limits.<field>`.
  */
 export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
   const resolved: ServerLimits = { ...defaultServerLimits }
@@ -81,6 +82,13 @@ export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerL
     }
     assertInteger(`limits.${key}`, value, key === 'maxQueued' ? 0 : 1)
     ;(resolved as unknown as Record<string, number>)[key] = value
+  }
+  if (resolved.headersTimeoutMs > resolved.bodyTimeoutMs) {
+    throw new InvalidArgumentError({
+      argument: 'limits.headersTimeoutMs',
+      expected: `at most limits.bodyTimeoutMs (${resolved.bodyTimeoutMs}): the whole request includes its headers`,
+      received: resolved.headersTimeoutMs,
+    })
   }
   return resolved
 }

@@ -323,6 +323,28 @@ describe('limits', () => {
   })
 })
 
+describe('timeouts', () => {
+  it('closes a connection whose headers never finish (slowloris)', async () => {
+    const strict = createMetagenServer({ log: false, limits: { headersTimeoutMs: 300 } })
+    const url = new URL(await strict.listen(0, '127.0.0.1'))
+    try {
+      const { connect } = await import('node:net')
+      const socket = connect(Number(url.port), url.hostname)
+      await new Promise((resolve) => socket.once('connect', resolve))
+      let received = ''
+      socket.on('data', (chunk) => {
+        received += String(chunk)
+      })
+      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+      // The last header line never comes: the server answers 408 and closes the socket.
+      await new Promise((resolve) => socket.once('close', resolve))
+      expect(received).toMatch(/^HTTP\/1\.1 408/)
+    } finally {
+      await strict.close()
+    }
+  })
+})
+
 describe('observability', () => {
   it('reports health, Prometheus metrics and one log line per request', async () => {
     const health = (await (await fetch(`${server.url}/health`)).json()) as {
