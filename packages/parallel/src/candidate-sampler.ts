@@ -142,7 +142,7 @@ export function createCandidateSampler(
         }
       } catch (error) {
         if (isFatal(error)) throw error
-        if (error instanceof BudgetExhaustedError) {
+        if (BudgetExhaustedError.isInstance(error)) {
           stoppedBy = 'budget'
           return drawn
         }
@@ -165,7 +165,7 @@ export function createCandidateSampler(
         )
       } else if (isFatal(outcome.reason)) {
         throw outcome.reason
-      } else if (outcome.reason instanceof BudgetExhaustedError) {
+      } else if (BudgetExhaustedError.isInstance(outcome.reason)) {
         stoppedBy = 'budget'
       } else {
         drawn.push(makeCandidate(failed(outcome.reason), undefined))
@@ -196,7 +196,7 @@ export function createCandidateSampler(
         drawn.push(makeCandidate(fields, output.answer))
       } else if (isFatal(outcome.reason)) {
         throw outcome.reason
-      } else if (outcome.reason instanceof BudgetExhaustedError) {
+      } else if (BudgetExhaustedError.isInstance(outcome.reason)) {
         stoppedBy = 'budget'
       } else {
         drawn.push(makeCandidate(failed(outcome.reason), undefined))
@@ -243,9 +243,9 @@ export function createCandidateSampler(
 /** Errors that are not a failure of one sample: they would fail every sample, or were asked for. */
 function isFatal(error: unknown): boolean {
   return (
-    error instanceof AbortedError ||
-    error instanceof InvalidArgumentError ||
-    error instanceof UnsupportedCapabilityError
+    AbortedError.isInstance(error) ||
+    InvalidArgumentError.isInstance(error) ||
+    UnsupportedCapabilityError.isInstance(error)
   )
 }
 

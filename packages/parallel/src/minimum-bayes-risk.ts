@@ -2,6 +2,7 @@
 // utility against the samples themselves or a separate pseudo-reference set.
 import {
   assertInteger,
+  compact,
   type Generator,
   InvalidArgumentError,
   type RunContext,
@@ -119,7 +120,7 @@ export function minimumBayesRisk(
       const selection = selectMinimumBayesRisk(matrix.values, {
         excludeSelf: !options.references,
         excluded,
-        ...(referenceWeights ? { referenceWeights } : {}),
+        ...compact({ referenceWeights }),
       })
       context.emit({
         kind: 'note',

@@ -121,8 +121,8 @@ export function universalSelfConsistency(
           const picked = parseSelectedResponse(judgeReply, valid.length)
           if (picked !== undefined) chosen = valid[picked]?.index
         } catch (error) {
-          if (error instanceof AbortedError || error instanceof InvalidArgumentError) throw error
-          if (error instanceof BudgetExhaustedError) stoppedByBudget = true
+          if (AbortedError.isInstance(error) || InvalidArgumentError.isInstance(error)) throw error
+          if (BudgetExhaustedError.isInstance(error)) stoppedByBudget = true
         }
       }
       const selectedBy = chosen === undefined ? 'fallback-majority' : 'judge'
