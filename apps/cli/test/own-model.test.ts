@@ -2,6 +2,7 @@
 // @metagen/onnx: a Llama with grouped-query attention and a SentencePiece tokenizer, in its q8
 // dtype, and a one-layer draft with the same tokenizer), through the CLI; and chat messages
 // through the model's own chat template.
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTokenLanguageModel } from '@metagen/decoders'
@@ -108,6 +109,50 @@ describe('metagen solve --model <folder> --dtype q8', () => {
     expect(missing.err()).toMatch(
       /no ONNX file for dtype q4: expected onnx\/model_q4.onnx; the onnx folder has model.onnx \(dtype fp32\), model_quantized.onnx \(dtype q8\)/,
     )
+  })
+})
+
+describe('metagen solve --strategy greedy on every fixture and dtype', () => {
+  // The library's greedy decoding of these folders equals transformers.js token for token
+  // (packages/onnx/test/transformers-equivalence.test.ts); the CLI must print the same text.
+  const manifest = JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as Record<
+    string,
+    { dtypes: Array<'fp32' | 'fp16' | 'q8' | 'q4'> }
+  >
+  const cases = Object.entries(manifest).flatMap(([name, entry]) =>
+    entry.dtypes.map((dtype) => [name, dtype] as const),
+  )
+  it.each(cases)('%s (%s)', async (name, dtype) => {
+    const folder = join(fixtures, name)
+    const cli = await solve(
+      '--model',
+      folder,
+      '--dtype',
+      dtype,
+      '--strategy',
+      'greedy',
+      '--max-tokens',
+      '24',
+    )
+    const model = await loadOnnxTokenModel(folder, { dtype, threads: 1 })
+    try {
+      const sequence = model.createSequence()
+      await model.extend([{ sequence, tokens: model.tokenizer.encodePrompt?.(prompt) ?? [] }])
+      const ids: number[] = []
+      while (ids.length < 24) {
+        const logits = sequence.lastLogits as Float32Array
+        let best = 0
+        for (let index = 1; index < logits.length; index++)
+          if ((logits[index] as number) > (logits[best] as number)) best = index
+        if (model.tokenizer.eosTokenIds.includes(best)) break
+        ids.push(best)
+        await model.extend([{ sequence, tokens: [best] }])
+      }
+      expect(cli.usage.outputTokens).toBe(ids.length)
+      expect(cli.text).toBe(model.tokenizer.decode(ids))
+    } finally {
+      await model.close()
+    }
   })
 })
 

@@ -1,13 +1,18 @@
 // Loading real-architecture folders: dtype files, the contract read from the session (GQA,
 // float16 caches, no position_ids), clear one-line errors for what is not supported, and the
 // bytes of every token for byte-level and SentencePiece tokenizers.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ModelLoadError } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
-import { detectTokenizerFamily, loadOnnxTokenModel, loadTokenizer } from '../dist/index.js'
+import {
+  detectTokenizerFamily,
+  loadOnnxRewardModel,
+  loadOnnxTokenModel,
+  loadTokenizer,
+} from '../dist/index.js'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
@@ -50,6 +55,33 @@ describe('dtype files', () => {
     const message = await loadError(join(fixtures, 'llama-gqa'), { dtype: 'q4' })
     expect(message).toMatch(
       /no ONNX file for dtype q4: expected onnx\/model_q4.onnx; the onnx folder has model.onnx \(dtype fp32\), model_quantized.onnx \(dtype q8\)/,
+    )
+  })
+
+  it('loads the merged decoder file of older Optimum exports (use_cache_branch)', async () => {
+    const folder = copyFixture('gpt2-legacy')
+    renameSync(
+      join(folder, 'onnx', 'model.onnx'),
+      join(folder, 'onnx', 'decoder_model_merged.onnx'),
+    )
+    const merged = await loadOnnxTokenModel(folder, { threads: 1 })
+    const original = await loadOnnxTokenModel(join(fixtures, 'gpt2-legacy'), { threads: 1 })
+    const tokens = [5, 6, 7]
+    const [a] = await merged.extend([{ sequence: merged.createSequence(), tokens }])
+    const [b] = await original.extend([{ sequence: original.createSequence(), tokens }])
+    expect([...(a?.logits ?? [])]).toEqual([...(b?.logits ?? [])])
+    await merged.close()
+    await original.close()
+  })
+
+  it('gives reward models the same dtype option and error', async () => {
+    const error = await loadOnnxRewardModel(join(fixtures, 'qwen2'), {
+      dtype: 'int8',
+      threads: 1,
+    }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ModelLoadError)
+    expect((error as Error).message).toMatch(
+      /no ONNX file for dtype int8: expected onnx\/model_int8.onnx; the onnx folder has model.onnx \(dtype fp32\), model_fp16.onnx \(dtype fp16\), model_q4.onnx \(dtype q4\)/,
     )
   })
 
