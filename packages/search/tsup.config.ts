@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', 'strategies/index': 'src/strategies/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import { type Budget, InvalidArgumentError } from '@metagen/core'
 import {
+  describeStrategyOptions,
   loadStrategySpec,
   type StrategyDefinition,
   type StrategyRegistry,
@@ -261,12 +262,15 @@ export function readBudget(flags: ParsedCommandLine['flags']): Budget | undefine
   return Object.keys(budget).length > 0 ? budget : undefined
 }
 
-/** Formats a strategy's options for `--help`. */
+/**
+ * Formats a strategy's options for `--help`: flag, kind, description (from the option's
+ * schema) and default.
+ */
 export function formatStrategyFlags(definition: StrategyDefinition): string[] {
-  return Object.entries(definition.options).map(([name, option]) => {
-    const flag = `--${toKebabCase(name)}${option.type === 'boolean' ? '' : ` <${option.type}>`}`
+  return Object.entries(describeStrategyOptions(definition)).map(([name, option]) => {
+    const flag = `--${toKebabCase(name)}${option.kind === 'boolean' ? '' : ` <${option.kind}>`}`
     const fallback =
       option.default !== undefined ? ` (default ${JSON.stringify(option.default)})` : ''
-    return `    ${flag.padEnd(30)} ${option.description}${fallback}`
+    return `    ${flag.padEnd(30)} ${option.description ?? ''}${fallback}`
   })
 }

@@ -1,6 +1,7 @@
 // A calculator tool for integer arithmetic written as `a op b=`: the trigger `=` stops
 // generation, the tool computes the true value and it is spliced in after the `=`.
-import { InvalidArgumentError } from '@metagen/core'
+import { InvalidArgumentError, parseOption } from '@metagen/core'
+import { chainedOptionSchemas } from './option-schemas.js'
 import type { Tool, ToolMatch } from './tool.js'
 
 /** Options of {@link calculatorTool}. */
@@ -53,14 +54,11 @@ export function evaluateArithmetic(
  * before `=` and returns its value. Division by zero is no match (the model continues itself).
  */
 export function calculatorTool(options: CalculatorToolOptions = {}): Tool {
-  const division = options.division ?? 'floor'
-  if (division !== 'floor' && division !== 'trunc') {
-    throw new InvalidArgumentError({
-      argument: 'options.division',
-      expected: '"floor" or "trunc"',
-      received: division,
-    })
-  }
+  const division = parseOption(
+    'options.division',
+    chainedOptionSchemas.division,
+    options.division ?? 'floor',
+  )
   return {
     name: 'calculator',
     trigger: '=',

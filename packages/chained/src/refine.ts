@@ -2,7 +2,6 @@
 // critique, revise, until the critic is satisfied, the score stops improving or a round limit.
 import {
   addUsage,
-  assertInteger,
   assertNonEmptyString,
   assertTextInput,
   BudgetExhaustedError,
@@ -11,6 +10,7 @@ import {
   type Generator,
   type GeneratorResult,
   InvalidArgumentError,
+  parseOption,
   questionText,
   type RunContext,
   runChild,
@@ -20,6 +20,7 @@ import {
   type Usage,
 } from '@metagen/core'
 import type { Attempt, Critic, Critique, RevisionPlan, RevisionState } from './critique.js'
+import { chainedOptionSchemas } from './option-schemas.js'
 import { withAnswer } from './text-input.js'
 
 /** Why a refinement loop stopped. */
@@ -296,8 +297,9 @@ function validateRefineOptions(options: RefineOptions): void {
       received: options.revise,
     })
   }
-  assertInteger('options.maxRounds', options.maxRounds, 0)
-  if (options.patience !== undefined) assertInteger('options.patience', options.patience, 1)
+  parseOption('options.maxRounds', chainedOptionSchemas.maxRounds, options.maxRounds)
+  if (options.patience !== undefined)
+    parseOption('options.patience', chainedOptionSchemas.patience, options.patience)
   if (options.select !== undefined && options.select !== 'best' && options.select !== 'last') {
     throw new InvalidArgumentError({
       argument: 'options.select',

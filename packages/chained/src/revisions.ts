@@ -1,7 +1,8 @@
 // Ways to turn a critique into the reviser's input: an instruction prompt for instruction
 // models (self-refine), or a continuation from the correct prefix for completion models.
-import { assertInteger, questionText, type TextInput } from '@metagen/core'
+import { parseOption, questionText, type TextInput } from '@metagen/core'
 import type { Attempt, RevisionPlan, RevisionState } from './critique.js'
+import { chainedOptionSchemas } from './option-schemas.js'
 import { continueInput } from './text-input.js'
 
 /**
@@ -63,7 +64,7 @@ export function continuationRevision(
   options: ContinuationRevisionOptions = {},
 ): (state: RevisionState) => RevisionPlan {
   const memory = options.memory ?? 0
-  assertInteger('options.memory', memory, 0)
+  parseOption('options.memory', chainedOptionSchemas.memory, memory)
   const format = options.formatMemory ?? formatMemory
   return (state) => {
     const prefix = (state.critique.correctPrefix ?? '') + (state.critique.correction ?? '')

@@ -2,14 +2,15 @@
 // scorer it names the first wrong step and keeps the correct steps before it.
 import {
   assertNonEmptyString,
-  assertNumberInRange,
   callScorer,
   InvalidArgumentError,
+  parseOption,
   questionText,
   type Scorer,
   type StepScore,
 } from '@metagen/core'
 import type { Critic, Critique } from './critique.js'
+import { chainedOptionSchemas } from './option-schemas.js'
 
 /** Options of {@link scorerCritic}. */
 export interface ScorerCriticOptions {
@@ -39,7 +40,7 @@ export function scorerCritic(options: ScorerCriticOptions): Critic {
     })
   }
   const threshold = options.threshold ?? 0.5
-  assertNumberInRange('options.threshold', threshold, { min: 0, max: 1 })
+  parseOption('options.threshold', chainedOptionSchemas.criticThreshold, threshold)
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
   const { scorer } = options
   return {

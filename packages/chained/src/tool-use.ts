@@ -12,12 +12,14 @@ import {
   type GeneratorResult,
   InvalidArgumentError,
   type LanguageModel,
+  parseOption,
   type RequestOptions,
   requestForInput,
   type TextInput,
   type TextOutput,
   type Usage,
 } from '@metagen/core'
+import { chainedOptionSchemas } from './option-schemas.js'
 import { continueInput, withAnswer } from './text-input.js'
 import type { Tool, ToolCall } from './tool.js'
 
@@ -85,7 +87,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
     triggers.add(tool.trigger)
   }
   const maxToolCalls = options.maxToolCalls ?? 32
-  assertInteger('options.maxToolCalls', maxToolCalls, 0)
+  parseOption('options.maxToolCalls', chainedOptionSchemas.maxToolCalls, maxToolCalls)
   const { model, request = {}, extractAnswer } = options
   const maxTokens = request.maxTokens
   if (maxTokens !== undefined) assertInteger('options.request.maxTokens', maxTokens, 1)

@@ -1,8 +1,10 @@
 // Budgets: limits on tokens, calls, cost and wall time that meta-generators check before each
 // call, so that a run stops early and cleanly with the best answer found so far.
+
+import { z } from 'zod'
 import { BudgetExhaustedError } from './errors.js'
+import { parseOption } from './option-schema.js'
 import { addUsage, emptyUsage, type Usage } from './usage.js'
-import { assertNumberInRange } from './validate.js'
 
 /** Limits for one run. Every field is optional; an absent field means no limit. */
 export interface Budget {
@@ -53,6 +55,9 @@ const budgetFields = [
   'wallTimeMs',
 ] as const
 
+/** The range of every budget limit (tokens, calls, dollars, milliseconds): a finite number > 0. */
+export const budgetLimitSchema = z.number().gt(0).describe('A budget limit: a finite number > 0.')
+
 /** Validates `budget` (every limit must be > 0) and creates a tracker for it. */
 export function createBudgetTracker(
   budget: Budget = {},
@@ -61,7 +66,7 @@ export function createBudgetTracker(
   for (const field of budgetFields) {
     const value = budget[field]
     if (value !== undefined) {
-      assertNumberInRange(`budget.${field}`, value, { min: 0, minInclusive: false })
+      parseOption(`budget.${field}`, budgetLimitSchema, value)
     }
   }
   const start = now()

@@ -1,7 +1,7 @@
 // @metagen/core: the specification every metagen package builds on.
 
 export type { Budget, BudgetTracker } from './budget.js'
-export { createBudgetTracker } from './budget.js'
+export { budgetLimitSchema, createBudgetTracker } from './budget.js'
 export type { Compact } from './compact.js'
 export { compact } from './compact.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
@@ -42,14 +42,37 @@ export type { LanguageModelGeneratorOptions } from './language-model-generator.j
 export { languageModelGenerator } from './language-model-generator.js'
 export { argmax, logSoftmax, logSumExp, softmax } from './math.js'
 export { answersMatch, normaliseAnswer } from './normalise-answer.js'
+export type {
+  OptionInfo,
+  OptionKind,
+} from './option-schema.js'
+export {
+  describeOptionRange,
+  describeOptionSchema,
+  describeSchemaRange,
+  isNestedStrategySchema,
+  nestedStrategySchema,
+  optionsJsonSchema,
+  parseOption,
+} from './option-schema.js'
 export { validateGenerateRequest } from './request.js'
 export type { Rng } from './rng.js'
 export { createRng, mixSeed } from './rng.js'
+export type { RunOptions, RunProgress, RunResult } from './run.js'
+export { run } from './run.js'
 export type { RunContextOptions } from './run-context.js'
 export { callModel, callScorer, createRunContext, runChild } from './run-context.js'
 export type { Score, ScoreRequest, ScoreResult, Scorer, ScorerKind, StepScore } from './scorer.js'
 export type { RequestOptions } from './text-input.js'
 export { assertTextInput, questionText, requestForInput } from './text-input.js'
+export type {
+  ScalingKnob,
+  StrategyDefinition,
+  StrategyEnvironment,
+  StrategyOptionsSchema,
+  StrategySpec,
+} from './strategy.js'
+export { defineStrategy, scaleOption, scaleWidthTimesExpansions } from './strategy.js'
 export type {
   ExtendRequest,
   ExtendResult,

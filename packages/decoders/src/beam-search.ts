@@ -3,10 +3,12 @@
 import {
   InvalidArgumentError,
   logSoftmax,
+  parseOption,
   type SequenceState,
   type TokenModel,
   throwIfAborted,
 } from '@metagen/core'
+import { beamSearchOptionSchemas } from './option-schemas.js'
 import { assertPromptFits, emptyDecodeStats, prefillModels, recordForward } from './prefill.js'
 import {
   type DecodedSequence,
@@ -128,15 +130,10 @@ const samplingOnlyFields = [
  */
 export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearchResult> {
   const { model } = options
-  if (!Number.isInteger(options.beamWidth) || options.beamWidth < 1) {
-    throw new InvalidArgumentError({
-      argument: 'beamWidth',
-      expected: 'an integer >= 1',
-      received: options.beamWidth,
-    })
-  }
+  parseOption('beamWidth', beamSearchOptionSchemas.beamWidth, options.beamWidth)
   const groups = options.groups ?? 1
-  if (!Number.isInteger(groups) || groups < 1 || options.beamWidth % groups !== 0) {
+  parseOption('groups', beamSearchOptionSchemas.groups, groups)
+  if (options.beamWidth % groups !== 0) {
     throw new InvalidArgumentError({
       argument: 'groups',
       expected: `an integer >= 1 that divides beamWidth ${options.beamWidth}`,
@@ -144,25 +141,9 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
     })
   }
   const diversityPenalty = options.diversityPenalty ?? (groups > 1 ? 0.5 : 0)
-  if (
-    typeof diversityPenalty !== 'number' ||
-    !(diversityPenalty >= 0) ||
-    !Number.isFinite(diversityPenalty)
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'diversityPenalty',
-      expected: 'a finite number >= 0',
-      received: diversityPenalty,
-    })
-  }
+  parseOption('diversityPenalty', beamSearchOptionSchemas.diversityPenalty, diversityPenalty)
   const lengthPenalty = options.lengthPenalty ?? 1
-  if (typeof lengthPenalty !== 'number' || !Number.isFinite(lengthPenalty)) {
-    throw new InvalidArgumentError({
-      argument: 'lengthPenalty',
-      expected: 'a finite number',
-      received: lengthPenalty,
-    })
-  }
+  parseOption('lengthPenalty', beamSearchOptionSchemas.lengthPenalty, lengthPenalty)
   const processors = options.processors ?? {}
   validateSamplingOptions(processors, 'processors.')
   for (const field of samplingOnlyFields) {

@@ -1,11 +1,7 @@
 // Contrastive decoding (Li et al. 2023): an expert and an amateur model, scored by
 // log p_expert - log p_amateur over the expert's plausible tokens.
-import {
-  assertNumberInRange,
-  InvalidArgumentError,
-  logSoftmax,
-  type TokenModel,
-} from '@metagen/core'
+import { InvalidArgumentError, logSoftmax, parseOption, type TokenModel } from '@metagen/core'
+import { contrastiveDecodingOptionSchemas } from './option-schemas.js'
 import { type DecodeResult, type LogitsCombiner, sampleSequences } from './sample-sequences.js'
 import type { SamplingOptions } from './sampling-options.js'
 
@@ -24,9 +20,13 @@ export interface ContrastiveScoreOptions {
  */
 export function createContrastiveCombiner(options: ContrastiveScoreOptions = {}): LogitsCombiner {
   const alpha = options.alpha ?? 0.1
-  assertNumberInRange('alpha', alpha, { min: 0, max: 1, minInclusive: false })
+  parseOption('alpha', contrastiveDecodingOptionSchemas.alpha, alpha)
   const temperature = options.amateurTemperature ?? 1
-  assertNumberInRange('amateurTemperature', temperature, { min: 0, minInclusive: false, max: 1e6 })
+  parseOption(
+    'amateurTemperature',
+    contrastiveDecodingOptionSchemas.amateurTemperature,
+    temperature,
+  )
   return ([expertRow, amateurRow]) => {
     if (!expertRow || !amateurRow) {
       throw new InvalidArgumentError({

@@ -1,14 +1,14 @@
 // Contrastive search (Su et al. 2022) over a token model that exposes only logits: the
 // degeneration penalty compares next-token logits rows instead of hidden states (see below).
 import {
-  assertInteger,
-  assertNumberInRange,
   InvalidArgumentError,
   logSoftmax,
+  parseOption,
   type SequenceState,
   type TokenModel,
   throwIfAborted,
 } from '@metagen/core'
+import { contrastiveSearchOptionSchemas } from './option-schemas.js'
 import { assertPromptFits, emptyDecodeStats, prefillModels, recordForward } from './prefill.js'
 import { type DecodeResult, textBeforeStop, topEntries } from './sample-sequences.js'
 import {
@@ -75,9 +75,9 @@ export function logitsRepresentation(row: ArrayLike<number>): Float64Array {
 export async function contrastiveSearch(options: ContrastiveSearchOptions): Promise<DecodeResult> {
   const { model } = options
   const topK = options.topK ?? 4
-  assertInteger('topK', topK, 1)
+  parseOption('topK', contrastiveSearchOptionSchemas.topK, topK)
   const alpha = options.alpha ?? 0.6
-  assertNumberInRange('alpha', alpha, { min: 0, max: 1 })
+  parseOption('alpha', contrastiveSearchOptionSchemas.alpha, alpha)
   const processors = options.processors ?? {}
   validateSamplingOptions(processors, 'processors.')
   const room = assertPromptFits([model], options.prompt)

@@ -1,6 +1,7 @@
 // The options of the logits-processor chain, their validation, and the chain itself in its
 // documented order of application.
-import { assertInteger, assertNumberInRange, InvalidArgumentError } from '@metagen/core'
+import { InvalidArgumentError, parseOption } from '@metagen/core'
+import { samplingOptionSchemas } from './option-schemas.js'
 import { applyEpsilon, applyEta } from './processors/epsilon-eta.js'
 import { applyMinP } from './processors/min-p.js'
 import { type MirostatOptions, validateMirostatOptions } from './processors/mirostat.js'
@@ -162,38 +163,12 @@ export function validateSamplingOptions(options: SamplingOptions, argumentPrefix
     }
   }
   const name = (field: string) => `${argumentPrefix}${field}`
-  if (options.temperature !== undefined)
-    assertNumberInRange(name('temperature'), options.temperature, { min: 0, max: Number.MAX_VALUE })
-  if (options.topK !== undefined) assertInteger(name('topK'), options.topK, 1)
-  if (options.topP !== undefined)
-    assertNumberInRange(name('topP'), options.topP, { min: 0, max: 1, minInclusive: false })
-  if (options.minP !== undefined)
-    assertNumberInRange(name('minP'), options.minP, { min: 0, max: 1 })
-  if (options.typicalP !== undefined)
-    assertNumberInRange(name('typicalP'), options.typicalP, {
-      min: 0,
-      max: 1,
-      minInclusive: false,
-    })
-  if (options.epsilon !== undefined)
-    assertNumberInRange(name('epsilon'), options.epsilon, { min: 0, max: 1, maxInclusive: false })
-  if (options.eta !== undefined)
-    assertNumberInRange(name('eta'), options.eta, { min: 0, max: 1, maxInclusive: false })
+  // One range per field, shared with the strategies' options (option-schemas.ts).
+  for (const [field, schema] of Object.entries(samplingOptionSchemas)) {
+    const value = options[field as keyof typeof samplingOptionSchemas]
+    if (value !== undefined) parseOption(name(field), schema, value)
+  }
   if (options.mirostat !== undefined) validateMirostatOptions(options.mirostat)
-  if (options.repetitionPenalty !== undefined)
-    assertNumberInRange(name('repetitionPenalty'), options.repetitionPenalty, {
-      min: 0,
-      minInclusive: false,
-      max: 1e6,
-    })
-  if (options.frequencyPenalty !== undefined)
-    assertNumberInRange(name('frequencyPenalty'), options.frequencyPenalty, { min: -2, max: 2 })
-  if (options.presencePenalty !== undefined)
-    assertNumberInRange(name('presencePenalty'), options.presencePenalty, { min: -2, max: 2 })
-  if (options.noRepeatNgramSize !== undefined)
-    assertInteger(name('noRepeatNgramSize'), options.noRepeatNgramSize, 1)
-  if (options.minNewTokens !== undefined)
-    assertInteger(name('minNewTokens'), options.minNewTokens, 0)
   for (const field of ['bannedTokenIds', 'allowedTokenIds'] as const) {
     const value = options[field]
     if (

@@ -1,16 +1,18 @@
-// Every strategy the metagen packages contribute, and the default registry built from them.
-import { chainedStrategies } from './strategies/chained.js'
-import { decoderStrategies } from './strategies/decoders.js'
-import { parallelStrategies } from './strategies/parallel.js'
-import { searchStrategies } from './strategies/search.js'
-import { speculativeStrategies } from './strategies/speculative.js'
-import type { StrategyDefinition } from './strategy.js'
+// Every strategy the metagen algorithm packages contribute (each package's `strategies` subpath
+// export), and the default registry built from them.
+import { strategies as chainedStrategies } from '@metagen/chained/strategies'
+import type { StrategyDefinition } from '@metagen/core'
+import { strategies as decoderStrategies } from '@metagen/decoders/strategies'
+import { strategies as parallelStrategies } from '@metagen/parallel/strategies'
+import { strategies as searchStrategies } from '@metagen/search/strategies'
 import { createStrategyRegistry, type StrategyRegistry } from './strategy-registry.js'
 
-/** The strategies of @metagen/decoders (incl. speculative and constrained), parallel, chained and search. */
+/**
+ * The strategies of @metagen/decoders (incl. speculative and constrained), @metagen/parallel,
+ * @metagen/chained and @metagen/search, in that order.
+ */
 export const builtinStrategies: readonly StrategyDefinition[] = [
   ...decoderStrategies,
-  ...speculativeStrategies,
   ...parallelStrategies,
   ...chainedStrategies,
   ...searchStrategies,

@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   ModelLoadError,
   mixSeed,
+  run,
   type TextInput,
   type TextOutput,
   type TraceEvent,
@@ -20,7 +21,6 @@ import {
   type Usage,
 } from '@metagen/core'
 import { extractAnswer as extractTinymathAnswer, formatPrompt } from '@metagen/tinymath'
-import { run } from './run.js'
 
 /** One problem: a question and its expected answer. */
 export interface EvaluationProblem {

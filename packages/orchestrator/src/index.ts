@@ -1,6 +1,10 @@
-// @metagen/orchestrator: runs generators (budget, concurrency, cancellation, tracing, progress),
-// builds them from strategy specs, evaluates and measures them, and exports traces and reports.
+// @metagen/orchestrator: the wiring around the algorithm packages: the strategy registry (the
+// definitions each package exports from its `strategies` subpath), spec parsing and CLI flags,
+// model resolution (backends loaded lazily), evaluate / scale / reports, and trace export.
+// `run()` lives in @metagen/core and is re-exported here for compatibility.
 
+export type { RunOptions, RunProgress, RunResult } from '@metagen/core'
+export { describeOptionRange, run } from '@metagen/core'
 export { builtinStrategies, createDefaultStrategyRegistry } from './builtin-strategies.js'
 export type {
   ComputeReport,
@@ -21,13 +25,8 @@ export type { RemoteModelFactory, RemoteModelSettings } from './remote-models.js
 export { defaultRemoteModelFactories } from './remote-models.js'
 export type { ScalingPlotOptions } from './render-scaling-plot.js'
 export { renderScalingPlotSvg } from './render-scaling-plot.js'
-export type { RunOptions, RunProgress, RunResult } from './run.js'
-export { run } from './run.js'
-export type { MeasureScalingOptions, ScalingKnob } from './scale.js'
-export { findScalingKnob, measureScaling, scalingKnobs } from './scale.js'
-export { chainedStrategies } from './strategies/chained.js'
-export { decoderStrategies } from './strategies/decoders.js'
-export { parallelStrategies } from './strategies/parallel.js'
+export type { MeasureScalingOptions } from './scale.js'
+export { findScalingKnob, measureScaling } from './scale.js'
 export type {
   RemoteLanguageModelFactory,
   RemoteModelFactorySettings,
@@ -35,13 +34,11 @@ export type {
 export { remoteModelFactories } from './strategies/remote.js'
 export type { ClosableScorer, ScorerFactory, ScorerFactoryOptions } from './strategies/scorers.js'
 export { scorerFactories } from './strategies/scorers.js'
-export { searchStrategies } from './strategies/search.js'
-export { speculativeStrategies, tinymathSolutionPattern } from './strategies/speculative.js'
 export type {
+  ScalingKnob,
   StrategyDefinition,
   StrategyEnvironment,
-  StrategyOptionDefinition,
-  StrategyOptionType,
+  StrategyOptionsSchema,
   StrategySpec,
 } from './strategy.js'
 export type {
@@ -56,13 +53,14 @@ export {
 } from './strategy-environment.js'
 export {
   convertFlagValue,
+  describeStrategyOptions,
   specFromFlags,
   strategyFlagConfig,
   toCamelCase,
   toKebabCase,
 } from './strategy-flags.js'
 export type { StrategyRegistry } from './strategy-registry.js'
-export { createStrategyRegistry, describeOptionRange } from './strategy-registry.js'
+export { createStrategyRegistry, strategyJsonSchema } from './strategy-registry.js'
 export type { TraceTreeNode } from './trace-export.js'
 export {
   buildTraceTree,

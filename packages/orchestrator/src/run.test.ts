@@ -3,6 +3,7 @@ import {
   BudgetExhaustedError,
   createCollectingTraceSink,
   InvalidArgumentError,
+  run,run 
 } from '@metagen/core'
 import {
   createFakeGenerator,
@@ -10,7 +11,6 @@ import {
   type FakeLanguageModelOptions,
 } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
-import { run } from './run.js'
 
 /** A model whose k-th sample of a call says `The answer is <(seed + k) mod 10>.` (seed only). */
 const seededModel = (options: Omit<FakeLanguageModelOptions, 'reply'> = {}) =>

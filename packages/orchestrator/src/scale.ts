@@ -1,58 +1,29 @@
 // Scaling runs: a strategy evaluated at several budgets N (samples, beams, simulations), each
 // setting one evaluation, so that accuracy can be plotted against compute.
-import type { Budget, Generator, TextInput, TextOutput } from '@metagen/core'
+import type {
+  Budget,
+  Generator,
+  ScalingKnob,
+  StrategyEnvironment,
+  StrategySpec,
+  TextInput,
+  TextOutput,
+} from '@metagen/core'
 import { assertInteger, InvalidArgumentError } from '@metagen/core'
 import type { ComputeReportEntry } from './compute-report.js'
 import { type EvaluationProblem, type EvaluationProgress, evaluate } from './evaluate.js'
-import type { StrategyEnvironment, StrategySpec } from './strategy.js'
 import type { StrategyRegistry } from './strategy-registry.js'
 
-/** Sets a validated spec's compute knob to `budget`; returns the new spec and a setting label. */
-export type ScalingKnob = (
-  spec: StrategySpec,
-  budget: number,
-) => { spec: StrategySpec; label: string }
-
-/** Splits N candidates per step into `ceil(N / K)` kept nodes x `min(K, N)` expansions. */
-function widthTimesExpansions(widthOption: string): ScalingKnob {
-  return (spec, budget) => {
-    const expansions = Math.min((spec.expansions as number | undefined) ?? 4, budget)
-    const width = Math.ceil(budget / expansions)
-    return {
-      spec: { ...spec, [widthOption]: width, expansions },
-      label: `N=${budget} (${widthOption} ${width} x ${expansions})`,
-    }
-  }
-}
-
-function singleOption(option: string): ScalingKnob {
-  return (spec, budget) => ({ spec: { ...spec, [option]: budget }, label: `${option}=${budget}` })
-}
-
 /**
- * The compute knob of each strategy that has one. Strategies with an `n` option (the parallel
- * ones) scale `n`; search strategies spend N sampled steps per depth; strategies without a knob
- * (greedy, sampling, ...) are measured once.
+ * The compute knob of a strategy: its definition's `scaling` (parallel strategies scale `n`,
+ * searches their width x expansions, beams their width), or undefined for strategies measured
+ * once (greedy, sampling, ...).
  */
-export const scalingKnobs: Readonly<Record<string, ScalingKnob>> = {
-  'step-beam': widthTimesExpansions('beamWidth'),
-  dvts: widthTimesExpansions('subtrees'),
-  'tot-bfs': widthTimesExpansions('breadth'),
-  rebase: singleOption('width'),
-  mcts: singleOption('simulations'),
-  beam: singleOption('beamWidth'),
-  'diverse-beam': singleOption('beamWidth'),
-}
-
-/** The knob of a strategy: {@link scalingKnobs}, else its `n` option, else undefined. */
 export function findScalingKnob(
   registry: StrategyRegistry,
   strategy: string,
 ): ScalingKnob | undefined {
-  const knob = scalingKnobs[strategy]
-  if (knob) return knob
-  if (registry.get(strategy).options.n) return singleOption('n')
-  return undefined
+  return registry.get(strategy).scaling
 }
 
 /** Options of {@link measureScaling}. */

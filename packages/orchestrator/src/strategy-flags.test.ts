@@ -1,5 +1,6 @@
+import { nestedStrategySchema, type StrategyDefinition } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
-import type { StrategyDefinition } from './strategy.js'
+import { z } from 'zod'
 import {
   convertFlagValue,
   specFromFlags,
@@ -12,14 +13,14 @@ const definition: StrategyDefinition = {
   name: 'step-beam',
   description: 'test',
   package: 'test',
-  options: {
-    beamWidth: { type: 'integer', description: 'width', default: 4, minimum: 1 },
-    temperature: { type: 'number', description: 'temperature' },
-    scorer: { type: 'string', description: 'scorer' },
-    completeOnAnswer: { type: 'boolean', description: 'complete' },
-    tags: { type: 'string[]', description: 'tags' },
-    base: { type: 'strategy', description: 'nested' },
-  },
+  schema: z.object({
+    beamWidth: z.int().min(1).default(4).describe('width'),
+    temperature: z.number().optional().describe('temperature'),
+    scorer: z.string().optional().describe('scorer'),
+    completeOnAnswer: z.boolean().optional().describe('complete'),
+    tags: z.array(z.string()).optional().describe('tags'),
+    base: nestedStrategySchema().optional().describe('nested'),
+  }),
   build: async () => {
     throw new Error('not built in this test')
   },
@@ -59,7 +60,7 @@ describe('strategy flags', () => {
       tags: ['a', 'b'],
       base: { strategy: 'greedy' },
     })
-    expect(convertFlagValue('base', { type: 'strategy', description: '' }, 'greedy')).toBe('greedy')
+    expect(convertFlagValue('base', { kind: 'strategy' }, 'greedy')).toBe('greedy')
   })
 
   it('keeps the base spec and lets flags override it', () => {

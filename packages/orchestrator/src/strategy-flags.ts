@@ -1,8 +1,24 @@
 // Command-line flags of a strategy: each option `beamWidth` is the flag `--beam-width`; flag
 // values (strings) are converted to the option's type. Unknown flags are errors.
-import { InvalidArgumentError } from '@metagen/core'
+import {
+  describeOptionSchema,
+  InvalidArgumentError,
+  type OptionInfo,
+  type StrategyDefinition,
+  type StrategySpec,
+} from '@metagen/core'
 import { parseStrategySpec } from './parse-strategy-spec.js'
-import type { StrategyDefinition, StrategyOptionDefinition, StrategySpec } from './strategy.js'
+
+/** Kind, range, default and description of each option of a strategy, by option name. */
+export function describeStrategyOptions(
+  definition: StrategyDefinition,
+): Readonly<Record<string, OptionInfo>> {
+  const described: Record<string, OptionInfo> = {}
+  for (const [name, schema] of Object.entries(definition.schema.shape)) {
+    described[name] = describeOptionSchema(schema)
+  }
+  return described
+}
 
 /** `beamWidth` -> `beam-width`. */
 export function toKebabCase(name: string): string {
@@ -19,19 +35,23 @@ export function strategyFlagConfig(
   definition: StrategyDefinition,
 ): Record<string, { type: 'string' | 'boolean' }> {
   const config: Record<string, { type: 'string' | 'boolean' }> = {}
-  for (const [name, option] of Object.entries(definition.options)) {
-    config[toKebabCase(name)] = { type: option.type === 'boolean' ? 'boolean' : 'string' }
+  for (const [name, option] of Object.entries(describeStrategyOptions(definition))) {
+    config[toKebabCase(name)] = { type: option.kind === 'boolean' ? 'boolean' : 'string' }
   }
   return config
 }
 
-/** Converts one flag value to the type of `option`; throws naming `--flag`. */
+/**
+ * Converts one flag value to the kind of `option` (numbers with `Number`, lists split at
+ * commas, nested strategies as a name or JSON/YAML text); throws naming `--flag` when the text
+ * is not of that kind. Ranges are checked later, by the registry's validation.
+ */
 export function convertFlagValue(
   flag: string,
-  option: StrategyOptionDefinition,
+  option: Pick<OptionInfo, 'kind'>,
   value: string | boolean,
 ): unknown {
-  if (option.type === 'boolean') {
+  if (option.kind === 'boolean') {
     if (typeof value === 'boolean') return value
     if (value === 'true') return true
     if (value === 'false') return false
@@ -42,14 +62,14 @@ export function convertFlagValue(
     })
   }
   const text = String(value)
-  switch (option.type) {
+  switch (option.kind) {
     case 'number':
     case 'integer': {
       const number = text.trim() === '' ? Number.NaN : Number(text)
       if (Number.isNaN(number)) {
         throw new InvalidArgumentError({
           argument: `--${flag}`,
-          expected: option.type === 'integer' ? 'an integer' : 'a number',
+          expected: option.kind === 'integer' ? 'an integer' : 'a number',
           received: text,
         })
       }
@@ -79,12 +99,13 @@ export function specFromFlags(
   base: StrategySpec = { strategy: definition.name },
 ): StrategySpec {
   const spec: StrategySpec = { ...base, strategy: definition.name }
+  const options = describeStrategyOptions(definition)
   for (const [flag, value] of Object.entries(values)) {
     if (value === undefined) continue
     const name = toCamelCase(flag)
-    const option = definition.options[name]
+    const option = options[name]
     if (!option) {
-      const flags = Object.keys(definition.options).map((key) => `--${toKebabCase(key)}`)
+      const flags = Object.keys(options).map((key) => `--${toKebabCase(key)}`)
       throw new InvalidArgumentError({
         argument: `--${flag}`,
         expected: `a flag of strategy ${definition.name} (${flags.length > 0 ? flags.join(', ') : 'it has no options'})`,

@@ -1,7 +1,12 @@
-import { InvalidArgumentError } from '@metagen/core'
+import {
+  describeOptionRange,
+  InvalidArgumentError,
+  nestedStrategySchema,
+  type StrategyDefinition,
+} from '@metagen/core'
 import { describe, expect, it } from 'vitest'
-import type { StrategyDefinition } from './strategy.js'
-import { createStrategyRegistry, describeOptionRange } from './strategy-registry.js'
+import { z } from 'zod'
+import { createStrategyRegistry, strategyJsonSchema } from './strategy-registry.js'
 
 const generator = {
   name: 'fake',
@@ -13,33 +18,22 @@ const definitions: StrategyDefinition[] = [
     name: 'vote',
     description: 'test vote',
     package: 'test',
-    options: {
-      n: { type: 'integer', description: 'samples', default: 16, minimum: 1 },
-      temperature: { type: 'number', description: 'temperature', default: 1, minimum: 0 },
-      topP: {
-        type: 'number',
-        description: 'top p',
-        minimum: 0,
-        minimumInclusive: false,
-        maximum: 1,
-      },
-      rule: {
-        type: 'string',
-        description: 'rule',
-        default: 'beta',
-        choices: ['beta', 'dirichlet'],
-      },
-      early: { type: 'boolean', description: 'early', default: false },
-      tags: { type: 'string[]', description: 'tags' },
-      base: { type: 'strategy', description: 'nested' },
-    },
+    schema: z.object({
+      n: z.int().min(1).default(16).describe('samples'),
+      temperature: z.number().min(0).default(1).describe('temperature'),
+      topP: z.number().gt(0).max(1).optional().describe('top p'),
+      rule: z.enum(['beta', 'dirichlet']).default('beta').describe('rule'),
+      early: z.boolean().default(false).describe('early'),
+      tags: z.array(z.string()).optional().describe('tags'),
+      base: nestedStrategySchema().optional().describe('nested'),
+    }),
     build: async () => generator,
   },
   {
     name: 'greedy',
     description: 'greedy',
     package: 'test',
-    options: {},
+    schema: z.object({}),
     build: async () => generator,
   },
 ]
@@ -72,10 +66,8 @@ describe('createStrategyRegistry', () => {
     expect(() => registry.validate({ strategy: 'vote', temperature: -0.1 })).toThrow(
       /strategy\.temperature: expected a number >= 0 \(option temperature of strategy vote\)/,
     )
-    expect(() => registry.validate({ strategy: 'vote', topP: 0 })).toThrow(/a number > 0 and <= 1/)
-    expect(() => registry.validate({ strategy: 'vote', topP: 1.5 })).toThrow(
-      /a number > 0 and <= 1/,
-    )
+    expect(() => registry.validate({ strategy: 'vote', topP: 0 })).toThrow(/a number in \(0, 1\]/)
+    expect(() => registry.validate({ strategy: 'vote', topP: 1.5 })).toThrow(/a number in \(0, 1\]/)
     expect(() => registry.validate({ strategy: 'vote', rule: 'x' })).toThrow(
       /one of beta, dirichlet/,
     )
@@ -125,9 +117,33 @@ describe('createStrategyRegistry', () => {
   })
 
   it('describes ranges', () => {
-    expect(describeOptionRange({ type: 'integer', description: '', minimum: 0 })).toBe(
-      'an integer >= 0',
+    expect(describeOptionRange({ kind: 'integer', minimum: 0 })).toBe('an integer >= 0')
+    expect(describeOptionRange({ kind: 'number' })).toBe('a finite number')
+    expect(describeOptionRange({ kind: 'number', minimum: 0, exclusiveMaximum: 1 })).toBe(
+      'a number in [0, 1)',
     )
-    expect(describeOptionRange({ type: 'number', description: '' })).toBe('a number')
+  })
+
+  it('treats null as an absent option (its default applies)', () => {
+    expect(registry.validate({ strategy: 'vote', n: null })).toMatchObject({ n: 16 })
+  })
+
+  it('gives the JSON Schema of a spec', () => {
+    const schema = strategyJsonSchema(definitions[0] as StrategyDefinition)
+    expect(schema).toMatchObject({
+      type: 'object',
+      description: 'test vote',
+      required: ['strategy'],
+      additionalProperties: false,
+      properties: {
+        strategy: { const: 'vote' },
+        n: { type: 'integer', minimum: 1, default: 16, description: 'samples' },
+        topP: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        rule: { enum: ['beta', 'dirichlet'], default: 'beta' },
+      },
+    })
+    expect(registry.jsonSchema('greedy')).toMatchObject({
+      properties: { strategy: { const: 'greedy' } },
+    })
   })
 })

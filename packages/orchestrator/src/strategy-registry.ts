@@ -1,17 +1,17 @@
 // The strategy registry: collects the StrategyDefinitions of every package, validates specs
-// against their option definitions (clear errors, defaults filled in) and builds generators.
+// against their options schemas (clear errors, defaults filled in) and builds generators.
 import {
   type Generator,
   InvalidArgumentError,
+  isNestedStrategySchema,
+  optionsJsonSchema,
+  parseOption,
+  type StrategyDefinition,
+  type StrategyEnvironment,
+  type StrategySpec,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
-import type {
-  StrategyDefinition,
-  StrategyEnvironment,
-  StrategyOptionDefinition,
-  StrategySpec,
-} from './strategy.js'
 
 /** A set of strategies by name. */
 export interface StrategyRegistry {
@@ -22,7 +22,7 @@ export interface StrategyRegistry {
   /** The definition named `name`; throws {@link InvalidArgumentError} listing the known names. */
   get(name: string): StrategyDefinition
   /**
-   * Validates a spec (recursively through options of type `strategy`) and returns a copy with
+   * Validates a spec (recursively through nested-strategy options) and returns a copy with
    * defaults filled in. A nested spec may be written as a bare strategy name (`"greedy"`).
    * Throws {@link InvalidArgumentError} naming the path of the option (e.g.
    * `strategy.base.n`), the strategy, and the allowed type or range.
@@ -30,6 +30,8 @@ export interface StrategyRegistry {
   validate(spec: unknown, path?: string): StrategySpec
   /** Validates `spec` and builds its generator with `environment`. */
   build(spec: unknown, environment: StrategyEnvironment): Promise<Generator<TextInput, TextOutput>>
+  /** The JSON Schema of a spec of strategy `name` ({@link strategyJsonSchema}); throws like `get`. */
+  jsonSchema(name: string): Record<string, unknown>
 }
 
 /**
@@ -79,6 +81,9 @@ export function createStrategyRegistry(
       const validated = registry.validate(spec)
       return registry.get(validated.strategy).build(validated, environment)
     },
+    jsonSchema(name) {
+      return strategyJsonSchema(registry.get(name))
+    },
   }
   return registry
 }
@@ -112,10 +117,11 @@ function validateSpec(registry: StrategyRegistry, spec: unknown, path: string): 
     })
   }
   const result: StrategySpec = { strategy: definition.name }
+  const shape = definition.schema.shape
   for (const key of Object.keys(record)) {
     if (key === 'strategy') continue
-    if (!Object.hasOwn(definition.options, key)) {
-      const allowed = Object.keys(definition.options)
+    if (!Object.hasOwn(shape, key)) {
+      const allowed = Object.keys(shape)
       throw new InvalidArgumentError({
         argument: `${path}.${key}`,
         expected: `an option of strategy ${definition.name} (${allowed.length > 0 ? allowed.join(', ') : 'it has no options'})`,
@@ -123,83 +129,36 @@ function validateSpec(registry: StrategyRegistry, spec: unknown, path: string): 
       })
     }
   }
-  for (const [key, option] of Object.entries(definition.options)) {
-    const value = record[key] ?? option.default
+  for (const [key, schema] of Object.entries(shape)) {
+    // null counts as absent (the option's default applies), as in YAML `n: ~`.
+    const value = parseOption(
+      `${path}.${key}`,
+      schema,
+      record[key] ?? undefined,
+      `option ${key} of strategy ${definition.name}`,
+    )
     if (value === undefined) continue
-    result[key] = validateOption(registry, definition, key, option, value, `${path}.${key}`)
+    result[key] = isNestedStrategySchema(schema)
+      ? validateSpec(registry, value, `${path}.${key}`)
+      : value
   }
   return result
 }
 
-/** Describes the values an option accepts, e.g. `an integer >= 1` or `one of a, b`. */
-export function describeOptionRange(option: StrategyOptionDefinition): string {
-  switch (option.type) {
-    case 'integer':
-    case 'number': {
-      const noun = option.type === 'integer' ? 'an integer' : 'a number'
-      const parts: string[] = []
-      if (option.minimum !== undefined) {
-        parts.push(`${option.minimumInclusive === false ? '>' : '>='} ${option.minimum}`)
-      }
-      if (option.maximum !== undefined) parts.push(`<= ${option.maximum}`)
-      return parts.length > 0 ? `${noun} ${parts.join(' and ')}` : noun
-    }
-    case 'string':
-      return option.choices ? `one of ${option.choices.join(', ')}` : 'a string'
-    case 'boolean':
-      return 'true or false'
-    case 'strategy':
-      return 'a nested strategy spec or a strategy name'
-    case 'string[]':
-      return option.choices
-        ? `a list of strings from ${option.choices.join(', ')}`
-        : 'a list of strings'
-  }
-}
-
-function validateOption(
-  registry: StrategyRegistry,
-  definition: StrategyDefinition,
-  key: string,
-  option: StrategyOptionDefinition,
-  value: unknown,
-  path: string,
-): unknown {
-  const fail = (): never => {
-    throw new InvalidArgumentError({
-      argument: path,
-      expected: `${describeOptionRange(option)} (option ${key} of strategy ${definition.name})`,
-      received: value,
-    })
-  }
-  switch (option.type) {
-    case 'integer':
-    case 'number': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return fail()
-      if (option.type === 'integer' && !Number.isInteger(value)) return fail()
-      if (option.type === 'number' && !Number.isFinite(value)) return fail()
-      if (option.minimum !== undefined) {
-        const ok =
-          option.minimumInclusive === false ? value > option.minimum : value >= option.minimum
-        if (!ok) return fail()
-      }
-      if (option.maximum !== undefined && value > option.maximum) return fail()
-      return value
-    }
-    case 'string':
-      if (typeof value !== 'string') return fail()
-      if (option.choices && !option.choices.includes(value)) return fail()
-      return value
-    case 'boolean':
-      if (typeof value !== 'boolean') return fail()
-      return value
-    case 'string[]': {
-      if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) return fail()
-      const items = value as string[]
-      if (option.choices && items.some((item) => !option.choices?.includes(item))) return fail()
-      return [...items]
-    }
-    case 'strategy':
-      return validateSpec(registry, value, path)
+/**
+ * The JSON Schema (draft 2020-12) of a spec of `definition`: an object with `strategy` set to
+ * its name and its options as properties (defaults included, ranges as `minimum`,
+ * `exclusiveMaximum`, `enum`, ...). Nested strategies are a strategy name or an object with a
+ * `strategy` field.
+ */
+export function strategyJsonSchema(definition: StrategyDefinition): Record<string, unknown> {
+  const options = optionsJsonSchema(definition.schema)
+  const properties = (options.properties ?? {}) as Record<string, unknown>
+  return {
+    ...options,
+    description: definition.description,
+    properties: { strategy: { const: definition.name }, ...properties },
+    required: ['strategy', ...((options.required as string[] | undefined) ?? [])],
+    additionalProperties: false,
   }
 }

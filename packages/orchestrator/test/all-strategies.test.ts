@@ -42,7 +42,7 @@ describe('every registered strategy on tinymath-draft', () => {
       const problem = (await loadDevSet())[1]
       const spec: Record<string, unknown> = { strategy: definition.name }
       for (const [option, value] of Object.entries(small)) {
-        if (definition.options[option]) spec[option] = value
+        if (Object.hasOwn(definition.schema.shape, option)) spec[option] = value
       }
       // Contrastive decoding needs an expert other than its amateur (the draft).
       const view =

@@ -4,11 +4,13 @@ import {
   assertInteger,
   type Generator,
   InvalidArgumentError,
+  parseOption,
   type RunContext,
   type TextInput,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
 import type { VoteOutput } from './majority-vote.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { buildSelectionResult } from './selection-output.js'
 import { betaStoppingRule, type StoppingRule } from './stopping-rules.js'
@@ -49,9 +51,9 @@ export function adaptiveConsistency(
 ): Generator<TextInput, AdaptiveConsistencyOutput> {
   validateSampleSourceOptions(options)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   const roundSize = options.roundSize ?? 1
-  assertInteger('options.roundSize', roundSize, 1)
+  parseOption('options.roundSize', parallelOptionSchemas.roundSize, roundSize)
   const minSamples = options.minSamples ?? 1
   assertInteger('options.minSamples', minSamples, 1)
   const rule = options.stoppingRule ?? betaStoppingRule()

@@ -1,13 +1,14 @@
 // Best-of-N: sample N outputs, score them with any scorer, return the highest-scored one.
 import {
-  assertInteger,
   type Generator,
+  parseOption,
   type RunContext,
   type Scorer,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { selectBest } from './select-best.js'
 import { buildSelectionResult, scoreCandidates } from './selection-output.js'
@@ -30,7 +31,7 @@ export function bestOfN(options: BestOfNOptions): Generator<TextInput, TextOutpu
   validateSampleSourceOptions(options)
   assertOutcomeScorer('options.scorer', options.scorer)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   return {
     name: 'best-of-n',
     async run(input: TextInput, context: RunContext) {

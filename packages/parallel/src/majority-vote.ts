@@ -1,12 +1,13 @@
 // Majority vote over extracted answers (self-consistency, Wang et al. 2023), as a generator.
 import {
-  assertInteger,
   type Generator,
+  parseOption,
   type RunContext,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { buildSelectionResult } from './selection-output.js'
 import { selectMajority } from './tally-votes.js'
@@ -34,7 +35,7 @@ export interface VoteOutput extends TextOutput {
 export function majorityVote(options: MajorityVoteOptions): Generator<TextInput, VoteOutput> {
   validateSampleSourceOptions(options)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   return {
     name: 'majority-vote',
     async run(input: TextInput, context: RunContext) {

@@ -5,6 +5,7 @@ import {
   compact,
   type Generator,
   InvalidArgumentError,
+  parseOption,
   type RunContext,
   type TextInput,
   type TextOutput,
@@ -16,6 +17,7 @@ import {
   selectMinimumBayesRisk,
   type UtilityFunction,
 } from './minimum-bayes-risk-selection.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { buildSelectionResult } from './selection-output.js'
 
@@ -58,7 +60,7 @@ export function minimumBayesRisk(
 ): Generator<TextInput, MinimumBayesRiskOutput> {
   validateSampleSourceOptions(options)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   if (typeof options.utility !== 'function') {
     throw new InvalidArgumentError({
       argument: 'options.utility',

@@ -2,16 +2,16 @@
 // sample limit is reached or the budget ends.
 import {
   addUsage,
-  assertInteger,
-  assertNumberInRange,
   emptyUsage,
   type Generator,
+  parseOption,
   type RunContext,
   type Scorer,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { selectBest } from './select-best.js'
 import { buildSelectionResult, scoreCandidates } from './selection-output.js'
@@ -48,11 +48,11 @@ export function rejectionSampling(
 ): Generator<TextInput, RejectionSamplingOutput> {
   validateSampleSourceOptions(options)
   assertOutcomeScorer('options.scorer', options.scorer)
-  assertNumberInRange('options.threshold', options.threshold, {})
+  parseOption('options.threshold', parallelOptionSchemas.acceptanceThreshold, options.threshold)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   const roundSize = options.roundSize ?? 4
-  assertInteger('options.roundSize', roundSize, 1)
+  parseOption('options.roundSize', parallelOptionSchemas.roundSize, roundSize)
   return {
     name: 'rejection-sampling',
     async run(input: TextInput, context: RunContext) {

@@ -2,13 +2,14 @@
 // generator (e.g. self-refine or beam search), plus the options they all share.
 import {
   assertInteger,
-  assertNumberInRange,
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
+  parseOption,
   type TextInput,
   type TextOutput,
 } from '@metagen/core'
+import { parallelOptionSchemas } from './option-schemas.js'
 
 /** Where samples come from. Give exactly one of `model` and `base`. */
 export interface SampleSourceOptions {
@@ -76,7 +77,7 @@ export function validateSampleSourceOptions(
     })
   }
   if (options.temperature !== undefined) {
-    assertNumberInRange(`${prefix}.temperature`, options.temperature, { min: 0 })
+    parseOption(`${prefix}.temperature`, parallelOptionSchemas.temperature, options.temperature)
   }
   if (options.maxTokens !== undefined) assertInteger(`${prefix}.maxTokens`, options.maxTokens, 1)
   if (options.extractAnswer !== undefined && typeof options.extractAnswer !== 'function') {

@@ -1,6 +1,7 @@
 // Stopping rules of adaptive consistency (Aggarwal et al. 2023, "Let's Sample Step by Step"):
 // given the vote counts so far, decide whether the majority answer is settled.
-import { assertNumberInRange, type Rng } from '@metagen/core'
+import { assertNumberInRange, parseOption, type Rng } from '@metagen/core'
+import { parallelOptionSchemas } from './option-schemas.js'
 
 /** The decision of a {@link StoppingRule}. */
 export interface StoppingDecision {
@@ -45,7 +46,7 @@ export function betaProbabilityAboveHalf(a: number, b: number): number {
  */
 export function betaStoppingRule(options: { threshold?: number } = {}): StoppingRule {
   const threshold = options.threshold ?? 0.95
-  assertNumberInRange('threshold', threshold, { min: 0, max: 1, maxInclusive: false })
+  parseOption('threshold', parallelOptionSchemas.stoppingThreshold, threshold)
   return {
     name: 'beta',
     decide(counts) {
@@ -67,7 +68,7 @@ export function dirichletStoppingRule(
 ): StoppingRule {
   const threshold = options.threshold ?? 0.95
   const draws = options.draws ?? 2000
-  assertNumberInRange('threshold', threshold, { min: 0, max: 1, maxInclusive: false })
+  parseOption('threshold', parallelOptionSchemas.stoppingThreshold, threshold)
   assertNumberInRange('draws', draws, { min: 1 })
   return {
     name: 'dirichlet',

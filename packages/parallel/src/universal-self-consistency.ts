@@ -10,6 +10,7 @@ import {
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
+  parseOption,
   questionText,
   type RunContext,
   type TextInput,
@@ -17,6 +18,7 @@ import {
   type Usage,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { parseSelectedResponse } from './parse-selected-response.js'
 import {
   isLanguageModel,
@@ -80,7 +82,7 @@ export function universalSelfConsistency(
 ): Generator<TextInput, UniversalSelfConsistencyOutput> {
   validateSampleSourceOptions(options)
   const n = options.n ?? 8
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   const judgeMaxTokens = options.judgeMaxTokens ?? 64
   assertInteger('options.judgeMaxTokens', judgeMaxTokens, 1)
   const judge = options.judge ?? options.model

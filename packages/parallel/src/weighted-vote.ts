@@ -1,14 +1,15 @@
 // Weighted majority vote: each sample votes for its answer with its scorer's score.
 import {
-  assertInteger,
   type Generator,
   InvalidArgumentError,
+  parseOption,
   type RunContext,
   type Scorer,
   type TextInput,
 } from '@metagen/core'
 import { createCandidateSampler } from './candidate-sampler.js'
 import type { VoteOutput } from './majority-vote.js'
+import { parallelOptionSchemas } from './option-schemas.js'
 import { type SampleSourceOptions, validateSampleSourceOptions } from './sample-source.js'
 import { buildSelectionResult, scoreCandidates } from './selection-output.js'
 import { selectWeightedVote } from './tally-votes.js'
@@ -37,7 +38,7 @@ export function weightedVote(options: WeightedVoteOptions): Generator<TextInput,
   validateSampleSourceOptions(options)
   assertOutcomeScorer('options.scorer', options.scorer)
   const n = options.n ?? 16
-  assertInteger('options.n', n, 1)
+  parseOption('options.n', parallelOptionSchemas.n, n)
   if (options.weight !== undefined && typeof options.weight !== 'function') {
     throw new InvalidArgumentError({
       argument: 'options.weight',

@@ -1,6 +1,7 @@
 // Diverse verifier tree search (DVTS, Beeching et al. / search-and-learn): M independent
 // subtrees, each a greedy step-level search that keeps the best of K sampled next steps.
-import { assertInteger, type Generator, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, type SearchNode, type SearchSession } from './search-session.js'
@@ -26,9 +27,9 @@ export function diverseVerifierTreeSearch(
 ): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const subtrees = options.subtrees ?? 4
-  assertInteger('subtrees', subtrees, 1)
+  parseOption('subtrees', searchOptionSchemas.subtrees, subtrees)
   const expansions = options.expansions ?? 4
-  assertInteger('expansions', expansions, 1)
+  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   return {
     name: 'dvts',
     run: (input, context) =>

@@ -1,14 +1,8 @@
 // Monte Carlo tree search over steps: UCT selection, expansion by K sampled next steps,
 // evaluation by the scorer's value estimate or by rollouts to a complete solution, and
 // backpropagation, for a fixed number of simulations.
-import {
-  assertInteger,
-  assertNumberInRange,
-  type Generator,
-  InvalidArgumentError,
-  type TextInput,
-  type TextOutput,
-} from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { isComplete, type SearchNode, type SearchSession } from './search-session.js'
@@ -47,19 +41,13 @@ export function monteCarloTreeSearch(
 ): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const simulations = options.simulations ?? 16
-  assertInteger('simulations', simulations, 1)
+  parseOption('simulations', searchOptionSchemas.simulations, simulations)
   const expansions = options.expansions ?? 3
-  assertInteger('expansions', expansions, 1)
+  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   const exploration = options.exploration ?? 1
-  assertNumberInRange('exploration', exploration, { min: 0 })
+  parseOption('exploration', searchOptionSchemas.exploration, exploration)
   const evaluation = options.evaluation ?? 'value'
-  if (evaluation !== 'value' && evaluation !== 'rollout') {
-    throw new InvalidArgumentError({
-      argument: 'evaluation',
-      expected: "'value' or 'rollout'",
-      received: evaluation,
-    })
-  }
+  parseOption('evaluation', searchOptionSchemas.evaluation, evaluation)
 
   const leafValue = (node: SearchNode): number => node.score ?? 0
 

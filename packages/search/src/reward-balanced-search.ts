@@ -1,13 +1,8 @@
 // REBASE (reward-balanced search, Wu et al. 2024): each round, the expansion budget (width minus
 // the solutions completed so far) is split across the frontier by softmax of the nodes' scores.
-import {
-  assertInteger,
-  assertNumberInRange,
-  type Generator,
-  type TextInput,
-  type TextOutput,
-} from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
 import { allocateBySoftmax } from './allocate-by-softmax.js'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { rankValue, type SearchNode, type SearchSession } from './search-session.js'
@@ -32,9 +27,9 @@ export function rewardBalancedSearch(
 ): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const width = options.width ?? 16
-  assertInteger('width', width, 1)
+  parseOption('width', searchOptionSchemas.width, width)
   const balanceTemperature = options.balanceTemperature ?? 0.1
-  assertNumberInRange('balanceTemperature', balanceTemperature, { min: 0, minInclusive: false })
+  parseOption('balanceTemperature', searchOptionSchemas.balanceTemperature, balanceTemperature)
   return {
     name: 'rebase',
     run: (input, context) =>

@@ -1,6 +1,7 @@
 // Options shared by every search algorithm, and their validation.
-import { assertInteger, type Budget, InvalidArgumentError, type Scorer } from '@metagen/core'
+import { type Budget, InvalidArgumentError, parseOption, type Scorer } from '@metagen/core'
 import { type StepScoreAggregation, stepScoreAggregations } from './aggregate-step-scores.js'
+import { searchOptionSchemas } from './option-schemas.js'
 import type { StepProposer } from './step-proposer.js'
 
 /** Options common to every search. */
@@ -65,7 +66,7 @@ export function resolveSearchOptions(options: SearchOptions): ResolvedSearchOpti
     })
   }
   const maxSteps = options.maxSteps ?? 16
-  assertInteger('maxSteps', maxSteps, 1)
+  parseOption('maxSteps', searchOptionSchemas.maxSteps, maxSteps)
   if (options.extractAnswer !== undefined && typeof options.extractAnswer !== 'function') {
     throw new InvalidArgumentError({
       argument: 'extractAnswer',

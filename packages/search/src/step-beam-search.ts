@@ -1,7 +1,8 @@
 // Step-level beam search with a process scorer: keep the top-B partial solutions, expand each
 // with K sampled next steps, score the candidates, repeat until the beam holds only complete
 // solutions (search-and-learn's "beam search with a PRM", survey section 4).
-import { assertInteger, type Generator, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, isComplete, type SearchNode, type SearchSession } from './search-session.js'
@@ -29,9 +30,9 @@ export interface StepBeamSearchOptions extends SearchOptions {
 export function stepBeamSearch(options: StepBeamSearchOptions): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const beamWidth = options.beamWidth ?? 4
-  assertInteger('beamWidth', beamWidth, 1)
+  parseOption('beamWidth', searchOptionSchemas.beamWidth, beamWidth)
   const expansions = options.expansions ?? 4
-  assertInteger('expansions', expansions, 1)
+  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   const deduplicate = options.deduplicate ?? true
   return {
     name: 'step-beam',

@@ -1,5 +1,6 @@
 // Options shared by both step proposers, and their validation.
-import { assertInteger, InvalidArgumentError } from '@metagen/core'
+import { assertInteger, InvalidArgumentError, parseOption } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 
 /** Options common to {@link createLanguageModelStepProposer} and {@link createTokenModelStepProposer}. */
 export interface StepProposerOptions {
@@ -35,25 +36,13 @@ export function resolveStepProposerOptions(
   options: StepProposerOptions,
 ): ResolvedStepProposerOptions {
   const delimiter = options.delimiter ?? '.'
-  if (typeof delimiter !== 'string' || delimiter.length === 0) {
-    throw new InvalidArgumentError({
-      argument: 'delimiter',
-      expected: 'a non-empty string',
-      received: delimiter,
-    })
-  }
+  parseOption('delimiter', searchOptionSchemas.delimiter, delimiter)
   const maxStepTokens = options.maxStepTokens ?? 64
-  assertInteger('maxStepTokens', maxStepTokens, 1)
+  parseOption('maxStepTokens', searchOptionSchemas.maxStepTokens, maxStepTokens)
   const maxTokens = options.maxTokens ?? 256
   assertInteger('maxTokens', maxTokens, 1)
   const temperature = options.temperature ?? 1
-  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) {
-    throw new InvalidArgumentError({
-      argument: 'temperature',
-      expected: 'a finite number >= 0',
-      received: temperature,
-    })
-  }
+  parseOption('temperature', searchOptionSchemas.temperature, temperature)
   if (options.isComplete !== undefined && typeof options.isComplete !== 'function') {
     throw new InvalidArgumentError({
       argument: 'isComplete',

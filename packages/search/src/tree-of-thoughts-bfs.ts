@@ -1,12 +1,7 @@
 // Tree-of-thoughts breadth-first search (Yao et al. 2023): expand every state of the frontier,
 // value the new states, prune those below a threshold and keep the best `breadth`.
-import {
-  assertInteger,
-  type Generator,
-  InvalidArgumentError,
-  type TextInput,
-  type TextOutput,
-} from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, type SearchNode, type SearchSession } from './search-session.js'
@@ -37,9 +32,9 @@ export function treeOfThoughtsBfs(
 ): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const breadth = options.breadth ?? 4
-  assertInteger('breadth', breadth, 1)
+  parseOption('breadth', searchOptionSchemas.breadth, breadth)
   const expansions = options.expansions ?? 4
-  assertInteger('expansions', expansions, 1)
+  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   const threshold = resolveThreshold(options.threshold, Number.NEGATIVE_INFINITY)
   return {
     name: 'tot-bfs',
@@ -69,12 +64,6 @@ export function treeOfThoughtsBfs(
 /** Validates a pruning threshold (a number, -Infinity allowed, NaN not). */
 export function resolveThreshold(threshold: number | undefined, fallback: number): number {
   if (threshold === undefined) return fallback
-  if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-    throw new InvalidArgumentError({
-      argument: 'threshold',
-      expected: 'a number (the minimum value a state must reach to be kept)',
-      received: threshold,
-    })
-  }
+  parseOption('threshold', searchOptionSchemas.threshold, threshold)
   return threshold
 }

@@ -1,6 +1,7 @@
 // Tree-of-thoughts depth-first search (Yao et al. 2023): follow the most promising next step
 // first, prune states valued below a threshold, backtrack, stop at the first good solution.
-import { assertInteger, type Generator, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, isComplete, type SearchNode, type SearchSession } from './search-session.js'
@@ -31,10 +32,10 @@ export function treeOfThoughtsDfs(
 ): Generator<TextInput, TextOutput> {
   const resolved = resolveSearchOptions(options)
   const expansions = options.expansions ?? 3
-  assertInteger('expansions', expansions, 1)
+  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   const threshold = resolveThreshold(options.threshold, 0.5)
   const maxExpansions = options.maxExpansions ?? 32
-  assertInteger('maxExpansions', maxExpansions, 1)
+  parseOption('maxExpansions', searchOptionSchemas.maxExpansions, maxExpansions)
   return {
     name: 'tot-dfs',
     run: (input, context) =>

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@metagen/core'
 import {
   convertFlagValue,
   createComputeReport,
+  describeStrategyOptions,
   formatComputeReportMarkdown,
   measureScaling,
   renderScalingPlotSvg,
@@ -64,11 +65,12 @@ export function parseStrategyList(text: string, registry: StrategyRegistry): Str
     for (const setting of settings) {
       const equals = setting.indexOf('=')
       const key = toCamelCase(setting.slice(0, equals).trim())
-      const option = definition.options[key]
+      const options = describeStrategyOptions(definition)
+      const option = options[key]
       if (equals < 0 || !option) {
         throw new InvalidArgumentError({
           argument: '--strategies',
-          expected: `name:option=value with an option of ${definition.name} (${Object.keys(definition.options).join(', ')})`,
+          expected: `name:option=value with an option of ${definition.name} (${Object.keys(options).join(', ')})`,
           received: item,
         })
       }

@@ -1,13 +1,14 @@
 // Constrained decoding as a LanguageModel: every output of `generate` satisfies the constraint
 // (regular expression, JSON schema or choices), by sampling, greedy decoding or beam search.
 import {
-  assertInteger,
   type ChatMessage,
   InvalidArgumentError,
   type LanguageModel,
+  parseOption,
   type TokenModel,
 } from '@metagen/core'
 import { createDecoderLanguageModel } from '../decoder-language-model.js'
+import { beamSearchOptionSchemas } from '../option-schemas.js'
 import { type SamplingOptions, validateSamplingOptions } from '../sampling-options.js'
 import { resolveSamplingOptions } from '../token-language-model.js'
 import { constrainedBeamSearch } from './constrained-beam-search.js'
@@ -57,7 +58,8 @@ export function createConstrainedLanguageModel(
       received: options?.constraint,
     })
   }
-  if (options.beamWidth !== undefined) assertInteger('options.beamWidth', options.beamWidth, 1)
+  if (options.beamWidth !== undefined)
+    parseOption('options.beamWidth', beamSearchOptionSchemas.beamWidth, options.beamWidth)
   if (options.sampling) validateSamplingOptions(options.sampling, 'options.sampling.')
   compileConstraint(options.constraint, tokenModel.tokenizer)
   const provider = options.provider ?? 'metagen'

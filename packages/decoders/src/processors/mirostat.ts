@@ -1,5 +1,6 @@
 // Mirostat v2 (Basu et al. 2021): truncation by surprise with a feedback-controlled threshold.
-import { assertNumberInRange } from '@metagen/core'
+import { parseOption } from '@metagen/core'
+import { mirostatOptionSchemas } from '../option-schemas.js'
 import { logProbabilities, maskLogits, maxValue } from './distribution.js'
 
 /** Settings of mirostat v2. */
@@ -12,8 +13,8 @@ export interface MirostatOptions {
 
 /** Checks mirostat settings; throws InvalidArgumentError naming the bad field. */
 export function validateMirostatOptions(options: MirostatOptions): void {
-  assertNumberInRange('mirostat.tau', options.tau, { min: 0, minInclusive: false, max: 1e6 })
-  assertNumberInRange('mirostat.eta', options.eta, { min: 0, max: 1, minInclusive: false })
+  parseOption('mirostat.tau', mirostatOptionSchemas.tau, options.tau)
+  parseOption('mirostat.eta', mirostatOptionSchemas.eta, options.eta)
 }
 
 /**

@@ -7,11 +7,13 @@ import {
   createRng,
   InvalidArgumentError,
   logSoftmax,
+  parseOption,
   type Rng,
   type SequenceState,
   type TokenModel,
   throwIfAborted,
 } from '@metagen/core'
+import { speculativeOptionSchemas } from '../option-schemas.js'
 import { assertPromptFits, type DecodeStats, emptyDecodeStats, recordForward } from '../prefill.js'
 import {
   type DecodedSequence,
@@ -128,7 +130,7 @@ export async function speculativeDecode(
   const n = options.n ?? 1
   assertInteger('n', n, 1)
   const k = options.k ?? 4
-  assertInteger('k', k, 1)
+  parseOption('k', speculativeOptionSchemas.k, k)
   const adaptive = options.adaptive ?? false
   const maxK = options.maxK ?? Math.max(k, 16)
   assertInteger('maxK', maxK, k)

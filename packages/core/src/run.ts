@@ -1,16 +1,10 @@
 // Running a generator: one call that sets up the run context (budget, seed, concurrency,
 // cancellation, trace sink, progress) and returns the output with its usage, trace and time.
-import {
-  type Budget,
-  createRunContext,
-  type Generator,
-  noopTraceSink,
-  type RunContext,
-  runChild,
-  type TraceEvent,
-  type TraceSink,
-  type Usage,
-} from '@metagen/core'
+import type { Budget } from './budget.js'
+import type { Generator, RunContext } from './generator.js'
+import { createRunContext, runChild } from './run-context.js'
+import { noopTraceSink, type TraceEvent, type TraceSink } from './trace.js'
+import type { Usage } from './usage.js'
 
 /** What a progress callback receives: spending so far, after each model call or scoring. */
 export interface RunProgress {

@@ -5,10 +5,13 @@ import {
   type GenerateRequest,
   type Generator,
   type LanguageModel,
+  MetagenError,
+  type StrategyEnvironment,
   type TextInput,
   type TextOutput,
+  type TokenModel,
+  UnsupportedCapabilityError,
 } from '@metagen/core'
-import type { StrategyEnvironment } from '../strategy.js'
 
 /** Options of {@link createModelGenerator}. */
 export interface ModelGeneratorOptions {
@@ -19,6 +22,12 @@ export interface ModelGeneratorOptions {
    * model returned logprobs; when false (default) the output has no score.
    */
   scoreByLogprob?: boolean
+}
+
+/** Token-level decoders return logprobs; the output's score is their sum. */
+export const logprobRequest: ModelGeneratorOptions = {
+  request: { logprobs: true },
+  scoreByLogprob: true,
 }
 
 /**
@@ -48,7 +57,7 @@ export function createModelGenerator(
       }
       const result = await callModel(context, model, request)
       const output = result.outputs[0]
-      if (output === undefined) throw new Error(`${name}: the model returned no output`)
+      if (output === undefined) throw new MetagenError(`${name}: the model returned no output`)
       if (output.error) throw output.error
       const answer = environment.extractAnswer(output.text)
       const logprob = options.scoreByLogprob
@@ -64,5 +73,18 @@ export function createModelGenerator(
         usage: result.usage,
       }
     },
+  }
+}
+
+/** The run model as a token model, or undefined when it is remote. */
+export async function tryTokenModel(
+  environment: StrategyEnvironment,
+  id?: string,
+): Promise<TokenModel | undefined> {
+  try {
+    return await environment.tokenModel(id)
+  } catch (error) {
+    if (error instanceof UnsupportedCapabilityError) return undefined
+    throw error
   }
 }

@@ -1,0 +1,179 @@
+// Strategy definitions of speculative decoding (draft model or prompt lookup) and constrained
+// decoding (regular expression, JSON schema or choices) from @metagen/decoders.
+import { defineStrategy, InvalidArgumentError, type StrategyDefinition } from '@metagen/core'
+import { z } from 'zod'
+import {
+  beamSearchOptionSchemas,
+  samplingOptionSchemas,
+  speculativeOptionSchemas,
+} from '../option-schemas.js'
+import { createSpeculativeLanguageModel } from '../speculative/speculative-language-model.js'
+import { createModelGenerator } from './model-generator.js'
+
+const packageName = '@metagen/decoders'
+
+/** The tinymath solution format: steps `a op b=c.` then `The answer is N.` */
+export const tinymathSolutionPattern = String.raw`( \d+[+\-*/]\d+=\d+\.)+ The answer is \d+\.`
+
+const greedyByDefault = samplingOptionSchemas.temperature
+  .default(0)
+  .describe('Sampling temperature (>= 0); 0 is greedy.')
+
+/** Speculative decoding with a draft model or prompt lookup. */
+export const speculativeStrategy: StrategyDefinition = defineStrategy({
+  name: 'speculative',
+  description:
+    'Speculative decoding: a draft proposes k tokens, the run model verifies them in one pass; greedy output equals the run model’s greedy output, sampling keeps its distribution.',
+  package: packageName,
+  schema: z.object({
+    draft: z
+      .string()
+      .default('tinymath-draft')
+      .describe(
+        'Draft model id with the run model’s tokenizer (e.g. tinymath-draft), or "prompt-lookup" for n-gram drafting without a model.',
+      ),
+    k: speculativeOptionSchemas.k.default(4),
+    adaptive: z
+      .boolean()
+      .default(false)
+      .describe('Adapt k per sample: +2 after a fully accepted round, -1 otherwise (k <= 16).'),
+    temperature: greedyByDefault,
+  }),
+  async build(options, environment) {
+    const target = await environment.tokenModel()
+    const draft =
+      options.draft === 'prompt-lookup'
+        ? 'prompt-lookup'
+        : await environment.tokenModel(options.draft)
+    const model = createSpeculativeLanguageModel({
+      target,
+      draft,
+      k: options.k,
+      adaptive: options.adaptive,
+    })
+    return createModelGenerator('speculative', model, environment, {
+      request: { temperature: options.temperature },
+    })
+  },
+})
+
+/** Constrained decoding: a regular expression, a JSON schema or fixed choices. */
+export const constrainedStrategy: StrategyDefinition = defineStrategy({
+  name: 'constrained',
+  description:
+    'Constrained decoding: every output matches a regular expression (default: the tinymath solution format), a JSON schema or one of fixed choices.',
+  package: packageName,
+  schema: z.object({
+    pattern: z
+      .string()
+      .optional()
+      .describe(
+        'Regular expression the whole output must match (default: the tinymath format " a op b=c." steps then " The answer is N.").',
+      ),
+    jsonSchema: z
+      .string()
+      .optional()
+      .describe(
+        'A JSON schema (as JSON text) the output must validate against, instead of pattern.',
+      ),
+    choices: z
+      .array(z.string())
+      .optional()
+      .describe('The output must be exactly one of these strings, instead of pattern.'),
+    temperature: greedyByDefault,
+    beamWidth: beamSearchOptionSchemas.beamWidth
+      .optional()
+      .describe('Use beam search with this many beams (>= 1) instead of sampling.'),
+  }),
+  async build(options, environment) {
+    const given = (['pattern', 'jsonSchema', 'choices'] as const).filter(
+      (key) => options[key] !== undefined,
+    )
+    if (given.length > 1) {
+      throw new InvalidArgumentError({
+        argument: 'strategy.constrained',
+        expected: 'at most one of pattern, jsonSchema and choices',
+        received: given,
+      })
+    }
+    // The constraint compilers (and their regular-expression library) load only when used.
+    const {
+      createChoiceConstraint,
+      createConstrainedLanguageModel,
+      createJsonSchemaConstraint,
+      createRegexConstraint,
+    } = await import('../constrained/index.js')
+    let constraint: ReturnType<typeof createRegexConstraint>
+    if (options.jsonSchema !== undefined) {
+      let schema: unknown
+      try {
+        schema = JSON.parse(options.jsonSchema)
+      } catch (error) {
+        throw new InvalidArgumentError({
+          argument: 'strategy.constrained.jsonSchema',
+          expected: 'a JSON schema as JSON text',
+          received: options.jsonSchema,
+          cause: error,
+        })
+      }
+      constraint = createJsonSchemaConstraint(
+        schema as Parameters<typeof createJsonSchemaConstraint>[0],
+      )
+    } else if (options.choices !== undefined) {
+      constraint = createChoiceConstraint(options.choices)
+    } else {
+      constraint = createRegexConstraint(options.pattern ?? tinymathSolutionPattern)
+    }
+    const remote = await guidedRemoteModel(environment)
+    if (remote) {
+      // A vLLM-compatible server constrains the output itself (guided decoding).
+      if (options.beamWidth !== undefined) {
+        throw new InvalidArgumentError({
+          argument: 'strategy.constrained.beamWidth',
+          expected: 'absent on a remote model (guided decoding samples)',
+          received: options.beamWidth,
+        })
+      }
+      const guide =
+        options.jsonSchema !== undefined
+          ? { guidedJson: options.jsonSchema }
+          : options.choices !== undefined
+            ? { guidedChoice: options.choices }
+            : { guidedRegex: options.pattern ?? tinymathSolutionPattern }
+      return createModelGenerator('constrained', remote, environment, {
+        request: { temperature: options.temperature, providerOptions: { openai: guide } },
+      })
+    }
+    const model = createConstrainedLanguageModel(await environment.tokenModel(), {
+      constraint,
+      ...(options.beamWidth !== undefined ? { beamWidth: options.beamWidth } : {}),
+    })
+    return createModelGenerator('constrained', model, environment, {
+      request: { temperature: options.temperature },
+    })
+  },
+})
+
+/**
+ * The run model when it is a remote model of a vLLM-compatible server (an OpenAI model with
+ * `compatibility: 'vllm'`, e.g. `vllm:<id>`), which takes guided decoding; otherwise undefined
+ * (a local model is constrained by the token-level decoder).
+ */
+async function guidedRemoteModel(
+  environment: StrategyEnvironment,
+): Promise<LanguageModel | undefined> {
+  try {
+    await environment.tokenModel()
+    return undefined
+  } catch (error) {
+    if (!(error instanceof UnsupportedCapabilityError)) throw error
+  }
+  const model = await environment.languageModel()
+  return (model as { compatibility?: unknown }).compatibility === 'vllm' ? model : undefined
+}
+
+/** Speculative and constrained decoding. */
+export const speculativeStrategies: readonly StrategyDefinition[] = [
+  speculativeStrategy,
+  constrainedStrategy,
+]
