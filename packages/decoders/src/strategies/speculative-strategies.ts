@@ -1,6 +1,13 @@
 // Strategy definitions of speculative decoding (draft model or prompt lookup) and constrained
 // decoding (regular expression, JSON schema or choices) from @metagen/decoders.
-import { defineStrategy, InvalidArgumentError, type StrategyDefinition } from '@metagen/core'
+import {
+  defineStrategy,
+  InvalidArgumentError,
+  type LanguageModel,
+  type StrategyDefinition,
+  type StrategyEnvironment,
+  UnsupportedCapabilityError,
+} from '@metagen/core'
 import { z } from 'zod'
 import {
   beamSearchOptionSchemas,
