@@ -63,8 +63,6 @@ export { run } from './run.js'
 export type { RunContextOptions } from './run-context.js'
 export { callModel, callScorer, createRunContext, runChild } from './run-context.js'
 export type { Score, ScoreRequest, ScoreResult, Scorer, ScorerKind, StepScore } from './scorer.js'
-export type { RequestOptions } from './text-input.js'
-export { assertTextInput, questionText, requestForInput } from './text-input.js'
 export type {
   ScalingKnob,
   StrategyDefinition,
@@ -73,6 +71,8 @@ export type {
   StrategySpec,
 } from './strategy.js'
 export { defineStrategy, scaleOption, scaleWidthTimesExpansions } from './strategy.js'
+export type { RequestOptions } from './text-input.js'
+export { assertTextInput, questionText, requestForInput } from './text-input.js'
 export type {
   ExtendRequest,
   ExtendResult,

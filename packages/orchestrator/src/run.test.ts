@@ -3,7 +3,7 @@ import {
   BudgetExhaustedError,
   createCollectingTraceSink,
   InvalidArgumentError,
-  run,run 
+  run,
 } from '@metagen/core'
 import {
   createFakeGenerator,
