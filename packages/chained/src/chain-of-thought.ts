@@ -5,6 +5,7 @@ import {
   assertInteger,
   assertTextInput,
   callModel,
+  compact,
   type Generator,
   type GeneratorResult,
   InvalidArgumentError,
@@ -15,6 +16,7 @@ import {
   type TextOutput,
   type Usage,
 } from '@metagen/core'
+import { noOutputError } from './no-output-error.js'
 import { continueInput } from './text-input.js'
 
 /** Options of {@link chainOfThought}. */
@@ -87,7 +89,7 @@ export function chainOfThought(
       })
       let usage: Usage = addUsage(reasoning.usage)
       const first = reasoning.outputs[0]
-      if (!first) throw new Error('the model returned no output')
+      if (!first) throw noOutputError(model)
       if (first.error) throw first.error
       const reasoningText = reasoningPrefix + first.text
       const fromReasoning = extractAnswer(reasoningText)
@@ -96,7 +98,7 @@ export function chainOfThought(
           output: {
             text: reasoningText,
             finishReason: first.finishReason,
-            ...(fromReasoning !== undefined ? { answer: fromReasoning } : {}),
+            ...compact({ answer: fromReasoning }),
             answerSource: fromReasoning !== undefined ? 'reasoning' : 'none',
           },
           usage,
@@ -113,7 +115,7 @@ export function chainOfThought(
       })
       usage = addUsage(usage, answerCall.usage)
       const answerOutput = answerCall.outputs[0]
-      if (!answerOutput) throw new Error('the model returned no output')
+      if (!answerOutput) throw noOutputError(model)
       if (answerOutput.error) throw answerOutput.error
       const answerText = answerPrompt + answerOutput.text
       const answer = extractAnswer(answerText)
@@ -121,7 +123,7 @@ export function chainOfThought(
         output: {
           text: reasoningText + answerText,
           finishReason: answerOutput.finishReason,
-          ...(answer !== undefined ? { answer } : {}),
+          ...compact({ answer }),
           answerSource: answer !== undefined ? 'answer-prompt' : 'none',
         },
         usage,

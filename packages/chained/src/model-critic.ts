@@ -11,6 +11,7 @@ import {
   type TextInput,
 } from '@metagen/core'
 import type { Critic, CritiqueInput } from './critique.js'
+import { noOutputError } from './no-output-error.js'
 
 /** Options of {@link modelCritic}. */
 export interface ModelCriticOptions {
@@ -81,7 +82,7 @@ export function modelCritic(options: ModelCriticOptions): Critic {
         n: 1,
       })
       const output = result.outputs[0]
-      if (!output) throw new Error('the model returned no output')
+      if (!output) throw noOutputError(model)
       if (output.error) throw output.error
       const feedback = output.text.trim()
       return { output: { done: isDone(feedback), feedback }, usage: result.usage }

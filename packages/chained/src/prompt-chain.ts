@@ -3,6 +3,7 @@
 import {
   addUsage,
   assertNonEmptyString,
+  compact,
   emptyUsage,
   type Generator,
   hasErrorMarker,
@@ -149,7 +150,7 @@ export class PromptChainBuilder<TInput, TSteps extends Record<string, unknown>> 
           if (result.stoppedBy === 'budget') stoppedBy = 'budget'
         }
         const output = finish({ input, steps: values as TSteps })
-        return { output, usage, ...(stoppedBy ? { stoppedBy } : {}) }
+        return { output, usage, ...compact({ stoppedBy }) }
       },
     }
   }

@@ -2,6 +2,7 @@
 // wrong step and the model continues from the last correct one, with a round limit and
 // optional Reflexion-style memory of failed attempts.
 import {
+  compact,
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
@@ -75,7 +76,7 @@ export function refineWithVerifier(
     generator: options.generator ?? languageModelGenerator({ model, request }),
     critic: scorerCritic({
       scorer: options.scorer,
-      ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+      ...compact({ threshold: options.threshold }),
     }),
     reviser:
       options.reviser ??
@@ -83,7 +84,6 @@ export function refineWithVerifier(
     revise: continuationRevision({ memory: options.memory ?? 0 }),
     maxRounds: options.maxRounds ?? 4,
     select: options.select ?? 'best',
-    ...(options.patience !== undefined ? { patience: options.patience } : {}),
-    ...(options.extractAnswer ? { extractAnswer: options.extractAnswer } : {}),
+    ...compact({ patience: options.patience, extractAnswer: options.extractAnswer }),
   })
 }

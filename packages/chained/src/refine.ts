@@ -6,6 +6,7 @@ import {
   assertTextInput,
   BudgetExhaustedError,
   callScorer,
+  compact,
   emptyUsage,
   type Generator,
   type GeneratorResult,
@@ -143,7 +144,7 @@ export function refine(options: RefineOptions): Generator<TextInput, RefineOutpu
           }
           attempts.push(record)
         } catch (error) {
-          if (!(error instanceof BudgetExhaustedError) || outputs.length === 0) {
+          if (!BudgetExhaustedError.isInstance(error) || outputs.length === 0) {
             context.emit({
               kind: 'span-end',
               id: spanId,
@@ -175,8 +176,7 @@ export function refine(options: RefineOptions): Generator<TextInput, RefineOutpu
                   text: record.text,
                   feedback: record.feedback,
                   done: record.done,
-                  ...(record.score !== undefined ? { score: record.score } : {}),
-                  ...(record.answer !== undefined ? { answer: record.answer } : {}),
+                  ...compact({ score: record.score, answer: record.answer }),
                 }
               : {}),
             ...(budgetHit ? { stoppedBy: 'budget' } : {}),

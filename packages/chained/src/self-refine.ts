@@ -1,6 +1,7 @@
 // Self-refine (Madaan et al., 2023): the model answers, criticises its own answer and revises
 // it, until the feedback says done, the score stops improving, or a round limit.
 import {
+  compact,
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
@@ -68,7 +69,7 @@ export function selfRefine(options: SelfRefineOptions): Generator<TextInput, Ref
       model,
       request: options.feedbackRequest ?? request,
       ...(options.feedbackTemplate ? { template: options.feedbackTemplate } : {}),
-      ...(options.isDone ? { isDone: options.isDone } : {}),
+      ...compact({ isDone: options.isDone }),
     })
   return refine({
     name: options.name ?? 'self-refine',
@@ -78,8 +79,10 @@ export function selfRefine(options: SelfRefineOptions): Generator<TextInput, Ref
     revise: options.revise ?? instructionRevision,
     maxRounds: options.maxRounds ?? 3,
     select: options.select ?? 'last',
-    ...(options.patience !== undefined ? { patience: options.patience } : {}),
-    ...(options.scorer ? { scorer: options.scorer } : {}),
-    ...(options.extractAnswer ? { extractAnswer: options.extractAnswer } : {}),
+    ...compact({
+      patience: options.patience,
+      scorer: options.scorer,
+      extractAnswer: options.extractAnswer,
+    }),
   })
 }

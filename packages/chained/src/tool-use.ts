@@ -6,6 +6,7 @@ import {
   assertTextInput,
   BudgetExhaustedError,
   callModel,
+  compact,
   emptyUsage,
   type FinishReason,
   type Generator,
@@ -19,6 +20,7 @@ import {
   type TextOutput,
   type Usage,
 } from '@metagen/core'
+import { noOutputError } from './no-output-error.js'
 import { chainedOptionSchemas } from './option-schemas.js'
 import { continueInput, withAnswer } from './text-input.js'
 import type { Tool, ToolCall } from './tool.js'
@@ -114,13 +116,13 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
           result = await callModel(context, model, {
             ...requestForInput(continueInput(input, text), {
               ...request,
-              ...(remaining !== undefined ? { maxTokens: remaining } : {}),
+              ...compact({ maxTokens: remaining }),
               ...(segmentStop && segmentStop.length > 0 ? { stop: segmentStop } : {}),
             }),
             n: 1,
           })
         } catch (error) {
-          if (error instanceof BudgetExhaustedError && text !== '') {
+          if (BudgetExhaustedError.isInstance(error) && text !== '') {
             stoppedBy = 'budget'
             finishReason = 'length'
             break
@@ -129,7 +131,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
         }
         usage = addUsage(usage, result.usage)
         const segment = result.outputs[0]
-        if (!segment) throw new Error('the model returned no output')
+        if (!segment) throw noOutputError(model)
         if (segment.error) throw segment.error
         text += segment.text
         finishReason = segment.finishReason
@@ -156,7 +158,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
       return {
         output: output as ToolUseOutput,
         usage,
-        ...(stoppedBy ? { stoppedBy } : {}),
+        ...compact({ stoppedBy }),
       }
     },
   }

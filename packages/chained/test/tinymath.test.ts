@@ -1,6 +1,7 @@
 // Integration tests on the real tinymath-draft ONNX model (through @metagen/onnx and
 // @metagen/decoders) and the real tinymath step checker, on a small dev subset.
 import {
+  compact,
   createCollectingTraceSink,
   createRunContext,
   type Generator,
@@ -189,7 +190,7 @@ describe('chained generators on tinymath-draft (20 dev problems)', () => {
       })
       .output(({ steps }) => ({
         text: steps.solve,
-        ...(steps.answer !== undefined ? { answer: steps.answer } : {}),
+        ...compact({ answer: steps.answer }),
       }))
     const trace = createCollectingTraceSink()
     const { output, usage } = await chain.run(problem, createRunContext({ trace }))
