@@ -2,6 +2,7 @@
 // from a verifier's feedback, the calculator tool, self-refine, chain-of-thought), each with its
 // options schema and builder, for a strategy registry.
 import {
+  compact,
   defineStrategy,
   type Generator,
   nestedStrategySchema,
@@ -150,7 +151,7 @@ export const selfRefineStrategy: StrategyDefinition = defineStrategy({
           ? { critic: arithmeticRecheckCritic({ model }), revise: continuationRevision() }
           : {}),
         ...(scorer ? { scorer, select: 'best' as const } : {}),
-        ...(options.patience !== undefined ? { patience: options.patience } : {}),
+        ...compact({ patience: options.patience }),
       }),
     )
   },
