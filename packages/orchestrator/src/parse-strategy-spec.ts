@@ -1,7 +1,7 @@
 // Strategy specs as text: JSON or YAML documents (a strategy name alone is a spec too).
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { InvalidArgumentError } from '@metagen/core'
-import { parse as parseYaml } from 'yaml'
 import type { StrategySpec } from './strategy.js'
 
 /**
@@ -22,7 +22,7 @@ import type { StrategySpec } from './strategy.js'
 export function parseStrategySpec(text: string, source = 'strategy spec'): StrategySpec {
   let value: unknown
   try {
-    value = parseYaml(text)
+    value = parseJsonOrYaml(text)
   } catch (error) {
     throw new InvalidArgumentError({
       argument: source,
@@ -40,6 +40,22 @@ export function parseStrategySpec(text: string, source = 'strategy spec'): Strat
     })
   }
   return value as StrategySpec
+}
+
+const require = createRequire(import.meta.url)
+let yamlParse: ((text: string) => unknown) | undefined
+
+/**
+ * JSON first (most specs, and every spec the server receives); the YAML parser is loaded only
+ * for text that is not JSON, so importing the orchestrator does not load it.
+ */
+function parseJsonOrYaml(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    yamlParse ??= (require('yaml') as { parse: (text: string) => unknown }).parse
+    return yamlParse(text)
+  }
 }
 
 /** Reads and parses a spec file (`.json`, `.yaml` or `.yml`; the content decides). */

@@ -12,7 +12,10 @@ export interface RemoteModelSettings {
 }
 
 /** Creates the language model `modelId` of one provider. */
-export type RemoteModelFactory = (modelId: string, settings: RemoteModelSettings) => LanguageModel
+export type RemoteModelFactory = (
+  modelId: string,
+  settings: RemoteModelSettings,
+) => LanguageModel | Promise<LanguageModel>
 
 /** The built-in factories: `openai` (and OpenAI-compatible servers) and `anthropic`. */
 export const defaultRemoteModelFactories: Readonly<Record<string, RemoteModelFactory>> =

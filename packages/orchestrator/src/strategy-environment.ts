@@ -15,14 +15,14 @@ import {
   type TokenModel,
   UnsupportedCapabilityError,
 } from '@metagen/core'
-import { createTokenLanguageModel } from '@metagen/decoders'
-import { loadOnnxTokenModel, type OnnxDtype } from '@metagen/onnx'
+import type { OnnxDtype } from '@metagen/onnx'
 import {
   extractAnswer as extractTinymathAnswer,
   isTinymathModelId,
   tinymathModelIds,
   tinymathModelPaths,
 } from '@metagen/tinymath'
+import { loadBackend } from './load-backend.js'
 import {
   defaultRemoteModelFactories,
   type RemoteModelFactory,
@@ -198,11 +198,14 @@ export function createStrategyEnvironment(
         return loadTokenModel(id)
       })
     }
-    const loading = loadOnnxTokenModel(resolved.path, {
-      modelId: resolved.modelId,
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
-    })
+    // The local backend (onnxruntime-node) is loaded with the first local model.
+    const loading = loadBackend('@metagen/onnx', resolved.modelId).then(({ loadOnnxTokenModel }) =>
+      loadOnnxTokenModel(resolved.path, {
+        modelId: resolved.modelId,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+      }),
+    )
     tokenModels.set(key, loading)
     loading.then(
       () => {
@@ -256,9 +259,10 @@ export function createStrategyEnvironment(
         let promise = languageModels.get(key)
         if (resolved.kind === 'local') {
           // Not cached by id: the wrapper follows the token model, which is reloaded after a crash.
-          return loadTokenModel(id).then((model) => {
+          return loadTokenModel(id).then(async (model) => {
             let wrapper = localLanguageModels.get(model)
             if (!wrapper) {
+              const { createTokenLanguageModel } = await loadBackend('@metagen/decoders', id)
               wrapper = createTokenLanguageModel(model)
               localLanguageModels.set(model, wrapper)
             }

@@ -7,7 +7,7 @@ describe('remoteModelFactories', () => {
   it('openai:<id> with a base URL talks to an OpenAI-compatible server without a key', async () => {
     const server = await startFakeOpenAIServer({ respond: () => 'The answer is 4.' })
     try {
-      const model = remoteModelFactories.openai('local-model', {
+      const model = await remoteModelFactories.openai('local-model', {
         baseURL: server.baseURL,
         concurrency: 2,
       })
@@ -28,7 +28,7 @@ describe('remoteModelFactories', () => {
       respond: () => 'The answer is 4.',
     })
     try {
-      const model = remoteModelFactories.anthropic('claude-haiku-4-5', {
+      const model = await remoteModelFactories.anthropic('claude-haiku-4-5', {
         baseUrl: server.baseURL,
         apiKey: 'k',
       })

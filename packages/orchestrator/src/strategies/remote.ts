@@ -1,8 +1,7 @@
 // Remote language models for `--model openai:<id>` / `anthropic:<id>` (with `--base-url`):
 // factories over @metagen/openai and @metagen/anthropic, keyed by the id prefix.
-import { createAnthropic } from '@metagen/anthropic'
 import type { LanguageModel } from '@metagen/core'
-import { createOpenAI } from '@metagen/openai'
+import { loadBackend } from '../load-backend.js'
 
 /** Connection settings of one remote model. */
 export interface RemoteModelFactorySettings {
@@ -16,11 +15,14 @@ export interface RemoteModelFactorySettings {
   concurrency?: number
 }
 
-/** Creates the remote language model `modelId` of one provider. */
+/**
+ * Creates the remote language model `modelId` of one provider. The built-in factories import
+ * their adapter package on first use (an optional peer dependency of the orchestrator).
+ */
 export type RemoteLanguageModelFactory = (
   modelId: string,
   settings?: RemoteModelFactorySettings,
-) => LanguageModel
+) => LanguageModel | Promise<LanguageModel>
 
 function connection(settings: RemoteModelFactorySettings) {
   const baseURL = settings.baseURL ?? settings.baseUrl
@@ -35,17 +37,26 @@ function connection(settings: RemoteModelFactorySettings) {
  * The remote factories by provider prefix: `openai` (OpenAI and OpenAI-compatible servers such
  * as vLLM, llama.cpp server, Ollama, SGLang), `vllm` (a vLLM-compatible server through its
  * completions API, with echo scoring and guided decoding) and `anthropic` (the Messages API). Missing keys
- * and bad settings throw InvalidArgumentError naming the setting.
+ * and bad settings reject with InvalidArgumentError naming the setting; a missing adapter
+ * package (@metagen/openai, @metagen/anthropic) with ModelLoadError saying what to install.
  */
 export const remoteModelFactories: Readonly<
   Record<'openai' | 'anthropic' | 'vllm', RemoteLanguageModelFactory>
 > = {
-  openai: (modelId, settings = {}) => createOpenAI(connection(settings))(modelId),
+  openai: async (modelId, settings = {}) => {
+    const { createOpenAI } = await loadBackend('@metagen/openai', `openai:${modelId}`)
+    return createOpenAI(connection(settings))(modelId)
+  },
   // A vLLM-compatible server (vLLM, SGLang, `metagen serve`): the completions API, which scores
   // continuations by echo, and guided decoding for the constrained strategy.
-  vllm: (modelId, settings = {}) =>
-    createOpenAI({ ...connection(settings), compatibility: 'vllm' })(modelId, {
+  vllm: async (modelId, settings = {}) => {
+    const { createOpenAI } = await loadBackend('@metagen/openai', `vllm:${modelId}`)
+    return createOpenAI({ ...connection(settings), compatibility: 'vllm' })(modelId, {
       api: 'completion',
-    }),
-  anthropic: (modelId, settings = {}) => createAnthropic(connection(settings))(modelId),
+    })
+  },
+  anthropic: async (modelId, settings = {}) => {
+    const { createAnthropic } = await loadBackend('@metagen/anthropic', `anthropic:${modelId}`)
+    return createAnthropic(connection(settings))(modelId)
+  },
 }

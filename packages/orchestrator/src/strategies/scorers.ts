@@ -1,7 +1,7 @@
 // Scorer factories of @metagen/scorers, by the names used in specs and on the CLI
 // (`--scorer step-checker|verifier|logprob|judge|exact-answer`).
 import { InvalidArgumentError, type Scorer } from '@metagen/core'
-import { loadOnnxRewardModel, type OnnxDtype } from '@metagen/onnx'
+import type { OnnxDtype } from '@metagen/onnx'
 import {
   createExactAnswerScorer,
   createJudgeScorer,
@@ -11,6 +11,7 @@ import {
   tinymathStepSplitter,
 } from '@metagen/scorers'
 import { formatPrompt, loadDevSet, loadProblems, tinymathModelPaths } from '@metagen/tinymath'
+import { loadBackend } from '../load-backend.js'
 import type { StrategyEnvironment } from '../strategy.js'
 
 /** Options of a scorer factory (from a spec or CLI flags); each factory documents its own. */
@@ -74,6 +75,7 @@ export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
     const threads = readNumber(options, 'threads')
     const batchSize = readNumber(options, 'batchSize')
     const dtype = readString(options, 'dtype')
+    const { loadOnnxRewardModel } = await loadBackend('@metagen/onnx', path)
     const model = await loadOnnxRewardModel(path, {
       ...(threads !== undefined ? { threads } : {}),
       ...(dtype !== undefined ? { dtype: dtype as OnnxDtype } : {}),
