@@ -1,11 +1,10 @@
 // A strategy generator that is one model call: the shared plumbing of the decoding strategies
 // (greedy, sampling, beam, speculative, constrained, ...), which differ only in the model.
 import {
-  callModel,
-  type GenerateRequest,
   type Generator,
   type LanguageModel,
-  MetagenError,
+  languageModelGenerator,
+  type RequestOptions,
   type StrategyEnvironment,
   type TextInput,
   type TextOutput,
@@ -16,7 +15,7 @@ import {
 /** Options of {@link createModelGenerator}. */
 export interface ModelGeneratorOptions {
   /** Request fields that override the input's request (e.g. `temperature`, `logprobs`). */
-  request?: Partial<GenerateRequest>
+  request?: RequestOptions
   /**
    * When true, the output's `score` is the sum of its token logprobs (natural log, <= 0) if the
    * model returned logprobs; when false (default) the output has no score.
@@ -31,10 +30,10 @@ export const logprobRequest: ModelGeneratorOptions = {
 }
 
 /**
- * A generator that makes one `callModel` call (so budget, concurrency and trace apply) with the
- * input's prompt or messages, `maxTokens` from the input or else the environment, then
- * `options.request`, and `n` 1. Returns the first output with its extracted answer; a missing or
- * failed output is thrown.
+ * The decoding strategies' generator: core's {@link languageModelGenerator} (one `callModel`
+ * call with n 1, so budget, concurrency and trace apply) with `maxTokens` from the input or else
+ * the environment, then `options.request`, and the environment's answer extractor. A failed
+ * output throws its error; a missing one throws InvalidArgumentError naming `model`.
  */
 export function createModelGenerator(
   name: string,
@@ -42,38 +41,14 @@ export function createModelGenerator(
   environment: StrategyEnvironment,
   options: ModelGeneratorOptions = {},
 ): Generator<TextInput, TextOutput> {
-  const extra = options.request ?? {}
-  return {
+  return languageModelGenerator({
+    model,
     name,
-    async run(input, context) {
-      const request: GenerateRequest = {
-        maxTokens: environment.maxTokens,
-        ...input.request,
-        ...extra,
-        ...(input.messages !== undefined
-          ? { messages: input.messages }
-          : { prompt: input.prompt ?? '' }),
-        n: 1,
-      }
-      const result = await callModel(context, model, request)
-      const output = result.outputs[0]
-      if (output === undefined) throw new MetagenError(`${name}: the model returned no output`)
-      if (output.error) throw output.error
-      const answer = environment.extractAnswer(output.text)
-      const logprob = options.scoreByLogprob
-        ? output.logprobs?.reduce((total, entry) => total + entry.logprob, 0)
-        : undefined
-      return {
-        output: {
-          text: output.text,
-          ...(answer !== undefined ? { answer } : {}),
-          finishReason: output.finishReason,
-          ...(logprob !== undefined ? { score: logprob } : {}),
-        },
-        usage: result.usage,
-      }
-    },
-  }
+    defaults: { maxTokens: environment.maxTokens },
+    request: options.request ?? {},
+    extractAnswer: environment.extractAnswer,
+    scoreByLogprob: options.scoreByLogprob ?? false,
+  })
 }
 
 /** The run model as a token model, or undefined when it is remote. */
