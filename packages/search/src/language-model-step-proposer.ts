@@ -177,8 +177,8 @@ export function createLanguageModelStepProposer(
         const record = parents[index] as LanguageModelStateRecord
         if (outcome.status === 'rejected') {
           const reason = outcome.reason as unknown
-          if (reason instanceof AbortedError) throw reason
-          if (reason instanceof BudgetExhaustedError) budgetFailures++
+          if (AbortedError.isInstance(reason)) throw reason
+          if (BudgetExhaustedError.isInstance(reason)) budgetFailures++
           results.push({ children: [], error: errorMessage(reason) })
           return
         }

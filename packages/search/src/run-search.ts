@@ -4,6 +4,7 @@
 import {
   BudgetExhaustedError,
   type Candidate,
+  compact,
   type GeneratorResult,
   InvalidArgumentError,
   type RunContext,
@@ -41,7 +42,7 @@ export async function runSearch(
   try {
     session = await SearchSession.open(input.prompt, runContext, options)
   } catch (error) {
-    if (error instanceof BudgetExhaustedError) {
+    if (BudgetExhaustedError.isInstance(error)) {
       return {
         output: { text: '', finishReason: 'length', candidates: [] },
         usage: { inputTokens: 0, outputTokens: 0, calls: 0 },
@@ -54,7 +55,7 @@ export async function runSearch(
   try {
     await explore(session)
   } catch (error) {
-    if (!(error instanceof BudgetExhaustedError)) throw error
+    if (!BudgetExhaustedError.isInstance(error)) throw error
     stoppedBy = 'budget'
   } finally {
     session.releaseAll()
@@ -71,15 +72,13 @@ export async function runSearch(
         candidates,
       }
     : { text: '', finishReason: 'length', candidates }
-  return { output, usage: session.usage, ...(stoppedBy ? { stoppedBy } : {}) }
+  return { output, usage: session.usage, ...compact({ stoppedBy }) }
 }
 
 function toCandidate(node: SearchNode, options: ResolvedSearchOptions): Candidate {
   const answer = options.extractAnswer?.(node.state.text)
   return {
     text: node.state.text,
-    ...(answer !== undefined ? { answer } : {}),
-    ...(node.score !== undefined ? { score: node.score } : {}),
-    ...(node.state.finishReason ? { finishReason: node.state.finishReason } : {}),
+    ...compact({ answer, score: node.score, finishReason: node.state.finishReason }),
   }
 }

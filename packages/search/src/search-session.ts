@@ -3,6 +3,7 @@
 import {
   addUsage,
   callScorer,
+  compact,
   emptyUsage,
   type RunContext,
   type Score,
@@ -265,7 +266,7 @@ export class SearchSession {
         depth: node.depth,
         finished: node.state.finished,
         ...(this.detached.has(node) ? { rollout: true } : {}),
-        ...(node.state.finishReason ? { finishReason: node.state.finishReason } : {}),
+        ...compact({ finishReason: node.state.finishReason }),
       },
     })
   }

@@ -4,6 +4,7 @@
 // with) load when a generator is built, not when this entry is imported.
 import {
   budgetLimitSchema,
+  compact,
   defineStrategy,
   parseOption,
   type StrategyDefinition,
@@ -81,7 +82,7 @@ async function buildProposer(
         model: await environment.tokenModel(),
       })
     } catch (error) {
-      if (proposer === 'token' || !(error instanceof UnsupportedCapabilityError)) {
+      if (proposer === 'token' || !UnsupportedCapabilityError.isInstance(error)) {
         throw error
       }
     }
@@ -178,7 +179,7 @@ export const totBfsStrategy: StrategyDefinition = defineStrategy({
       ...common,
       breadth: options.breadth,
       expansions: options.expansions,
-      ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+      ...compact({ threshold: options.threshold }),
     })
   },
 })
