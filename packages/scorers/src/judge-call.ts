@@ -3,6 +3,7 @@
 import {
   type ChatMessage,
   type ConcurrencyLimiter,
+  compact,
   type GenerateRequest,
   InvalidArgumentError,
   type LanguageModel,
@@ -50,7 +51,7 @@ export async function askJudge(
 ): Promise<{ text: string } | { error: string }> {
   try {
     const result = await limiter.run(
-      () => model.generate({ ...request, ...(signal ? { signal } : {}) }),
+      () => model.generate({ ...request, ...compact({ signal }) }),
       signal,
     )
     usages.push(result.usage)

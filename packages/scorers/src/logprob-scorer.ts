@@ -2,6 +2,7 @@
 // API log-probabilities remotely): the sum or the per-token mean of its token log-probabilities.
 import {
   addUsage,
+  compact,
   emptyUsage,
   InvalidArgumentError,
   type LanguageModel,
@@ -91,7 +92,7 @@ export function createLogprobScorer(options: LogprobScorerOptions): Scorer {
             const result = await scoreContinuations({
               prompt,
               continuations: indices.map((index) => (requests[index] as ScoreRequest).output),
-              ...(scoreOptions.signal ? { signal: scoreOptions.signal } : {}),
+              ...compact({ signal: scoreOptions.signal }),
             })
             usages.push(result.usage)
             if (result.continuations.length !== indices.length) {

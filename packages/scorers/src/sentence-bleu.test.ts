@@ -1,4 +1,5 @@
 // Sentence BLEU against the published sacrebleu test values.
+import { compact } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import { bleuSimilarity, sentenceBleu, tokenize13a } from './sentence-bleu.js'
 
@@ -20,7 +21,7 @@ describe('sentenceBleu (sacrebleu reference values)', () => {
   ] as const)('smoothing %s value %s gives %d', (smoothing, smoothValue, expected) => {
     const score = sentenceBleu(SYS, [REF], {
       smoothing,
-      ...(smoothValue !== undefined ? { smoothValue } : {}),
+      ...compact({ smoothValue }),
     })
     expect(Math.abs(score * 100 - expected)).toBeLessThan(1e-3)
   })

@@ -1,7 +1,7 @@
 // The exact tinymath verifier: checks each `a op b=c.` step arithmetically (integer division
 // floors, as in training/mathgen.py) and that it only uses numbers of the question or results
 // of earlier steps. Usable as an outcome verifier and as a process verifier, on partial solutions too.
-import { emptyUsage, type Score, type ScoreRequest, type Scorer } from '@metagen/core'
+import { compact, emptyUsage, type Score, type ScoreRequest, type Scorer } from '@metagen/core'
 import { unscorable, validateScoreRequests } from './score-requests.js'
 
 /** The verdict on one step of a tinymath solution. */
@@ -148,7 +148,7 @@ export function checkTinymathSolution(options: {
     steps,
     answer,
     correct: reason === undefined,
-    ...(reason !== undefined ? { reason } : {}),
+    ...compact({ reason }),
   }
 }
 
