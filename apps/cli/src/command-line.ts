@@ -1,7 +1,7 @@
 // Parsing a command line with node:util parseArgs: the common flags, the command's own flags,
 // and the flags of the chosen strategy (its options in kebab-case). Unknown flags are errors.
 import { parseArgs } from 'node:util'
-import { type Budget, InvalidArgumentError } from '@metagen/core'
+import { type Budget, describeOptionRange, InvalidArgumentError } from '@metagen/core'
 import {
   describeStrategyOptions,
   loadStrategySpec,
@@ -263,14 +263,23 @@ export function readBudget(flags: ParsedCommandLine['flags']): Budget | undefine
 }
 
 /**
- * Formats a strategy's options for `--help`: flag, kind, description (from the option's
- * schema) and default.
+ * Formats a strategy's options for `--help`: flag, kind, description, accepted range and default,
+ * all read from the option's schema (the same one the validation and the JSON Schema use).
  */
 export function formatStrategyFlags(definition: StrategyDefinition): string[] {
   return Object.entries(describeStrategyOptions(definition)).map(([name, option]) => {
     const flag = `--${toKebabCase(name)}${option.kind === 'boolean' ? '' : ` <${option.kind}>`}`
-    const fallback =
-      option.default !== undefined ? ` (default ${JSON.stringify(option.default)})` : ''
-    return `    ${flag.padEnd(30)} ${option.description ?? ''}${fallback}`
+    const bounded =
+      option.minimum !== undefined ||
+      option.exclusiveMinimum !== undefined ||
+      option.maximum !== undefined ||
+      option.exclusiveMaximum !== undefined ||
+      option.choices !== undefined
+    const notes = [
+      ...(bounded ? [describeOptionRange(option)] : []),
+      ...(option.default !== undefined ? [`default ${JSON.stringify(option.default)}`] : []),
+    ]
+    const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : ''
+    return `    ${flag.padEnd(30)} ${option.description ?? ''}${suffix}`
   })
 }

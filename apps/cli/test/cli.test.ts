@@ -281,6 +281,10 @@ describe('metagen --help', () => {
     const one = await cli('eval', '--strategy', 'step-beam', '--help')
     expect(one.out).toMatch(/^step-beam \(@metagen\/search\)/)
     expect(one.out).toContain('--expansions <integer>')
+    // Ranges and defaults come from the option schemas the validation uses.
+    const sample = await cli('solve', '--strategy', 'sample', '--help')
+    expect(sample.out).toMatch(/--epsilon <number> .*\(a number in \[0, 1\)\)/)
+    expect(sample.out).toMatch(/--temperature <number> .*\(a number >= 0; default 1\)/)
   })
 })
 
