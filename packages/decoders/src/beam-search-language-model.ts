@@ -1,6 +1,7 @@
 // Beam search and diverse beam search as LanguageModels: the n outputs are the n best hypotheses.
 import {
   type ChatMessage,
+  compact,
   InvalidArgumentError,
   type LanguageModel,
   type TokenModel,
@@ -46,12 +47,12 @@ export function createBeamSearchLanguageModel(
   const name = (options.groups ?? 1) > 1 ? 'Diverse beam search' : 'Beam search'
   return createDecoderLanguageModel({
     tokenModel,
-    ...(options.modelId !== undefined ? { modelId: options.modelId } : {}),
-    ...(options.provider !== undefined ? { provider: options.provider } : {}),
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({
+      modelId: options.modelId,
+      provider: options.provider,
+      chatTemplate: options.chatTemplate,
+      defaultMaxTokens: options.defaultMaxTokens,
+    }),
     async decode(call) {
       if (call.n > beamWidth) {
         throw new InvalidArgumentError({
@@ -66,15 +67,15 @@ export function createBeamSearchLanguageModel(
         prompt: call.prompt,
         beamWidth,
         maxTokens: call.maxTokens,
-        ...(options.lengthPenalty !== undefined ? { lengthPenalty: options.lengthPenalty } : {}),
-        ...(options.earlyStopping !== undefined ? { earlyStopping: options.earlyStopping } : {}),
-        ...(options.processors !== undefined ? { processors: options.processors } : {}),
-        ...(options.groups !== undefined ? { groups: options.groups } : {}),
-        ...(options.diversityPenalty !== undefined
-          ? { diversityPenalty: options.diversityPenalty }
-          : {}),
-        ...(call.request.stop !== undefined ? { stop: call.request.stop } : {}),
-        ...(call.request.signal ? { signal: call.request.signal } : {}),
+        ...compact({
+          lengthPenalty: options.lengthPenalty,
+          earlyStopping: options.earlyStopping,
+          processors: options.processors,
+          groups: options.groups,
+          diversityPenalty: options.diversityPenalty,
+          stop: call.request.stop,
+          signal: call.request.signal,
+        }),
       })
       const sequences = result.sequences.slice(0, call.n)
       while (sequences.length < call.n) {

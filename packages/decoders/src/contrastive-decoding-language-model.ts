@@ -1,5 +1,7 @@
 // Contrastive decoding and DExperts-style logit arithmetic as LanguageModels.
+
 import type { ChatMessage, LanguageModel, TokenModel } from '@metagen/core'
+import { compact } from '@metagen/core'
 import { type ContrastiveScoreOptions, contrastiveDecoding } from './contrastive-decoding.js'
 import { createDecoderLanguageModel } from './decoder-language-model.js'
 import { logitArithmetic } from './logit-arithmetic.js'
@@ -41,11 +43,11 @@ export function createContrastiveDecodingLanguageModel(
   return createDecoderLanguageModel({
     tokenModel: options.expert,
     modelId: options.modelId ?? `${options.expert.modelId}-cd-${options.amateur.modelId}`,
-    ...(options.provider !== undefined ? { provider: options.provider } : {}),
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({
+      provider: options.provider,
+      chatTemplate: options.chatTemplate,
+      defaultMaxTokens: options.defaultMaxTokens,
+    }),
     async decode(call) {
       const { request } = call
       const sampling = resolveSamplingOptions(
@@ -60,14 +62,14 @@ export function createContrastiveDecodingLanguageModel(
         n: call.n,
         maxTokens: call.maxTokens,
         sampling,
-        ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-        ...(options.amateurTemperature !== undefined
-          ? { amateurTemperature: options.amateurTemperature }
-          : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.stop !== undefined ? { stop: request.stop } : {}),
+        ...compact({
+          alpha: options.alpha,
+          amateurTemperature: options.amateurTemperature,
+          seed: request.seed,
+          stop: request.stop,
+        }),
         ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({ signal: request.signal }),
       })
     },
   })
@@ -96,26 +98,24 @@ export function createLogitArithmeticLanguageModel(
   return createDecoderLanguageModel({
     tokenModel: options.base,
     modelId: options.modelId ?? `${options.base.modelId}+${options.expert.modelId}${suffix}`,
-    ...(options.provider !== undefined ? { provider: options.provider } : {}),
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({
+      provider: options.provider,
+      chatTemplate: options.chatTemplate,
+      defaultMaxTokens: options.defaultMaxTokens,
+    }),
     async decode(call) {
       const { request } = call
       return logitArithmetic({
         base: options.base,
         expert: options.expert,
-        ...(options.antiExpert ? { antiExpert: options.antiExpert } : {}),
-        ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
+        ...compact({ antiExpert: options.antiExpert, alpha: options.alpha }),
         prompt: call.prompt,
         n: call.n,
         maxTokens: call.maxTokens,
         sampling: resolveSamplingOptions(request, options.sampling, options.provider),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.stop !== undefined ? { stop: request.stop } : {}),
+        ...compact({ seed: request.seed, stop: request.stop }),
         ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({ signal: request.signal }),
       })
     },
   })

@@ -1,6 +1,12 @@
 // Contrastive decoding (Li et al. 2023): an expert and an amateur model, scored by
 // log p_expert - log p_amateur over the expert's plausible tokens.
-import { InvalidArgumentError, logSoftmax, parseOption, type TokenModel } from '@metagen/core'
+import {
+  compact,
+  InvalidArgumentError,
+  logSoftmax,
+  parseOption,
+  type TokenModel,
+} from '@metagen/core'
 import { contrastiveDecodingOptionSchemas } from './option-schemas.js'
 import { type DecodeResult, type LogitsCombiner, sampleSequences } from './sample-sequences.js'
 import type { SamplingOptions } from './sampling-options.js'
@@ -90,19 +96,18 @@ export function contrastiveDecoding(options: ContrastiveDecodingOptions): Promis
   return sampleSequences({
     models: [options.expert, options.amateur],
     combine: createContrastiveCombiner({
-      ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-      ...(options.amateurTemperature !== undefined
-        ? { amateurTemperature: options.amateurTemperature }
-        : {}),
+      ...compact({ alpha: options.alpha, amateurTemperature: options.amateurTemperature }),
     }),
     logprobsFrom: 0,
     prompt: options.prompt,
     sampling: options.sampling ?? { temperature: 0 },
-    ...(options.n !== undefined ? { n: options.n } : {}),
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.stop !== undefined ? { stop: options.stop } : {}),
-    ...(options.topLogprobs !== undefined ? { topLogprobs: options.topLogprobs } : {}),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...compact({
+      n: options.n,
+      maxTokens: options.maxTokens,
+      seed: options.seed,
+      stop: options.stop,
+      topLogprobs: options.topLogprobs,
+      signal: options.signal,
+    }),
   })
 }

@@ -1,5 +1,7 @@
 // Contrastive search as a LanguageModel.
+
 import type { ChatMessage, LanguageModel, TokenModel } from '@metagen/core'
+import { compact } from '@metagen/core'
 import { type ContrastiveSearchOptions, contrastiveSearch } from './contrastive-search.js'
 import { createDecoderLanguageModel } from './decoder-language-model.js'
 import { warnIgnoredSamplingFields } from './deterministic-request.js'
@@ -29,23 +31,25 @@ export function createContrastiveSearchLanguageModel(
   return createDecoderLanguageModel({
     tokenModel,
     nativeN: true,
-    ...(options.modelId !== undefined ? { modelId: options.modelId } : {}),
-    ...(options.provider !== undefined ? { provider: options.provider } : {}),
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({
+      modelId: options.modelId,
+      provider: options.provider,
+      chatTemplate: options.chatTemplate,
+      defaultMaxTokens: options.defaultMaxTokens,
+    }),
     async decode(call) {
       warnIgnoredSamplingFields(call.request, call.warnings, 'Contrastive search')
       const result = await contrastiveSearch({
         model: tokenModel,
         prompt: call.prompt,
         maxTokens: call.maxTokens,
-        ...(options.topK !== undefined ? { topK: options.topK } : {}),
-        ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-        ...(options.processors !== undefined ? { processors: options.processors } : {}),
-        ...(call.request.stop !== undefined ? { stop: call.request.stop } : {}),
-        ...(call.request.signal ? { signal: call.request.signal } : {}),
+        ...compact({
+          topK: options.topK,
+          alpha: options.alpha,
+          processors: options.processors,
+          stop: call.request.stop,
+          signal: call.request.signal,
+        }),
       })
       if (call.n > 1) {
         call.warnings.push({

@@ -2,6 +2,7 @@
 // validation, prompt encoding, context checks, output and usage conversion, and scoring.
 import {
   type ChatMessage,
+  compact,
   type GenerateOutput,
   type GenerateRequest,
   type GenerateResult,
@@ -173,7 +174,7 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
       const scored = await scoreTokenContinuations(tokenModel, {
         prompt: encodePrompt(tokenizer, request.prompt),
         continuations,
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({ signal: request.signal }),
       })
       return {
         continuations: scored.logprobs.map((logprobs, index) => ({

@@ -1,6 +1,6 @@
 // Logit arithmetic between models (DExperts, Liu et al. 2021): base + alpha (expert - anti-expert),
 // and in general any weighted sum of the models' logits.
-import { InvalidArgumentError, type TokenModel } from '@metagen/core'
+import { compact, InvalidArgumentError, type TokenModel } from '@metagen/core'
 import { type DecodeResult, type LogitsCombiner, sampleSequences } from './sample-sequences.js'
 import type { SamplingOptions } from './sampling-options.js'
 
@@ -90,12 +90,14 @@ export function logitArithmetic(options: LogitArithmeticOptions): Promise<Decode
     models,
     combine: createWeightedLogitsCombiner(weights),
     prompt: options.prompt,
-    ...(options.sampling !== undefined ? { sampling: options.sampling } : {}),
-    ...(options.n !== undefined ? { n: options.n } : {}),
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.stop !== undefined ? { stop: options.stop } : {}),
-    ...(options.topLogprobs !== undefined ? { topLogprobs: options.topLogprobs } : {}),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...compact({
+      sampling: options.sampling,
+      n: options.n,
+      maxTokens: options.maxTokens,
+      seed: options.seed,
+      stop: options.stop,
+      topLogprobs: options.topLogprobs,
+      signal: options.signal,
+    }),
   })
 }

@@ -2,6 +2,7 @@
 // ancestral sampling with the processor chain otherwise, n samples batched after one prefill.
 import {
   type ChatMessage,
+  compact,
   type GenerateRequest,
   InvalidArgumentError,
   type LanguageModel,
@@ -89,11 +90,11 @@ export function createTokenLanguageModel(
   return createDecoderLanguageModel({
     tokenModel,
     provider,
-    ...(options.modelId !== undefined ? { modelId: options.modelId } : {}),
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({
+      modelId: options.modelId,
+      chatTemplate: options.chatTemplate,
+      defaultMaxTokens: options.defaultMaxTokens,
+    }),
     async decode(call) {
       const { request } = call
       const sampling = resolveSamplingOptions(request, options.sampling, provider)
@@ -103,11 +104,13 @@ export function createTokenLanguageModel(
         n: call.n,
         maxTokens: call.maxTokens,
         sampling,
-        ...(options.logitsProcessor ? { logitsProcessor: options.logitsProcessor } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.stop !== undefined ? { stop: request.stop } : {}),
+        ...compact({
+          logitsProcessor: options.logitsProcessor,
+          seed: request.seed,
+          stop: request.stop,
+        }),
         ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({ signal: request.signal }),
       })
       if (result.contextExhausted) {
         call.warnings.push({

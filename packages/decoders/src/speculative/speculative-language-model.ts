@@ -2,6 +2,7 @@
 // target's own decoder (same outputs in distribution, exactly the same when greedy), faster.
 import {
   type ChatMessage,
+  compact,
   InvalidArgumentError,
   type LanguageModel,
   type TokenModel,
@@ -69,10 +70,7 @@ export function createSpeculativeLanguageModel(
     tokenModel: target,
     provider,
     modelId: options.modelId ?? `speculative:${target.modelId}+${drafter.name}`,
-    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
-    ...(options.defaultMaxTokens !== undefined
-      ? { defaultMaxTokens: options.defaultMaxTokens }
-      : {}),
+    ...compact({ chatTemplate: options.chatTemplate, defaultMaxTokens: options.defaultMaxTokens }),
     async decode(call) {
       const { request } = call
       const sampling = resolveSamplingOptions(request, options.sampling, provider)
@@ -91,12 +89,14 @@ export function createSpeculativeLanguageModel(
         n: call.n,
         maxTokens: call.maxTokens,
         sampling,
-        ...(options.k !== undefined ? { k: options.k } : {}),
-        ...(options.adaptive !== undefined ? { adaptive: options.adaptive } : {}),
-        ...(options.maxK !== undefined ? { maxK: options.maxK } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.stop !== undefined ? { stop: request.stop } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+        ...compact({
+          k: options.k,
+          adaptive: options.adaptive,
+          maxK: options.maxK,
+          seed: request.seed,
+          stop: request.stop,
+          signal: request.signal,
+        }),
       })
       if (result.contextExhausted) {
         call.warnings.push({

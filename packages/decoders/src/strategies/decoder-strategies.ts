@@ -1,6 +1,7 @@
 // Strategy definitions of @metagen/decoders: greedy, sampling with the logits-processor chain,
 // beam and diverse beam search, contrastive search, contrastive decoding and logit arithmetic.
 import {
+  compact,
   defineStrategy,
   type Generator,
   InvalidArgumentError,
@@ -117,9 +118,7 @@ async function buildSampler(
   const { temperature, topP, topK, ...rest } = sampling
   return createModelGenerator(name, await environment.languageModel(), environment, {
     request: {
-      ...(temperature !== undefined ? { temperature } : {}),
-      ...(topP !== undefined ? { topP } : {}),
-      ...(topK !== undefined ? { topK } : {}),
+      ...compact({ temperature, topP, topK }),
       ...(Object.keys(rest).length > 0
         ? { providerOptions: { metagen: rest as Record<string, unknown> } }
         : {}),
@@ -199,7 +198,7 @@ export const diverseBeamStrategy: StrategyDefinition = defineStrategy({
       lengthPenalty: options.lengthPenalty,
       earlyStopping: options.earlyStopping,
       diversityPenalty: options.diversityPenalty,
-      ...(options.groups !== undefined ? { groups: options.groups } : {}),
+      ...compact({ groups: options.groups }),
       processors: penaltiesFrom(options),
     })
     return createModelGenerator('diverse-beam', model, environment, logprobRequest)
@@ -289,7 +288,7 @@ export const logitArithmeticStrategy: StrategyDefinition = defineStrategy({
     const model = createLogitArithmeticLanguageModel({
       base,
       expert,
-      ...(antiExpert ? { antiExpert } : {}),
+      ...compact({ antiExpert }),
       alpha: options.alpha,
       sampling: samplingFrom(options),
     })

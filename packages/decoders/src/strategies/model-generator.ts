@@ -59,7 +59,7 @@ export async function tryTokenModel(
   try {
     return await environment.tokenModel(id)
   } catch (error) {
-    if (error instanceof UnsupportedCapabilityError) return undefined
+    if (UnsupportedCapabilityError.isInstance(error)) return undefined
     throw error
   }
 }

@@ -1,6 +1,7 @@
 // Strategy definitions of speculative decoding (draft model or prompt lookup) and constrained
 // decoding (regular expression, JSON schema or choices) from @metagen/decoders.
 import {
+  compact,
   defineStrategy,
   InvalidArgumentError,
   type LanguageModel,
@@ -153,7 +154,7 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
     }
     const model = createConstrainedLanguageModel(await environment.tokenModel(), {
       constraint,
-      ...(options.beamWidth !== undefined ? { beamWidth: options.beamWidth } : {}),
+      ...compact({ beamWidth: options.beamWidth }),
     })
     return createModelGenerator('constrained', model, environment, {
       request: { temperature: options.temperature },
@@ -173,7 +174,7 @@ async function guidedRemoteModel(
     await environment.tokenModel()
     return undefined
   } catch (error) {
-    if (!(error instanceof UnsupportedCapabilityError)) throw error
+    if (!UnsupportedCapabilityError.isInstance(error)) throw error
   }
   const model = await environment.languageModel()
   return (model as { compatibility?: unknown }).compatibility === 'vllm' ? model : undefined
