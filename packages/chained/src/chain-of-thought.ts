@@ -10,13 +10,13 @@ import {
   type GeneratorResult,
   InvalidArgumentError,
   type LanguageModel,
+  noOutputError,
   type RequestOptions,
   requestForInput,
   type TextInput,
   type TextOutput,
   type Usage,
 } from '@metagen/core'
-import { noOutputError } from './no-output-error.js'
 import { continueInput } from './text-input.js'
 
 /** Options of {@link chainOfThought}. */

@@ -5,13 +5,13 @@ import {
   callModel,
   InvalidArgumentError,
   type LanguageModel,
+  noOutputError,
   questionText,
   type RequestOptions,
   requestForInput,
   type TextInput,
 } from '@metagen/core'
 import type { Critic, CritiqueInput } from './critique.js'
-import { noOutputError } from './no-output-error.js'
 
 /** Options of {@link modelCritic}. */
 export interface ModelCriticOptions {

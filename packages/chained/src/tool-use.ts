@@ -13,6 +13,7 @@ import {
   type GeneratorResult,
   InvalidArgumentError,
   type LanguageModel,
+  noOutputError,
   parseOption,
   type RequestOptions,
   requestForInput,
@@ -20,7 +21,6 @@ import {
   type TextOutput,
   type Usage,
 } from '@metagen/core'
-import { noOutputError } from './no-output-error.js'
 import { chainedOptionSchemas } from './option-schemas.js'
 import { continueInput, withAnswer } from './text-input.js'
 import type { Tool, ToolCall } from './tool.js'

@@ -41,6 +41,7 @@ export type {
 export type { LanguageModelGeneratorOptions } from './language-model-generator.js'
 export { languageModelGenerator } from './language-model-generator.js'
 export { argmax, logSoftmax, logSumExp, softmax } from './math.js'
+export { noOutputError } from './no-output-error.js'
 export { answersMatch, normaliseAnswer } from './normalise-answer.js'
 export type {
   OptionInfo,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from './errors.js'
+import { ApiCallError, InvalidArgumentError } from './errors.js'
 import type { LanguageModel } from './language-model.js'
 import { languageModelGenerator } from './language-model-generator.js'
 import { createRunContext } from './run-context.js'
@@ -57,14 +57,12 @@ describe('languageModelGenerator', () => {
         return { outputs: [], usage: { inputTokens: 0, outputTokens: 0, calls: 1 }, warnings: [] }
       },
     }
-    const noOutput = languageModelGenerator({ model: empty }).run(
-      { prompt: 'p' },
-      createRunContext(),
-    )
-    await expect(noOutput).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(
-      languageModelGenerator({ model: empty }).run({ prompt: 'p' }, createRunContext()),
-    ).rejects.toThrow(/one output per requested sample, received "?0 outputs/)
+    const error = await languageModelGenerator({ model: empty })
+      .run({ prompt: 'p' }, createRunContext())
+      .catch((caught) => caught)
+    expect(ApiCallError.isInstance(error)).toBe(true)
+    expect(error.isRetryable).toBe(false)
+    expect(error.message).toBe('fake:fake-model returned no output for a request of n = 1.')
     await expect(
       languageModelGenerator({ model: failing }).run({} as never, createRunContext()),
     ).rejects.toThrow(/Invalid argument input/)

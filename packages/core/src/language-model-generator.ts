@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from './errors.js'
 import type { Generator, TextInput, TextOutput } from './generator.js'
 import type { LanguageModel } from './language-model.js'
+import { noOutputError } from './no-output-error.js'
 import { validateGenerateRequest } from './request.js'
 import { callModel } from './run-context.js'
 import { assertTextInput, type RequestOptions, requestForInput } from './text-input.js'
@@ -32,7 +33,7 @@ export interface LanguageModelGeneratorOptions {
  * A generator that calls `model` once with n = 1 through `callModel`, so budget, concurrency,
  * seeding and tracing are honoured. The request is `defaults`, the input's request, `request`,
  * then the input's prompt or messages (later wins). A failed sample throws its error; a model
- * that returns no output throws {@link InvalidArgumentError} naming `model`. The input must have
+ * that returns no output throws the non-retryable ApiCallError of {@link noOutputError}. The input must have
  * exactly one of prompt and messages. `defaults` and `request` are validated when the generator
  * is made ({@link validateGenerateRequest}).
  */
@@ -59,13 +60,7 @@ export function languageModelGenerator(
         n: 1,
       })
       const output = result.outputs[0]
-      if (!output) {
-        throw new InvalidArgumentError({
-          argument: 'model',
-          expected: 'a model that returns one output per requested sample',
-          received: `${result.outputs.length} outputs`,
-        })
-      }
+      if (!output) throw noOutputError(model)
       if (output.error) throw output.error
       const text: TextOutput = { text: output.text, finishReason: output.finishReason }
       const answer = extractAnswer?.(output.text)

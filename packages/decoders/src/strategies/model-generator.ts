@@ -33,7 +33,8 @@ export const logprobRequest: ModelGeneratorOptions = {
  * The decoding strategies' generator: core's {@link languageModelGenerator} (one `callModel`
  * call with n 1, so budget, concurrency and trace apply) with `maxTokens` from the input or else
  * the environment, then `options.request`, and the environment's answer extractor. A failed
- * output throws its error; a missing one throws InvalidArgumentError naming `model`.
+ * output throws its error; a missing one throws core's `noOutputError` (a non-retryable
+ * ApiCallError).
  */
 export function createModelGenerator(
   name: string,
