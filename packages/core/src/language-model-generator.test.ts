@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ApiCallError, InvalidArgumentError } from './errors.js'
+import { ApiCallError } from './errors.js'
 import type { LanguageModel } from './language-model.js'
 import { languageModelGenerator } from './language-model-generator.js'
 import { createRunContext } from './run-context.js'
