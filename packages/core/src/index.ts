@@ -34,6 +34,7 @@ export type {
   GenerateWarning,
   LanguageModel,
   LanguageModelCapabilities,
+  ResponseFormat,
   ScoreContinuationsRequest,
   ScoreContinuationsResult,
   TokenLogprob,
@@ -56,7 +57,7 @@ export {
   optionsJsonSchema,
   parseOption,
 } from './option-schema.js'
-export { validateGenerateRequest } from './request.js'
+export { validateGenerateRequest, validateResponseFormat } from './request.js'
 export type { Rng } from './rng.js'
 export { createRng, mixSeed } from './rng.js'
 export type { RunOptions, RunProgress, RunResult } from './run.js'

@@ -31,6 +31,13 @@ export interface GenerateRequest {
   logprobs?: boolean
   /** With `logprobs`, also return this many most likely alternatives per position. */
   topLogprobs?: number
+  /**
+   * Structured output. `json_schema`: every output is a JSON document valid against `schema`;
+   * `grammar`: every output derives from the grammar's start rule. Local token-level models
+   * enforce it by constrained decoding (see `@metagen/decoders`); other backends pass it to their
+   * API where it has an equivalent, and warn otherwise. Default `{ type: 'text' }`.
+   */
+  responseFormat?: ResponseFormat
   /** Cancels the request. */
   signal?: AbortSignal
   /**
@@ -39,6 +46,24 @@ export interface GenerateRequest {
    */
   providerOptions?: Record<string, Record<string, unknown>>
 }
+
+/** The structured-output format of a {@link GenerateRequest}. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | {
+      type: 'json_schema'
+      /** The JSON Schema (drafts 04 to 2020-12) every output must validate against. */
+      schema: boolean | Record<string, unknown>
+      /** A name for the schema (APIs that need one, e.g. OpenAI's `json_schema.name`). */
+      name?: string
+    }
+  | {
+      type: 'grammar'
+      /** Grammar text. */
+      grammar: string
+      /** Its syntax (default `gbnf`; `ebnf` is the GBNF dialect). */
+      syntax?: 'gbnf' | 'lark' | 'ebnf'
+    }
 
 /** Why a sample ended. */
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'error' | 'other'

@@ -1,7 +1,7 @@
 // Validation of generate requests, shared by every backend so that bad input gets the same
 // clear error everywhere.
 import { InvalidArgumentError } from './errors.js'
-import type { GenerateRequest } from './language-model.js'
+import type { GenerateRequest, ResponseFormat } from './language-model.js'
 import { assertInteger, assertNumberInRange } from './validate.js'
 
 /**
@@ -65,4 +65,48 @@ export function validateGenerateRequest(request: GenerateRequest): void {
       })
     }
   }
+  if (request.responseFormat !== undefined) validateResponseFormat(request.responseFormat)
+}
+
+/** Checks a {@link ResponseFormat}; throws {@link InvalidArgumentError} naming the bad field. */
+export function validateResponseFormat(format: ResponseFormat): void {
+  const type = (format as { type?: unknown } | null)?.type
+  if (type === 'text') return
+  if (type === 'json_schema') {
+    const schema = (format as { schema?: unknown }).schema
+    if (
+      typeof schema !== 'boolean' &&
+      (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'responseFormat.schema',
+        expected: 'a JSON Schema (an object or a boolean)',
+        received: schema,
+      })
+    }
+    return
+  }
+  if (type === 'grammar') {
+    const { grammar, syntax } = format as { grammar?: unknown; syntax?: unknown }
+    if (typeof grammar !== 'string' || grammar.trim() === '') {
+      throw new InvalidArgumentError({
+        argument: 'responseFormat.grammar',
+        expected: 'non-empty grammar text',
+        received: grammar,
+      })
+    }
+    if (syntax !== undefined && syntax !== 'gbnf' && syntax !== 'lark' && syntax !== 'ebnf') {
+      throw new InvalidArgumentError({
+        argument: 'responseFormat.syntax',
+        expected: '"gbnf", "lark" or "ebnf"',
+        received: syntax,
+      })
+    }
+    return
+  }
+  throw new InvalidArgumentError({
+    argument: 'responseFormat.type',
+    expected: '"text", "json_schema" or "grammar"',
+    received: type,
+  })
 }

@@ -8,6 +8,8 @@ import {
   type LanguageModel,
   type TokenModel,
 } from '@metagen/core'
+import { constrainedDecode } from './constrained/constrained-decode.js'
+import { constraintFromResponseFormat } from './constrained/response-format.js'
 import { createDecoderLanguageModel } from './decoder-language-model.js'
 import { sampleSequences } from './sample-sequences.js'
 import {
@@ -98,6 +100,36 @@ export function createTokenLanguageModel(
     async decode(call) {
       const { request } = call
       const sampling = resolveSamplingOptions(request, options.sampling, provider)
+      const constraint = constraintFromResponseFormat(request.responseFormat)
+      if (constraint) {
+        // Structured output: constrained decoding with the same sampler chain.
+        if (request.stop !== undefined && request.stop.length > 0) {
+          call.warnings.push({
+            type: 'unsupported-setting',
+            setting: 'stop',
+            message:
+              'Stop sequences are ignored with a responseFormat (the output ends where the format is complete).',
+          })
+        }
+        if (options.logitsProcessor) {
+          call.warnings.push({
+            type: 'unsupported-setting',
+            setting: 'logitsProcessor',
+            message: 'The model logitsProcessor is not applied with a responseFormat.',
+          })
+        }
+        return constrainedDecode({
+          model: tokenModel,
+          constraint,
+          prompt: call.prompt,
+          n: call.n,
+          maxTokens: call.maxTokens,
+          sampling,
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.logprobs && request.topLogprobs ? { topLogprobs: request.topLogprobs } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        })
+      }
       const result = await sampleSequences({
         models: [tokenModel],
         prompt: call.prompt,

@@ -21,6 +21,7 @@ import {
   createJsonSchemaConstraint,
   createRegexConstraint,
 } from '../src/constrained/index.js'
+import { createTokenLanguageModel } from '../src/token-language-model.js'
 
 const answerFormat = String.raw`( \d+[+\-*/]\d+=\d+\.)+ The answer is \d+\.`
 
@@ -159,5 +160,83 @@ describe('constrained decoding on tinymath', () => {
     expect(result.outputs.map((output) => output.text).sort()).toEqual(
       [' 12.', ' 7.', ' none.'].sort(),
     )
+  })
+
+  it('generate({ responseFormat }) enforces JSON schemas and grammars on the local model', async () => {
+    const languageModel = createTokenLanguageModel(model)
+    const schema = {
+      $defs: {
+        step: {
+          type: 'object',
+          properties: {
+            op: { enum: ['+', '-', '*', '/'] },
+            result: { type: 'integer', minimum: 0 },
+          },
+          required: ['op', 'result'],
+          additionalProperties: false,
+        },
+      },
+      type: 'object',
+      properties: {
+        steps: { type: 'array', items: { $ref: '#/$defs/step' }, minItems: 1, maxItems: 3 },
+        answer: { type: 'integer' },
+      },
+      required: ['steps', 'answer'],
+    }
+    const validate = new Ajv().compile(schema)
+    const problem = problems[1] as TinymathProblem
+    const json = await languageModel.generate({
+      prompt: formatPrompt(problem.question),
+      n: 4,
+      maxTokens: 120,
+      temperature: 1,
+      seed: 5,
+      responseFormat: { type: 'json_schema', schema },
+    })
+    expect(json.outputs).toHaveLength(4)
+    for (const output of json.outputs) {
+      expect(output.error).toBeUndefined()
+      expect(validate(JSON.parse(output.text)), output.text).toBe(true)
+    }
+    const gbnf = await languageModel.generate({
+      prompt: formatPrompt(problem.question),
+      n: 4,
+      maxTokens: 60,
+      temperature: 1,
+      seed: 6,
+      responseFormat: {
+        type: 'grammar',
+        grammar:
+          'root ::= " " expr "."\nexpr ::= term (("+" | "*") term)*\nterm ::= [0-9]+ | "(" expr ")"',
+      },
+    })
+    for (const output of gbnf.outputs) {
+      expect(output.error).toBeUndefined()
+      // Balanced parentheses and the digit/operator alphabet: a recogniser of the grammar.
+      expect(output.text).toMatch(/^ [0-9+*()]+\.$/)
+      let depth = 0
+      for (const character of output.text) {
+        depth += character === '(' ? 1 : character === ')' ? -1 : 0
+        expect(depth).toBeGreaterThanOrEqual(0)
+      }
+      expect(depth).toBe(0)
+    }
+    const lark = await languageModel.generate({
+      prompt: formatPrompt(problem.question),
+      maxTokens: 40,
+      temperature: 0,
+      responseFormat: {
+        type: 'grammar',
+        syntax: 'lark',
+        grammar: 'start: " The answer is " NUMBER "."\n%import common.INT -> NUMBER',
+      },
+    })
+    expect(lark.outputs[0]?.text).toMatch(/^ The answer is \d+\.$/)
+    await expect(
+      languageModel.generate({
+        prompt: 'x',
+        responseFormat: { type: 'grammar', grammar: 'root ::= missing' },
+      }),
+    ).rejects.toThrow(/missing/)
   })
 })

@@ -73,6 +73,13 @@ export function createConstrainedLanguageModel(
       : {}),
     async decode(call) {
       const { request } = call
+      if (request.responseFormat !== undefined && request.responseFormat.type !== 'text') {
+        call.warnings.push({
+          type: 'unsupported-setting',
+          setting: 'responseFormat',
+          message: `This model already enforces ${options.constraint.pattern}; the request's responseFormat is ignored.`,
+        })
+      }
       if (request.stop !== undefined && request.stop.length > 0) {
         call.warnings.push({
           type: 'unsupported-setting',

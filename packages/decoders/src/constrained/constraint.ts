@@ -342,17 +342,9 @@ function compileGrammarConstraint(constraint: Constraint, tokenizer: Tokenizer):
     initialState: found.initialState,
     maskLogits(state, logits, options = {}) {
       checkRemaining(options.remainingTokens)
-      const tokens = found.allowedTokens(state, options.remainingTokens)
-      const kept = tokens.map((token) => logits[token] as number)
-      let anyFinite = false
-      logits.fill(Number.NEGATIVE_INFINITY)
-      tokens.forEach((token, position) => {
-        if (token >= logits.length) return
-        const value = kept[position] as number
-        logits[token] = value
-        if (value > Number.NEGATIVE_INFINITY) anyFinite = true
-      })
-      if (!anyFinite) fail(state, options.remainingTokens)
+      if (!found.maskLogits(state, logits, options.remainingTokens)) {
+        fail(state, options.remainingTokens)
+      }
     },
     allowedTokens(state, options = {}) {
       checkRemaining(options.remainingTokens)

@@ -27,6 +27,11 @@ export interface GrammarTokenMachine {
    * tokens after which the text can be completed within `remainingTokens - 1` further tokens.
    */
   allowedTokens(state: number, remainingTokens?: number): number[]
+  /**
+   * Masks `logits` in place like {@link GrammarTokenMachine.allowedTokens} (disallowed ->
+   * -Infinity); returns whether some allowed token has a finite logit.
+   */
+  maskLogits(state: number, logits: Float32Array, remainingTokens?: number): boolean
   /** The state after `token`, or -1 when the token is not allowed. */
   advance(state: number, token: number): number
   isAccepting(state: number): boolean
@@ -117,9 +122,17 @@ export function createGrammarTokenMachine(
     }
     loadState(states[state] as ParserState, bufferAt(0))
     visit(0, 0)
+    // Sorted by token id, so that masks and allowed lists need no sorting per step.
+    const order = Array.from(tokens.keys()).sort(
+      (left, right) => (tokens[left] as number) - (tokens[right] as number),
+    )
     let worst = 0
     for (const value of minimumBytes) worst = Math.max(worst, value)
-    return { tokens: Int32Array.from(tokens), minimumBytes: Int32Array.from(minimumBytes), worst }
+    return {
+      tokens: Int32Array.from(order, (index) => tokens[index] as number),
+      minimumBytes: Int32Array.from(order, (index) => minimumBytes[index] as number),
+      worst,
+    }
   }
   const maskOf = (state: number) => {
     let entry = masks.get(state)
@@ -190,35 +203,74 @@ export function createGrammarTokenMachine(
     }
   }
 
+  /** Allowed non-eos tokens (ascending) of a state, within the budget when one is given. */
+  const allowedNonEos = (state: number, remainingTokens: number | undefined): Int32Array => {
+    if (remainingTokens !== undefined) assertInteger('remainingTokens', remainingTokens, 0)
+    const entry = maskOf(state)
+    if (remainingTokens === undefined || (trie.hasAllBytes && entry.worst <= remainingTokens - 1)) {
+      return entry.tokens
+    }
+    const budget = remainingTokens - 1
+    if (budget < 0) return new Int32Array(0)
+    const kept: number[] = []
+    entry.tokens.forEach((token, index) => {
+      const bytes = entry.minimumBytes[index] as number
+      if (trie.hasAllBytes && bytes <= budget) {
+        kept.push(token)
+        return
+      }
+      if (lowerBound(bytes) > budget) return
+      const next = advance(state, token)
+      if (next >= 0 && withinBounded(next, budget)) kept.push(token)
+    })
+    return Int32Array.from(kept)
+  }
+
   return {
     trie,
     initialState,
     mask: (state) => maskOf(state),
     allowedTokens(state, remainingTokens) {
-      if (remainingTokens !== undefined) assertInteger('remainingTokens', remainingTokens, 0)
-      const parser = states[state] as ParserState
-      const result: number[] = parser.accepting ? [...trie.eosTokenIds] : []
-      const entry = maskOf(state)
-      if (
-        remainingTokens === undefined ||
-        (trie.hasAllBytes && entry.worst <= remainingTokens - 1)
-      ) {
-        for (const token of entry.tokens) result.push(token)
-      } else {
-        const budget = remainingTokens - 1
-        entry.tokens.forEach((token, index) => {
-          const bytes = entry.minimumBytes[index] as number
-          if (budget < 0) return
-          if (trie.hasAllBytes && bytes <= budget) {
-            result.push(token)
-            return
+      const tokens = allowedNonEos(state, remainingTokens)
+      const result = Array.from(tokens)
+      if ((states[state] as ParserState).accepting) {
+        for (const eos of trie.eosTokenIds) {
+          let low = 0
+          let high = result.length
+          while (low < high) {
+            const middle = (low + high) >> 1
+            if ((result[middle] as number) < eos) low = middle + 1
+            else high = middle
           }
-          if (lowerBound(bytes) > budget) return
-          const next = advance(state, token)
-          if (next >= 0 && withinBounded(next, budget)) result.push(token)
-        })
+          result.splice(low, 0, eos)
+        }
       }
-      return result.sort((left, right) => left - right)
+      return result
+    },
+    maskLogits(state, logits, remainingTokens) {
+      const tokens = allowedNonEos(state, remainingTokens)
+      const kept = new Float32Array(tokens.length)
+      for (let index = 0; index < tokens.length; index++) {
+        kept[index] = logits[tokens[index] as number] as number
+      }
+      const eos = (states[state] as ParserState).accepting ? trie.eosTokenIds : []
+      const keptEos = eos.map((token) => logits[token] as number)
+      logits.fill(Number.NEGATIVE_INFINITY)
+      let anyFinite = false
+      for (let index = 0; index < tokens.length; index++) {
+        const token = tokens[index] as number
+        if (token >= logits.length) continue
+        const value = kept[index] as number
+        logits[token] = value
+        if (value > Number.NEGATIVE_INFINITY) anyFinite = true
+      }
+      eos.forEach((token, index) => {
+        if (token >= logits.length) return
+        const value = keptEos[index] as number
+        logits[token] = value
+        if (value > Number.NEGATIVE_INFINITY) anyFinite = true
+      })
+      return anyFinite
     },
     advance,
     isAccepting: (state) => (states[state] as ParserState).accepting,

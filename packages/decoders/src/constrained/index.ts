@@ -42,5 +42,6 @@ export {
 } from './json-schema-to-grammar.js'
 export type { JsonSchema, JsonSchemaToRegexOptions } from './json-schema-to-regex.js'
 export { escapeRegex, jsonSchemaToRegex } from './json-schema-to-regex.js'
+export { constraintFromResponseFormat } from './response-format.js'
 export type { CreateTokenIndexOptions, TokenIndex } from './token-index.js'
 export { createTokenIndex } from './token-index.js'
