@@ -4,7 +4,7 @@
 // and opens a new Earley set (scan, then predict/complete closure, with the Aycock-Horspool rule
 // for nullable symbols). Earley sets are immutable once built, so parser states share them and
 // forking a state (beams, trie walks) is free.
-import { type CompiledGrammar, grammarInfinity } from './grammar.js'
+import { type CompiledGrammar, grammarInfinity, shortestSuffix } from './grammar.js'
 
 let nextSetId = 0
 
@@ -27,6 +27,8 @@ export class EarleySet {
   private readonly predicted = new Set<number>()
   /** Memo: fewest bytes to finish the parse after the nonterminal completes with origin here. */
   private completionCost: Map<number, number> | undefined
+  /** The item realising each completion cost (undefined for the root's start symbol). */
+  private completionEdge: Map<number, number> | undefined
   /** Memo: fewest bytes to finish after the terminal (started here) completes. */
   private readonly afterTerminalCost = new Map<number, number>()
 
@@ -128,10 +130,11 @@ export class EarleySet {
 
   private computeCompletionCosts(): void {
     const costs = new Map<number, number>()
+    const edges = new Map<number, number>()
     const { suffixMinimum, productionLhs } = this.grammar
     // External edges first (items whose origin is an earlier set), then relax the in-set edges
     // (items predicted here) to a fixpoint: costs are non-negative, so this converges.
-    const internal: Array<[number, number, number]> = []
+    const internal: Array<[number, number, number, number]> = []
     for (const [nonterminal, items] of this.waitingOn) {
       for (const item of items) {
         const production = this.productions[item] as number
@@ -141,25 +144,88 @@ export class EarleySet {
         const origin = this.origins[item] as EarleySet
         const lhs = productionLhs[production] as number
         if (origin === this) {
-          internal.push([nonterminal, suffix, lhs])
+          internal.push([nonterminal, suffix, lhs, item])
         } else {
           const value = suffix + origin.afterCompletion(lhs)
-          if (value < (costs.get(nonterminal) ?? grammarInfinity)) costs.set(nonterminal, value)
+          if (value < (costs.get(nonterminal) ?? grammarInfinity)) {
+            costs.set(nonterminal, value)
+            edges.set(nonterminal, item)
+          }
         }
       }
     }
-    if (this.isRoot) costs.set(0, 0)
+    if (this.isRoot) {
+      costs.set(0, 0)
+      edges.delete(0)
+    }
     for (let changed = true; changed; ) {
       changed = false
-      for (const [nonterminal, suffix, lhs] of internal) {
+      for (const [nonterminal, suffix, lhs, item] of internal) {
         const value = Math.min(grammarInfinity, suffix + (costs.get(lhs) ?? grammarInfinity))
         if (value < (costs.get(nonterminal) ?? grammarInfinity)) {
           costs.set(nonterminal, value)
+          edges.set(nonterminal, item)
           changed = true
         }
       }
     }
     this.completionCost = costs
+    this.completionEdge = edges
+  }
+
+  /** The bytes of the symbols of `production` from `dot` on, each at its shortest. */
+  private suffixText(production: number, dot: number): number[] {
+    const rhs = this.grammar.productionRhs[production] as Int32Array
+    const bytes: number[] = []
+    for (let index = dot; index < rhs.length; index++) {
+      const symbol = rhs[index] as number
+      if (symbol >= 0) bytes.push(...(this.grammar.minimumText[symbol] as Uint8Array))
+      else bytes.push(...shortestSuffix(this.grammar.terminals[~symbol] as never, 0))
+    }
+    return bytes
+  }
+
+  /** A shortest text that finishes the parse once `nonterminal`, started here, completes. */
+  afterCompletionText(nonterminal: number, depth = 0): number[] {
+    if (!this.completionEdge) this.computeCompletionCosts()
+    const item = (this.completionEdge as Map<number, number>).get(nonterminal)
+    if (item === undefined || depth > 10_000) return []
+    const production = this.productions[item] as number
+    return [
+      ...this.suffixText(production, (this.dots[item] as number) + 1),
+      ...(this.origins[item] as EarleySet).afterCompletionText(
+        this.grammar.productionLhs[production] as number,
+        depth + 1,
+      ),
+    ]
+  }
+
+  /** A shortest text that finishes the parse once terminal `id`, started here, completes. */
+  afterTerminalText(id: number): number[] {
+    let best: number | undefined
+    let bestCost = grammarInfinity
+    for (const item of this.waitingOnTerminal.get(id) ?? []) {
+      const production = this.productions[item] as number
+      const cost =
+        ((this.grammar.suffixMinimum[production] as Int32Array)[
+          (this.dots[item] as number) + 1
+        ] as number) +
+        (this.origins[item] as EarleySet).afterCompletion(
+          this.grammar.productionLhs[production] as number,
+        )
+      if (cost < bestCost) {
+        bestCost = cost
+        best = item
+      }
+    }
+    if (best === undefined) return []
+    const production = this.productions[best] as number
+    return [
+      ...this.suffixText(production, (this.dots[best] as number) + 1),
+      ...(this.origins[best] as EarleySet).afterCompletionText(
+        this.grammar.productionLhs[production] as number,
+      ),
+    ]
   }
 
   /** True for the initial set (origin of the augmented start production). */
@@ -329,4 +395,28 @@ export function parserStateKey(state: ParserState): string {
   }
   parts.sort()
   return `${state.accepting ? 'A' : ''}${parts.join(',')}`
+}
+
+/** A shortest byte text that completes the parse from `state` (empty when accepting). */
+export function minimumCompletionText(grammar: CompiledGrammar, state: ParserState): number[] {
+  if (state.accepting) return []
+  let best = -1
+  let bestCost = grammarInfinity
+  for (let thread = 0; thread < state.terminals.length; thread++) {
+    const id = state.terminals[thread] as number
+    const cost =
+      ((grammar.terminals[id] as (typeof grammar.terminals)[number]).distance[
+        state.states[thread] as number
+      ] as number) + (state.sets[thread] as EarleySet).afterTerminal(id)
+    if (cost < bestCost) {
+      bestCost = cost
+      best = thread
+    }
+  }
+  if (best < 0) return []
+  const id = state.terminals[best] as number
+  return [
+    ...shortestSuffix(grammar.terminals[id] as never, state.states[best] as number),
+    ...(state.sets[best] as EarleySet).afterTerminalText(id),
+  ]
 }

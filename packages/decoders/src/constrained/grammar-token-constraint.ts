@@ -8,6 +8,7 @@ import {
   isLive,
   loadState,
   minimumCompletionBytes,
+  minimumCompletionText,
   type ParserState,
   parserStateKey,
   stepThreads,
@@ -50,6 +51,12 @@ export interface GrammarTokenMachineOptions {
    * Default 20000.
    */
   searchLimit?: number
+  /**
+   * Largest vocabulary on which the exact budget search runs (default 4096); on larger ones a
+   * token whose completion within the budget is not witnessed by the greedy spelling of a
+   * shortest completion is masked.
+   */
+  exactSearchVocabulary?: number
 }
 
 class SearchExhausted extends Error {}
@@ -122,17 +129,26 @@ export function createGrammarTokenMachine(
     }
     loadState(states[state] as ParserState, bufferAt(0))
     visit(0, 0)
-    // Sorted by token id, so that masks and allowed lists need no sorting per step.
-    const order = Array.from(tokens.keys()).sort(
-      (left, right) => (tokens[left] as number) - (tokens[right] as number),
-    )
+    // Ordered by token id (a counting pass instead of a sort), so that masks and allowed lists
+    // need no sorting per step.
+    const needed = new Int32Array(trie.vocabSize).fill(-1)
     let worst = 0
-    for (const value of minimumBytes) worst = Math.max(worst, value)
-    return {
-      tokens: Int32Array.from(order, (index) => tokens[index] as number),
-      minimumBytes: Int32Array.from(order, (index) => minimumBytes[index] as number),
-      worst,
+    tokens.forEach((token, index) => {
+      const bytes = minimumBytes[index] as number
+      needed[token] = bytes
+      if (bytes > worst) worst = bytes
+    })
+    const sortedTokens = new Int32Array(tokens.length)
+    const sortedBytes = new Int32Array(tokens.length)
+    let position = 0
+    for (let token = 0; token < needed.length; token++) {
+      const bytes = needed[token] as number
+      if (bytes < 0) continue
+      sortedTokens[position] = token
+      sortedBytes[position] = bytes
+      position++
     }
+    return { tokens: sortedTokens, minimumBytes: sortedBytes, worst }
   }
   const maskOf = (state: number) => {
     let entry = masks.get(state)
@@ -163,6 +179,87 @@ export function createGrammarTokenMachine(
     return minimumCompletionBytes(grammar, buffer)
   }
   const lowerBound = (bytes: number): number => Math.ceil(bytes / trie.maxTokenBytes)
+  // Exact budget search only on small vocabularies (each step of it walks the trie).
+  const exactSearch = trie.vocabSize <= (options.exactSearchVocabulary ?? 4096)
+  const upperBounds = new Map<number, number>()
+  /** Tokens of the shortest completion spelled by greedy longest match (Infinity if unspellable). */
+  const upperBound = (state: number): number => {
+    const cached = upperBounds.get(state)
+    if (cached !== undefined) return cached
+    const text = minimumCompletionText(grammar, states[state] as ParserState)
+    const { childStart, childBytes, childNodes, tokenStart } = trie
+    const spelled: number[][] = []
+    let count = 0
+    let position = 0
+    while (position < text.length) {
+      let node = 0
+      let longest = 0
+      for (let offset = position; offset < text.length; offset++) {
+        const byte = text[offset] as number
+        let next = -1
+        for (
+          let child = childStart[node] as number;
+          child < (childStart[node + 1] as number);
+          child++
+        ) {
+          if (childBytes[child] === byte) {
+            next = childNodes[child] as number
+            break
+          }
+        }
+        if (next < 0) break
+        node = next
+        if ((tokenStart[node + 1] as number) > (tokenStart[node] as number))
+          longest = offset - position + 1
+      }
+      if (longest === 0) {
+        count = Number.POSITIVE_INFINITY
+        break
+      }
+      spelled.push(text.slice(position, position + longest))
+      count++
+      position += longest
+    }
+    upperBounds.set(state, count)
+    // Record the witness path, so that every later state on it is known to finish in time
+    // (masks stay consistent from step to step: an allowed token never leads to an empty mask).
+    if (Number.isFinite(count)) {
+      let current = state
+      spelled.forEach((bytes, index) => {
+        if (current < 0) return
+        const token = tokenOfBytes(bytes)
+        current = token === undefined ? -1 : advance(current, token)
+        if (current >= 0) {
+          const left = count - index - 1
+          if (left < (proven.get(current) ?? Number.POSITIVE_INFINITY)) proven.set(current, left)
+        }
+      })
+    }
+    return count
+  }
+  /** A token id whose bytes are exactly `bytes` (a trie lookup). */
+  const tokenOfBytes = (bytes: readonly number[]): number | undefined => {
+    const { childStart, childBytes, childNodes, tokenStart, tokenIds } = trie
+    let node = 0
+    for (const byte of bytes) {
+      let next = -1
+      for (
+        let child = childStart[node] as number;
+        child < (childStart[node + 1] as number);
+        child++
+      ) {
+        if (childBytes[child] === byte) {
+          next = childNodes[child] as number
+          break
+        }
+      }
+      if (next < 0) return undefined
+      node = next
+    }
+    return (tokenStart[node + 1] as number) > (tokenStart[node] as number)
+      ? (tokenIds[tokenStart[node] as number] as number)
+      : undefined
+  }
 
   // Exact search: can `state` reach acceptance within `budget` more tokens?
   const proven = new Map<number, number>() // smallest budget known to suffice
@@ -175,6 +272,7 @@ export function createGrammarTokenMachine(
     const bytes = minimumBytesOf(state)
     if (lowerBound(bytes) > budget) return false
     if (trie.hasAllBytes && bytes <= budget) return true
+    if (upperBound(state) <= budget) return true
     if ((proven.get(state) ?? Number.POSITIVE_INFINITY) <= budget) return true
     if ((refuted.get(state) ?? -1) >= budget) return false
     const entry = maskOf(state)
@@ -193,8 +291,10 @@ export function createGrammarTokenMachine(
     refuted.set(state, Math.max(budget, refuted.get(state) ?? -1))
     return false
   }
-  const withinBounded = (state: number, budget: number): boolean => {
-    work = 0
+  /** {@link within} sharing the work limit of the current mask. */
+  const withinCapped = (state: number, budget: number): boolean => {
+    if ((proven.get(state) ?? Number.POSITIVE_INFINITY) <= budget) return true
+    if (work > searchLimit) return false
     try {
       return within(state, budget)
     } catch (error) {
@@ -213,6 +313,7 @@ export function createGrammarTokenMachine(
     const budget = remainingTokens - 1
     if (budget < 0) return new Int32Array(0)
     const kept: number[] = []
+    work = 0
     entry.tokens.forEach((token, index) => {
       const bytes = entry.minimumBytes[index] as number
       if (trie.hasAllBytes && bytes <= budget) {
@@ -221,7 +322,18 @@ export function createGrammarTokenMachine(
       }
       if (lowerBound(bytes) > budget) return
       const next = advance(state, token)
-      if (next >= 0 && withinBounded(next, budget)) kept.push(token)
+      if (next < 0) return
+      if ((proven.get(next) ?? Number.POSITIVE_INFINITY) <= budget) {
+        kept.push(token)
+        return
+      }
+      // A witness: the shortest completion spelled greedily fits.
+      if (upperBound(next) <= budget) {
+        kept.push(token)
+        return
+      }
+      // Exact search where it is affordable; otherwise masked (sound, may over-constrain).
+      if (exactSearch && withinCapped(next, budget)) kept.push(token)
     })
     return Int32Array.from(kept)
   }

@@ -98,6 +98,8 @@ export interface CompiledTerminal {
   readonly distance: Int32Array
   /** `hasOutgoing[state]` = 1 when some byte leads on from `state`. */
   readonly hasOutgoing: Uint8Array
+  /** `towardAccept[state]` = a byte on a shortest path to acceptance (-1 when accepting). */
+  readonly towardAccept: Int16Array
 }
 
 /**
@@ -118,6 +120,45 @@ export interface CompiledGrammar {
   readonly suffixMinimum: readonly Int32Array[]
   /** Fewest bytes of a complete text. */
   readonly minimumLength: number
+  /** A shortest text (bytes) of each nonterminal (empty for unproductive ones). */
+  readonly minimumText: readonly Uint8Array[]
+}
+
+/** A shortest text of a terminal automaton from `state`. */
+export function shortestSuffix(compiled: CompiledTerminal, state: number): number[] {
+  const bytes: number[] = []
+  let current = state
+  while (current >= 0 && !compiled.automaton.accepting[current]) {
+    const byte = compiled.towardAccept[current] as number
+    if (byte < 0) break
+    bytes.push(byte)
+    current = compiled.automaton.transitions[current * 256 + byte] as number
+  }
+  return bytes
+}
+
+/** Shortest texts of the nonterminals from their best productions (well-founded by construction). */
+function minimumTexts(
+  count: number,
+  best: ReadonlyArray<{ lhs: number; rhs: number[] } | undefined>,
+  terminals: ReadonlyArray<CompiledTerminal | null>,
+): Uint8Array[] {
+  const texts: Array<Uint8Array | undefined> = new Array(count)
+  const build = (nonterminal: number): Uint8Array => {
+    const known = texts[nonterminal]
+    if (known) return known
+    texts[nonterminal] = new Uint8Array(0)
+    const production = best[nonterminal]
+    const parts: number[] = []
+    for (const symbol of production?.rhs ?? []) {
+      if (symbol >= 0) parts.push(...build(symbol))
+      else parts.push(...shortestSuffix(terminals[~symbol] as CompiledTerminal, 0))
+    }
+    const text = Uint8Array.from(parts)
+    texts[nonterminal] = text
+    return text
+  }
+  return Array.from({ length: count }, (_, nonterminal) => build(nonterminal))
 }
 
 /** Options of {@link compileGrammar}. */
@@ -389,6 +430,7 @@ export function compileGrammar(
   // Minimum lengths (bytes) by fixpoint; infinity = unproductive.
   const count = nonterminalNames.length
   const minimum = new Int32Array(count).fill(infinity)
+  const bestProduction: Array<{ lhs: number; rhs: number[] } | undefined> = []
   const symbolMinimum = (symbol: number): number =>
     symbol >= 0
       ? (minimum[symbol] as number)
@@ -402,6 +444,7 @@ export function compileGrammar(
       for (const symbol of production.rhs) total = Math.min(infinity, total + symbolMinimum(symbol))
       if (total < (minimum[production.lhs] as number)) {
         minimum[production.lhs] = total
+        bestProduction[production.lhs] = production
         changed = true
       }
     }
@@ -465,6 +508,7 @@ export function compileGrammar(
           },
           distance: new Int32Array(0),
           hasOutgoing: new Uint8Array(0),
+          towardAccept: new Int16Array(0),
         },
     ),
     nonterminalCount: count,
@@ -475,6 +519,7 @@ export function compileGrammar(
     nullable,
     suffixMinimum,
     minimumLength: minimum[0] as number,
+    minimumText: minimumTexts(count, bestProduction, terminals),
   }
 }
 
@@ -532,7 +577,18 @@ function compileTerminal(pattern: string): CompiledTerminal {
       }
     }
   }
-  const compiled = { pattern, automaton, distance, hasOutgoing }
+  const towardAccept = new Int16Array(stateCount).fill(-1)
+  for (let state = 0; state < stateCount; state++) {
+    if (accepting[state]) continue
+    for (let byte = 0; byte < 256; byte++) {
+      const target = transitions[state * 256 + byte] as number
+      if (target >= 0 && (distance[target] as number) === (distance[state] as number) - 1) {
+        towardAccept[state] = byte
+        break
+      }
+    }
+  }
+  const compiled = { pattern, automaton, distance, hasOutgoing, towardAccept }
   if (terminalCache.size > 5000) terminalCache.clear()
   terminalCache.set(pattern, compiled)
   return compiled
