@@ -1,7 +1,11 @@
 // @metagen/core: the specification every metagen package builds on.
 
-export type { Budget, BudgetTracker } from './budget.js'
-export { budgetLimitSchema, createBudgetTracker } from './budget.js'
+export type { Budget, BudgetAmount, BudgetReservation, BudgetTracker } from './budget.js'
+export {
+  budgetLimitSchema,
+  createBudgetTracker,
+  createRecordingBudgetTracker,
+} from './budget.js'
 export type { Compact } from './compact.js'
 export { compact } from './compact.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
@@ -63,8 +67,22 @@ export { createRng, mixSeed } from './rng.js'
 export type { RunOptions, RunProgress, RunResult } from './run.js'
 export { run } from './run.js'
 export type { RunContextOptions } from './run-context.js'
-export { callModel, callScorer, createRunContext, runChild } from './run-context.js'
-export type { Score, ScoreRequest, ScoreResult, Scorer, ScorerKind, StepScore } from './scorer.js'
+export {
+  callModel,
+  callScoreContinuations,
+  callScorer,
+  createRunContext,
+  runChild,
+} from './run-context.js'
+export type {
+  Score,
+  ScoreOptions,
+  ScoreRequest,
+  ScoreResult,
+  Scorer,
+  ScorerKind,
+  StepScore,
+} from './scorer.js'
 export type {
   ScalingKnob,
   StrategyDefinition,

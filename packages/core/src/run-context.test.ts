@@ -4,7 +4,8 @@ import { createConcurrencyLimiter } from './concurrency.js'
 import { AbortedError, BudgetExhaustedError, InvalidArgumentError } from './errors.js'
 import type { Generator, TextInput, TextOutput } from './generator.js'
 import { validateGenerateRequest } from './request.js'
-import { callModel, createRunContext, runChild } from './run-context.js'
+import { callModel, callScorer, createRunContext, runChild } from './run-context.js'
+import type { Scorer } from './scorer.js'
 import { createFakeLanguageModel } from './testing/fake-language-model.js'
 import { createCollectingTraceSink } from './trace.js'
 import { addUsage } from './usage.js'
@@ -132,5 +133,107 @@ describe('validateGenerateRequest', () => {
     expect(() =>
       validateGenerateRequest({ prompt: 'p', n: 2, topP: 1, temperature: 0 }),
     ).not.toThrow()
+  })
+})
+
+describe('budget reservations in callModel', () => {
+  it('concurrent calls never overshoot: each reserves its maxTokens before it starts', async () => {
+    const model = createFakeLanguageModel({
+      reply: 'x'.repeat(64),
+      tokenUnit: 'character',
+      delayMs: 2,
+    })
+    const context = createRunContext({ budget: { outputTokens: 50 }, concurrency: 8 })
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, () => callModel(context, model, { prompt: 'p', maxTokens: 20 })),
+    )
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected')
+    expect(refused.length).toBe(3)
+    for (const outcome of refused) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExhaustedError)
+    }
+    // 20 + 20 + the 10 that were left; the old cap (remaining at the start) gave each call 20
+    expect(model.requests.map((request) => request.maxTokens)).toEqual([20, 20, 10])
+    expect(context.budget.spent.outputTokens).toBe(50)
+    expect(context.budget.reserved).toEqual({ outputTokens: 0, calls: 0 })
+  })
+
+  it('refunds the unused part of a reservation and releases it when the call throws', async () => {
+    const short = createFakeLanguageModel({ reply: 'xyz', tokenUnit: 'character' })
+    const context = createRunContext({ budget: { outputTokens: 10, calls: 2 } })
+    await callModel(context, short, { prompt: 'p', maxTokens: 10 })
+    expect(context.budget.remainingOutputTokens()).toBe(7)
+    const failing = createFakeLanguageModel({
+      reply: () => {
+        throw new Error('backend down')
+      },
+    })
+    await expect(callModel(context, failing, { prompt: 'p' })).rejects.toThrow('backend down')
+    expect(context.budget.remainingOutputTokens()).toBe(7)
+    expect(context.budget.remainingCalls()).toBe(1)
+  })
+})
+
+describe('callScorer', () => {
+  it('gives the scorer a context whose model calls are charged once and traced under the score event', async () => {
+    const trace = createCollectingTraceSink()
+    const judge = createFakeLanguageModel({ reply: 'four words of reply', delayMs: 0 })
+    const scorer: Scorer = {
+      specificationVersion: 'v1',
+      name: 'calls-a-model',
+      kind: { outcome: true, process: false },
+      async score(requests, options) {
+        const context = options?.context
+        if (!context) throw new Error('no context')
+        const result = await callModel(context, judge, { prompt: 'grade', maxTokens: 8 })
+        // A further 3 input tokens spent outside the context (like a reward model's own run).
+        return {
+          scores: requests.map(() => ({ value: 1 })),
+          usage: addUsage(result.usage, { inputTokens: 3, outputTokens: 0, calls: 1 }),
+        }
+      },
+    }
+    const context = createRunContext({ budget: { outputTokens: 100 }, trace })
+    const result = await callScorer(context, scorer, [{ prompt: 'q', output: 'a' }])
+    expect(result.usage.outputTokens).toBe(4)
+    expect(context.budget.spent).toEqual({ inputTokens: 1 + 3, outputTokens: 4, calls: 2 })
+    const score = trace.events.find((event) => event.kind === 'score')
+    const call = trace.events.find((event) => event.kind === 'model-call')
+    expect(call?.parentId).toBe(score?.id)
+  })
+
+  it('charges a scorer that ignores the context after it returns, as before', async () => {
+    const context = createRunContext({})
+    const scorer: Scorer = {
+      specificationVersion: 'v1',
+      name: 'own-inference',
+      kind: { outcome: true, process: false },
+      async score(requests) {
+        return {
+          scores: requests.map(() => ({ value: 0.5 })),
+          usage: { inputTokens: 12, outputTokens: 0, calls: 1 },
+        }
+      },
+    }
+    await callScorer(context, scorer, [{ prompt: 'q', output: 'a' }])
+    expect(context.budget.spent).toEqual({ inputTokens: 12, outputTokens: 0, calls: 1 })
+  })
+})
+
+describe('runChild when the child throws', () => {
+  it('closes the span with the error before rethrowing', async () => {
+    const trace = createCollectingTraceSink()
+    const context = createRunContext({ trace })
+    const failing: Generator<TextInput, TextOutput> = {
+      name: 'failing',
+      async run() {
+        throw new Error('child broke')
+      },
+    }
+    await expect(runChild(context, failing, {})).rejects.toThrow('child broke')
+    const start = trace.events.find((event) => event.kind === 'span-start')
+    const end = trace.events.find((event) => event.kind === 'span-end')
+    expect(end?.id).toBe(start?.id)
+    expect(end?.data).toEqual({ error: 'Error: child broke' })
   })
 })

@@ -1,14 +1,26 @@
 // Creating a run context, and the helpers that generators use to call models and child
 // generators through it (budget checks, concurrency, tracing and usage accounting in one place).
-import { type Budget, type BudgetTracker, createBudgetTracker } from './budget.js'
+import {
+  type Budget,
+  type BudgetTracker,
+  createBudgetTracker,
+  createRecordingBudgetTracker,
+} from './budget.js'
 import { compact } from './compact.js'
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './concurrency.js'
-import { BudgetExhaustedError, throwIfAborted } from './errors.js'
+import { BudgetExhaustedError, throwIfAborted, UnsupportedCapabilityError } from './errors.js'
 import type { Generator, GeneratorResult, RunContext } from './generator.js'
-import type { GenerateRequest, GenerateResult, LanguageModel } from './language-model.js'
+import type {
+  GenerateRequest,
+  GenerateResult,
+  LanguageModel,
+  ScoreContinuationsRequest,
+  ScoreContinuationsResult,
+} from './language-model.js'
 import { createRng, type Rng } from './rng.js'
 import type { ScoreRequest, ScoreResult, Scorer } from './scorer.js'
 import { noopTraceSink, type TraceSink } from './trace.js'
+import { emptyUsage, type Usage } from './usage.js'
 
 /** Options of {@link createRunContext}. */
 export interface RunContextOptions {
@@ -74,7 +86,8 @@ function makeContext(shared: SharedRunState, rng: Rng, spanId: string | undefine
 
 /**
  * Runs a child generator inside its own trace span: emits `span-start` and `span-end` (with
- * the child's usage), and gives the child a context whose RNG is forked by `label`.
+ * the child's usage; when the child throws, with zero usage and the error in `data.error`
+ * before rethrowing), and gives the child a context whose RNG is forked by `label`.
  * The child's usage is NOT charged to the budget here: model calls charge it as they happen.
  */
 export async function runChild<TInput, TOutput>(
@@ -92,7 +105,19 @@ export async function runChild<TInput, TOutput>(
     ...compact({ data: options.data }),
   })
   const child = context.child({ id, rngLabel: options.label ?? id })
-  const result = await generator.run(input, child)
+  let result: GeneratorResult<TOutput>
+  try {
+    result = await generator.run(input, child)
+  } catch (error) {
+    context.emit({
+      kind: 'span-end',
+      id,
+      name: generator.name,
+      usage: emptyUsage(),
+      data: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+    })
+    throw error
+  }
   context.emit({
     kind: 'span-end',
     id,
@@ -109,9 +134,10 @@ export async function runChild<TInput, TOutput>(
 /**
  * Calls `model.generate` the way every meta-generator should: waits for a concurrency slot,
  * refuses when the budget is exhausted, caps `maxTokens` so that the outputs of all `n` samples
- * fit the remaining output-token budget, draws a seed from the context RNG when none is given,
- * charges the usage to the budget and emits a `model-call` trace event.
- * Throws {@link BudgetExhaustedError} when nothing is left.
+ * fit the remaining output-token budget, reserves those tokens and one call before the call
+ * starts (so concurrent and nested calls never overshoot) and refunds what the call did not
+ * use, draws a seed from the context RNG when none is given, and emits a `model-call` trace
+ * event. Throws {@link BudgetExhaustedError} when nothing is left.
  */
 export async function callModel(
   context: RunContext,
@@ -131,14 +157,24 @@ export async function callModel(
       }
       maxTokens = maxTokens === undefined ? share : Math.min(maxTokens, share)
     }
+    const reservation = context.budget.reserve({
+      outputTokens: Number.isFinite(remaining) && maxTokens !== undefined ? maxTokens * n : 0,
+      calls: 1,
+    })
     const finalRequest: GenerateRequest = {
       ...request,
       ...compact({ maxTokens }),
       seed: request.seed ?? context.rng.nextSeed(),
       ...(context.signal && !request.signal ? { signal: context.signal } : {}),
     }
-    const result = await model.generate(finalRequest)
-    context.budget.charge(result.usage)
+    let result: GenerateResult
+    try {
+      result = await model.generate(finalRequest)
+    } catch (error) {
+      reservation.release()
+      throw error
+    }
+    reservation.settle(result.usage)
     context.emit({
       kind: 'model-call',
       id: context.nextId('c'),
@@ -161,23 +197,120 @@ export async function callModel(
   }, context.signal)
 }
 
-/** Scores through a scorer, charging its usage to the budget and tracing a `score` event. */
+/**
+ * Calls `model.scoreContinuations` through the run context: waits for a concurrency slot,
+ * refuses when the budget is exhausted, reserves one call, charges the usage and emits a
+ * `model-call` trace event (`data.scoring: true`). Throws {@link BudgetExhaustedError} when
+ * nothing is left and UnsupportedCapabilityError when the model cannot score.
+ */
+export async function callScoreContinuations(
+  context: RunContext,
+  model: LanguageModel,
+  request: ScoreContinuationsRequest,
+): Promise<ScoreContinuationsResult> {
+  throwIfAborted(context.signal)
+  if (typeof model.scoreContinuations !== 'function') {
+    throw new UnsupportedCapabilityError({
+      capability: 'scoring',
+      message: `${model.provider}:${model.modelId} cannot score continuations (capabilities.scoring).`,
+    })
+  }
+  const scoreContinuations = model.scoreContinuations.bind(model)
+  return context.limiter.run(async () => {
+    const reservation = context.budget.reserve({ outputTokens: 0, calls: 1 })
+    let result: ScoreContinuationsResult
+    try {
+      result = await scoreContinuations({
+        ...request,
+        ...(context.signal && !request.signal ? { signal: context.signal } : {}),
+      })
+    } catch (error) {
+      reservation.release()
+      throw error
+    }
+    reservation.settle(result.usage)
+    context.emit({
+      kind: 'model-call',
+      id: context.nextId('c'),
+      name: model.modelId,
+      usage: result.usage,
+      data: {
+        provider: model.provider,
+        scoring: true,
+        prompt: truncate(request.prompt),
+        continuations: request.continuations.length,
+      },
+    })
+    return result
+  }, context.signal)
+}
+
+/**
+ * Scores through a scorer and traces a `score` event. The scorer gets a context (same budget,
+ * limiter, signal and trace; the score event is the parent of its events) so that its own model
+ * calls go through {@link callModel} and are charged as they happen; whatever part of the
+ * scorer's reported usage was not charged through that context (a reward model's own
+ * inference, a scorer that ignores the context) is charged afterwards.
+ */
 export async function callScorer(
   context: RunContext,
   scorer: Scorer,
   requests: readonly ScoreRequest[],
 ): Promise<ScoreResult> {
   throwIfAborted(context.signal)
-  const result = await scorer.score(requests, compact({ signal: context.signal }))
-  context.budget.charge(result.usage)
+  const id = context.nextId('r')
+  const recording = createRecordingBudgetTracker(context.budget)
+  const scoringContext = contextWithBudget(context, recording, id, `score:${scorer.name}`)
+  const result = await scorer.score(
+    requests,
+    compact({ signal: context.signal, context: scoringContext }),
+  )
+  context.budget.charge(subtractUsage(result.usage, recording.charged()))
   context.emit({
     kind: 'score',
-    id: context.nextId('r'),
+    id,
     name: scorer.name,
     usage: result.usage,
     data: { scores: result.scores.map((score) => score.value ?? null), count: requests.length },
   })
   return result
+}
+
+/** A context like `context` (limiter, signal, trace, ids) with `budget`, inside span `spanId`. */
+function contextWithBudget(
+  context: RunContext,
+  budget: BudgetTracker,
+  spanId: string,
+  rngLabel: string,
+): RunContext {
+  return makeContext(
+    {
+      budget,
+      limiter: context.limiter,
+      trace: { emit: (event) => context.trace.emit(event) },
+      signal: context.signal,
+      nextId: (prefix) => context.nextId(prefix),
+      elapsed: () => context.elapsed(),
+    },
+    context.rng.fork(rngLabel),
+    spanId,
+  )
+}
+
+/** `total` less `part`, field by field, never below zero. */
+function subtractUsage(total: Usage, part: Usage): Usage {
+  const difference = emptyUsage()
+  difference.inputTokens = Math.max(0, total.inputTokens - part.inputTokens)
+  difference.outputTokens = Math.max(0, total.outputTokens - part.outputTokens)
+  difference.calls = Math.max(0, total.calls - part.calls)
+  for (const field of ['cachedInputTokens', 'cacheWriteInputTokens', 'flops', 'costUsd'] as const) {
+    const value = total[field]
+    if (value !== undefined) {
+      const rest = value - (part[field] ?? 0)
+      if (rest > 0) difference[field] = rest
+    }
+  }
+  return difference
 }
 
 function truncate(text: string, length = 400): string {

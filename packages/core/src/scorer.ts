@@ -1,5 +1,6 @@
 // Scorers: what meta-generators rank, vote and search with. A scorer gives an outcome score for
 // a whole output, process scores for each of its steps, or both.
+import type { RunContext } from './generator.js'
 import type { Usage } from './usage.js'
 
 /** One output to score. */
@@ -49,6 +50,19 @@ export interface ScoreResult {
   usage: Usage
 }
 
+/** Options of {@link Scorer.score}. */
+export interface ScoreOptions {
+  /** Cancels the scoring. */
+  signal?: AbortSignal
+  /**
+   * The run context of the caller (set by `callScorer`). A scorer that calls models makes those
+   * calls through it (`callModel`, `callScoreContinuations`), so that they are held to the
+   * run's budget, concurrency limit and seed and appear in its trace. Without it (a scorer used
+   * on its own) the scorer calls its models directly.
+   */
+  context?: RunContext
+}
+
 /** Scores outputs. */
 export interface Scorer {
   /** Interface version. */
@@ -57,6 +71,10 @@ export interface Scorer {
   readonly name: string
   /** What it produces. */
   readonly kind: ScorerKind
-  /** Scores a batch of outputs (one batched model call where the scorer has a model). */
-  score(requests: readonly ScoreRequest[], options?: { signal?: AbortSignal }): Promise<ScoreResult>
+  /**
+   * Scores a batch of outputs (one batched model call where the scorer has a model). `usage` of
+   * the result is everything the scoring spent, including the calls made through
+   * `options.context` (which `callScorer` does not charge twice).
+   */
+  score(requests: readonly ScoreRequest[], options?: ScoreOptions): Promise<ScoreResult>
 }

@@ -4,6 +4,8 @@ import {
   createFakeLanguageModel,
   type FakeLanguageModelOptions,
 } from '@metagen/core/testing'
+import { bestOfN } from '@metagen/parallel'
+import { createJudgeScorer } from '@metagen/scorers'
 import { describe, expect, it } from 'vitest'
 import { evaluate } from './evaluate.js'
 
@@ -91,5 +93,42 @@ describe('evaluate', () => {
       'model-call',
       'span-end',
     ])
+  })
+})
+
+describe('evaluate with an LLM judge under a budget', () => {
+  it('charges the judge calls to each problem budget (best-of-n, n 4, 40 output tokens)', async () => {
+    // Every sample fills its 8 tokens; the judge writes 12 words before its grade.
+    const sampler = createFakeLanguageModel({
+      reply: 'one two three four five six seven eight nine ten The answer is 1.',
+    })
+    const judgeModel = createFakeLanguageModel({
+      modelId: 'judge-model',
+      reply: 'I checked the steps one by one and they all hold up. Score: 7',
+    })
+    const generator = bestOfN({
+      model: sampler,
+      n: 4,
+      maxTokens: 8,
+      scorer: createJudgeScorer({ model: judgeModel }),
+    })
+    const result = await evaluate({
+      generator,
+      problems: problems.slice(0, 5),
+      budget: { outputTokens: 40 },
+      trace: true,
+    })
+    for (const problem of result.problems) {
+      // 32 tokens of samples; the judge gets the 8 that are left, and no more.
+      expect(problem.usage.outputTokens).toBe(40)
+      const judged = (problem.trace ?? []).filter(
+        (event) => event.kind === 'model-call' && event.name === judgeModel.modelId,
+      )
+      expect(judged.length).toBeGreaterThan(0)
+    }
+    // One judge call per problem fits (it reserves the 8 tokens left); the others are refused.
+    // Before scorers saw the run context, the 4 judge calls of a problem spent 4 x 14 tokens
+    // on top of the 32.
+    expect(judgeModel.requests.length).toBe(5)
   })
 })

@@ -4,6 +4,7 @@ import {
   emptyUsage,
   InvalidArgumentError,
   type Score,
+  type ScoreOptions,
   type ScoreRequest,
   type Scorer,
 } from '@metagen/core'
@@ -64,7 +65,7 @@ export function createCachedScorer(options: CachedScorerOptions): CachedScorer {
     kind: inner.kind,
     stats: () => ({ hits, misses, size: cache.size }),
     clear: () => cache.clear(),
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
+    async score(requests: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}) {
       validateScoreRequests(requests)
       const scores: Score[] = new Array(requests.length)
       const pending = new Map<string, { request: ScoreRequest; indices: number[] }>()

@@ -4,6 +4,7 @@ import {
   addUsage,
   InvalidArgumentError,
   type Score,
+  type ScoreOptions,
   type ScoreRequest,
   type ScoreResult,
   type Scorer,
@@ -39,9 +40,9 @@ export function createCombinedScorer(
       outcome: scorers.every((scorer) => scorer.kind.outcome),
       process: scorers.every((scorer) => scorer.kind.process),
     },
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
+    async score(requests: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}) {
       validateScoreRequests(requests)
-      return scoreAndCombine(scorers, requests, scoreOptions.signal, combineValues)
+      return scoreAndCombine(scorers, requests, scoreOptions, combineValues)
     },
   }
 }
@@ -62,17 +63,16 @@ export function assertScorer(argument: string, scorer: unknown): asserts scorer 
 /**
  * Scores `requests` with every scorer concurrently and combines, per item, the values with
  * `combineValues` and (when every scorer is a process scorer) the step scores with
- * `combineValues` step by step. An item any component could not score is unscorable.
+ * `combineValues` step by step. An item any component could not score is unscorable. `options`
+ * (signal, run context) go to every component.
  */
 export async function scoreAndCombine(
   scorers: readonly Scorer[],
   requests: readonly ScoreRequest[],
-  signal: AbortSignal | undefined,
+  options: ScoreOptions,
   combineValues: (values: number[]) => number,
 ): Promise<ScoreResult> {
-  const results = await Promise.all(
-    scorers.map((scorer) => scorer.score(requests, signal ? { signal } : {})),
-  )
+  const results = await Promise.all(scorers.map((scorer) => scorer.score(requests, options)))
   results.forEach((result, position) => {
     if (result.scores.length !== requests.length) {
       throw new InvalidArgumentError({

@@ -3,10 +3,12 @@
 import {
   type ChatMessage,
   type ConcurrencyLimiter,
+  callModel,
   compact,
   type GenerateRequest,
   InvalidArgumentError,
   type LanguageModel,
+  type RunContext,
   type Usage,
 } from '@metagen/core'
 import { errorMessage } from './score-requests.js'
@@ -39,19 +41,25 @@ export function toInput(
 }
 
 /**
- * One judge call through `limiter`; records its usage and returns the reply text, or the reason
- * there is none (thrown error, failed sample). Rethrows when `signal` aborted.
+ * One judge call through `limiter` and, when the scorer runs inside a run, through `context`
+ * ({@link callModel}: the run's budget, concurrency limit, seed and trace); records its usage and
+ * returns the reply text, or the reason there is none (thrown error, failed sample, the run's
+ * budget exhausted). Rethrows when `signal` aborted.
  */
 export async function askJudge(
   model: LanguageModel,
   limiter: ConcurrencyLimiter,
   request: GenerateRequest,
-  signal: AbortSignal | undefined,
+  options: { signal?: AbortSignal | undefined; context?: RunContext | undefined },
   usages: Usage[],
 ): Promise<{ text: string } | { error: string }> {
+  const { signal, context } = options
   try {
     const result = await limiter.run(
-      () => model.generate({ ...request, ...compact({ signal }) }),
+      () =>
+        context
+          ? callModel(context, model, request)
+          : model.generate({ ...request, ...compact({ signal }) }),
       signal,
     )
     usages.push(result.usage)

@@ -1,4 +1,5 @@
 // LLM-as-judge scorer and pairwise judge over a fake language model.
+import { callScorer, createCollectingTraceSink, createRunContext } from '@metagen/core'
 import { createFakeLanguageModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createJudgeScorer } from './judge-scorer.js'
@@ -97,5 +98,63 @@ describe('createPairwiseJudge', () => {
     await expect(judge.compare([{ prompt: 'q', first: 'a' } as never])).rejects.toThrow(
       /comparisons\[0\]\.second/,
     )
+  })
+})
+
+describe('judges inside a run (score options context)', () => {
+  it('makes every judge call through callModel: charged to the run budget, seeded and traced', async () => {
+    const model = createFakeLanguageModel({ reply: 'Fine work. Score: 7' })
+    const scorer = createJudgeScorer({ model, maxTokens: 16 })
+    const trace = createCollectingTraceSink()
+    const context = createRunContext({ budget: { outputTokens: 100 }, trace, seed: 5 })
+    const result = await callScorer(context, scorer, [
+      { prompt: 'q', output: 'one' },
+      { prompt: 'q', output: 'two' },
+    ])
+    expect(result.scores.map((score) => score.value)).toEqual([6 / 9, 6 / 9])
+    // two calls of 4 words each, charged once (not again by callScorer)
+    expect(result.usage.outputTokens).toBe(8)
+    expect(context.budget.spent.outputTokens).toBe(8)
+    expect(context.budget.spent.calls).toBe(2)
+    expect(model.requests.every((request) => typeof request.seed === 'number')).toBe(true)
+    const score = trace.events.find((event) => event.kind === 'score')
+    const calls = trace.events.filter((event) => event.kind === 'model-call')
+    expect(calls).toHaveLength(2)
+    expect(calls.every((event) => event.parentId === score?.id)).toBe(true)
+  })
+
+  it('caps the judge at the remaining budget and reports what the budget could not pay for', async () => {
+    const model = createFakeLanguageModel({ reply: 'one two three four five six Score: 9' })
+    const scorer = createJudgeScorer({ model })
+    const context = createRunContext({ budget: { outputTokens: 10 } })
+    const result = await callScorer(context, scorer, [
+      { prompt: 'q', output: 'a' },
+      { prompt: 'q', output: 'b' },
+    ])
+    expect(context.budget.spent.outputTokens).toBeLessThanOrEqual(10)
+    expect(result.scores.some((score) => /budget/i.test(score.error ?? ''))).toBe(true)
+  })
+
+  it('runs the judge calls under the run concurrency limit', async () => {
+    const model = createFakeLanguageModel({ reply: 'Score: 5', delayMs: 2 })
+    const scorer = createJudgeScorer({ model, concurrency: 8 })
+    const context = createRunContext({ concurrency: 2 })
+    await callScorer(
+      context,
+      scorer,
+      Array.from({ length: 6 }, (_, index) => ({ prompt: 'q', output: `answer ${index}` })),
+    )
+    expect(model.peakConcurrency).toBeLessThanOrEqual(2)
+    expect(context.budget.spent.calls).toBe(6)
+  })
+
+  it('the pairwise judge charges the run it is given', async () => {
+    const model = createFakeLanguageModel({ reply: 'A is better. [[A]]' })
+    const judge = createPairwiseJudge({ model, swap: true })
+    const context = createRunContext({ budget: { calls: 10 } })
+    const result = await judge.compare([{ prompt: 'q', first: 'x', second: 'y' }], { context })
+    expect(result.judgments[0]?.preference).toBe('tie')
+    expect(context.budget.spent.calls).toBe(2)
+    expect(result.usage.calls).toBe(2)
   })
 })

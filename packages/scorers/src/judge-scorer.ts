@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   type Score,
+  type ScoreOptions,
   type ScoreRequest,
   type Scorer,
   throwIfAborted,
@@ -63,6 +64,9 @@ export function defaultJudgeTemplate(request: ScoreRequest, scale: JudgeScale): 
  * A scorer that asks `model` for a grade. `value` is the parsed grade mapped linearly to [0, 1]
  * ((grade - min) / (max - min)). A reply without a parseable grade in range, an empty output or
  * a failed call is reported in that item's `error` (value undefined); the other items are kept.
+ * Inside a run (`options.context`, set by `callScorer`) every judge call goes through the run's
+ * `callModel`: its budget (a call the budget cannot pay for is reported as that item's error),
+ * concurrency limit, seed and trace.
  */
 export function createJudgeScorer(options: JudgeScorerOptions): Scorer {
   const model = validateJudgeModel(options.model)
@@ -87,7 +91,7 @@ export function createJudgeScorer(options: JudgeScorerOptions): Scorer {
     specificationVersion: 'v1',
     name: options.name ?? `judge:${model.modelId}`,
     kind: { outcome: true, process: false },
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
+    async score(requests: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}) {
       validateScoreRequests(requests)
       throwIfAborted(scoreOptions.signal)
       const usages: Usage[] = []
@@ -99,7 +103,7 @@ export function createJudgeScorer(options: JudgeScorerOptions): Scorer {
             model,
             limiter,
             { ...baseRequest, ...toInput(template(request, scale)) },
-            scoreOptions.signal,
+            scoreOptions,
             usages,
           )
           if ('error' in reply) return unscorable(reply.error)

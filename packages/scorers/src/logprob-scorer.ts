@@ -2,11 +2,13 @@
 // API log-probabilities remotely): the sum or the per-token mean of its token log-probabilities.
 import {
   addUsage,
+  callScoreContinuations,
   compact,
   emptyUsage,
   InvalidArgumentError,
   type LanguageModel,
   type Score,
+  type ScoreOptions,
   type ScoreRequest,
   type Scorer,
   throwIfAborted,
@@ -41,7 +43,9 @@ export interface LogprobScorerOptions {
  * the prompt (higher is better; never above 0). Requests that share a prompt are scored in one
  * `scoreContinuations` call. Throws {@link UnsupportedCapabilityError} when the model cannot
  * score continuations. Empty outputs, continuations without tokens and zero-probability tokens
- * are reported per item; a failed call marks only its prompt's items unscorable.
+ * are reported per item; a failed call marks only its prompt's items unscorable. Inside a run
+ * (`options.context`) the scoring calls go through `callScoreContinuations` (the run's budget,
+ * concurrency limit and trace).
  */
 export function createLogprobScorer(options: LogprobScorerOptions): Scorer {
   const model = options.model
@@ -71,7 +75,7 @@ export function createLogprobScorer(options: LogprobScorerOptions): Scorer {
     specificationVersion: 'v1',
     name: options.name ?? `logprob-${reduction}`,
     kind: { outcome: true, process: false },
-    async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
+    async score(requests: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}) {
       validateScoreRequests(requests)
       throwIfAborted(scoreOptions.signal)
       const scores: Score[] = new Array(requests.length)
@@ -89,11 +93,14 @@ export function createLogprobScorer(options: LogprobScorerOptions): Scorer {
       await Promise.all(
         [...groups].map(async ([prompt, indices]) => {
           try {
-            const result = await scoreContinuations({
+            const request = {
               prompt,
               continuations: indices.map((index) => (requests[index] as ScoreRequest).output),
               ...compact({ signal: scoreOptions.signal }),
-            })
+            }
+            const result = scoreOptions.context
+              ? await callScoreContinuations(scoreOptions.context, model, request)
+              : await scoreContinuations(request)
             usages.push(result.usage)
             if (result.continuations.length !== indices.length) {
               for (const index of indices) {

@@ -7,6 +7,7 @@ import {
   emptyUsage,
   InvalidArgumentError,
   type LanguageModel,
+  type RunContext,
   throwIfAborted,
   type Usage,
 } from '@metagen/core'
@@ -40,10 +41,14 @@ export interface PairwiseJudgeResult {
 export interface PairwiseJudge {
   /** Name for traces. */
   readonly name: string
-  /** Judges every comparison (calls run concurrently up to the judge's limit). */
+  /**
+   * Judges every comparison (calls run concurrently up to the judge's limit). With `context`
+   * (a generator's run context) every judge call goes through its `callModel`: the run's
+   * budget, concurrency limit, seed and trace.
+   */
   compare(
     comparisons: readonly PairwiseComparison[],
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal; context?: RunContext },
   ): Promise<PairwiseJudgeResult>
 }
 
@@ -117,14 +122,17 @@ export function createPairwiseJudge(options: PairwiseJudgeOptions): PairwiseJudg
           }
         }
       })
-      throwIfAborted(compareOptions.signal)
+      throwIfAborted(compareOptions.signal ?? compareOptions.context?.signal)
       const usages: Usage[] = []
       const judgeOnce = async (comparison: PairwiseComparison): Promise<PairwiseJudgment> => {
         const reply = await askJudge(
           model,
           limiter,
           { ...settings, ...toInput(template(comparison)) },
-          compareOptions.signal,
+          {
+            signal: compareOptions.signal ?? compareOptions.context?.signal,
+            context: compareOptions.context,
+          },
           usages,
         )
         if ('error' in reply) return { preference: undefined, error: reply.error }

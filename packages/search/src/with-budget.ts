@@ -11,7 +11,8 @@ import {
 /**
  * A tracker that enforces `local` (validated like any budget) on top of `parent`: usage is
  * charged to both; a limit is reached when it is reached in either; remaining amounts are the
- * smaller of the two. `spent` and `budget` report the local side.
+ * smaller of the two; a reservation holds the amount in both. `spent`, `reserved` and `budget`
+ * report the local side.
  */
 export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget): BudgetTracker {
   const own = createBudgetTracker(local)
@@ -20,9 +21,32 @@ export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget):
     get spent() {
       return own.spent
     },
+    get reserved() {
+      return own.reserved
+    },
     charge(usage) {
       own.charge(usage)
       parent.charge(usage)
+    },
+    reserve(amount) {
+      const local = own.reserve(amount)
+      let outer: ReturnType<BudgetTracker['reserve']>
+      try {
+        outer = parent.reserve(amount)
+      } catch (error) {
+        local.release()
+        throw error
+      }
+      return {
+        settle(usage) {
+          local.settle(usage)
+          outer.settle(usage)
+        },
+        release() {
+          local.release()
+          outer.release()
+        },
+      }
     },
     exhaustedLimit() {
       return own.exhaustedLimit() ?? parent.exhaustedLimit()
