@@ -3,7 +3,7 @@
 // (embedded models or fakes, see isRunnableSnippet) are compiled and run, and must exit 0 by
 // themselves within the timeout (a snippet that forgets to close a model fails here).
 import { execFile } from 'node:child_process'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import ts from 'typescript'
@@ -31,34 +31,36 @@ const compilerOptions: ts.CompilerOptions = {
   rootDir: folder,
 }
 
+/** Every README.md under `folder` (its own and those of sub-folders), outside dependencies and builds. */
+async function findReadmes(folder: string): Promise<string[]> {
+  const found: string[] = []
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (
+        !['node_modules', 'dist', 'fixtures'].includes(entry.name) &&
+        !entry.name.startsWith('.')
+      ) {
+        found.push(...(await findReadmes(join(folder, entry.name))))
+      }
+    } else if (entry.name === 'README.md') {
+      found.push(join(folder, entry.name))
+    }
+  }
+  return found
+}
+
 interface CheckedSnippet {
   snippet: Snippet
   file: string
   errors: string[]
 }
 
-// READMEs whose blocks are being fixed (issue 17): their errors and run failures are printed,
-// not asserted, until the fixes land. Temporary: this list must be empty.
-const pendingReadmes = new Set([
-  'packages/chained/README.md',
-  'packages/core/README.md',
-  'packages/decoders/README.md',
-  'packages/onnx/README.md',
-  'packages/openai/README.md',
-  'packages/orchestrator/README.md',
-  'packages/parallel/README.md',
-  'packages/provider-utils/README.md',
-  'packages/scorers/README.md',
-  'packages/search/README.md',
-  'packages/tinymath/README.md',
-])
-const isPending = (entry: CheckedSnippet) => pendingReadmes.has(entry.snippet.readme)
-
 const readmes = [join(root, 'README.md')]
 const checked: CheckedSnippet[] = []
 
 beforeAll(async () => {
-  for (const entry of await listWorkspacePackages(root)) readmes.push(join(entry.path, 'README.md'))
+  for (const entry of await listWorkspacePackages(root))
+    readmes.push(...(await findReadmes(entry.path)))
   await rm(folder, { recursive: true, force: true })
   await mkdir(folder, { recursive: true })
   for (const readme of readmes) {
@@ -97,17 +99,16 @@ describe('README code blocks', () => {
   })
 
   it('type-check, strict with noUncheckedIndexedAccess, against the built packages', () => {
-    const pending = checked.filter(isPending).flatMap((entry) => entry.errors)
-    if (pending.length > 0) console.warn(`pending README fixes:\n${pending.join('\n')}`)
-    const errors = checked.filter((entry) => !isPending(entry)).flatMap((entry) => entry.errors)
+    const errors = checked.flatMap((entry) => entry.errors)
     expect(errors.join('\n')).toBe('')
   })
 
   it('that need nothing from outside run and exit 0 by themselves', async () => {
-    const runnable = checked.filter(
-      (entry) => isRunnableSnippet(entry.snippet) && !isPending(entry),
-    )
+    const runnable = checked.filter((entry) => isRunnableSnippet(entry.snippet))
     expect(runnable.length).toBeGreaterThan(0)
+    console.log(
+      `running ${runnable.map((entry) => `${entry.snippet.readme}:${entry.snippet.line}`).join(', ')}`,
+    )
     const failures: string[] = []
     for (const entry of runnable) {
       const script = join(folder, 'js', relative(folder, entry.file).replace(/\.ts$/, '.js'))
