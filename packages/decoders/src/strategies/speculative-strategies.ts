@@ -69,7 +69,7 @@ export const speculativeStrategy: StrategyDefinition = defineStrategy({
 export const constrainedStrategy: StrategyDefinition = defineStrategy({
   name: 'constrained',
   description:
-    'Constrained decoding: every output matches a regular expression (default: the tinymath solution format), a JSON schema or one of fixed choices.',
+    'Constrained decoding: every output matches a regular expression (default: the tinymath solution format), a JSON schema, a context-free grammar or one of fixed choices.',
   package: packageName,
   schema: z.object({
     pattern: z
@@ -88,19 +88,29 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
       .array(z.string())
       .optional()
       .describe('The output must be exactly one of these strings, instead of pattern.'),
+    grammar: z
+      .string()
+      .optional()
+      .describe(
+        'A context-free grammar (text, or a file path ending in .gbnf, .ebnf or .lark) the output must derive from, instead of pattern.',
+      ),
+    grammarSyntax: z
+      .enum(['gbnf', 'ebnf', 'lark'])
+      .optional()
+      .describe('Syntax of grammar (default: from the file extension, else gbnf).'),
     temperature: greedyByDefault,
     beamWidth: beamSearchOptionSchemas.beamWidth
       .optional()
       .describe('Use beam search with this many beams (>= 1) instead of sampling.'),
   }),
   async build(options, environment) {
-    const given = (['pattern', 'jsonSchema', 'choices'] as const).filter(
+    const given = (['pattern', 'jsonSchema', 'choices', 'grammar'] as const).filter(
       (key) => options[key] !== undefined,
     )
     if (given.length > 1) {
       throw new InvalidArgumentError({
         argument: 'strategy.constrained',
-        expected: 'at most one of pattern, jsonSchema and choices',
+        expected: 'at most one of pattern, jsonSchema, choices and grammar',
         received: given,
       })
     }
@@ -108,18 +118,31 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
     const {
       createChoiceConstraint,
       createConstrainedLanguageModel,
+      createGrammarConstraint,
       createJsonSchemaConstraint,
       createRegexConstraint,
     } = await import('../constrained/index.js')
+    // --json-schema and --grammar take text or a file path.
+    const readIfFile = async (value: string | undefined): Promise<string | undefined> => {
+      if (value === undefined || /^\s*[{[]/.test(value) || value.includes('\n')) return value
+      const { readFile } = await import('node:fs/promises')
+      try {
+        return await readFile(value, 'utf8')
+      } catch {
+        return value
+      }
+    }
+    const jsonSchemaText = await readIfFile(options.jsonSchema)
+    const grammarText = await readIfFile(options.grammar)
     let constraint: ReturnType<typeof createRegexConstraint>
     if (options.jsonSchema !== undefined) {
       let schema: unknown
       try {
-        schema = JSON.parse(options.jsonSchema)
+        schema = JSON.parse(jsonSchemaText as string)
       } catch (error) {
         throw new InvalidArgumentError({
           argument: 'strategy.constrained.jsonSchema',
-          expected: 'a JSON schema as JSON text',
+          expected: 'a JSON schema as JSON text or the path of a JSON file',
           received: options.jsonSchema,
           cause: error,
         })
@@ -127,6 +150,15 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
       constraint = createJsonSchemaConstraint(
         schema as Parameters<typeof createJsonSchemaConstraint>[0],
       )
+    } else if (grammarText !== undefined) {
+      const syntax =
+        options.grammarSyntax ??
+        (options.grammar?.endsWith('.lark')
+          ? 'lark'
+          : options.grammar?.endsWith('.ebnf')
+            ? 'ebnf'
+            : 'gbnf')
+      constraint = createGrammarConstraint(grammarText, { syntax })
     } else if (options.choices !== undefined) {
       constraint = createChoiceConstraint(options.choices)
     } else {
@@ -135,6 +167,13 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
     const remote = await guidedRemoteModel(environment)
     if (remote) {
       // A vLLM-compatible server constrains the output itself (guided decoding).
+      if (options.grammar !== undefined) {
+        throw new InvalidArgumentError({
+          argument: 'strategy.constrained.grammar',
+          expected: 'a local model (grammar constraints are enforced by the token-level decoder)',
+          received: options.grammar,
+        })
+      }
       if (options.beamWidth !== undefined) {
         throw new InvalidArgumentError({
           argument: 'strategy.constrained.beamWidth',
@@ -144,7 +183,7 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
       }
       const guide =
         options.jsonSchema !== undefined
-          ? { guidedJson: options.jsonSchema }
+          ? { guidedJson: jsonSchemaText }
           : options.choices !== undefined
             ? { guidedChoice: options.choices }
             : { guidedRegex: options.pattern ?? tinymathSolutionPattern }
