@@ -7,6 +7,7 @@ import {
   answersMatch,
   assertInteger,
   type Budget,
+  compact,
   createConcurrencyLimiter,
   emptyUsage,
   type Generator,
@@ -158,8 +159,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         { prompt: prompt(problem.question) },
         {
           seed: problemSeed,
-          ...(options.budget ? { budget: options.budget } : {}),
-          ...(options.runConcurrency !== undefined ? { concurrency: options.runConcurrency } : {}),
+          ...compact({ budget: options.budget, concurrency: options.runConcurrency }),
           signal: controller.signal,
           ...(options.trace ? { trace: true } : {}),
         },
@@ -172,15 +172,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         text: outcome.output.text,
         usage: outcome.usage,
         seconds: outcome.seconds,
-        ...(outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
+        ...compact({ stoppedBy: outcome.stoppedBy }),
         ...(options.trace ? { trace: outcome.trace } : {}),
       }
     } catch (error) {
       if (
-        error instanceof InvalidArgumentError ||
-        error instanceof UnsupportedCapabilityError ||
-        error instanceof ModelLoadError ||
-        error instanceof AbortedError
+        InvalidArgumentError.isInstance(error) ||
+        UnsupportedCapabilityError.isInstance(error) ||
+        ModelLoadError.isInstance(error) ||
+        AbortedError.isInstance(error)
       ) {
         throw error
       }
@@ -218,7 +218,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   } catch (error) {
     // Prefer the root cause over the AbortedErrors of problems cancelled because of it.
     const reason = controller.signal.reason
-    throw reason instanceof Error && !(reason instanceof AbortedError) ? reason : error
+    throw reason instanceof Error && !AbortedError.isInstance(reason) ? reason : error
   } finally {
     options.signal?.removeEventListener('abort', relay)
   }

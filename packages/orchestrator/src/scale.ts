@@ -9,7 +9,7 @@ import type {
   TextInput,
   TextOutput,
 } from '@metagen/core'
-import { assertInteger, InvalidArgumentError } from '@metagen/core'
+import { assertInteger, compact, InvalidArgumentError } from '@metagen/core'
 import type { ComputeReportEntry } from './compute-report.js'
 import { type EvaluationProblem, type EvaluationProgress, evaluate } from './evaluate.js'
 import type { StrategyRegistry } from './strategy-registry.js'
@@ -98,16 +98,18 @@ export async function measureScaling(
     const result = await evaluate({
       generator,
       problems: options.problems,
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      ...(options.runBudget ? { budget: options.runBudget } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...compact({
+        seed: options.seed,
+        concurrency: options.concurrency,
+        budget: options.runBudget,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      }),
     })
     const entry: ComputeReportEntry = {
       strategy: setting.strategy,
       label: setting.label,
-      ...(setting.budget !== undefined ? { budget: setting.budget } : {}),
+      ...compact({ budget: setting.budget }),
       accuracy: result.accuracy,
       n: result.n,
       usage: result.usage,

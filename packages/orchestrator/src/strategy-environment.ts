@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import {
   assertInteger,
   assertNonEmptyString,
+  compact,
   type Generator,
   InvalidArgumentError,
   type LanguageModel,
@@ -153,8 +154,7 @@ export function createStrategyEnvironment(
   const scorers = options.scorerFactories ?? defaultScorerFactories
   const extract = options.extractAnswer ?? extractTinymathAnswer
   const remoteSettings: RemoteModelSettings = {
-    ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
-    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...compact({ baseUrl: options.baseUrl, apiKey: options.apiKey }),
   }
 
   const tokenModels = new Map<string, Promise<TokenModel>>()
@@ -202,8 +202,7 @@ export function createStrategyEnvironment(
     const loading = loadBackend('@metagen/onnx', resolved.modelId).then(({ loadOnnxTokenModel }) =>
       loadOnnxTokenModel(resolved.path, {
         modelId: resolved.modelId,
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
-        ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+        ...compact({ threads: options.threads, dtype: options.dtype }),
       }),
     )
     tokenModels.set(key, loading)

@@ -1,6 +1,12 @@
 // Traces as files and trees: JSON lines (one event per line) for saving and streaming, and the
 // tree of spans, model calls, scorings and search nodes that the CLI draws.
-import { InvalidArgumentError, type TraceEvent, type TraceSink, type Usage } from '@metagen/core'
+import {
+  compact,
+  InvalidArgumentError,
+  type TraceEvent,
+  type TraceSink,
+  type Usage,
+} from '@metagen/core'
 
 const eventKinds = new Set(['span-start', 'span-end', 'model-call', 'score', 'node', 'note'])
 
@@ -30,7 +36,7 @@ export function mergeRunTraces(
       id: run.id,
       name: `problem ${run.id}`,
       time: 0,
-      ...(run.data ? { data: run.data } : {}),
+      ...compact({ data: run.data }),
     })
     for (const event of run.trace) {
       merged.push({
@@ -143,7 +149,7 @@ export function buildTraceTree(events: readonly TraceEvent[]): TraceTreeNode[] {
       kind: event.kind === 'span-start' || event.kind === 'span-end' ? 'span' : event.kind,
       name: event.name,
       time: event.time,
-      ...(event.usage ? { usage: event.usage } : {}),
+      ...compact({ usage: event.usage }),
       data: { ...(event.data ?? {}) },
       children: [],
     }

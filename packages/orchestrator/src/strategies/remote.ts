@@ -1,6 +1,8 @@
 // Remote language models for `--model openai:<id>` / `anthropic:<id>` (with `--base-url`):
 // factories over @metagen/openai and @metagen/anthropic, keyed by the id prefix.
+
 import type { LanguageModel } from '@metagen/core'
+import { compact } from '@metagen/core'
 import { loadBackend } from '../load-backend.js'
 
 /** Connection settings of one remote model. */
@@ -27,9 +29,7 @@ export type RemoteLanguageModelFactory = (
 function connection(settings: RemoteModelFactorySettings) {
   const baseURL = settings.baseURL ?? settings.baseUrl
   return {
-    ...(baseURL !== undefined ? { baseURL } : {}),
-    ...(settings.apiKey !== undefined ? { apiKey: settings.apiKey } : {}),
-    ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
+    ...compact({ baseURL, apiKey: settings.apiKey, concurrency: settings.concurrency }),
   }
 }
 

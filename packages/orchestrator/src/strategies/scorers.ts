@@ -1,6 +1,6 @@
 // Scorer factories of @metagen/scorers, by the names used in specs and on the CLI
 // (`--scorer step-checker|verifier|logprob|judge|exact-answer`).
-import { InvalidArgumentError, type Scorer } from '@metagen/core'
+import { compact, InvalidArgumentError, type Scorer } from '@metagen/core'
 import type { OnnxDtype } from '@metagen/onnx'
 import {
   createExactAnswerScorer,
@@ -77,14 +77,14 @@ export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
     const dtype = readString(options, 'dtype')
     const { loadOnnxRewardModel } = await loadBackend('@metagen/onnx', path)
     const model = await loadOnnxRewardModel(path, {
-      ...(threads !== undefined ? { threads } : {}),
+      ...compact({ threads }),
       ...(dtype !== undefined ? { dtype: dtype as OnnxDtype } : {}),
     })
     const scorer = createRewardModelScorer({
       model,
       link: 'sigmoid',
       stepSplitter: tinymathStepSplitter,
-      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...compact({ batchSize }),
       name: 'verifier',
     })
     return Object.assign(scorer, { close: () => model.close() })
