@@ -61,16 +61,16 @@ export async function main(
     }
     return await command(rest, registry, io)
   } catch (error) {
-    if (error instanceof CliUsageError) {
+    if (CliUsageError.isInstance(error)) {
       writeLine(io.stderr, `metagen: ${error.message}`)
       writeLine(io.stderr, 'Run metagen --help for the commands, flags and strategies.')
       return 2
     }
-    if (error instanceof InvalidArgumentError || error instanceof ModelLoadError) {
+    if (InvalidArgumentError.isInstance(error) || ModelLoadError.isInstance(error)) {
       writeLine(io.stderr, `metagen: ${error.message}`)
       return 2
     }
-    if (error instanceof MetagenError) {
+    if (MetagenError.isInstance(error)) {
       writeLine(io.stderr, `metagen: ${error.name}: ${error.message}`)
       return 1
     }

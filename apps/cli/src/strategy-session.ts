@@ -1,6 +1,7 @@
 // Setting up a strategy run from parsed flags: the environment (models loaded once), the
 // validated spec and its generator, closed together at the end.
 import {
+  compact,
   type Generator,
   InvalidArgumentError,
   type TextInput,
@@ -38,9 +39,7 @@ export function openEnvironment(
   return createStrategyEnvironment({
     modelId: readStringFlag(parsed.flags, 'model') ?? defaultModelId,
     registry,
-    ...(maxTokens !== undefined ? { maxTokens } : {}),
-    ...(threads !== undefined ? { threads } : {}),
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...compact({ maxTokens, threads, baseUrl }),
     ...(dtype !== undefined ? { dtype: dtype as OnnxDtype } : {}),
   })
 }
@@ -87,7 +86,7 @@ async function assertMaxTokensFit(
     model = await environment.tokenModel()
   } catch (error) {
     // A remote model has no token-level access: its server checks max_tokens itself.
-    if (error instanceof UnsupportedCapabilityError) return
+    if (UnsupportedCapabilityError.isInstance(error)) return
     throw error
   }
   if (maxTokens >= model.maxSequenceLength) {

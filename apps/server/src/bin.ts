@@ -7,7 +7,7 @@ runServeCommand(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`metagen-server: ${error instanceof Error ? error.message : String(error)}`)
-    if (error instanceof InvalidArgumentError) console.error(serveUsage)
-    process.exit(error instanceof InvalidArgumentError ? 2 : 1)
+    if (InvalidArgumentError.isInstance(error)) console.error(serveUsage)
+    process.exit(InvalidArgumentError.isInstance(error) ? 2 : 1)
   },
 )

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { AbortedError, type ChatMessage, InvalidArgumentError } from '@metagen/core'
+import {
+  AbortedError,
+  type ChatMessage,
+  compact,
+  InvalidArgumentError,
+  MetagenError,
+} from '@metagen/core'
 import {
   createDefaultStrategyRegistry,
   createStrategyEnvironment,
@@ -106,7 +112,7 @@ export interface MetagenServer {
  */
 export function createMetagenServer(options: MetagenServerOptions = {}): MetagenServer {
   const limits = resolveServerLimits({
-    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...compact({ maxBodyBytes: options.maxBodyBytes }),
     ...options.limits,
   })
   if (options.apiKey !== undefined && options.apiKey.trim() === '') {
@@ -118,20 +124,20 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
   }
   const catalog = createModelCatalog({
     models: options.models ?? defaultServedModels,
-    ...(options.allowedModelDirectories
-      ? { allowedModelDirectories: options.allowedModelDirectories }
-      : {}),
-    ...(options.allowedRemoteProviders
-      ? { allowedRemoteProviders: options.allowedRemoteProviders }
-      : {}),
+    ...compact({
+      allowedModelDirectories: options.allowedModelDirectories,
+      allowedRemoteProviders: options.allowedRemoteProviders,
+    }),
   })
   const registry = options.registry ?? createDefaultStrategyRegistry()
   const shared = createStrategyEnvironment({
     modelId: (catalog.models[0] as ServedModel).reference,
     registry,
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    ...(options.remoteBaseUrl !== undefined ? { baseUrl: options.remoteBaseUrl } : {}),
+    ...compact({
+      maxTokens: options.maxTokens,
+      threads: options.threads,
+      baseUrl: options.remoteBaseUrl,
+    }),
   })
   const defaultMaxTokens = options.maxTokens ?? 128
   const admission = createAdmissionControl({
@@ -462,7 +468,8 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
       return closing
     },
     get url() {
-      if (url === undefined) throw new Error('The server is not listening: call listen() first.')
+      if (url === undefined)
+        throw new MetagenError('The server is not listening: call listen() first.')
       return url
     },
   }
@@ -606,11 +613,13 @@ function wireUsage(result: CompletionResult) {
 
 function choiceExtension(choice: Choice): { metagen?: Record<string, unknown> } {
   const extension = {
-    ...(choice.answer !== undefined ? { answer: choice.answer } : {}),
-    ...(choice.score !== undefined ? { score: choice.score } : {}),
-    ...(choice.candidates !== undefined ? { candidates: choice.candidates } : {}),
-    ...(choice.stoppedBy !== undefined ? { stoppedBy: choice.stoppedBy } : {}),
-    ...(choice.error !== undefined ? { error: choice.error } : {}),
+    ...compact({
+      answer: choice.answer,
+      score: choice.score,
+      candidates: choice.candidates,
+      stoppedBy: choice.stoppedBy,
+      error: choice.error,
+    }),
   }
   return Object.keys(extension).length > 0 ? { metagen: extension } : {}
 }

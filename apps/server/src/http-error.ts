@@ -78,28 +78,28 @@ export function toErrorResponse(error: unknown, requestId = ''): ErrorResponse {
       headers: error.headers,
     }
   }
-  if (error instanceof InvalidArgumentError) {
+  if (InvalidArgumentError.isInstance(error)) {
     return {
       status: 400,
       body: body(error.message, 'invalid_request_error', error.argument, 'invalid_argument'),
       headers: {},
     }
   }
-  if (error instanceof UnsupportedCapabilityError) {
+  if (UnsupportedCapabilityError.isInstance(error)) {
     return {
       status: 400,
       body: body(error.message, 'invalid_request_error', null, 'unsupported_capability'),
       headers: {},
     }
   }
-  if (error instanceof BudgetExhaustedError) {
+  if (BudgetExhaustedError.isInstance(error)) {
     return {
       status: 400,
       body: body(error.message, 'invalid_request_error', null, 'budget_exhausted'),
       headers: {},
     }
   }
-  if (error instanceof AbortedError) {
+  if (AbortedError.isInstance(error)) {
     return {
       status: 499,
       body: body('The client closed the request.', 'invalid_request_error', null, null),
@@ -107,7 +107,7 @@ export function toErrorResponse(error: unknown, requestId = ''): ErrorResponse {
     }
   }
   const suffix = requestId ? ` (request ${requestId})` : ''
-  if (error instanceof ModelLoadError) {
+  if (ModelLoadError.isInstance(error)) {
     return {
       status: 503,
       body: body(
@@ -119,7 +119,7 @@ export function toErrorResponse(error: unknown, requestId = ''): ErrorResponse {
       headers: {},
     }
   }
-  if (error instanceof ApiCallError && error.isRetryable) {
+  if (ApiCallError.isInstance(error) && error.isRetryable) {
     return {
       status: 503,
       body: body(`The model backend is unavailable${suffix}.`, 'server_error', null, null),

@@ -3,6 +3,7 @@
 // streamed as OpenAI chunks.
 import {
   addUsage,
+  compact,
   emptyUsage,
   type GenerateOutput,
   type LanguageModel,
@@ -97,9 +98,7 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
   const { request, environment, maxTokens, signal } = options
   const sampling = {
     maxTokens,
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.topP !== undefined ? { topP: request.topP } : {}),
-    ...(request.stop !== undefined ? { stop: request.stop } : {}),
+    ...compact({ temperature: request.temperature, topP: request.topP, stop: request.stop }),
   }
   const errors: unknown[] = []
   let choices: Choice[]
@@ -149,11 +148,11 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
           ...(request.messages ? { messages: request.messages } : { prompt }),
           n: drawn,
           ...sampling,
-          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...compact({ seed: request.seed }),
           ...(request.logprobs || request.bestOf !== undefined
             ? { logprobs: true, topLogprobs: request.topLogprobs ?? 0 }
             : {}),
-          ...(request.providerOptions ? { providerOptions: request.providerOptions } : {}),
+          ...compact({ providerOptions: request.providerOptions }),
           signal,
         })
         if (request.bestOf === undefined) return result
@@ -227,7 +226,7 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
                         calls,
                         outputTokens,
                         scored,
-                        ...(maxDepth !== undefined ? { depth: maxDepth } : {}),
+                        ...compact({ depth: maxDepth }),
                       })
                     },
                   },
@@ -253,10 +252,9 @@ export async function runCompletion(options: RunCompletionOptions): Promise<Comp
         prompt,
         text: output.text,
         finishReason: toWireFinishReason(output.finishReason),
-        ...(output.answer !== undefined ? { answer: output.answer } : {}),
-        ...(output.score !== undefined ? { score: output.score } : {}),
+        ...compact({ answer: output.answer, score: output.score }),
         ...(output.candidates !== undefined ? { candidates: output.candidates.length } : {}),
-        ...(outcome.value.stoppedBy ? { stoppedBy: outcome.value.stoppedBy } : {}),
+        ...compact({ stoppedBy: outcome.value.stoppedBy }),
       }
     })
   }

@@ -1,7 +1,7 @@
 // `metagen serve` (and the `metagen-server` bin): command-line flags to server options, start,
 // and a graceful drain on SIGTERM / SIGINT.
 import { parseArgs } from 'node:util'
-import { InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError } from '@metagen/core'
 import { createMetagenServer, type MetagenServerOptions } from './create-metagen-server.js'
 import type { ServerLimits } from './server-options.js'
 
@@ -141,7 +141,7 @@ export function parseServeArguments(
   const list = (name: string) => values[name] as string[] | undefined
   const options: MetagenServerOptions = {
     ...(list('model') ? { models: list('model') as string[] } : {}),
-    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...compact({ apiKey }),
     ...(list('cors') ? { corsOrigins: list('cors') as string[] } : {}),
     ...(list('allowed-host') ? { allowedHosts: list('allowed-host') as string[] } : {}),
     ...(list('allow-model-dir')
@@ -149,8 +149,7 @@ export function parseServeArguments(
       : {}),
     ...(list('allow-remote') ? { allowedRemoteProviders: list('allow-remote') as string[] } : {}),
     ...(values['base-url'] !== undefined ? { remoteBaseUrl: values['base-url'] as string } : {}),
-    ...(maxTokens !== undefined ? { maxTokens } : {}),
-    ...(threads !== undefined ? { threads } : {}),
+    ...compact({ maxTokens, threads }),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(values.quiet === true ? { log: false as const } : {}),
   }

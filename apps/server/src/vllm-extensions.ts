@@ -2,7 +2,7 @@
 // (`guided_regex`, `guided_json`, `guided_choice`, `response_format: json_schema`) through the
 // constrained decoder, and prompt scoring (`echo` with `logprobs`, `prompt_logprobs`) by
 // teacher forcing.
-import { InvalidArgumentError, type TokenModel } from '@metagen/core'
+import { compact, InvalidArgumentError, type TokenModel } from '@metagen/core'
 import {
   type Constraint,
   createChoiceConstraint,
@@ -59,7 +59,7 @@ export function parseGuidedDecoding(get: (name: string) => unknown): GuidedDecod
       if (constraint.automaton) constraint.automaton()
       return { field, constraint }
     } catch (error) {
-      if (error instanceof InvalidArgumentError) {
+      if (InvalidArgumentError.isInstance(error)) {
         throw new InvalidArgumentError({
           argument: field,
           expected: `a pattern or schema the constrained decoder supports (${error.message})`,
@@ -178,7 +178,7 @@ export async function scorePromptTokens(
       ? await scoreTokenContinuations(model, {
           prompt: ids.slice(0, 1),
           continuations: [ids.slice(1)],
-          ...(signal ? { signal } : {}),
+          ...compact({ signal }),
         })
       : undefined
   const logprobs = scored?.logprobs[0] ?? []

@@ -2,7 +2,7 @@
 // seeded from --seed and its id) and prints accuracy, tokens, calls and wall time.
 import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError } from '@metagen/core'
 import {
   type EvaluationResult,
   evaluate,
@@ -35,7 +35,7 @@ export async function loadDataFlag(
   try {
     problems = await loadProblems(path)
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw error
+    if (InvalidArgumentError.isInstance(error)) throw error
     const code = (error as { code?: unknown }).code
     throw new InvalidArgumentError({
       argument: '--data',
@@ -58,8 +58,7 @@ export function evaluationJson(result: EvaluationResult, model: string, spec: St
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       calls: result.usage.calls,
-      ...(result.usage.flops !== undefined ? { flops: result.usage.flops } : {}),
-      ...(result.usage.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+      ...compact({ flops: result.usage.flops, costUsd: result.usage.costUsd }),
     },
     seconds: result.seconds,
     problems: result.problems.map((problem) => ({
@@ -67,7 +66,7 @@ export function evaluationJson(result: EvaluationResult, model: string, spec: St
       answer: problem.answer,
       expected: problem.expected,
       correct: problem.correct,
-      ...(problem.error !== undefined ? { error: problem.error } : {}),
+      ...compact({ error: problem.error }),
     })),
   }
 }
@@ -98,7 +97,7 @@ export async function evalCommand(
       problems: data.problems,
       seed,
       concurrency,
-      ...(budget ? { budget } : {}),
+      ...compact({ budget }),
       ...(traceOut !== undefined ? { trace: true } : {}),
       onProgress: (progress) =>
         bar.update(progress.done, `acc ${(progress.correct / progress.done).toFixed(3)}`),

@@ -2,7 +2,7 @@
 // the accuracy-vs-compute table (table.md, table.json) and plot (plot.svg) into --out.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError } from '@metagen/core'
 import {
   convertFlagValue,
   createComputeReport,
@@ -130,7 +130,7 @@ export async function scaleCommand(
       problems: data.problems,
       seed,
       concurrency,
-      ...(runBudget ? { runBudget } : {}),
+      ...compact({ runBudget }),
       onSetting: (setting) => {
         label = `[${setting.index + 1}/${setting.total}] ${setting.label}`
         bar = createProgressBar(io.stderr, data.problems.length, label)

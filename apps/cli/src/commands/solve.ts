@@ -1,6 +1,6 @@
 // `metagen solve "<question>"`: runs one strategy on one question and prints the answer.
 import { writeFile } from 'node:fs/promises'
-import { InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError } from '@metagen/core'
 import { run, type StrategyRegistry, traceToJsonLines } from '@metagen/orchestrator'
 import { formatPrompt } from '@metagen/tinymath'
 import { CliUsageError } from '../cli-error.js'
@@ -50,8 +50,7 @@ export async function solveCommand(
       { prompt },
       {
         seed,
-        ...(concurrency !== undefined ? { concurrency } : {}),
-        ...(budget ? { budget } : {}),
+        ...compact({ concurrency, budget }),
         ...(traceOut !== undefined ? { trace: true } : {}),
       },
     )
@@ -69,7 +68,7 @@ export async function solveCommand(
           strategy: session.spec,
           usage: result.usage,
           seconds: result.seconds,
-          ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+          ...compact({ stoppedBy: result.stoppedBy }),
         }),
       )
     } else {
