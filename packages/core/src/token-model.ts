@@ -24,6 +24,16 @@ export interface SequenceState {
    * either state is extended, and extending one never changes the other.
    */
   fork(): SequenceState
+  /**
+   * Rolls the state back to its first `length` tokens (an integer in [0, this.length]), in
+   * place, without a model call and without copying the cache: the backend forgets the later
+   * positions by bookkeeping. Forks are not affected. Afterwards `lastLogits` is the next-token
+   * row after the new last token when the state's latest extend returned that row (always
+   * for a `length` covered by an `'all'` extend, as speculative verification uses), otherwise
+   * undefined until the next extend. Throws InvalidArgumentError for a disposed state,
+   * one being extended, or a `length` out of range.
+   */
+  truncate(length: number): void
   /** Releases the cache held for this state. Idempotent. A disposed state cannot be extended. */
   dispose(): void
 }

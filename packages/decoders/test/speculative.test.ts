@@ -16,6 +16,7 @@ import {
   createModelDrafter,
   createPromptLookupDrafter,
   createSpeculativeLanguageModel,
+  type Drafter,
   type SpeculativeStats,
   speculativeDecode,
 } from '../src/speculative/index.js'
@@ -97,6 +98,97 @@ describe('greedy speculative decoding on tinymath', () => {
       expect(stats?.rounds).toBeGreaterThan(0)
     }
     expect(createPromptLookupDrafter().name).toBe('prompt-lookup')
+  })
+})
+
+describe('speculative decoding feeds each committed token to the target once', () => {
+  /** Greedy speculative decoding of `prompt`, checked against plain greedy decoding. */
+  async function decodeCounting(prompt: number[], drafter: Drafter, k: number) {
+    const reference = await sampleSequences({
+      models: [target],
+      prompt,
+      maxTokens: 160,
+      sampling: { temperature: 0 },
+    })
+    const targetBefore = target.stats()
+    const draftBefore = draft.stats()
+    const result = await speculativeDecode({
+      target,
+      drafter,
+      prompt,
+      maxTokens: 160,
+      k,
+      sampling: { temperature: 0 },
+    })
+    expect(result.sequences[0]?.tokenIds).toEqual(reference.sequences[0]?.tokenIds)
+    const targetAfter = target.stats()
+    const draftAfter = draft.stats()
+    expect(targetAfter.liveSequences).toBe(targetBefore.liveSequences)
+    expect(draftAfter.liveSequences).toBe(draftBefore.liveSequences)
+    return {
+      generated: result.sequences[0]?.tokenIds.length as number,
+      stats: result.stats,
+      targetFed: targetAfter.tokensProcessed - targetBefore.tokensProcessed - prompt.length,
+      draftFed: draftAfter.tokensProcessed - draftBefore.tokensProcessed,
+      reference: reference.sequences[0]?.tokenIds as number[],
+    }
+  }
+
+  it('with an always-rejected drafter: linear, not quadratic, in the generated length', async () => {
+    const k = 4
+    const prompt = target.tokenizer.encode(formatPrompt((problems[3] as TinymathProblem).question))
+    const plain = await sampleSequences({
+      models: [target],
+      prompt,
+      maxTokens: 160,
+      sampling: { temperature: 0 },
+    })
+    // A token the greedy output never contains: every draft is rejected.
+    const output = new Set(plain.sequences[0]?.tokenIds)
+    const never = [...Array(target.vocabSize).keys()].find(
+      (token) => !output.has(token) && !target.tokenizer.eosTokenIds.includes(token),
+    ) as number
+    const rejected: Drafter = {
+      name: 'always-rejected',
+      maxSequenceLength: Number.POSITIVE_INFINITY,
+      start: async (_prompt, count) => Array.from({ length: count }, () => ({ dispose() {} })),
+      propose: async (requests) =>
+        requests.map((request) => ({
+          tokens: Array.from({ length: request.maxDraftTokens }, () => never),
+          probabilities: Array.from({ length: request.maxDraftTokens }, () => undefined),
+        })),
+      update() {},
+    }
+    const { generated, stats, targetFed } = await decodeCounting(prompt, rejected, k)
+    expect(generated).toBeGreaterThan(20)
+    expect(stats.acceptedTokens).toBe(0)
+    expect(stats.rounds).toBe(generated)
+    expect(targetFed).toBeLessThanOrEqual(generated + stats.rounds * (k + 1))
+    // Exactly: the drafts of every round plus each committed token once (the last never fed).
+    expect(targetFed).toBe(stats.draftedTokens + generated - 1)
+  })
+
+  it('with prompt lookup and with the draft model on 10 tinymath problems', async () => {
+    const k = 4
+    const totals = { generated: 0, rounds: 0, targetFed: 0, draftFed: 0, prompts: 0 }
+    for (const problem of problems.slice(40, 50)) {
+      const prompt = target.tokenizer.encode(formatPrompt(problem.question))
+      const lookup = await decodeCounting(prompt, createPromptLookupDrafter(), k)
+      expect(lookup.targetFed).toBeLessThanOrEqual(lookup.generated + lookup.stats.rounds * (k + 1))
+      totals.generated += lookup.generated
+      totals.rounds += lookup.stats.rounds
+      totals.targetFed += lookup.targetFed
+      const drafted = await decodeCounting(prompt, createModelDrafter(draft), k)
+      expect(drafted.targetFed).toBeLessThanOrEqual(
+        drafted.generated + drafted.stats.rounds * (k + 1),
+      )
+      // The draft model is fed the prompt once, then each committed token and each draft but
+      // the last of a round once.
+      expect(drafted.draftFed - prompt.length).toBeLessThanOrEqual(
+        drafted.generated + drafted.stats.rounds * k,
+      )
+    }
+    expect(totals.targetFed).toBeLessThanOrEqual(totals.generated + totals.rounds * (k + 1))
   })
 })
 

@@ -25,6 +25,35 @@ export interface KvEntry {
   row: number
   /** Number of real tokens (ones in the row's mask). */
   realLength: number
+  /**
+   * The entry's own mask of the row (`block.length` bytes) after a truncation zeroed its later
+   * positions; undefined when the block's mask of the row applies.
+   */
+  mask?: Uint8Array | undefined
+}
+
+/** The mask of an entry's row: its own after a truncation, else the block's. */
+export function maskOf(entry: KvEntry): Uint8Array | undefined {
+  if (entry.block === undefined) return undefined
+  return entry.mask ?? (entry.block.masks[entry.row] as Uint8Array)
+}
+
+/**
+ * Rolls an entry back to its first `length` real tokens without touching the cache: the later
+ * real positions of its row are zeroed in a private copy of the row's mask (`block.length`
+ * bytes), so they count as padding from now on. Forks sharing the block keep theirs.
+ */
+export function truncateEntry(entry: KvEntry, length: number): KvEntry {
+  if (length >= entry.realLength) return entry
+  if (length === 0 || entry.block === undefined) return emptyEntry()
+  const mask = Uint8Array.from(maskOf(entry) as Uint8Array)
+  let seen = 0
+  for (let index = 0; index < mask.length; index++) {
+    if (mask[index] !== 1) continue
+    seen++
+    if (seen > length) mask[index] = 0
+  }
+  return { block: entry.block, row: entry.row, realLength: length, mask }
 }
 
 /** Shape constants of the model's cache. */
@@ -74,9 +103,14 @@ export function gatherPast(
   options: { unpadded?: boolean } = {},
 ): PastBatch {
   const block = entries[0]?.block
+  let longest = 0
+  for (const entry of entries) longest = Math.max(longest, entry.realLength)
   if (
     block !== undefined &&
     entries.length * 2 >= block.rows &&
+    // Padding (from truncations or ragged batches) at most doubles the past: beyond that the
+    // gather below compacts it away.
+    block.length <= 2 * longest + 16 &&
     (!options.unpadded || entries.every((entry) => entry.realLength === block.length)) &&
     entries.every(
       (entry, index) =>
@@ -86,6 +120,9 @@ export function gatherPast(
     const mask = new Uint8Array(block.rows * block.length)
     for (let row = 0; row < block.rows; row++)
       mask.set(block.masks[row] as Uint8Array, row * block.length)
+    for (const entry of entries) {
+      if (entry.mask) mask.set(entry.mask, entry.row * block.length)
+    }
     return {
       keys: block.keys,
       values: block.values,
@@ -97,8 +134,7 @@ export function gatherPast(
     }
   }
   const rows = entries.length
-  let length = 0
-  for (const entry of entries) length = Math.max(length, entry.realLength)
+  const length = longest
   const { layers, heads, headSize } = shape
   const allocate = (size: number): KvArray =>
     shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size)
@@ -114,7 +150,7 @@ export function gatherPast(
     mask.fill(1, rowIndex * length + offset, (rowIndex + 1) * length)
     const source = entry.block
     if (source === undefined || entry.realLength === 0) return
-    const runs = realRuns(source.masks[entry.row] as Uint8Array)
+    const runs = realRuns(maskOf(entry) as Uint8Array)
     const copyRow = (from: KvArray, to: KvArray): void => {
       for (let head = 0; head < heads; head++) {
         const fromBase = (entry.row * heads + head) * source.length * headSize

@@ -116,17 +116,25 @@ class OnnxSequence implements SequenceState {
   disposed = false
   busy = false
   disposeWhenIdle = false
+  /** Logits of the latest extend: row i follows position `end - rows + i`. */
+  recent: { logits: Float32Array; rows: number; end: number } | undefined
 
   constructor(
     model: OnnxTokenModelImpl,
     id: number,
     tokens: number[],
     lastLogits: Float32Array | undefined,
+    recent?: { logits: Float32Array; rows: number; end: number },
   ) {
     this.model = model
     this.id = id
     this.tokens = tokens
     this.lastLogits = lastLogits
+    this.recent = recent
+  }
+
+  truncate(length: number): void {
+    this.model.truncateSequence(this, length)
   }
 
   get length(): number {
@@ -228,10 +236,46 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
       this.nextSequenceId++,
       [...source.tokens],
       source.lastLogits,
+      source.recent,
     )
     this.counters.forks++
     this.client.send({ type: 'fork', sourceId: source.id, targetId: target.id })
     return this.track(target)
+  }
+
+  truncateSequence(sequence: OnnxSequence, length: number): void {
+    this.assertOpen()
+    if (sequence.disposed) {
+      throw new InvalidArgumentError({
+        argument: 'sequence',
+        expected: 'a sequence that is not disposed',
+        received: 'disposed',
+      })
+    }
+    if (sequence.busy) {
+      throw new InvalidArgumentError({
+        argument: 'sequence',
+        expected: 'a sequence that is not being extended (await extend() before truncate())',
+        received: 'busy',
+      })
+    }
+    if (!Number.isInteger(length) || length < 0 || length > sequence.tokens.length) {
+      throw new InvalidArgumentError({
+        argument: 'length',
+        expected: `an integer in [0, ${sequence.tokens.length}]`,
+        received: length,
+      })
+    }
+    if (length === sequence.tokens.length) return
+    sequence.tokens.length = length
+    const recent = sequence.recent
+    const row = recent ? length - 1 - (recent.end - recent.rows) : -1
+    sequence.lastLogits =
+      recent && row >= 0
+        ? recent.logits.subarray(row * this.vocabSize, (row + 1) * this.vocabSize)
+        : undefined
+    // Messages reach the worker in order, so the next extend sees the shorter cache.
+    this.client.send({ type: 'truncate', sequenceId: sequence.id, length })
   }
 
   releaseSequence(sequence: OnnxSequence): void {
@@ -393,6 +437,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
               const sequence = request.sequence as OnnxSequence
               sequence.tokens.push(...request.tokens)
               sequence.lastLogits = logits.subarray((rowCount - 1) * this.vocabSize)
+              sequence.recent = { logits, rows: rowCount, end: sequence.tokens.length }
               this.counters.tokensProcessed += request.tokens.length
               return { logits, rows: rowCount }
             })

@@ -161,7 +161,9 @@ export class WorkerClient {
   }
 
   /** Sends a message that has no reply (configure, fork, release). */
-  send(message: Extract<WorkerRequest, { type: 'configure' | 'fork' | 'release' }>): void {
+  send(
+    message: Extract<WorkerRequest, { type: 'configure' | 'fork' | 'release' | 'truncate' }>,
+  ): void {
     if (!this.failed) this.worker.postMessage(message)
   }
 

@@ -26,6 +26,7 @@ export type WorkerRequest =
   | { type: 'score'; requestId: number; sequences: number[][] }
   | { type: 'fork'; sourceId: number; targetId: number }
   | { type: 'release'; sequenceId: number }
+  | { type: 'truncate'; sequenceId: number; length: number }
   | { type: 'close'; requestId: number }
 
 export type WorkerResponse =

@@ -5,7 +5,14 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
 import { float16ToFloat32 } from './float16.js'
-import { emptyEntry, gatherPast, type KvArray, type KvBlock, type KvEntry } from './kv-cache.js'
+import {
+  emptyEntry,
+  gatherPast,
+  type KvArray,
+  type KvBlock,
+  type KvEntry,
+  truncateEntry,
+} from './kv-cache.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
 import type { ExtendItem, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
@@ -260,6 +267,7 @@ async function runPass(
       entry.block = block
       entry.row = row
       entry.realLength += item.tokens.length
+      entry.mask = undefined
     })
   })
   return { logits, rows: rowCounts, runMs }
@@ -311,6 +319,11 @@ port.on('message', async (message: WorkerRequest) => {
     case 'fork': {
       const source = sequences.get(message.sourceId) ?? emptyEntry()
       sequences.set(message.targetId, { ...source })
+      return
+    }
+    case 'truncate': {
+      const entry = sequences.get(message.sequenceId)
+      if (entry) sequences.set(message.sequenceId, truncateEntry(entry, message.length))
       return
     }
     case 'release': {

@@ -229,3 +229,52 @@ describe('token bytes', () => {
     expect(qwen.encodePrompt?.('Hello')).toEqual(qwen.encode('Hello'))
   })
 })
+
+describe('truncate on every cache layout', () => {
+  const layouts: Array<[string, 'fp32' | 'fp16', number]> = [
+    ['llama-gqa', 'fp32', 1e-4],
+    ['qwen2', 'fp16', 2e-2],
+    ['gemma-nopos', 'fp32', 1e-4],
+    ['gpt2-legacy', 'fp32', 1e-4],
+  ]
+  for (const [name, dtype, tolerance] of layouts) {
+    it(`${name} (${dtype}): a truncated cache continues like a recompute, in a batch with a neighbour`, async () => {
+      const model = await loadOnnxTokenModel(join(fixtures, name), { dtype, threads: 1 })
+      try {
+        const prompt = [5, 6, 7, 8, 9, 10]
+        const sequence = model.createSequence()
+        const neighbour = model.createSequence()
+        await model.extend([
+          { sequence, tokens: prompt },
+          { sequence: neighbour, tokens: [11, 12, 13, 14, 15, 16] },
+        ])
+        for (let round = 0; round < 12; round++) {
+          await model.extend([
+            { sequence, tokens: [20 + round, 3, 4, 5], logits: 'all' },
+            { sequence: neighbour, tokens: [30 + round, 3, 4, 5], logits: 'all' },
+          ])
+          sequence.truncate(sequence.length - 3)
+          neighbour.truncate(neighbour.length - 3)
+        }
+        const [step] = await model.extend([
+          { sequence, tokens: [40] },
+          { sequence: neighbour, tokens: [41] },
+        ])
+        const reference = model.createSequence()
+        const [recomputed] = await model.extend([
+          { sequence: reference, tokens: [...sequence.tokens] },
+        ])
+        const a = step?.logits as Float32Array
+        const b = recomputed?.logits as Float32Array
+        let max = 0
+        for (let index = 0; index < a.length; index++)
+          max = Math.max(max, Math.abs((a[index] as number) - (b[index] as number)))
+        expect(max).toBeLessThan(tolerance)
+        for (const state of [sequence, neighbour, reference]) state.dispose()
+        expect(model.stats().liveSequences).toBe(0)
+      } finally {
+        await model.close()
+      }
+    })
+  }
+})

@@ -126,6 +126,107 @@ describe('loadOnnxTokenModel', () => {
     for (const sequence of [root, reference, ...forks]) sequence.dispose()
   })
 
+  it('truncates by bookkeeping: the rolled-back cache continues like a recompute', async () => {
+    const prompt = prompts[2] as number[]
+    const other = prompts[3] as number[]
+    const sequence = model.createSequence()
+    const neighbour = model.createSequence()
+    // Two rows of one block, so the next pass reuses it with the truncated row's own mask.
+    await model.extend([
+      { sequence, tokens: prompt },
+      { sequence: neighbour, tokens: other },
+    ])
+    const drafts = [221, 17, 18, 19, 20]
+    const [all] = await model.extend([
+      { sequence, tokens: drafts, logits: 'all' },
+      { sequence: neighbour, tokens: [17] },
+    ])
+    const sibling = sequence.fork()
+    const before = model.stats()
+    sequence.truncate(prompt.length + 2)
+    expect(model.stats().forwardPasses).toBe(before.forwardPasses)
+    expect(sequence.tokens).toEqual([...prompt, 221, 17])
+    // The row after the new last token is still known from the 'all' extend.
+    expect(
+      maxAbsDifference(
+        sequence.lastLogits as Float32Array,
+        (all?.logits as Float32Array).subarray(model.vocabSize, 2 * model.vocabSize),
+      ),
+    ).toBe(0)
+    expect(sibling.length).toBe(prompt.length + drafts.length)
+    const [continued, neighbourStep] = await model.extend([
+      { sequence, tokens: [30, 31], logits: 'all' },
+      { sequence: neighbour, tokens: [18] },
+    ])
+    const reference = model.createSequence()
+    const [recomputed] = await model.extend([
+      { sequence: reference, tokens: [...prompt, 221, 17, 30, 31], logits: 'all' },
+    ])
+    const tail = (recomputed?.logits as Float32Array).subarray(
+      (prompt.length + 2) * model.vocabSize,
+    )
+    expect(maxAbsDifference(continued?.logits as Float32Array, tail)).toBeLessThan(1e-4)
+    const neighbourReference = model.createSequence()
+    const [neighbourRecomputed] = await model.extend([
+      { sequence: neighbourReference, tokens: [...other, 17, 18] },
+    ])
+    expect(
+      maxAbsDifference(
+        neighbourStep?.logits as Float32Array,
+        neighbourRecomputed?.logits as Float32Array,
+      ),
+    ).toBeLessThan(1e-4)
+    // The fork kept the drafts; truncating to length 0 empties a sequence.
+    const [siblingStep] = await model.extend([{ sequence: sibling, tokens: [30] }])
+    const siblingReference = model.createSequence()
+    const [siblingRecomputed] = await model.extend([
+      { sequence: siblingReference, tokens: [...prompt, ...drafts, 30] },
+    ])
+    expect(
+      maxAbsDifference(
+        siblingStep?.logits as Float32Array,
+        siblingRecomputed?.logits as Float32Array,
+      ),
+    ).toBeLessThan(1e-4)
+    sibling.truncate(0)
+    expect(sibling.length).toBe(0)
+    expect(sibling.lastLogits).toBeUndefined()
+    expect(() => sequence.truncate(sequence.length + 1)).toThrow(InvalidArgumentError)
+    expect(() => sequence.truncate(1.5)).toThrow(/length/)
+    for (const state of [
+      sequence,
+      neighbour,
+      sibling,
+      reference,
+      neighbourReference,
+      siblingReference,
+    ])
+      state.dispose()
+    expect(() => sequence.truncate(0)).toThrow(/disposed/)
+  })
+
+  it('truncates repeatedly without growing the past without bound (speculative pattern)', async () => {
+    const prompt = prompts[0] as number[]
+    const sequence = model.createSequence()
+    await model.extend([{ sequence, tokens: prompt }])
+    const kept: number[] = [...prompt]
+    // 30 rounds of 4 rejected drafts plus one kept token: the cache must still match a recompute.
+    for (let round = 0; round < 30; round++) {
+      const token = 10 + (round % 20)
+      await model.extend([{ sequence, tokens: [token, 40, 41, 42, 43], logits: 'all' }])
+      sequence.truncate(sequence.length - 4)
+      kept.push(token)
+    }
+    const [step] = await model.extend([{ sequence, tokens: [50] }])
+    const reference = model.createSequence()
+    const [recomputed] = await model.extend([{ sequence: reference, tokens: [...kept, 50] }])
+    expect(
+      maxAbsDifference(step?.logits as Float32Array, recomputed?.logits as Float32Array),
+    ).toBeLessThan(1e-4)
+    sequence.dispose()
+    reference.dispose()
+  })
+
   it('keeps finished rows out of later passes and still computes the survivors right', async () => {
     const sequences = prompts.map(() => model.createSequence())
     await model.extend(

@@ -78,6 +78,31 @@ describe('createFakeTokenModel', () => {
     })
   })
 
+  it('truncates without a model call, keeping forks and the rows of an all-logits extend', async () => {
+    const logits = hashedLogits(8)
+    const model = createFakeTokenModel({ logits })
+    const sequence = model.createSequence()
+    await model.extend([{ sequence, tokens: [1, 2, 3] }])
+    await model.extend([{ sequence, tokens: [4, 5, 6], logits: 'all' }])
+    const fork = sequence.fork()
+    const passes = model.stats().forwardPasses
+    sequence.truncate(4)
+    expect(model.stats().forwardPasses).toBe(passes)
+    expect(sequence.tokens).toEqual([1, 2, 3, 4])
+    expect(sequence.lastLogits).toEqual(logits([1, 2, 3, 4]))
+    expect(fork.tokens).toEqual([1, 2, 3, 4, 5, 6])
+    // Before the 'all' rows: the logits are unknown until the next extend.
+    sequence.truncate(2)
+    expect(sequence.lastLogits).toBeUndefined()
+    const [result] = await model.extend([{ sequence, tokens: [7] }])
+    expect(result?.logits).toEqual(logits([1, 2, 7]))
+    expect(() => sequence.truncate(4)).toThrow(InvalidArgumentError)
+    expect(() => sequence.truncate(-1)).toThrow(/length/)
+    sequence.dispose()
+    expect(() => sequence.truncate(0)).toThrow(/disposed/)
+    fork.dispose()
+  })
+
   it('rejects a bad batch as a whole, changing no sequence', async () => {
     const model = createFakeTokenModel({ maxSequenceLength: 4 })
     const good = model.createSequence()

@@ -115,9 +115,9 @@ export interface FakeTokenModel extends TokenModel {
 /**
  * Creates a fake {@link TokenModel}. It follows the spec as a backend does: `extend` appends
  * tokens in place and returns `'last'` or `'all'` logits rows; a fork copies the tokens and
- * shares `lastLogits`; `dispose` is idempotent; stats count forward passes, tokens, batch rows,
- * sequences created, forks and live sequences. An `extend` call is checked as a whole before
- * any sequence changes: a disposed or foreign sequence, one that appears twice, an empty token
+ * shares `lastLogits`; `truncate` rolls a sequence back by bookkeeping (no model call);
+ * `dispose` is idempotent; stats count forward passes, tokens, batch rows, sequences created,
+ * forks and live sequences. An `extend` call is checked as a whole before any sequence changes: a disposed or foreign sequence, one that appears twice, an empty token
  * list, a token id outside the vocabulary or a sequence longer than `maxSequenceLength` throws
  * {@link InvalidArgumentError}; an aborted signal throws {@link AbortedError}; `failOnToken`
  * throws a {@link MetagenError}. After `close`, `createSequence` and `extend` throw.
@@ -152,10 +152,38 @@ export function createFakeTokenModel(options: FakeTokenModelOptions = {}): FakeT
     tokens: number[]
     lastLogits: Float32Array | undefined
     disposed = false
-    constructor(tokens: number[], lastLogits: Float32Array | undefined) {
+    /** Rows of the latest extend: `rows[i]` follows position `end - rows.length + i`. */
+    recent: { rows: Float32Array[]; end: number } | undefined
+    constructor(
+      tokens: number[],
+      lastLogits: Float32Array | undefined,
+      recent?: { rows: Float32Array[]; end: number },
+    ) {
       this.tokens = tokens
       this.lastLogits = lastLogits
+      this.recent = recent
       stats.liveSequences++
+    }
+    truncate(length: number): void {
+      if (this.disposed) {
+        throw new InvalidArgumentError({
+          argument: 'sequence',
+          expected: 'a sequence that is not disposed',
+          received: 'a disposed sequence',
+        })
+      }
+      if (!Number.isInteger(length) || length < 0 || length > this.tokens.length) {
+        throw new InvalidArgumentError({
+          argument: 'length',
+          expected: `an integer in [0, ${this.tokens.length}]`,
+          received: length,
+        })
+      }
+      if (length === this.tokens.length) return
+      this.tokens = this.tokens.slice(0, length)
+      const recent = this.recent
+      const row = recent ? length - 1 - (recent.end - recent.rows.length) : -1
+      this.lastLogits = recent && row >= 0 ? recent.rows[row] : undefined
     }
     get length() {
       return this.tokens.length
@@ -169,7 +197,7 @@ export function createFakeTokenModel(options: FakeTokenModelOptions = {}): FakeT
         })
       }
       stats.forks++
-      return new FakeSequence([...this.tokens], this.lastLogits)
+      return new FakeSequence([...this.tokens], this.lastLogits, this.recent)
     }
     dispose() {
       if (this.disposed) return
@@ -283,6 +311,11 @@ export function createFakeTokenModel(options: FakeTokenModelOptions = {}): FakeT
         const sequence = request.sequence as FakeSequence
         sequence.tokens = tokens
         sequence.lastLogits = rows[rows.length - 1]
+        // Like a backend, keep only the rows that were returned.
+        sequence.recent = {
+          rows: request.logits === 'all' ? rows : [rows[rows.length - 1] as Float32Array],
+          end: tokens.length,
+        }
         if (request.logits === 'all') {
           const all = new Float32Array(rows.length * vocabSize)
           rows.forEach((row, rowIndex) => {

@@ -10,15 +10,12 @@ import { recordForward } from '../prefill.js'
 import type { Drafter, DraftProposal, DraftRequest, DraftSession } from './drafter.js'
 
 class ModelDraftSession implements DraftSession {
-  /** Cache of a prefix of the committed tokens. */
+  /** Cache of the committed tokens (minus `pending`), plus the tokens drafted since. */
   state: SequenceState
-  /** Committed tokens after that prefix, not yet in the cache. */
+  /** Committed tokens not yet in the cache (fed at the next proposal's first step). */
   pending: number[] = []
-  /**
-   * Forks taken during the last proposal: `snapshots[i]` holds the committed tokens plus the
-   * first i proposed tokens, so a rejection rolls back by keeping a snapshot.
-   */
-  snapshots: Array<SequenceState | undefined> = []
+  /** Committed tokens in the cache once `pending` is fed: where the latest drafts start. */
+  base = 0
 
   constructor(state: SequenceState) {
     this.state = state
@@ -26,16 +23,16 @@ class ModelDraftSession implements DraftSession {
 
   dispose(): void {
     this.state.dispose()
-    for (const snapshot of this.snapshots) snapshot?.dispose()
-    this.snapshots = []
   }
 }
 
 /**
- * Creates a drafter from a small model with the same vocabulary as the target. Rollback after a
- * rejection needs no model call: before each draft position the session forks its cache (forks
- * share the KV cache), so after `accepted` tokens it keeps the fork that already holds them and
- * only the correction token is left to feed, together with the next round's first draft step.
+ * Creates a drafter from a small model with the same vocabulary as the target. Each session
+ * drafts on its own cache, one batched forward pass per position, and rollback after a
+ * rejection needs no model call and no copy: the cache is truncated
+ * ({@link SequenceState.truncate}) to the accepted drafts, and only the correction token is left
+ * to feed, together with the next round's first draft step. Every committed token is fed to the
+ * draft model once.
  */
 export function createModelDrafter(model: TokenModel): Drafter {
   if (!model || typeof model.extend !== 'function') {
@@ -66,81 +63,68 @@ export function createModelDrafter(model: TokenModel): Drafter {
       const sessions = requests.map((request) => request.session as ModelDraftSession)
       const proposals: DraftProposal[] = requests.map(() => ({ tokens: [], probabilities: [] }))
       const eos = new Set(model.tokenizer.eosTokenIds)
-      // Each session drafts on a fork of its cache; a proposal ends early after an eos token.
-      const working = sessions.map((session) => session.state.fork())
+      // A proposal ends early after an eos token.
       const active = requests.map((request) => request.maxDraftTokens > 0)
       const signalOption = options.signal ? { signal: options.signal } : {}
-      try {
-        for (const session of sessions) {
-          for (const snapshot of session.snapshots) snapshot?.dispose()
-          session.snapshots = []
-        }
-        for (let position = 0; active.some(Boolean); position++) {
-          throwIfAborted(options.signal)
-          // Position 0 feeds the committed tokens not yet cached; position i the i-th draft.
-          const feeds: Array<{ index: number; tokens: number[] }> = []
-          requests.forEach((_, index) => {
-            if (!active[index]) return
-            const session = sessions[index] as ModelDraftSession
-            const proposal = proposals[index] as DraftProposal
-            const tokens =
-              position === 0 ? session.pending : [proposal.tokens[position - 1] as number]
-            if (tokens.length > 0) feeds.push({ index, tokens })
-          })
-          if (feeds.length > 0) {
-            await model.extend(
-              feeds.map((feed) => ({
-                sequence: working[feed.index] as SequenceState,
-                tokens: feed.tokens,
-              })),
-              signalOption,
-            )
-            recordForward(
-              stats,
-              model,
-              feeds.reduce((total, feed) => total + feed.tokens.length, 0),
-            )
+      sessions.forEach((session, index) => {
+        if (active[index]) session.base = session.state.length + session.pending.length
+      })
+      for (let position = 0; active.some(Boolean); position++) {
+        throwIfAborted(options.signal)
+        // Position 0 feeds the committed tokens not yet cached; position i the i-th draft.
+        const feeds: Array<{ index: number; tokens: number[] }> = []
+        requests.forEach((_, index) => {
+          if (!active[index]) return
+          const session = sessions[index] as ModelDraftSession
+          const proposal = proposals[index] as DraftProposal
+          const tokens =
+            position === 0 ? session.pending : [proposal.tokens[position - 1] as number]
+          if (tokens.length > 0) feeds.push({ index, tokens })
+        })
+        if (feeds.length > 0) {
+          await model.extend(
+            feeds.map((feed) => ({
+              sequence: (sessions[feed.index] as ModelDraftSession).state,
+              tokens: feed.tokens,
+            })),
+            signalOption,
+          )
+          recordForward(
+            stats,
+            model,
+            feeds.reduce((total, feed) => total + feed.tokens.length, 0),
+          )
+          if (position === 0) {
+            for (const feed of feeds) (sessions[feed.index] as ModelDraftSession).pending = []
           }
-          requests.forEach((request: DraftRequest, index) => {
-            if (!active[index]) return
-            const state = working[index] as SequenceState
-            const proposal = proposals[index] as DraftProposal
-            ;(sessions[index] as ModelDraftSession).snapshots[position] = state.fork()
-            const choice = request.choose(state.lastLogits as Float32Array, proposal.tokens)
-            proposal.tokens.push(choice.token)
-            proposal.probabilities.push(choice.probabilities)
-            if (proposal.tokens.length >= request.maxDraftTokens || eos.has(choice.token)) {
-              active[index] = false
-            }
-          })
         }
-        return proposals
-      } finally {
-        for (const state of working) state.dispose()
+        requests.forEach((request: DraftRequest, index) => {
+          if (!active[index]) return
+          const state = (sessions[index] as ModelDraftSession).state
+          const proposal = proposals[index] as DraftProposal
+          const choice = request.choose(state.lastLogits as Float32Array, proposal.tokens)
+          proposal.tokens.push(choice.token)
+          proposal.probabilities.push(choice.probabilities)
+          if (proposal.tokens.length >= request.maxDraftTokens || eos.has(choice.token)) {
+            active[index] = false
+          }
+        })
       }
+      return proposals
     },
     update(session, proposal, accepted, next) {
       const modelSession = session as ModelDraftSession
       const keep = Math.min(accepted, proposal.tokens.length)
-      // snapshots[i] holds the committed tokens plus the first i proposed ones (i < length).
-      const exact = modelSession.snapshots[keep]
-      const previous = keep >= 1 ? modelSession.snapshots[keep - 1] : undefined
-      if (exact) {
-        modelSession.state.dispose()
-        modelSession.state = exact
-        modelSession.snapshots[keep] = undefined
-        modelSession.pending = [next]
-      } else if (previous) {
-        // Everything was accepted: the last proposed token was never fed.
-        modelSession.state.dispose()
-        modelSession.state = previous
-        modelSession.snapshots[keep - 1] = undefined
-        modelSession.pending = [proposal.tokens[keep - 1] as number, next]
-      } else {
+      // The cache holds the committed tokens plus the drafts fed so far (all but the last one).
+      const drafted = modelSession.state.length - modelSession.base
+      if (proposal.tokens.length === 0 || modelSession.pending.length > 0 || drafted < 0) {
+        // Nothing drafted on the cache this round: the outcome joins the pending tokens.
         modelSession.pending = [...modelSession.pending, ...proposal.tokens.slice(0, keep), next]
+        return
       }
-      for (const leftover of modelSession.snapshots) leftover?.dispose()
-      modelSession.snapshots = []
+      const kept = Math.min(keep, drafted)
+      if (kept < drafted) modelSession.state.truncate(modelSession.base + kept)
+      modelSession.pending = [...proposal.tokens.slice(kept, keep), next]
     },
   }
 }

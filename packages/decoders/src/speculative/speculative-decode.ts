@@ -102,18 +102,18 @@ interface Sample {
 
 /**
  * Decodes `n` samples with speculative decoding. Each round, for every unfinished sample: the
- * drafter proposes up to k tokens d1..dk (draft model: k batched forward passes on a fork of its
- * cache); the target is extended by [pending tokens, d1..dk] on a FORK of its state, with
+ * drafter proposes up to k tokens d1..dk (draft model: k batched forward passes on its
+ * cache); the target is extended by [pending tokens, d1..dk] on the sample's state, with
  * `logits: 'all'`, in ONE batched forward pass for all samples, giving p1..p(k+1).
  * Greedy (temperature 0): d_i is accepted while it equals argmax p_i; the first mismatch is
  * replaced by argmax p_i; when all match, argmax p(k+1) is the bonus token, so the output is
  * the target's greedy output token for token. Sampling: d_i is accepted with probability
  * min(1, p_i(d_i)/q_i(d_i)); on rejection the token is drawn from normalise(max(0, p_i - q_i));
  * when all are accepted a bonus token is drawn from p(k+1), so every output token follows the
- * target's processed distribution exactly. Rollback: when all drafts are accepted the extended
- * fork becomes the sample's state; otherwise it is dropped and the accepted tokens plus the
- * correction join the pending tokens, which the next verification feeds before its drafts (no
- * extra model call; the backend has no truncation). Stopping (eos, stop strings, maxTokens)
+ * target's processed distribution exactly. Rollback: the sample's own state is extended and,
+ * after a rejection, truncated ({@link SequenceState.truncate}, no model call, no copy) to the
+ * accepted tokens; the correction or bonus token is fed before the next round's drafts, so every
+ * committed token reaches the target once (target tokens <= prompt + rounds x (k + 1)). Stopping (eos, stop strings, maxTokens)
  * is checked token by token, as in plain decoding.
  */
 export async function speculativeDecode(
@@ -258,18 +258,16 @@ export async function speculativeDecode(
       })
     }
 
-    // 2. Verification: one batched target pass over [pending, drafts] of every sample.
+    // 2. Verification: one batched target pass over [pending, drafts] of every sample, on the
+    // sample's own state (rejected drafts are truncated away afterwards, without a copy).
     const verifying = active.filter((sample) => !sample.done)
-    const forks = new Map<Sample, SequenceState>()
+    const before = new Map<Sample, { length: number; lastLogits: Float32Array | undefined }>()
     const requests = verifying.flatMap((sample) => {
       const drafts = proposals.get(sample)?.tokens ?? []
       const tokens = [...sample.pending, ...drafts]
       if (tokens.length === 0) return []
-      // Without drafts every fed token stays: extend the state itself (a fork would make the
-      // backend copy the cache instead of reusing it).
-      const fork = drafts.length === 0 ? sample.target : sample.target.fork()
-      forks.set(sample, fork)
-      return [{ sequence: fork, tokens, logits: 'all' as const, sample }]
+      before.set(sample, { length: sample.target.length, lastLogits: sample.target.lastLogits })
+      return [{ sequence: sample.target, tokens, logits: 'all' as const, sample }]
     })
     const rowsOf = new Map<Sample, { logits: Float32Array; rows: number }>()
     if (requests.length > 0) {
@@ -301,9 +299,6 @@ export async function speculativeDecode(
             rowsOf.set(request.sample, result as { logits: Float32Array; rows: number })
           } catch (singleError) {
             throwIfAborted(options.signal)
-            const fork = forks.get(request.sample)
-            if (fork !== request.sample.target) fork?.dispose()
-            forks.delete(request.sample)
             fail(request.sample, requests.length === 1 ? error : singleError)
           }
         }
@@ -316,13 +311,13 @@ export async function speculativeDecode(
       if (sample.done) continue
       const proposal = proposals.get(sample) ?? { tokens: [], probabilities: [] }
       const drafts = proposal.tokens
-      const fork = forks.get(sample)
+      const fed = before.get(sample)
       const result = rowsOf.get(sample)
       const offset = sample.pending.length - 1
       // p_i: the target's next-token logits before drafts[i] (i = drafts.length: the bonus).
       const rowAt = (position: number): Float32Array => {
         const row = offset + position
-        if (row < 0) return sample.target.lastLogits as Float32Array
+        if (row < 0) return (fed ? fed.lastLogits : sample.target.lastLogits) as Float32Array
         return (result as { logits: Float32Array }).logits.subarray(
           row * vocabSize,
           (row + 1) * vocabSize,
@@ -347,21 +342,19 @@ export async function speculativeDecode(
           break
         }
       } catch (error) {
-        if (fork !== sample.target) fork?.dispose()
         fail(sample, error)
         continue
       }
       stats.acceptedTokens += accepted
       if (!sample.done && next >= 0) commit(sample, next, nextLogprob)
-      // Update the caches: keep the verified fork only when every fed token stays.
-      if (accepted === drafts.length && fork) {
-        if (fork !== sample.target) {
-          sample.target.dispose()
-          sample.target = fork
+      // Update the cache: it holds [pending, drafts]; roll the rejected drafts back. Each
+      // committed token is thus fed to the target exactly once.
+      if (fed) {
+        if (accepted < drafts.length) {
+          sample.target.truncate(fed.length + sample.pending.length + accepted)
         }
         sample.pending = next >= 0 ? [next] : []
       } else {
-        fork?.dispose()
         sample.pending = [
           ...sample.pending,
           ...drafts.slice(0, accepted),
