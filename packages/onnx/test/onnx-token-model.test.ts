@@ -150,7 +150,7 @@ describe('loadOnnxTokenModel', () => {
     expect(
       maxAbsDifference(
         sequence.lastLogits as Float32Array,
-        (all?.logits as Float32Array).subarray(model.vocabSize, 2 * model.vocabSize),
+        (all as { logits: Float32Array }).logits.subarray(model.vocabSize, 2 * model.vocabSize),
       ),
     ).toBe(0)
     expect(sibling.length).toBe(prompt.length + drafts.length)
@@ -162,7 +162,7 @@ describe('loadOnnxTokenModel', () => {
     const [recomputed] = await model.extend([
       { sequence: reference, tokens: [...prompt, 221, 17, 30, 31], logits: 'all' },
     ])
-    const tail = (recomputed?.logits as Float32Array).subarray(
+    const tail = (recomputed as { logits: Float32Array }).logits.subarray(
       (prompt.length + 2) * model.vocabSize,
     )
     expect(maxAbsDifference(continued?.logits as Float32Array, tail)).toBeLessThan(1e-4)
