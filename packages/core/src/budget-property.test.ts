@@ -1,5 +1,6 @@
 // Property test of reservation-based budgets: random trees of nested, concurrent generators
 // (seeded) under random budgets never charge more output tokens or calls than the budget allows.
+import { compact } from '@metagen/core'
 import { describe, expect, it } from 'vitest'
 import type { Budget } from './budget.js'
 import { BudgetExhaustedError } from './errors.js'
@@ -33,7 +34,7 @@ function leaf(rng: Rng): TreeGenerator {
         const result = await callModel(context, model, {
           prompt: input.prompt ?? '',
           n,
-          ...(maxTokens !== undefined ? { maxTokens } : {}),
+          ...compact({ maxTokens }),
         })
         return { output: { text: result.outputs[0]?.text ?? '' }, usage: result.usage }
       } catch (error) {

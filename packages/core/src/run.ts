@@ -1,5 +1,6 @@
 // Running a generator: one call that sets up the run context (budget, seed, concurrency,
 // cancellation, trace sink, progress) and returns the output with its usage, trace and time.
+import { compact } from '@metagen/core'
 import type { Budget } from './budget.js'
 import type { Generator, RunContext } from './generator.js'
 import { createRunContext, runChild } from './run-context.js'
@@ -78,10 +79,12 @@ export async function run<TInput, TOutput>(
     }
   }
   context = createRunContext({
-    ...(options.budget ? { budget: options.budget } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...compact({
+      budget: options.budget,
+      seed: options.seed,
+      concurrency: options.concurrency,
+      signal: options.signal,
+    }),
     trace: sink,
   })
   const started = performance.now()
@@ -92,6 +95,6 @@ export async function run<TInput, TOutput>(
     charged: { ...context.budget.spent },
     trace: events,
     seconds: (performance.now() - started) / 1000,
-    ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+    ...compact({ stoppedBy: result.stoppedBy }),
   }
 }

@@ -1,5 +1,6 @@
 // Helpers every generator over a TextInput needs: checking the input, turning it into a model
 // request, and the question text that scorers and judges see.
+import { compact } from '@metagen/core'
 import { InvalidArgumentError } from './errors.js'
 import type { TextInput } from './generator.js'
 import type { GenerateRequest } from './language-model.js'
@@ -37,8 +38,7 @@ export function requestForInput(
     ...defaults,
     ...(input.request ?? {}),
     ...options,
-    ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
-    ...(input.messages !== undefined ? { messages: input.messages } : {}),
+    ...compact({ prompt: input.prompt, messages: input.messages }),
   }
 }
 
