@@ -1,7 +1,8 @@
 // Running a generator: one call that sets up the run context (budget, seed, concurrency,
 // cancellation, trace sink, progress) and returns the output with its usage, trace and time.
-import { compact } from '@metagen/core'
+
 import type { Budget } from './budget.js'
+import { compact } from './compact.js'
 import type { Generator, RunContext } from './generator.js'
 import { createRunContext, runChild } from './run-context.js'
 import { noopTraceSink, type TraceEvent, type TraceSink } from './trace.js'

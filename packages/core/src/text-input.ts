@@ -1,6 +1,6 @@
 // Helpers every generator over a TextInput needs: checking the input, turning it into a model
 // request, and the question text that scorers and judges see.
-import { compact } from '@metagen/core'
+import { compact } from './compact.js'
 import { InvalidArgumentError } from './errors.js'
 import type { TextInput } from './generator.js'
 import type { GenerateRequest } from './language-model.js'
