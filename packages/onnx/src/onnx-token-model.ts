@@ -50,6 +50,11 @@ export interface OnnxTokenModel extends TokenModel {
   /** The weight variant loaded. */
   readonly dtype: OnnxDtype
   /**
+   * Bytes of KV cache one token of one sequence occupies: 2 (keys and values) x layers x KV
+   * heads x head size x 4 (float32 cache) or 2 (float16 cache). Forks share their prefix.
+   */
+  readonly kvBytesPerToken: number
+  /**
    * Why the model cannot be used any more (its worker exited or crashed, or it was closed):
    * every call then fails fast with this error. Undefined while the model works; a cache
    * should drop a model that has one and load it again.
@@ -98,6 +103,12 @@ export async function loadOnnxTokenModel(
     parameterCount,
     maxBatchRows,
     dtype: folder.dtype,
+    kvBytesPerToken:
+      2 *
+      contract.layers *
+      contract.kvHeads *
+      contract.headDim *
+      (contract.kvType === 'float16' ? 2 : 4),
   })
 }
 
@@ -163,6 +174,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   readonly maxSequenceLength: number
   readonly parameterCount: number
   readonly dtype: OnnxDtype
+  readonly kvBytesPerToken: number
   inferenceMilliseconds = 0
   get failure(): Error | undefined {
     return this.client.failure
@@ -198,8 +210,10 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     parameterCount: number
     maxBatchRows: number
     dtype: OnnxDtype
+    kvBytesPerToken: number
   }) {
     this.dtype = settings.dtype
+    this.kvBytesPerToken = settings.kvBytesPerToken
     this.client = settings.client
     this.tokenizer = settings.tokenizer
     this.modelId = settings.modelId

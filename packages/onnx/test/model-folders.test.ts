@@ -241,6 +241,14 @@ describe('truncate on every cache layout', () => {
     it(`${name} (${dtype}): a truncated cache continues like a recompute, in a batch with a neighbour`, async () => {
       const model = await loadOnnxTokenModel(join(fixtures, name), { dtype, threads: 1 })
       try {
+        const config = JSON.parse(readFileSync(join(fixtures, name, 'config.json'), 'utf8'))
+        const heads = config.num_key_value_heads ?? config.num_attention_heads ?? config.n_head
+        const layers = config.num_hidden_layers ?? config.n_layer
+        const hidden = config.hidden_size ?? config.n_embd
+        const headDim = config.head_dim ?? hidden / (config.num_attention_heads ?? config.n_head)
+        expect(model.kvBytesPerToken).toBe(
+          2 * layers * heads * headDim * (dtype === 'fp16' ? 2 : 4),
+        )
         const prompt = [5, 6, 7, 8, 9, 10]
         const sequence = model.createSequence()
         const neighbour = model.createSequence()
