@@ -4,7 +4,7 @@
 // native code runs.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ModelLoadError } from '@metagen/core'
+import { MetagenError, ModelLoadError } from '@metagen/core'
 
 /** The ONNX weight variants of transformers.js, by the name of its `dtype` option. */
 export const ONNX_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const
@@ -284,7 +284,7 @@ function readJson(path: string, name: string): Record<string, unknown> {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as unknown
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new Error('expected a JSON object')
+      throw new MetagenError('expected a JSON object')
     }
     return value as Record<string, unknown>
   } catch (error) {

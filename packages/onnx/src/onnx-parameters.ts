@@ -4,6 +4,7 @@
 // logical size (a 4-bit MatMulNBits weight of K x N counts K x N), and quantization scales and
 // zero points do not count.
 import { closeSync, openSync, readSync } from 'node:fs'
+import { MetagenError } from '@metagen/core'
 
 const WINDOW = 1 << 16
 
@@ -26,7 +27,7 @@ class FileReader {
     if (position < this.start || position >= this.end) {
       this.start = position
       this.end = position + readSync(this.descriptor, this.buffer, 0, WINDOW, position)
-      if (this.end <= position) throw new Error(`unexpected end of file at byte ${position}`)
+      if (this.end <= position) throw new MetagenError(`unexpected end of file at byte ${position}`)
     }
     return this.buffer[position - this.start] as number
   }
@@ -34,7 +35,7 @@ class FileReader {
   bytes(position: number, length: number): Buffer {
     const out = Buffer.alloc(length)
     const read = readSync(this.descriptor, out, 0, length, position)
-    if (read < length) throw new Error(`unexpected end of file at byte ${position + read}`)
+    if (read < length) throw new MetagenError(`unexpected end of file at byte ${position + read}`)
     return out
   }
 
@@ -48,7 +49,7 @@ class FileReader {
       if (byte < 0x80) return [value, position + index + 1]
       scale *= 128
     }
-    throw new Error(`malformed varint at byte ${position}`)
+    throw new MetagenError(`malformed varint at byte ${position}`)
   }
 }
 
@@ -83,7 +84,7 @@ function* fields(reader: FileReader, start: number, end: number): Generator<Fiel
       yield { number, wire, value: 0, start: afterKey, end: afterKey + 4 }
       position = afterKey + 4
     } else {
-      throw new Error(`unsupported protobuf wire type ${wire} at byte ${position}`)
+      throw new MetagenError(`unsupported protobuf wire type ${wire} at byte ${position}`)
     }
   }
 }
@@ -215,10 +216,10 @@ export function countOnnxParameters(path: string): number {
       } else if (wire === 0) position = reader.varint(afterKey)[1]
       else if (wire === 1) position = afterKey + 8
       else if (wire === 5) position = afterKey + 4
-      else throw new Error(`not an ONNX file: unsupported protobuf wire type ${wire}`)
+      else throw new MetagenError(`not an ONNX file: unsupported protobuf wire type ${wire}`)
     }
     if (initializers.size === 0 && nodes.length === 0) {
-      throw new Error('not an ONNX file: no graph found')
+      throw new MetagenError('not an ONNX file: no graph found')
     }
     const logical = new Map<string, number>()
     const excluded = new Set<string>()

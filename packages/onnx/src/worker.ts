@@ -3,6 +3,7 @@
 // cross the thread boundary (only token ids and logits do). What to feed comes from the
 // contract the main thread read from this session's metadata (see model-contract.ts).
 import { parentPort, workerData } from 'node:worker_threads'
+import { MetagenError } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
 import { float16ToFloat32 } from './float16.js'
 import {
@@ -18,7 +19,7 @@ import type { ExtendItem, WorkerInit, WorkerRequest, WorkerResponse } from './wo
 
 const init = workerData as WorkerInit
 const port = parentPort
-if (!port) throw new Error('worker.ts must run in a worker thread')
+if (!port) throw new MetagenError('worker.ts must run in a worker thread')
 
 const post = (message: WorkerResponse, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer)
@@ -111,7 +112,7 @@ async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
   const model = contract as CausalLmContract
   const entries = items.map((item) => {
     const entry = sequences.get(item.sequenceId)
-    if (!entry) throw new Error(`unknown or released sequence ${item.sequenceId}`)
+    if (!entry) throw new MetagenError(`unknown or released sequence ${item.sequenceId}`)
     return entry
   })
   const groups: number[][] = []
@@ -229,12 +230,12 @@ async function runPass(
   const outputs = await session.run(feeds, fetches)
   const runMs = performance.now() - started
   const logitsTensor = outputs.logits
-  if (!logitsTensor) throw new Error('the model has no "logits" output')
+  if (!logitsTensor) throw new MetagenError('the model has no "logits" output')
   const allLogits = logitsTensor.data as Float32Array | Uint16Array
   const vocab = model.vocabSize
   const logitRows = logitsTensor.dims[1] as number
   if (logitsTensor.dims[2] !== vocab || logitRows < keep) {
-    throw new Error(
+    throw new MetagenError(
       `the logits output has shape [${logitsTensor.dims.join(', ')}]; expected [${rows}, >= ${keep}, ${vocab}]`,
     )
   }
@@ -245,9 +246,9 @@ async function runPass(
   for (let layer = 0; layer < model.layers; layer++) {
     const key = outputs[`present.${layer}.key`]
     const value = outputs[`present.${layer}.value`]
-    if (!key || !value) throw new Error(`the model has no present.${layer}.key/value output`)
+    if (!key || !value) throw new MetagenError(`the model has no present.${layer}.key/value output`)
     if (key.dims[2] !== total) {
-      throw new Error(
+      throw new MetagenError(
         `present.${layer}.key has length ${key.dims[2]}; expected past + new tokens = ${total}`,
       )
     }
@@ -301,7 +302,7 @@ async function score(batch: number[][]): Promise<WorkerResponse> {
   const outputs = await session.run(feeds, ['token_scores'])
   const runMs = performance.now() - started
   const tensor = outputs.token_scores
-  if (!tensor) throw new Error('the model has no "token_scores" output')
+  if (!tensor) throw new MetagenError('the model has no "token_scores" output')
   const data = tensor.data as Float32Array | Uint16Array
   const scores = batch.map((sequence, row) => {
     const start = row * width + (width - sequence.length)

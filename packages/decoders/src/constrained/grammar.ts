@@ -1,7 +1,7 @@
 // Context-free grammars whose terminals are regular expressions: the common form that JSON
 // Schema, GBNF, Lark and plain regexes compile to, and its normalisation into numbered
 // productions over byte-level terminal automata for the Earley parser.
-import { InvalidArgumentError } from '@metagen/core'
+import { InvalidArgumentError, MetagenError } from '@metagen/core'
 import {
   type ByteAutomaton,
   compileRegexIntersectionToByteAutomaton,
@@ -391,7 +391,7 @@ export function compileGrammar(
         return id
       }
       default:
-        throw new Error('unreachable')
+        throw new MetagenError('unreachable')
     }
   }
 

@@ -1,6 +1,6 @@
 // A small byte-level tokenizer of our own Tokenizer interface, for the unit tests of
 // constrained decoding (not exported from the package).
-import type { Tokenizer } from '@metagen/core'
+import { MetagenError, type Tokenizer } from '@metagen/core'
 
 /**
  * Token 0 is eos; tokens 1..256 are the single bytes 0..255; then one token per entry of
@@ -70,7 +70,7 @@ export function createVocabularyTokenizer(tokens: readonly string[]): Tokenizer 
       let position = 0
       while (position < text.length) {
         const match = order.find((entry) => text.startsWith(entry.token, position))
-        if (!match) throw new Error(`cannot spell ${JSON.stringify(text.slice(position))}`)
+        if (!match) throw new MetagenError(`cannot spell ${JSON.stringify(text.slice(position))}`)
         ids.push(match.id)
         position += match.token.length
       }
