@@ -195,6 +195,19 @@ describe('metagen eval', () => {
     )
     const json = JSON.parse(result.out)
     expect(json.usage.outputTokens).toBeLessThanOrEqual(3 * 40)
+    // every problem reports the usage charged to it, within its own budget
+    expect(json.problems).toHaveLength(3)
+    for (const problem of json.problems) {
+      expect(problem.usage.outputTokens).toBeGreaterThan(0)
+      expect(problem.usage.outputTokens).toBeLessThanOrEqual(40)
+    }
+    expect(
+      json.problems.reduce(
+        (sum: number, problem: { usage: { outputTokens: number } }) =>
+          sum + problem.usage.outputTokens,
+        0,
+      ),
+    ).toBe(json.usage.outputTokens)
   })
 })
 

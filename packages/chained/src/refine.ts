@@ -236,13 +236,13 @@ async function critiqueAttempt(
   )
   let usage = result.usage
   const critique = result.output
-  let score = critique.score
+  let score = assertScoreValue('critic output.score', critique.score)
   if (scorer) {
     const scored = await callScorer(context, scorer, [
       { prompt: questionText(input), output: attempt.text },
     ])
     usage = addUsage(usage, scored.usage)
-    score ??= scored.scores[0]?.value
+    score ??= assertScoreValue(`scorer ${scorer.name} value`, scored.scores[0]?.value)
   }
   const record: Attempt = {
     round,
@@ -308,4 +308,19 @@ function validateRefineOptions(options: RefineOptions): void {
     })
   }
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
+}
+
+/**
+ * `value` when it is a finite number or undefined; throws {@link InvalidArgumentError} naming
+ * `argument` otherwise (a NaN score would make every comparison of attempts false).
+ */
+function assertScoreValue(argument: string, value: number | undefined): number | undefined {
+  if (value !== undefined && !Number.isFinite(value)) {
+    throw new InvalidArgumentError({
+      argument,
+      expected: 'a finite number or undefined (no score)',
+      received: value,
+    })
+  }
+  return value
 }

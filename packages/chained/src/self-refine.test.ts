@@ -132,3 +132,16 @@ describe('selfRefine', () => {
     expect(model.requests.some((request) => request.prompt === `${prompt} 4*17=68`)).toBe(true)
   })
 })
+
+describe('refine with NaN scores', () => {
+  it('rejects a NaN score from the scorer, naming it, instead of comparing attempts with it', async () => {
+    const generator = selfRefine({
+      model: createInstructionModel({ neverDone: true }),
+      maxRounds: 2,
+      scorer: createFakeScorer({ name: 'nan-scorer', score: () => Number.NaN }),
+    })
+    await expect(
+      generator.run({ prompt: 'Write a haiku about rain.' }, createRunContext()),
+    ).rejects.toThrow(/scorer nan-scorer value: expected a finite number or undefined/)
+  })
+})

@@ -1,7 +1,7 @@
 // Running a generator: one call that sets up the run context (budget, seed, concurrency,
 // cancellation, trace sink, progress) and returns the output with its usage, trace and time.
 
-import type { Budget } from './budget.js'
+import type { Budget, BudgetTracker } from './budget.js'
 import { compact } from './compact.js'
 import type { Generator, RunContext } from './generator.js'
 import { createRunContext, runChild } from './run-context.js'
@@ -20,8 +20,11 @@ export interface RunProgress {
 
 /** Options of {@link run}. */
 export interface RunOptions {
-  /** Limits for the whole run (tokens, calls, cost, wall time); each must be > 0. */
-  budget?: Budget
+  /**
+   * Limits for the whole run (tokens, calls, cost, wall time); each must be > 0. Or a tracker the
+   * caller keeps, to read what the run was charged even when it throws.
+   */
+  budget?: Budget | BudgetTracker
   /** Maximum concurrent model calls, an integer >= 1 (default 8). */
   concurrency?: number
   /** Cancels the run; the generator then rejects with AbortedError. */

@@ -1,4 +1,11 @@
-import { InvalidArgumentError } from '@metagen/core'
+import {
+  callModel,
+  type GeneratorResult,
+  InvalidArgumentError,
+  type RunContext,
+  type TextInput,
+  type TextOutput,
+} from '@metagen/core'
 import {
   createFakeGenerator,
   createFakeLanguageModel,
@@ -130,5 +137,24 @@ describe('evaluate with an LLM judge under a budget', () => {
     // Before scorers saw the run context, the 4 judge calls of a problem spent 4 x 14 tokens
     // on top of the 32.
     expect(judgeModel.requests.length).toBe(5)
+  })
+})
+
+describe('evaluate usage of a failed run', () => {
+  it('reports the usage charged before the run threw', async () => {
+    const model = createFakeLanguageModel({ reply: 'three word reply' })
+    const generator = {
+      name: 'fails-after-a-call',
+      async run(input: TextInput, context: RunContext): Promise<GeneratorResult<TextOutput>> {
+        await callModel(context, model, { prompt: input.prompt ?? '', maxTokens: 5 })
+        throw new Error('the second step broke')
+      },
+    }
+    const result = await evaluate({ generator, problems: problems.slice(0, 2) })
+    for (const problem of result.problems) {
+      expect(problem.error).toMatch(/the second step broke/)
+      expect(problem.usage).toEqual({ inputTokens: 4, outputTokens: 3, calls: 1 })
+    }
+    expect(result.usage).toEqual({ inputTokens: 8, outputTokens: 6, calls: 2 })
   })
 })

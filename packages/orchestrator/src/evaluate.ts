@@ -8,6 +8,7 @@ import {
   assertInteger,
   type Budget,
   compact,
+  createBudgetTracker,
   createConcurrencyLimiter,
   emptyUsage,
   type Generator,
@@ -47,7 +48,10 @@ export interface ProblemResult {
   correct: boolean
   /** The output text. */
   text: string
-  /** Compute spent on this problem. */
+  /**
+   * Compute charged to this problem's run: every model call and scoring, including those of a
+   * run that failed.
+   */
   usage: Usage
   /** Wall time of this problem's run in seconds. */
   seconds: number
@@ -153,13 +157,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const base = { id: problem.id, index, expected: problem.answer, seed: problemSeed }
     let result: ProblemResult
     const runStarted = performance.now()
+    // Kept here so that a run that throws still reports what it was charged.
+    const tracker = createBudgetTracker(options.budget ?? {})
     try {
       const outcome = await run(
         options.generator,
         { prompt: prompt(problem.question) },
         {
           seed: problemSeed,
-          ...compact({ budget: options.budget, concurrency: options.runConcurrency }),
+          budget: tracker,
+          ...compact({ concurrency: options.runConcurrency }),
           signal: controller.signal,
           ...(options.trace ? { trace: true } : {}),
         },
@@ -170,7 +177,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         answer,
         correct: answersMatch(answer, problem.answer),
         text: outcome.output.text,
-        usage: outcome.usage,
+        usage: outcome.charged,
         seconds: outcome.seconds,
         ...compact({ stoppedBy: outcome.stoppedBy }),
         ...(options.trace ? { trace: outcome.trace } : {}),
@@ -189,7 +196,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         answer: null,
         correct: false,
         text: '',
-        usage: emptyUsage(),
+        usage: { ...tracker.spent },
         seconds: (performance.now() - runStarted) / 1000,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }

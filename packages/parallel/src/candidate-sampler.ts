@@ -25,7 +25,10 @@ import type { SampleSourceOptions } from './sample-source.js'
 export interface SampledCandidate extends Candidate {
   /** Position in draw order (0-based); the tie rules of the selection functions use it. */
   index: number
-  /** The normalised answer (vote key), or undefined when no answer was extracted or it failed. */
+  /**
+   * The normalised answer (vote key), or undefined when no answer was extracted, the answer is
+   * empty once normalised, or the sample failed.
+   */
   key?: string
 }
 
@@ -88,9 +91,11 @@ export function createCandidateSampler(
     const candidate: SampledCandidate = { ...fields, index: candidates.length }
     if (fields.error === undefined) {
       const extracted = answer ?? extract(fields.text)
-      if (extracted !== undefined) {
+      // An empty answer (`\boxed{}`, `Answer: $ $`) is no answer: it must not vote as "".
+      const key = extracted === undefined ? '' : normalise(extracted)
+      if (extracted !== undefined && key !== '') {
         candidate.answer = extracted
-        candidate.key = normalise(extracted)
+        candidate.key = key
       }
     }
     candidates.push(candidate)

@@ -54,6 +54,17 @@ describe('majorityVote', () => {
     expect(trace.events.find((event) => event.name === 'majority-vote')?.data?.chosen).toBe(1)
   })
 
+  it('does not count empty answers (\\boxed{}, Answer: $ $) as a vote for ""', async () => {
+    const replies = ['\\boxed{}', 'Answer: $ $', '\\boxed{7}', 'Answer: $ $']
+    const model = createFakeLanguageModel({
+      reply: ({ sampleIndex }) => replies[sampleIndex % replies.length] as string,
+    })
+    const { output } = await majorityVote({ model, n: 4 }).run(input, createRunContext())
+    expect(output.answer).toBe('7')
+    expect(output.votes).toBe(1)
+    expect(output.candidates?.filter((candidate) => candidate.answer !== undefined)).toHaveLength(1)
+  })
+
   it('keeps voting when samples fail and says why when all fail', async () => {
     const model = scripted([new Error('bad'), '7', new Error('bad'), '8', '8'])
     const { output } = await majorityVote({ model, n: 5 }).run(input, createRunContext())
@@ -292,5 +303,23 @@ describe('composition', () => {
     expect(output.votes).toBe(3)
     expect(usage.calls).toBe(6) // 3 model calls + 3 scorer calls
     expect(trace.events.filter((event) => event.kind === 'span-start')).toHaveLength(3)
+  })
+})
+
+describe('minimumBayesRisk with compare answer', () => {
+  it('compares the texts when no sample has an answer, instead of throwing', async () => {
+    const replies = ['no idea', 'no idea at all', 'something else entirely']
+    const model = createFakeLanguageModel({
+      reply: ({ sampleIndex }) => replies[sampleIndex % replies.length] as string,
+    })
+    const trace = createCollectingTraceSink()
+    const { output } = await minimumBayesRisk({ model, n: 3, compare: 'answer' }).run(
+      input,
+      createRunContext({ trace }),
+    )
+    expect(output.answer).toBeUndefined()
+    expect(['no idea', 'no idea at all']).toContain(output.text)
+    const note = trace.events.find((event) => event.name === 'minimum-bayes-risk')
+    expect(note?.data?.compared).toMatch(/text/)
   })
 })

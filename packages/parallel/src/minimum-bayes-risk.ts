@@ -31,7 +31,8 @@ export interface MinimumBayesRiskOptions extends SampleSourceOptions {
   symmetric?: boolean
   /**
    * Compare `text` (default) or the extracted `answer` (vote key); with `answer`, hypotheses
-   * without an answer are never chosen and references without one are left out.
+   * without an answer are never chosen and references without one are left out; when no sample
+   * has an answer, the texts are compared instead (a trace note says so).
    */
   compare?: 'text' | 'answer'
   /**
@@ -80,8 +81,10 @@ export function minimumBayesRisk(
     validateSampleSourceOptions(options.references, 'options.references')
     assertInteger('options.references.n', options.references.n, 1)
   }
-  const view = (candidate: SampledCandidate): string | undefined =>
-    candidate.error !== undefined ? undefined : compare === 'text' ? candidate.text : candidate.key
+  const viewAs =
+    (mode: 'text' | 'answer') =>
+    (candidate: SampledCandidate): string | undefined =>
+      candidate.error !== undefined ? undefined : mode === 'text' ? candidate.text : candidate.key
   return {
     name: 'minimum-bayes-risk',
     async run(input: TextInput, context: RunContext) {
@@ -99,6 +102,15 @@ export function minimumBayesRisk(
         referenceUsage = references.usage
         referencesStoppedByBudget = references.stoppedBy === 'budget'
       }
+      // With compare 'answer' and no sample that has an answer, compare the texts instead of
+      // failing: every hypothesis would be excluded.
+      const fallback =
+        compare === 'answer' &&
+        sampler.candidates.some((candidate) => candidate.error === undefined) &&
+        sampler.candidates.every(
+          (candidate) => candidate.error !== undefined || candidate.key === undefined,
+        )
+      const view = viewAs(fallback ? 'text' : compare)
       const hypothesisTexts = sampler.candidates.map((candidate) => view(candidate) ?? '')
       const excluded = new Set(
         sampler.candidates.flatMap((candidate, index) =>
@@ -132,6 +144,7 @@ export function minimumBayesRisk(
           expectedUtilities: selection.expectedUtilities,
           chosen: selection.index,
           evaluations: matrix.evaluations,
+          ...(fallback ? { compared: 'text (no sample had an answer)' } : {}),
         },
       })
       const result = buildSelectionResult({

@@ -2,7 +2,7 @@
 // seeded from --seed and its id) and prints accuracy, tokens, calls and wall time.
 import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { compact, InvalidArgumentError } from '@metagen/core'
+import { compact, InvalidArgumentError, type Usage } from '@metagen/core'
 import {
   type EvaluationResult,
   evaluate,
@@ -47,26 +47,32 @@ export async function loadDataFlag(
   return { path, problems: limit !== undefined ? problems.slice(0, limit) : problems }
 }
 
-/** The `--json` object of an evaluation. */
+/** The `--json` form of a usage: tokens and calls, FLOPs and cost where known. */
+function usageJson(usage: Usage) {
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    calls: usage.calls,
+    ...compact({ flops: usage.flops, costUsd: usage.costUsd }),
+  }
+}
+
+/** The `--json` object of an evaluation (`usage` of the whole run and of every problem). */
 export function evaluationJson(result: EvaluationResult, model: string, spec: StrategySpec) {
   return {
     accuracy: result.accuracy,
     n: result.n,
     model,
     strategy: spec,
-    usage: {
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      calls: result.usage.calls,
-      ...compact({ flops: result.usage.flops, costUsd: result.usage.costUsd }),
-    },
+    usage: usageJson(result.usage),
     seconds: result.seconds,
     problems: result.problems.map((problem) => ({
       id: problem.id,
       answer: problem.answer,
       expected: problem.expected,
       correct: problem.correct,
-      ...compact({ error: problem.error }),
+      usage: usageJson(problem.usage),
+      ...compact({ stoppedBy: problem.stoppedBy, error: problem.error }),
     })),
   }
 }
