@@ -313,10 +313,12 @@ describe('minimumBayesRisk with compare answer', () => {
       reply: ({ sampleIndex }) => replies[sampleIndex % replies.length] as string,
     })
     const trace = createCollectingTraceSink()
-    const { output } = await minimumBayesRisk({ model, n: 3, compare: 'answer' }).run(
-      input,
-      createRunContext({ trace }),
-    )
+    const { output } = await minimumBayesRisk({
+      model,
+      n: 3,
+      compare: 'answer',
+      utility: (a: string, b: string) => (a === b ? 1 : 0),
+    }).run(input, createRunContext({ trace }))
     expect(output.answer).toBeUndefined()
     expect(['no idea', 'no idea at all']).toContain(output.text)
     const note = trace.events.find((event) => event.name === 'minimum-bayes-risk')
