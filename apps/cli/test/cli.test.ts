@@ -140,7 +140,8 @@ describe('metagen eval', () => {
       'problems',
     ])
     expect(first.problems).toHaveLength(6)
-    expect(Object.keys(first.problems[0])).toEqual(['id', 'answer', 'expected', 'correct'])
+    expect(Object.keys(first.problems[0])).toEqual(['id', 'answer', 'expected', 'correct', 'usage'])
+    expect(first.problems[0].usage).toMatchObject({ calls: 1 })
     expect(first.usage).toMatchObject({ calls: 6 }) // n samples are one batched call per problem
     delete first.seconds
     delete second.seconds
