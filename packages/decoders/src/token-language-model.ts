@@ -8,8 +8,6 @@ import {
   type LanguageModel,
   type TokenModel,
 } from '@metagen/core'
-import { constrainedDecode } from './constrained/constrained-decode.js'
-import { constraintFromResponseFormat } from './constrained/response-format.js'
 import { createDecoderLanguageModel } from './decoder-language-model.js'
 import { sampleSequences } from './sample-sequences.js'
 import {
@@ -100,8 +98,11 @@ export function createTokenLanguageModel(
     async decode(call) {
       const { request } = call
       const sampling = resolveSamplingOptions(request, options.sampling, provider)
-      const constraint = constraintFromResponseFormat(request.responseFormat)
-      if (constraint) {
+      // The constraint compilers (and their regex library) load only when a format is asked for.
+      const constrained =
+        request.responseFormat === undefined ? undefined : await loadConstrainedDecoding()
+      const constraint = constrained?.constraintFromResponseFormat(request.responseFormat)
+      if (constrained && constraint) {
         // Structured output: constrained decoding with the same sampler chain.
         if (request.stop !== undefined && request.stop.length > 0) {
           call.warnings.push({
@@ -118,7 +119,7 @@ export function createTokenLanguageModel(
             message: 'The model logitsProcessor is not applied with a responseFormat.',
           })
         }
-        return constrainedDecode({
+        return constrained.constrainedDecode({
           model: tokenModel,
           constraint,
           prompt: call.prompt,
@@ -153,4 +154,12 @@ export function createTokenLanguageModel(
       return result
     },
   })
+}
+
+async function loadConstrainedDecoding() {
+  const [{ constrainedDecode }, { constraintFromResponseFormat }] = await Promise.all([
+    import('./constrained/constrained-decode.js'),
+    import('./constrained/response-format.js'),
+  ])
+  return { constrainedDecode, constraintFromResponseFormat }
 }
