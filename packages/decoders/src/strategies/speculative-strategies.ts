@@ -65,6 +65,9 @@ export const speculativeStrategy: StrategyDefinition = defineStrategy({
   },
 })
 
+/** The grammar syntaxes of the constrained strategy (one list for the schema and the build). */
+const grammarSyntaxes = ['gbnf', 'ebnf', 'lark'] as const
+
 /** Constrained decoding: a regular expression, a JSON schema or fixed choices. */
 export const constrainedStrategy: StrategyDefinition = defineStrategy({
   name: 'constrained',
@@ -95,7 +98,7 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
         'A context-free grammar (text, or a file path ending in .gbnf, .ebnf or .lark) the output must derive from, instead of pattern.',
       ),
     grammarSyntax: z
-      .enum(['gbnf', 'ebnf', 'lark'])
+      .enum(grammarSyntaxes)
       .optional()
       .describe('Syntax of grammar (default: from the file extension, else gbnf).'),
     temperature: greedyByDefault,
@@ -112,6 +115,16 @@ export const constrainedStrategy: StrategyDefinition = defineStrategy({
         argument: 'strategy.constrained',
         expected: 'at most one of pattern, jsonSchema, choices and grammar',
         received: given,
+      })
+    }
+    if (
+      options.grammarSyntax !== undefined &&
+      !(grammarSyntaxes as readonly string[]).includes(options.grammarSyntax)
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'strategy.constrained.grammarSyntax',
+        expected: `one of ${grammarSyntaxes.join(', ')}`,
+        received: options.grammarSyntax,
       })
     }
     // The constraint compilers (and their regular-expression library) load only when used.
