@@ -177,7 +177,17 @@ describe('metagen eval', () => {
       scorer: 'step-checker',
       base: { strategy: 'sample', temperature: 0.5, mirostatEta: 0.1 },
     })
-    expect(json.problems).toEqual([{ id: 'a', answer: '43', expected: 43, correct: true }])
+    expect(json.problems).toEqual([
+      {
+        id: 'a',
+        answer: '43',
+        expected: 43,
+        correct: true,
+        usage: expect.objectContaining({ calls: 2 }),
+      },
+    ])
+    // One problem: its charged usage is the run's usage.
+    expect(json.problems[0].usage).toEqual(json.usage)
     expect(json.usage.calls).toBe(2)
   })
 
