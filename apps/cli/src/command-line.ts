@@ -5,6 +5,7 @@ import { type Budget, describeOptionRange, InvalidArgumentError } from '@metagen
 import {
   describeStrategyOptions,
   loadStrategySpec,
+  readIntegerFlag,
   type StrategyDefinition,
   type StrategyRegistry,
   type StrategySpec,
@@ -13,6 +14,8 @@ import {
   toKebabCase,
 } from '@metagen/orchestrator'
 import { CliUsageError } from './cli-error.js'
+
+export { readIntegerFlag }
 
 type FlagConfig = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
 
@@ -194,29 +197,6 @@ export async function parseCommandLine(options: {
   const fromFile = fileSpec && fileSpec.strategy === name ? fileSpec : undefined
   const spec = specFromFlags(definition, strategyValues, fromFile ?? { strategy: name })
   return { flags, positionals: parsed.positionals, spec }
-}
-
-/** Reads an integer flag (>= minimum) or returns undefined when absent. */
-export function readIntegerFlag(
-  flags: ParsedCommandLine['flags'],
-  name: string,
-  minimum: number,
-  maximum = Number.MAX_SAFE_INTEGER,
-): number | undefined {
-  const value = flags[name]
-  if (value === undefined) return undefined
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
-  if (!Number.isInteger(number) || number < minimum || number > maximum) {
-    throw new InvalidArgumentError({
-      argument: `--${name}`,
-      expected:
-        maximum === Number.MAX_SAFE_INTEGER
-          ? `an integer >= ${minimum}`
-          : `an integer in [${minimum}, ${maximum}]`,
-      received: value,
-    })
-  }
-  return number
 }
 
 /** Reads a number flag (> minimum when exclusive) or returns undefined when absent. */

@@ -2,6 +2,7 @@
 // and a graceful drain on SIGTERM / SIGINT.
 import { parseArgs } from 'node:util'
 import { compact, InvalidArgumentError } from '@metagen/core'
+import { readIntegerFlag } from '@metagen/orchestrator'
 import { createMetagenServer, type MetagenServerOptions } from './create-metagen-server.js'
 import type { ServerLimits } from './server-options.js'
 
@@ -55,28 +56,6 @@ export const serveUsage = `Usage: metagen serve [flags]   an OpenAI-compatible s
   --quiet                   no request log (default: one JSON line per request on stderr)
 `
 
-function readInteger(
-  values: Record<string, unknown>,
-  name: string,
-  minimum: number,
-  maximum = Number.MAX_SAFE_INTEGER,
-): number | undefined {
-  const value = values[name]
-  if (value === undefined) return undefined
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
-  if (!Number.isInteger(number) || number < minimum || number > maximum) {
-    throw new InvalidArgumentError({
-      argument: `--${name}`,
-      expected:
-        maximum === Number.MAX_SAFE_INTEGER
-          ? `an integer >= ${minimum}`
-          : `an integer in [${minimum}, ${maximum}]`,
-      received: value,
-    })
-  }
-  return number
-}
-
 /** Parsed `metagen serve` flags: where to listen and the server options. */
 export interface ServeArguments {
   port: number
@@ -111,7 +90,7 @@ export function parseServeArguments(
       cause: error,
     })
   }
-  const port = readInteger(values, 'port', 0, 65535) ?? 8080
+  const port = readIntegerFlag(values, 'port', 0, 65535) ?? 8080
   const host = (values.host as string | undefined) ?? '127.0.0.1'
   const limits: Partial<ServerLimits> = {}
   const limitFlags: Array<[string, keyof ServerLimits, number]> = [
@@ -123,10 +102,10 @@ export function parseServeArguments(
     ['max-connections', 'maxConnections', 1],
   ]
   for (const [flag, key, minimum] of limitFlags) {
-    const value = readInteger(values, flag, minimum)
+    const value = readIntegerFlag(values, flag, minimum)
     if (value !== undefined) limits[key] = value
   }
-  const timeout = readInteger(values, 'timeout', 1)
+  const timeout = readIntegerFlag(values, 'timeout', 1)
   if (timeout !== undefined) limits.requestTimeoutMs = timeout * 1000
   const apiKey = (values['api-key'] as string | undefined) ?? env.METAGEN_API_KEY
   if (apiKey !== undefined && apiKey.trim() === '') {
@@ -136,8 +115,8 @@ export function parseServeArguments(
       received: apiKey,
     })
   }
-  const maxTokens = readInteger(values, 'max-tokens', 1)
-  const threads = readInteger(values, 'threads', 1)
+  const maxTokens = readIntegerFlag(values, 'max-tokens', 1)
+  const threads = readIntegerFlag(values, 'threads', 1)
   const list = (name: string) => values[name] as string[] | undefined
   const options: MetagenServerOptions = {
     ...(list('model') ? { models: list('model') as string[] } : {}),

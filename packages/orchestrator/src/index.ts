@@ -54,6 +54,7 @@ export {
 export {
   convertFlagValue,
   describeStrategyOptions,
+  readIntegerFlag,
   specFromFlags,
   strategyFlagConfig,
   toCamelCase,

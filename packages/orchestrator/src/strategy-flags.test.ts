@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   convertFlagValue,
+  readIntegerFlag,
   specFromFlags,
   strategyFlagConfig,
   toCamelCase,
@@ -87,5 +88,17 @@ describe('strategy flags', () => {
     expect(() => specFromFlags(definition, { temperature: '' })).toThrow(
       /--temperature: expected a number/,
     )
+  })
+})
+
+describe('readIntegerFlag', () => {
+  it('reads an integer in range, is undefined when absent, and names the flag otherwise', () => {
+    expect(readIntegerFlag({ port: '8080' }, 'port', 0, 65535)).toBe(8080)
+    expect(readIntegerFlag({}, 'port', 0, 65535)).toBeUndefined()
+    expect(() => readIntegerFlag({ port: '65536' }, 'port', 0, 65535)).toThrow(
+      /--port.*an integer in \[0, 65535\]/,
+    )
+    expect(() => readIntegerFlag({ n: '1.5' }, 'n', 1)).toThrow(/--n.*an integer >= 1/)
+    expect(() => readIntegerFlag({ n: '' }, 'n', 1)).toThrow(/--n/)
   })
 })

@@ -116,3 +116,29 @@ export function specFromFlags(
   }
   return spec
 }
+
+/**
+ * Reads the integer command-line flag `--name` from parsed flag values: undefined when absent,
+ * else an integer in [minimum, maximum]; anything else is an InvalidArgumentError naming the flag.
+ */
+export function readIntegerFlag(
+  flags: Readonly<Record<string, unknown>>,
+  name: string,
+  minimum: number,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  const value = flags[name]
+  if (value === undefined) return undefined
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
+  if (!Number.isInteger(number) || number < minimum || number > maximum) {
+    throw new InvalidArgumentError({
+      argument: `--${name}`,
+      expected:
+        maximum === Number.MAX_SAFE_INTEGER
+          ? `an integer >= ${minimum}`
+          : `an integer in [${minimum}, ${maximum}]`,
+      received: value,
+    })
+  }
+  return number
+}
