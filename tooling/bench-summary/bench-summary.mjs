@@ -1,0 +1,370 @@
+// pnpm bench:summary: the benchmarks behind the local backend's speed claims (packages/onnx
+// README, issue 15), run side by side in ONE process on the tinymath models. Every comparison
+// runs its two sides back to back within each round, rounds are interleaved across comparisons,
+// and each ratio is the median over rounds of the per-round ratio, so that load from other
+// processes hits both sides of a ratio alike. Prints one line per measurement, then, as the LAST
+// stdout line, one JSON object of ratios (> 1 = metagen faster) and memory figures.
+//
+// Run: pnpm bench:summary            (root; builds what it needs first)
+//      BENCH_ROUNDS=5 pnpm bench:summary
+import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers'
+import { createRunContext } from '@metagen/core'
+import {
+  createModelDrafter,
+  createTokenLanguageModel,
+  sampleSequences,
+  speculativeDecode,
+} from '@metagen/decoders'
+import { loadOnnxRewardModel, loadOnnxTokenModel } from '@metagen/onnx'
+import {
+  createRewardModelScorer,
+  createTinymathStepChecker,
+  tinymathStepSplitter,
+} from '@metagen/scorers'
+import {
+  createLanguageModelStepProposer,
+  createTokenModelStepProposer,
+  stepBeamSearch,
+} from '@metagen/search'
+import {
+  extractAnswer,
+  formatPrompt,
+  formatSolution,
+  loadDevSet,
+  tinymathModelPaths,
+} from '@metagen/tinymath'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+if (!Number.isInteger(rounds) || rounds < 1) {
+  throw new Error(`BENCH_ROUNDS must be an integer >= 1, got ${process.env.BENCH_ROUNDS}`)
+}
+const log = (line) => console.log(line)
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? sorted[middle]
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+}
+const round2 = (value) => Math.round(value * 100) / 100
+const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10
+async function timed(run) {
+  const start = performance.now()
+  const value = await run()
+  return { ms: performance.now() - start, value }
+}
+
+// ---- models, with the resident memory each adds to the process (workers share the process) ----
+const memory = {}
+async function loadMeasured(name, load) {
+  globalThis.gc?.()
+  const before = process.memoryUsage().rss
+  const model = await load()
+  memory[name] = mib(process.memoryUsage().rss - before)
+  return model
+}
+env.allowRemoteModels = false
+env.localModelPath = tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, '')
+const generator = await loadMeasured('tinymath-generator', () =>
+  loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { modelId: 'tinymath-generator' }),
+)
+const draft = await loadMeasured('tinymath-draft', () =>
+  loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { modelId: 'tinymath-draft' }),
+)
+const verifier = await loadMeasured('tinymath-verifier', () =>
+  loadOnnxRewardModel(tinymathModelPaths['tinymath-verifier']),
+)
+const reference = await loadMeasured('transformers.js tinymath-generator', async () => ({
+  tokenizer: await AutoTokenizer.from_pretrained('generator'),
+  model: await AutoModelForCausalLM.from_pretrained('generator', { dtype: 'fp32', device: 'cpu' }),
+}))
+
+const devSet = await loadDevSet()
+const every = (step, count) => devSet.filter((_, index) => index % step === 0).slice(0, count)
+const greedyProblems = every(15, 10)
+const samplePrompts = every(100, 2).map((problem) => formatPrompt(problem.question))
+const speculativeProblems = every(37, 6)
+const searchProblems = every(30, 5)
+const rewardRequests = devSet.slice(0, 64).map((problem) => ({
+  prompt: formatPrompt(problem.question),
+  output: formatSolution(problem),
+}))
+const eos = new Set(generator.tokenizer.eosTokenIds)
+const real = (ids) => ids.filter((id) => !eos.has(id))
+
+// ---- the measured operations ----
+const greedyMaxTokens = 96
+async function greedyMetagen(prompt) {
+  const result = await sampleSequences({
+    models: [generator],
+    prompt: generator.tokenizer.encode(prompt),
+    maxTokens: greedyMaxTokens,
+    sampling: { temperature: 0 },
+  })
+  return real(result.sequences[0].tokenIds)
+}
+async function greedyTransformers(prompt) {
+  const inputs = reference.tokenizer(prompt)
+  const promptLength = inputs.input_ids.dims[1]
+  const output = await reference.model.generate({
+    ...inputs,
+    max_new_tokens: greedyMaxTokens,
+    do_sample: false,
+  })
+  return real(Array.from(output[0].data, Number).slice(promptLength))
+}
+
+const samples = 16
+const sampleMaxTokens = 96
+async function samplesBatched(prompt, seed) {
+  const result = await sampleSequences({
+    models: [generator],
+    prompt: generator.tokenizer.encode(prompt),
+    n: samples,
+    seed,
+    maxTokens: sampleMaxTokens,
+    sampling: { temperature: 1 },
+  })
+  return result.sequences.reduce((total, sequence) => total + real(sequence.tokenIds).length, 0)
+}
+async function samplesSequential(prompt, seed) {
+  let tokens = 0
+  for (let index = 0; index < samples; index++) {
+    const result = await sampleSequences({
+      models: [generator],
+      prompt: generator.tokenizer.encode(prompt),
+      seed: seed + index,
+      maxTokens: sampleMaxTokens,
+      sampling: { temperature: 1 },
+    })
+    tokens += real(result.sequences[0].tokenIds).length
+  }
+  return tokens
+}
+async function samplesTransformers(prompt) {
+  const inputs = reference.tokenizer(prompt)
+  const promptLength = inputs.input_ids.dims[1]
+  let tokens = 0
+  for (let index = 0; index < samples; index++) {
+    const output = await reference.model.generate({
+      ...inputs,
+      max_new_tokens: sampleMaxTokens,
+      do_sample: true,
+      temperature: 1,
+      top_k: 0,
+    })
+    tokens += real(Array.from(output[0].data, Number).slice(promptLength)).length
+  }
+  return tokens
+}
+
+const speculativeMaxTokens = 200
+const speculativeVariants = [
+  { name: 'k=2', k: 2, adaptive: false },
+  { name: 'k=4', k: 4, adaptive: false },
+  { name: 'k=8', k: 8, adaptive: false },
+  { name: 'adaptive (from k=4)', k: 4, adaptive: true },
+]
+async function plainGreedy(prompt) {
+  const result = await sampleSequences({
+    models: [generator],
+    prompt,
+    maxTokens: speculativeMaxTokens,
+    sampling: { temperature: 0 },
+  })
+  return result.sequences[0].tokenIds
+}
+async function speculativeGreedy(variant, prompt) {
+  return speculativeDecode({
+    target: generator,
+    drafter: createModelDrafter(draft),
+    prompt,
+    maxTokens: speculativeMaxTokens,
+    k: variant.k,
+    adaptive: variant.adaptive,
+    sampling: { temperature: 0 },
+  })
+}
+
+const isComplete = (text) => extractAnswer(text) !== undefined
+const stepScorer = createTinymathStepChecker()
+async function beamSearch(proposer) {
+  const search = stepBeamSearch({ proposer, scorer: stepScorer, beamWidth: 4, expansions: 4 })
+  for (const [index, problem] of searchProblems.entries()) {
+    await search.run({ prompt: formatPrompt(problem.question) }, createRunContext({ seed: index }))
+  }
+}
+const forkProposer = () => createTokenModelStepProposer({ model: draft, isComplete })
+const recomputeProposer = () =>
+  createLanguageModelStepProposer({ model: createTokenLanguageModel(draft), isComplete })
+
+const rewardScorer = (batchSize) =>
+  createRewardModelScorer({ model: verifier, stepSplitter: tinymathStepSplitter, batchSize })
+
+// ---- warm-up (sessions, JIT) outside the measurement ----
+await greedyMetagen(formatPrompt(devSet[1].question))
+await greedyTransformers(formatPrompt(devSet[1].question))
+await samplesBatched(samplePrompts[0], 1)
+await speculativeGreedy(
+  speculativeVariants[1],
+  generator.tokenizer.encode(formatPrompt(devSet[2].question)),
+)
+await rewardScorer(16).score(rewardRequests.slice(0, 4))
+await rewardScorer(1).score(rewardRequests.slice(0, 4))
+
+// ---- interleaved rounds ----
+const ratios = {
+  greedy: [],
+  samplesVsTransformers: [],
+  samplesVsSequential: [],
+  speculative: speculativeVariants.map(() => []),
+  fork: [],
+  reward: [],
+}
+const speculativeCounts = speculativeVariants.map(() => ({
+  drafted: 0,
+  accepted: 0,
+  targetPasses: 0,
+}))
+let plainTargetPasses = 0
+const mismatches = { greedy: 0, speculative: 0 }
+const rates = { greedyOurs: [], greedyTheirs: [], batched: [], sequential: [], transformers: [] }
+for (let round = 0; round < rounds; round++) {
+  const started = performance.now()
+  // greedy, one sequence at a time
+  let ours = { ms: 0, tokens: 0 }
+  let theirs = { ms: 0, tokens: 0 }
+  for (const problem of greedyProblems) {
+    const prompt = formatPrompt(problem.question)
+    const a = await timed(() => greedyTransformers(prompt))
+    const b = await timed(() => greedyMetagen(prompt))
+    theirs = { ms: theirs.ms + a.ms, tokens: theirs.tokens + a.value.length }
+    ours = { ms: ours.ms + b.ms, tokens: ours.tokens + b.value.length }
+    if (a.value.join(',') !== b.value.join(',')) mismatches.greedy++
+  }
+  rates.greedyOurs.push((ours.tokens / ours.ms) * 1000)
+  rates.greedyTheirs.push((theirs.tokens / theirs.ms) * 1000)
+  ratios.greedy.push(ours.tokens / ours.ms / (theirs.tokens / theirs.ms))
+
+  // 16 samples: batched vs our sequential vs transformers.js sequential
+  const sampleTotals = { batched: [0, 0], sequential: [0, 0], transformers: [0, 0] }
+  for (const [index, prompt] of samplePrompts.entries()) {
+    const seed = 1000 * round + 16 * index
+    for (const [name, run] of [
+      ['transformers', () => samplesTransformers(prompt)],
+      ['batched', () => samplesBatched(prompt, seed)],
+      ['sequential', () => samplesSequential(prompt, seed)],
+    ]) {
+      const { ms, value } = await timed(run)
+      sampleTotals[name][0] += value
+      sampleTotals[name][1] += ms
+    }
+  }
+  const rate = ([tokens, ms]) => (tokens / ms) * 1000
+  for (const name of ['batched', 'sequential', 'transformers'])
+    rates[name].push(rate(sampleTotals[name]))
+  ratios.samplesVsTransformers.push(rate(sampleTotals.batched) / rate(sampleTotals.transformers))
+  ratios.samplesVsSequential.push(rate(sampleTotals.batched) / rate(sampleTotals.sequential))
+
+  // speculative decoding vs plain greedy (same target model, same problems)
+  let plainMs = 0
+  const variantMs = speculativeVariants.map(() => 0)
+  for (const problem of speculativeProblems) {
+    const prompt = generator.tokenizer.encode(formatPrompt(problem.question))
+    const passesBefore = generator.stats().forwardPasses
+    const plain = await timed(() => plainGreedy(prompt))
+    plainTargetPasses += generator.stats().forwardPasses - passesBefore
+    plainMs += plain.ms
+    for (const [variantIndex, variant] of speculativeVariants.entries()) {
+      const { ms, value } = await timed(() => speculativeGreedy(variant, prompt))
+      variantMs[variantIndex] += ms
+      const counts = speculativeCounts[variantIndex]
+      counts.drafted += value.stats.draftedTokens
+      counts.accepted += value.stats.acceptedTokens
+      counts.targetPasses += value.stats.targetForwardPasses
+      if (value.sequences[0].tokenIds.join(',') !== plain.value.join(',')) mismatches.speculative++
+    }
+  }
+  speculativeVariants.forEach((_, index) => {
+    ratios.speculative[index].push(plainMs / variantMs[index])
+  })
+
+  // step beam search proposals: KV fork vs re-prefill
+  const forked = await timed(() => beamSearch(forkProposer()))
+  const recomputed = await timed(() => beamSearch(recomputeProposer()))
+  ratios.fork.push(recomputed.ms / forked.ms)
+
+  // reward model: batches of 16 vs one sequence per run
+  const batch1 = await timed(() => rewardScorer(1).score(rewardRequests))
+  const batch16 = await timed(() => rewardScorer(16).score(rewardRequests))
+  ratios.reward.push(batch1.ms / batch16.ms)
+  console.error(
+    `round ${round + 1}/${rounds} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
+}
+
+// ---- report ----
+const fixed = (value) => value.toFixed(2)
+log(
+  `metagen bench:summary: ${rounds} interleaved rounds, medians of per-round ratios (> 1 = metagen faster)`,
+)
+log(
+  `load average at the end: ${(await import('node:os'))
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')} on ${(await import('node:os')).availableParallelism()} cores`,
+)
+log(
+  `greedy, one sequence, ${greedyProblems.length} problems x <= ${greedyMaxTokens} tokens: metagen ${median(rates.greedyOurs).toFixed(0)} tok/s, transformers.js ${median(rates.greedyTheirs).toFixed(0)} tok/s, ratio ${fixed(median(ratios.greedy))}x (outputs differing: ${mismatches.greedy})`,
+)
+log(
+  `16 samples x ${samplePrompts.length} prompts, temperature 1: batched ${median(rates.batched).toFixed(0)} tok/s, our sequential ${median(rates.sequential).toFixed(0)} tok/s, transformers.js sequential ${median(rates.transformers).toFixed(0)} tok/s; batched/transformers.js ${fixed(median(ratios.samplesVsTransformers))}x, batched/sequential ${fixed(median(ratios.samplesVsSequential))}x`,
+)
+for (const [index, variant] of speculativeVariants.entries()) {
+  const counts = speculativeCounts[index]
+  log(
+    `speculative greedy, tinymath-draft drafter, ${variant.name}: speed-up ${fixed(median(ratios.speculative[index]))}x, acceptance ${(counts.accepted / Math.max(1, counts.drafted)).toFixed(3)}, target passes ${(plainTargetPasses / Math.max(1, counts.targetPasses)).toFixed(2)}x fewer`,
+  )
+}
+if (mismatches.speculative > 0)
+  log(`WARNING: ${mismatches.speculative} speculative outputs differ from plain greedy`)
+log(
+  `step beam search proposals (tinymath-draft, ${searchProblems.length} problems): fork vs re-prefill ${fixed(median(ratios.fork))}x`,
+)
+log(
+  `reward model (tinymath-verifier, ${rewardRequests.length} solutions): batch 16 vs batch 1 ${fixed(median(ratios.reward))}x`,
+)
+for (const [name, value] of Object.entries(memory))
+  log(`resident memory added by loading ${name}: ${value} MiB`)
+log(
+  `kv cache bytes per token: tinymath-generator ${generator.kvBytesPerToken}, tinymath-draft ${draft.kvBytesPerToken}`,
+)
+
+const adaptiveIndex = speculativeVariants.findIndex((variant) => variant.adaptive)
+const adaptiveCounts = speculativeCounts[adaptiveIndex]
+const summary = {
+  greedy_vs_transformersjs: round2(median(ratios.greedy)),
+  samples16_vs_transformersjs: round2(median(ratios.samplesVsTransformers)),
+  samples16_vs_sequential: round2(median(ratios.samplesVsSequential)),
+  speculative_speedup: round2(median(ratios.speculative[adaptiveIndex])),
+  speculative_acceptance: round2(adaptiveCounts.accepted / Math.max(1, adaptiveCounts.drafted)),
+  speculative_by_k: Object.fromEntries(
+    speculativeVariants.map((variant, index) => [
+      variant.adaptive ? 'adaptive' : String(variant.k),
+      round2(median(ratios.speculative[index])),
+    ]),
+  ),
+  fork_vs_recompute: round2(median(ratios.fork)),
+  reward_model_batch_speedup: round2(median(ratios.reward)),
+  resident_memory_mib: memory,
+  kv_bytes_per_token: {
+    'tinymath-generator': generator.kvBytesPerToken,
+    'tinymath-draft': draft.kvBytesPerToken,
+  },
+  rounds,
+}
+await generator.close()
+await draft.close()
+await verifier.close()
+await reference.model.dispose()
+console.log(JSON.stringify(summary))
