@@ -29,6 +29,9 @@ import {
 } from './http-guards.js'
 import { createModelCatalog, type ServedModel } from './model-catalog.js'
 import { type ParsedRequest, parseRequest } from './parse-request.js'
+import { handlePlaygroundApi, type PlaygroundApiContext } from './playground-api.js'
+import { servePlaygroundAsset } from './playground-assets.js'
+import { createPlaygroundRuns } from './playground-runs.js'
 import {
   type Choice,
   type CompletionResult,
@@ -159,6 +162,22 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
   let closing: Promise<void> | undefined
   let draining = false
   const running = new Set<AbortController>()
+  // Aborted when shutdown stops waiting for in-flight work: it cancels the playground's runs.
+  const shutdown = new AbortController()
+  const playground: PlaygroundApiContext = {
+    catalog,
+    registry,
+    shared,
+    metrics,
+    admission,
+    limits,
+    defaultMaxTokens,
+    runs: createPlaygroundRuns(),
+    draining: () => draining,
+    readJsonBody: (request) => readJsonBody(request, limits.maxBodyBytes),
+    sendJson,
+    shutdownSignal: shutdown.signal,
+  }
 
   // node:http enforces headersTimeout/requestTimeout on a timer (30 s by default): check often
   // enough that the timeouts hold to within a second.
@@ -229,7 +248,16 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
       })
       return
     }
+    if (request.method === 'GET' && servePlaygroundAsset(path, response)) return
     checkApiKey(request, options.apiKey)
+    if (path.startsWith('/api/')) {
+      if (await handlePlaygroundApi(playground, request, response, path)) return
+      throw new HttpError({
+        status: 404,
+        message: `Unknown path ${path}: the playground API has /api/models, /api/strategies, /api/examples, /api/runs, /api/runs/ID, /api/runs/ID/events, /api/runs/ID/cancel.`,
+        code: 'not_found',
+      })
+    }
     if (path === '/metrics') {
       requireMethod(request, 'GET')
       const text = metrics.render({
@@ -277,7 +305,7 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
     if (!kind) {
       throw new HttpError({
         status: 404,
-        message: `Unknown path ${path}: see /v1/models, /v1/completions, /v1/chat/completions, /health, /metrics.`,
+        message: `Unknown path ${path}: see /v1/models, /v1/completions, /v1/chat/completions, /health, /metrics, /api/models (the playground API) and / (the playground page).`,
         code: 'not_found',
       })
     }
@@ -459,6 +487,7 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
           for (const controller of running) {
             controller.abort(new AbortedError('The server is shutting down.'))
           }
+          shutdown.abort(new AbortedError('The server is shutting down.'))
           await admission.idle()
         }
         server.closeAllConnections()

@@ -23,6 +23,34 @@ export type { ModelCatalog, ModelCatalogOptions, ServedModel } from './model-cat
 export { createModelCatalog } from './model-catalog.js'
 export type { ParsedRequest } from './parse-request.js'
 export { maxSamplesPerRequest, parseRequest } from './parse-request.js'
+export type { PlaygroundApiContext } from './playground-api.js'
+export {
+  handlePlaygroundApi,
+  parseRunRequest,
+  runBudgetFields,
+  runRequestFields,
+  scaleSpec,
+} from './playground-api.js'
+export type { TracePageOptions } from './playground-assets.js'
+export {
+  playgroundAssetFolder,
+  playgroundAssetNames,
+  readPlaygroundAsset,
+  renderPlaygroundPage,
+  renderTracePage,
+  servePlaygroundAsset,
+} from './playground-assets.js'
+export type {
+  PlaygroundMessage,
+  PlaygroundRun,
+  PlaygroundRunExecution,
+  PlaygroundRunRequest,
+  PlaygroundRunStatus,
+  PlaygroundRunSummary,
+  PlaygroundRuns,
+  PlaygroundRunsOptions,
+} from './playground-runs.js'
+export { createPlaygroundRuns } from './playground-runs.js'
 export type { ServeArguments, ServeIo } from './serve-command.js'
 export { parseServeArguments, runServeCommand, serveFlags, serveUsage } from './serve-command.js'
 export type { ServedEnvironmentOptions } from './served-environment.js'
