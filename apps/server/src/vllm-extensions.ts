@@ -1,11 +1,13 @@
 // vLLM's request extensions, so that client code written for vLLM runs here too: guided decoding
-// (`guided_regex`, `guided_json`, `guided_choice`, `response_format: json_schema`) through the
+// (`structured_outputs`, the legacy `guided_regex` / `guided_json` / `guided_choice` /
+// `guided_grammar`, `response_format: json_schema`) through the
 // constrained decoder, and prompt scoring (`echo` with `logprobs`, `prompt_logprobs`) by
 // teacher forcing.
 import { compact, InvalidArgumentError, type TokenModel } from '@metagen/core'
 import {
   type Constraint,
   createChoiceConstraint,
+  createGrammarConstraint,
   createJsonSchemaConstraint,
   createRegexConstraint,
   type JsonSchema,
@@ -18,6 +20,16 @@ export const maxGuidedPatternChars = 4096
 export const maxGuidedSchemaChars = 16_384
 /** Most accepted `guided_choice` entries. */
 export const maxGuidedChoices = 256
+/** Longest accepted `guided_grammar` / `structured_outputs.grammar`, in characters. */
+export const maxGuidedGrammarChars = 16_384
+
+/** The guide keys of vLLM's `structured_outputs` object and the legacy field of each. */
+const structuredOutputKeys = {
+  json: 'guided_json',
+  regex: 'guided_regex',
+  choice: 'guided_choice',
+  grammar: 'guided_grammar',
+} as const
 
 /** A guided-decoding request: which wire field asked for it, and the constraint. */
 export interface GuidedDecoding {
@@ -28,17 +40,24 @@ export interface GuidedDecoding {
 
 /**
  * Reads the guided-decoding fields of a request body (`get` returns undefined for absent or
- * null fields): at most one of `guided_regex` (a regular expression the whole output matches),
- * `guided_json` (a JSON schema, as an object or as JSON text), `guided_choice` (the output is
- * one of these strings) and `response_format` `{ type: 'json_schema', json_schema: { schema } }`
- * or `{ type: 'json_object' }`. Returns undefined when none is given. Throws
- * InvalidArgumentError naming the field for malformed or oversized values (limits above) and
- * for patterns or schemas the constrained decoder does not support.
+ * null fields): at most one of `structured_outputs` (vLLM >= 0.10.2: an object with exactly
+ * one of `json`, `regex`, `choice`, `grammar`; `whitespace_pattern` and the other options are
+ * ignored), `guided_regex` (a regular expression the whole output matches), `guided_json` (a
+ * JSON schema, as an object or as JSON text), `guided_choice` (the output is one of these
+ * strings), `guided_grammar` (a GBNF/EBNF grammar, or Lark when it has no `::=`) and
+ * `response_format` `{ type: 'json_schema', json_schema: { schema } }` or
+ * `{ type: 'json_object' }`. Returns undefined when none is given. Throws InvalidArgumentError
+ * naming the field (e.g. `structured_outputs.json`) for malformed or oversized values (limits
+ * above) and for patterns, schemas or grammars the constrained decoder does not support.
  */
 export function parseGuidedDecoding(get: (name: string) => unknown): GuidedDecoding | undefined {
-  const given = ['guided_regex', 'guided_json', 'guided_choice'].filter(
-    (name) => get(name) !== undefined,
-  )
+  const given = [
+    'structured_outputs',
+    'guided_regex',
+    'guided_json',
+    'guided_choice',
+    'guided_grammar',
+  ].filter((name) => get(name) !== undefined)
   const format = get('response_format') as { type?: unknown } | undefined
   const formatGuides = format !== undefined && format.type !== 'text'
   if (formatGuides) given.push('response_format')
@@ -46,12 +65,35 @@ export function parseGuidedDecoding(get: (name: string) => unknown): GuidedDecod
   if (given.length > 1) {
     throw new InvalidArgumentError({
       argument: given[1] as string,
-      expected: `at most one of guided_regex, guided_json, guided_choice and response_format (${given[0]} is given)`,
+      expected: `at most one of structured_outputs, guided_regex, guided_json, guided_choice, guided_grammar and response_format (${given[0]} is given)`,
       received: get(given[1] as string),
     })
   }
-  const field = given[0] as string
-  const value = get(field)
+  // `kind` is the legacy field whose rules apply; `field` is the name the client used
+  let kind = given[0] as string
+  let field = kind
+  let value = get(field)
+  if (kind === 'structured_outputs') {
+    const fields = value as Record<string, unknown>
+    const keys =
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (Object.keys(structuredOutputKeys) as Array<keyof typeof structuredOutputKeys>).filter(
+            (key) => fields[key] !== undefined && fields[key] !== null,
+          )
+        : []
+    const key = keys[0]
+    if (keys.length !== 1 || key === undefined) {
+      throw new InvalidArgumentError({
+        argument: 'structured_outputs',
+        expected:
+          'an object with exactly one of json, regex, choice and grammar (this server supports no other guide)',
+        received: value,
+      })
+    }
+    kind = structuredOutputKeys[key]
+    field = `structured_outputs.${key}`
+    value = fields[key]
+  }
   const build = (make: () => Constraint): GuidedDecoding => {
     try {
       const constraint = make()
@@ -70,7 +112,7 @@ export function parseGuidedDecoding(get: (name: string) => unknown): GuidedDecod
       throw error
     }
   }
-  switch (field) {
+  switch (kind) {
     case 'guided_regex': {
       if (typeof value !== 'string' || value === '' || value.length > maxGuidedPatternChars) {
         throw new InvalidArgumentError({
@@ -98,6 +140,22 @@ export function parseGuidedDecoding(get: (name: string) => unknown): GuidedDecod
     }
     case 'guided_json':
       return build(() => createJsonSchemaConstraint(readSchema(field, value)))
+    case 'guided_grammar': {
+      if (
+        typeof value !== 'string' ||
+        value.trim() === '' ||
+        value.length > maxGuidedGrammarChars
+      ) {
+        throw new InvalidArgumentError({
+          argument: field,
+          expected: `non-empty grammar text of at most ${maxGuidedGrammarChars} characters`,
+          received: typeof value === 'string' ? `${value.length} characters` : value,
+        })
+      }
+      return build(() =>
+        createGrammarConstraint(value, { syntax: value.includes('::=') ? 'gbnf' : 'lark' }),
+      )
+    }
     default: {
       if (format?.type === 'json_object') {
         return build(() => createJsonSchemaConstraint({ type: 'object' }))

@@ -130,6 +130,50 @@ describe('vLLM request extensions', () => {
     expect((invalid as BadRequestError).param).toBe('guided_regex')
   })
 
+  it('guides the output by structured_outputs (vLLM >= 0.10.2) and guided_grammar', async () => {
+    const prompt = formatPrompt(problem.question)
+    const regex = await client.completions.create({
+      model: 'tinymath-draft',
+      prompt,
+      temperature: 0,
+      structured_outputs: { regex: ' [0-9]+\\+[0-9]+=[0-9]+\\.' },
+    } as Extended)
+    expect(regex.choices[0]?.text).toMatch(/^ \d+\+\d+=\d+\.$/)
+
+    const grammar = 'root ::= " " expr "."\nexpr ::= [0-9]+ ("+" [0-9]+)*'
+    for (const body of [{ structured_outputs: { grammar } }, { guided_grammar: grammar }]) {
+      const derived = await client.completions.create({
+        model: 'tinymath-draft',
+        prompt,
+        seed: 2,
+        max_tokens: 24,
+        ...body,
+      } as Extended)
+      expect(derived.choices[0]?.text).toMatch(/^ \d+(\+\d+)*\.$/)
+    }
+    const lark = await client.completions.create({
+      model: 'tinymath-draft',
+      prompt,
+      seed: 2,
+      max_tokens: 24,
+      structured_outputs: { grammar: 'start: " " NUMBER "."\n%import common.INT -> NUMBER' },
+    } as Extended)
+    expect(lark.choices[0]?.text).toMatch(/^ \d+\.$/)
+
+    for (const [body, param] of [
+      [{ structured_outputs: { regex: '(a' } }, 'structured_outputs.regex'],
+      [{ structured_outputs: { json: {}, regex: 'a' } }, 'structured_outputs'],
+      [{ structured_outputs: { grammar: 'root ::= missing' } }, 'structured_outputs.grammar'],
+      [{ structured_outputs: { choice: ['a'] }, guided_regex: 'a' }, 'guided_regex'],
+    ] as const) {
+      const error = await client.completions
+        .create({ model: 'tinymath-draft', prompt, ...body } as Extended)
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(BadRequestError)
+      expect((error as BadRequestError).param).toBe(param)
+    }
+  })
+
   it('returns the most likely n of best_of samples, and takes min_p, top_k, repetition_penalty, min_tokens', async () => {
     const prompt = formatPrompt(problem.question)
     const best = await client.completions.create({
@@ -220,6 +264,37 @@ describe("@metagen/openai with compatibility 'vllm' against metagen serve", () =
     } finally {
       await environment.close()
     }
+  })
+
+  it('sends responseFormat (JSON schema, grammar) as structured_outputs, which the server enforces', async () => {
+    const prompt = formatPrompt(problem.question)
+    const remote = createOpenAI({ baseURL, compatibility: 'vllm' })('tinymath-generator', {
+      api: 'completion',
+    })
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'integer' } },
+      required: ['answer'],
+      additionalProperties: false,
+    }
+    const json = await remote.generate({
+      prompt,
+      n: 2,
+      seed: 7,
+      maxTokens: 32,
+      responseFormat: { type: 'json_schema', schema },
+    })
+    for (const output of json.outputs) {
+      expect(Number.isInteger((JSON.parse(output.text) as { answer: unknown }).answer)).toBe(true)
+    }
+    const chat = createOpenAI({ baseURL, compatibility: 'vllm' })('tinymath-generator')
+    const expression = await chat.generate({
+      messages: [{ role: 'user', content: problem.question }],
+      seed: 7,
+      maxTokens: 24,
+      responseFormat: { type: 'grammar', grammar: 'root ::= [0-9]+ ("*" [0-9]+)* "."' },
+    })
+    expect(expression.outputs[0]?.text).toMatch(/^\d+(\*\d+)*\.$/)
   })
 
   it('runs the log-prob scorer and a JSON-schema constrained strategy on a vllm: model', async () => {

@@ -54,7 +54,10 @@ export type ResponseFormat =
       type: 'json_schema'
       /** The JSON Schema (drafts 04 to 2020-12) every output must validate against. */
       schema: boolean | Record<string, unknown>
-      /** A name for the schema (APIs that need one, e.g. OpenAI's `json_schema.name`). */
+      /**
+       * A name for the schema, 1 to 64 of `A-Z a-z 0-9 _ -` (APIs that need one: OpenAI's
+       * `json_schema.name`, the Anthropic tool name; default `response`).
+       */
       name?: string
     }
   | {

@@ -84,6 +84,15 @@ export function validateResponseFormat(format: ResponseFormat): void {
         received: schema,
       })
     }
+    const name = (format as { name?: unknown }).name
+    if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name))) {
+      throw new InvalidArgumentError({
+        argument: 'responseFormat.name',
+        expected:
+          '1 to 64 letters, digits, underscores or dashes (the rule of OpenAI and Anthropic)',
+        received: name,
+      })
+    }
     return
   }
   if (type === 'grammar') {

@@ -32,3 +32,14 @@ export {
 } from './openai-prices.js'
 export type { OpenAIProviderOptions } from './openai-provider-options.js'
 export { parseOpenAIProviderOptions } from './openai-provider-options.js'
+export type {
+  OpenAIStructuredOutputFields,
+  OpenAIStructuredOutputTarget,
+  VllmGuidedDecodingFields,
+  VllmStructuredOutputs,
+} from './openai-structured-output.js'
+export {
+  defaultResponseFormatName,
+  mapGuidedProviderOptions,
+  mapOpenAIResponseFormat,
+} from './openai-structured-output.js'

@@ -88,7 +88,8 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
         message: 'topLogprobs was ignored because logprobs is not true.',
       })
     }
-    if (extra.responseFormat !== undefined) body.response_format = extra.responseFormat
+    const responseFormat = parts.responseFormat ?? extra.responseFormat
+    if (responseFormat !== undefined) body.response_format = responseFormat
     if (parts.reasoningEffort !== undefined) body.reasoning_effort = parts.reasoningEffort
     if (extra.extraBody) Object.assign(body, extra.extraBody)
     return {

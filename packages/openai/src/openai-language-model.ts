@@ -44,6 +44,12 @@ import {
   parseOpenAIProviderOptions,
 } from './openai-provider-options.js'
 import { applyClientStops } from './openai-response.js'
+import {
+  mapGuidedProviderOptions,
+  mapOpenAIResponseFormat,
+  type OpenAIStructuredOutputFields,
+  type VllmGuidedDecodingFields,
+} from './openai-structured-output.js'
 
 /** Which OpenAI endpoint a model uses. */
 export type OpenAIApi = 'chat' | 'completion'
@@ -73,6 +79,12 @@ export interface OpenAIModelOptions {
   scoring?: 'echo' | 'prompt-logprobs'
   /** Stop sequences sent to the server; the rest are applied client-side. Default 4 (strict) or unlimited (compatible). */
   maxStopSequences?: number
+  /**
+   * How guided decoding (a `responseFormat`, or `guidedJson` / `guidedRegex` / `guidedChoice`)
+   * is sent to a `compatibility: 'vllm'` server: `structured_outputs` (default; vLLM >= 0.10.2)
+   * or `guided` (the legacy top-level `guided_*` fields, which vLLM >= 0.12 ignores).
+   */
+  vllmGuidedDecoding?: VllmGuidedDecodingFields
 }
 
 /** Everything an OpenAI language model needs from its provider. */
@@ -118,6 +130,10 @@ export interface CompatibleServerFields {
   guided_json?: Record<string, unknown> | string
   /** vLLM guided decoding: the output is one of these strings. */
   guided_choice?: string[]
+  /** vLLM guided decoding (legacy field): the output derives from this grammar. */
+  guided_grammar?: string
+  /** vLLM >= 0.10.2 guided decoding: exactly one of `json`, `regex`, `choice`, `grammar`. */
+  structured_outputs?: OpenAIStructuredOutputFields['structured_outputs']
 }
 
 /** The `providerOptions.openai` key of each compatible-server wire field. */
@@ -166,6 +182,8 @@ export interface OpenAIRequestParts {
   warn: (warning: GenerateWarning) => void
   /** `reasoning_effort` to send (dropped with a warning for non-reasoning models on strict servers). */
   reasoningEffort: ReasoningEffort | undefined
+  /** OpenAI Structured Outputs of the request's `responseFormat` (chat API only). */
+  responseFormat: OpenAIStructuredOutputFields['response_format']
 }
 
 /** One request of a generation: samples `start .. start + count - 1`. */
@@ -236,6 +254,17 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       assertInteger('options.maxNPerRequest', options.maxNPerRequest, 1)
     if (options.maxStopSequences !== undefined)
       assertInteger('options.maxStopSequences', options.maxStopSequences, 0)
+    if (
+      options.vllmGuidedDecoding !== undefined &&
+      options.vllmGuidedDecoding !== 'structured_outputs' &&
+      options.vllmGuidedDecoding !== 'guided'
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'options.vllmGuidedDecoding',
+        expected: '"structured_outputs" or "guided"',
+        received: options.vllmGuidedDecoding,
+      })
+    }
     if (
       options.scoring !== undefined &&
       options.scoring !== 'echo' &&
@@ -386,15 +415,36 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
         )
       else sampling.top_k = topK
     }
+    const format = request.responseFormat?.type === 'text' ? undefined : request.responseFormat
+    if (format !== undefined) {
+      for (const key of ['responseFormat', 'guidedJson', 'guidedRegex', 'guidedChoice'] as const) {
+        if (extra[key] !== undefined) {
+          throw new InvalidArgumentError({
+            argument: `providerOptions.openai.${key}`,
+            expected: 'to be absent when the request sets responseFormat',
+            received: extra[key],
+          })
+        }
+      }
+    }
+    const target = {
+      api: this.api,
+      compatibility: this.config.compatibility,
+      vllmFields: this.options.vllmGuidedDecoding ?? 'structured_outputs',
+      model: `${this.provider}:${this.modelId}`,
+    }
+    const { response_format: responseFormat, ...guided } = format
+      ? mapOpenAIResponseFormat(format, target, extra.strictJsonSchema)
+      : mapGuidedProviderOptions(extra, target)
     // wire field -> its providerOptions.openai key
-    const compatibleFields: Omit<CompatibleServerFields, 'top_k'> = compact({
-      min_p: extra.minP,
-      repetition_penalty: extra.repetitionPenalty,
-      prompt_logprobs: extra.promptLogprobs,
-      guided_regex: extra.guidedRegex,
-      guided_json: extra.guidedJson,
-      guided_choice: extra.guidedChoice,
-    })
+    const compatibleFields: Omit<CompatibleServerFields, 'top_k'> = {
+      ...compact({
+        min_p: extra.minP,
+        repetition_penalty: extra.repetitionPenalty,
+        prompt_logprobs: extra.promptLogprobs,
+      }),
+      ...guided,
+    }
     if (strict) {
       for (const wire of Object.keys(compatibleFields)) {
         drop(
@@ -429,7 +479,12 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       )
     }
     let clientStops: string[] = []
-    if (request.stop && request.stop.length > 0) {
+    if (format !== undefined && request.stop && request.stop.length > 0) {
+      drop(
+        'stop',
+        'stop sequences are ignored with a responseFormat (the output ends where the format is complete).',
+      )
+    } else if (request.stop && request.stop.length > 0) {
       const limit = reasoning
         ? 0
         : (this.options.maxStopSequences ?? (strict ? 4 : Number.POSITIVE_INFINITY))
@@ -455,6 +510,7 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       drop,
       warn: (warning) => warnings.push(warning),
       reasoningEffort,
+      responseFormat,
     })
     return { prepared, clientStops, stream: extra.stream ?? this.options.stream ?? false }
   }

@@ -18,6 +18,8 @@ export interface OpenAIProviderOptions {
   frequencyPenalty?: number
   /** `response_format` (structured outputs, chat API): `{ type: 'json_object' }` or `{ type: 'json_schema', json_schema: {...} }` (the SDK's type; checked to be an object, sent as given). */
   responseFormat?: ChatCompletionCreateParamsBase['response_format']
+  /** `json_schema.strict` of the OpenAI Structured Outputs sent for a request's `responseFormat` (default true). */
+  strictJsonSchema?: boolean
   /** `reasoning_effort` of reasoning models, e.g. `low`, `medium`, `high` (the SDK's type; any string is sent as given). */
   reasoningEffort?: ReasoningEffort
   /** `user`: an end-user id for abuse monitoring. */
@@ -34,11 +36,15 @@ export interface OpenAIProviderOptions {
   echo?: boolean
   /** `prompt_logprobs`: log-probabilities of prompt tokens (vLLM completions API). */
   promptLogprobs?: number
-  /** `guided_regex`: every output matches this regular expression (vLLM, `metagen serve`). */
+  /**
+   * Guided decoding: every output matches this regular expression (vLLM, `metagen serve`). Sent
+   * as `structured_outputs.regex` to `compatibility: 'vllm'` servers (see the model option
+   * `vllmGuidedDecoding`), else as `guided_regex`.
+   */
   guidedRegex?: string
-  /** `guided_json`: every output is JSON valid under this schema (vLLM, `metagen serve`). */
+  /** Guided decoding: every output is JSON valid under this schema (`structured_outputs.json` or `guided_json`, as `guidedRegex`). */
   guidedJson?: Record<string, unknown> | string
-  /** `guided_choice`: every output is one of these strings (vLLM, `metagen serve`). */
+  /** Guided decoding: every output is one of these strings (`structured_outputs.choice` or `guided_choice`, as `guidedRegex`). */
   guidedChoice?: string[]
   /** Extra wire fields merged into the request body as-is (for anything else a server accepts). */
   extraBody?: Record<string, unknown>
@@ -49,6 +55,7 @@ const knownKeys = new Set([
   'presencePenalty',
   'frequencyPenalty',
   'responseFormat',
+  'strictJsonSchema',
   'reasoningEffort',
   'user',
   'stream',
@@ -161,7 +168,7 @@ export function parseOpenAIProviderOptions(value: Record<string, unknown> | unde
       received: options[guides[1] as 'guidedRegex'],
     })
   }
-  for (const key of ['stream', 'echo'] as const) {
+  for (const key of ['stream', 'echo', 'strictJsonSchema'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new InvalidArgumentError({
         argument: name(key),
