@@ -10,6 +10,7 @@ import type {
   MessageParam,
   StopReason,
   TextBlockParam,
+  Tool,
 } from '@anthropic-ai/sdk/resources/messages'
 import {
   addUsage,
@@ -23,7 +24,9 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   type LanguageModelCapabilities,
+  type ResponseFormat,
   throwIfAborted,
+  UnsupportedCapabilityError,
   type Usage,
   validateGenerateRequest,
 } from '@metagen/core'
@@ -127,6 +130,15 @@ interface PreparedRequest {
   body: MessagesRequestBody
   stream: boolean
   cached: boolean
+  /** The forced tool whose input is the output, for a JSON-schema `responseFormat`. */
+  jsonTool: JsonOutputTool | undefined
+}
+
+/** The tool of a JSON-schema response format. */
+interface JsonOutputTool {
+  name: string
+  /** The schema's root is not an object: the tool input is `{ value: <output> }`. */
+  wrapped: boolean
 }
 
 interface SampleResponse {
@@ -141,6 +153,16 @@ interface SampleResponse {
  * the prompt's last block carries `cache_control`; the first request is sent alone and the
  * other n - 1 start once it has started answering (its `message_start` when streaming, its
  * whole response otherwise), so they read the cache it wrote. `stats()` counts requests.
+ *
+ * A `responseFormat` of type `json_schema` uses Anthropic's tool input: the request carries one
+ * tool (named `responseFormat.name`, default `response`) whose `input_schema` is the schema,
+ * forced by `tool_choice: { type: 'tool', name }`, and each output's text is the tool input as
+ * JSON (`JSON.stringify` of it; a streamed output's text is the raw `partial_json` deltas). A
+ * schema whose root is not `type: 'object'` (the API takes only object schemas) is wrapped as
+ * the property `value` of an object (its `$defs` / `definitions` moved to the wrapper, so
+ * `#/$defs/...` references still resolve; a reference to the root `#` does not) and unwrapped
+ * in the output. Stop sequences are dropped with a warning; `grammar` formats throw
+ * UnsupportedCapabilityError.
  */
 export class AnthropicLanguageModel extends RemoteLanguageModel implements LanguageModel {
   /** No log-probabilities, no `n` (N requests), no seed, no scoring; chat messages. */
@@ -276,7 +298,18 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       messages: turns,
     }
     if (system.length > 0) body.system = system.join('\n\n')
-    if (request.stop && request.stop.length > 0) body.stop_sequences = [...request.stop]
+    const jsonTool = applyResponseFormat(body, request.responseFormat, {
+      model: `${this.provider}:${this.modelId}`,
+      thinking: extra.thinking,
+    })
+    if (request.stop && request.stop.length > 0) {
+      if (jsonTool)
+        drop(
+          'stop',
+          'stop sequences are ignored with a responseFormat (the output ends where the format is complete).',
+        )
+      else body.stop_sequences = [...request.stop]
+    }
     const sampling = [
       ['temperature', 'temperature'],
       ['topP', 'top_p'],
@@ -319,7 +352,7 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       last.content = [block]
     }
     if (extra.extraBody) Object.assign(body, extra.extraBody)
-    return { body, stream: extra.stream ?? this.options.stream ?? false, cached }
+    return { body, stream: extra.stream ?? this.options.stream ?? false, cached, jsonTool }
   }
 
   private requestSample(
@@ -332,8 +365,8 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
     return this.runner.run(
       (attemptSignal) =>
         prepared.stream
-          ? this.streamRequest(prepared.body, index, attemptSignal, onDelta, onStarted)
-          : this.jsonRequest(prepared.body, attemptSignal),
+          ? this.streamRequest(prepared, index, attemptSignal, onDelta, onStarted)
+          : this.jsonRequest(prepared, attemptSignal),
       signal,
     )
   }
@@ -346,28 +379,42 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
   }
 
   private async jsonRequest(
-    body: MessagesRequestBody,
+    prepared: PreparedRequest,
     signal: AbortSignal | undefined,
   ): Promise<SampleResponse> {
+    const { jsonTool } = prepared
     const message: Message | null = await this.config.client.messages.create(
-      body,
+      prepared.body,
       this.requestOptions(signal),
     )
     // the SDK returns whatever JSON the server sent
     if (message === null || typeof message !== 'object' || !Array.isArray(message.content)) {
       throw malformed('the body has no content array', this.provider)
     }
-    const text = message.content
+    let text = message.content
       .map((block) => (block.type === 'text' ? (block.text ?? '') : ''))
       .join('')
+    if (jsonTool) {
+      const call = message.content.find(
+        (block) => block.type === 'tool_use' && block.name === jsonTool.name,
+      )
+      // no tool call: the output was cut (max_tokens) before the tool input began
+      text = ''
+      if (call?.type === 'tool_use') {
+        const input = jsonTool.wrapped
+          ? (call.input as { value?: unknown } | null)?.value
+          : call.input
+        text = input === undefined ? '' : JSON.stringify(input)
+      }
+    }
     return {
-      output: { text, finishReason: mapStopReason(message.stop_reason) },
+      output: { text, finishReason: mapStopReason(message.stop_reason, jsonTool !== undefined) },
       ...mapUsage(message.usage, this.provider),
     }
   }
 
   private async streamRequest(
-    body: MessagesRequestBody,
+    prepared: PreparedRequest,
     index: number,
     signal: AbortSignal | undefined,
     onDelta: TextDeltaHandler | undefined,
@@ -377,6 +424,10 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
     let stopReason: StopReason | null | undefined
     let usage: UsageFields | undefined
     let emitted = false
+    const { jsonTool } = prepared
+    // the JSON of the forced tool's input, from its input_json_delta events
+    let toolJson = ''
+    let toolBlock: number | undefined
     const emit = (delta: string) => {
       text += delta
       emitted = true
@@ -384,7 +435,7 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
     }
     try {
       const stream = await this.config.client.messages.create(
-        { ...body, stream: true },
+        { ...prepared.body, stream: true },
         this.requestOptions(signal),
       )
       for await (const event of stream) {
@@ -394,11 +445,24 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
             onStarted?.()
             break
           case 'content_block_start':
-            if (event.content_block?.type === 'text' && event.content_block.text)
+            if (jsonTool) {
+              if (
+                event.content_block?.type === 'tool_use' &&
+                event.content_block.name === jsonTool.name
+              )
+                toolBlock = event.index
+            } else if (event.content_block?.type === 'text' && event.content_block.text)
               emit(event.content_block.text)
             break
           case 'content_block_delta':
-            if (event.delta?.type === 'text_delta' && event.delta.text) emit(event.delta.text)
+            if (jsonTool) {
+              if (event.index === toolBlock && event.delta?.type === 'input_json_delta') {
+                toolJson += event.delta.partial_json ?? ''
+                // a wrapped input is unwrapped once complete
+                if (!jsonTool.wrapped && event.delta.partial_json) emit(event.delta.partial_json)
+              }
+            } else if (event.delta?.type === 'text_delta' && event.delta.text)
+              emit(event.delta.text)
             break
           case 'message_delta': {
             stopReason = event.delta?.stop_reason ?? stopReason
@@ -423,15 +487,93 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       throw this.streamFailure(error, emitted)
     }
     if (usage === undefined) throw malformed('the stream had no message_start event', this.provider)
+    if (jsonTool?.wrapped && toolJson !== '' && stopReason === 'tool_use') {
+      let value: unknown
+      try {
+        value = (JSON.parse(toolJson) as { value?: unknown } | null)?.value
+      } catch (error) {
+        throw malformed(`the tool input is not JSON (${toErrorMessage(error)})`, this.provider)
+      }
+      if (value !== undefined) emit(JSON.stringify(value))
+    }
     return {
-      output: { text, finishReason: mapStopReason(stopReason) },
+      output: { text, finishReason: mapStopReason(stopReason, jsonTool !== undefined) },
       ...mapUsage(usage, this.provider),
     }
   }
 }
 
-function mapStopReason(reason: StopReason | null | undefined): FinishReason {
+/**
+ * Adds the forced JSON tool of a `json_schema` response format to `body` and returns it
+ * (undefined for no format or `text`). Throws UnsupportedCapabilityError for a grammar and
+ * InvalidArgumentError for a `false` schema or extended thinking (which the API does not allow
+ * with a forced tool).
+ */
+function applyResponseFormat(
+  body: MessagesRequestBody,
+  format: ResponseFormat | undefined,
+  context: { model: string; thinking: { type?: string } | undefined },
+): JsonOutputTool | undefined {
+  if (format === undefined || format.type === 'text') return undefined
+  if (format.type === 'grammar') {
+    throw new UnsupportedCapabilityError({
+      capability: 'responseFormat',
+      message: `${context.model}: the Anthropic API has no grammar-constrained output; use a local model or a vLLM server for { type: 'grammar' } (JSON schemas work here).`,
+    })
+  }
+  if (format.schema === false) {
+    throw new InvalidArgumentError({
+      argument: 'responseFormat.schema',
+      expected: 'a satisfiable JSON Schema (false admits no output)',
+      received: false,
+    })
+  }
+  if (context.thinking !== undefined && context.thinking.type !== 'disabled') {
+    throw new InvalidArgumentError({
+      argument: 'providerOptions.anthropic.thinking',
+      expected:
+        'absent or { type: "disabled" } with a json_schema responseFormat (the API forbids forced tool use with extended thinking)',
+      received: context.thinking,
+    })
+  }
+  const schema: Record<string, unknown> = format.schema === true ? {} : format.schema
+  const wrapped = schema.type !== 'object'
+  let inputSchema: Tool.InputSchema
+  if (wrapped) {
+    const { $defs, definitions, $schema, ...value } = schema
+    inputSchema = {
+      type: 'object',
+      properties: { value },
+      required: ['value'],
+      additionalProperties: false,
+      ...compact({ $defs, definitions, $schema }),
+    }
+  } else {
+    inputSchema = schema as Tool.InputSchema
+  }
+  const name = format.name ?? 'response'
+  body.tools = [
+    {
+      name,
+      description: wrapped
+        ? 'Give the response as the `value` of this tool input.'
+        : 'Give the response as this tool input.',
+      input_schema: inputSchema,
+    },
+  ]
+  body.tool_choice = { type: 'tool', name, disable_parallel_tool_use: true }
+  return { name, wrapped }
+}
+
+function toErrorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function mapStopReason(reason: StopReason | null | undefined, toolOutput = false): FinishReason {
   switch (reason) {
+    case 'tool_use':
+      // the forced JSON tool's call is the whole answer
+      return toolOutput ? 'stop' : 'other'
     case 'end_turn':
     case 'stop_sequence':
       return 'stop'

@@ -29,7 +29,11 @@ export interface FakeAnthropicResponderContext {
   body: Record<string, unknown>
 }
 
-/** Produces the full text of one response (before the server applies max_tokens and stop). */
+/**
+ * Produces the full text of one response (before the server applies max_tokens and stop). When
+ * the request forces a tool (`tool_choice: { type: 'tool', name }`), the text is the JSON of the
+ * tool input.
+ */
 export type FakeAnthropicResponder = (context: FakeAnthropicResponderContext) => string
 
 /** Options of {@link startFakeAnthropicServer}. */
@@ -91,7 +95,10 @@ function blocksOf(content: unknown): Block[] {
  * Starts a fake Anthropic API server. Requests must send an `anthropic-version` header (else
  * 400). Prompt caching: the prefix up to the last block with `cache_control` is written to the
  * cache when the server starts answering (`cache_creation_input_tokens`); later requests with
- * the same prefix read it (`cache_read_input_tokens`).
+ * the same prefix read it (`cache_read_input_tokens`). Forced tool use (`tool_choice:
+ * { type: 'tool', name }`): the answer is one `tool_use` block whose input is the responder's
+ * text parsed as JSON (streamed as `input_json_delta` pieces), `stop_reason: 'tool_use'`; stop
+ * sequences do not apply, and an answer over `max_tokens` ends with `max_tokens` and no tool call.
  */
 export async function startFakeAnthropicServer(
   options: FakeAnthropicServerOptions = {},
@@ -182,9 +189,12 @@ export async function startFakeAnthropicServer(
       requestIndex,
       body,
     })
-    let stopReason = 'end_turn'
+    const toolChoice = body.tool_choice as { type?: string; name?: string } | undefined
+    const forcedTool = toolChoice?.type === 'tool' ? toolChoice.name : undefined
+    let stopReason = forcedTool ? 'tool_use' : 'end_turn'
     let stopSequence: string | null = null
-    const stops = Array.isArray(body.stop_sequences) ? (body.stop_sequences as string[]) : []
+    const stops =
+      Array.isArray(body.stop_sequences) && !forcedTool ? (body.stop_sequences as string[]) : []
     let cut = -1
     for (const stop of stops) {
       const at = text.indexOf(stop)
@@ -224,6 +234,15 @@ export async function startFakeAnthropicServer(
       speed: null,
     }
     const id = `msg_fake_${requestIndex}`
+    const toolCall =
+      forcedTool && stopReason === 'tool_use'
+        ? {
+            type: 'tool_use',
+            id: `toolu_fake_${requestIndex}`,
+            name: forcedTool,
+            caller: { type: 'direct' },
+          }
+        : undefined
     const base = {
       id,
       type: 'message',
@@ -253,13 +272,21 @@ export async function startFakeAnthropicServer(
           {
             type: 'content_block_start',
             index: 0,
-            content_block: { type: 'text', text: '', citations: null },
+            content_block: toolCall
+              ? { ...toolCall, input: {} }
+              : { type: 'text', text: '', citations: null },
           },
         ],
         ['ping', { type: 'ping' }],
         ...tokens.map((token): [string, unknown] => [
           'content_block_delta',
-          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: token } },
+          {
+            type: 'content_block_delta',
+            index: 0,
+            delta: toolCall
+              ? { type: 'input_json_delta', partial_json: token }
+              : { type: 'text_delta', text: token },
+          },
         ]),
         ['content_block_stop', { type: 'content_block_stop', index: 0 }],
         [
@@ -293,7 +320,11 @@ export async function startFakeAnthropicServer(
     }
     sendJson(context.response, 200, {
       ...base,
-      content: [{ type: 'text', text, citations: null }],
+      content: toolCall
+        ? [{ ...toolCall, input: JSON.parse(text) }]
+        : forcedTool
+          ? []
+          : [{ type: 'text', text, citations: null }],
       stop_reason: stopReason,
       stop_sequence: stopSequence,
       usage,
