@@ -18,11 +18,15 @@ export const commandSummaries: ReadonlyArray<[string, string]> = [
   ],
   [
     'trace FILE [--html OUT]',
-    'draw a saved trace (solve or eval --trace-out FILE) as a tree, and as an HTML page',
+    'draw a saved trace (solve or eval --trace-out FILE) as a tree, and as a self-contained HTML page',
   ],
   [
     'serve [--port N] [--model ID ...] [--api-key KEY]',
     'an OpenAI-compatible server over the models and strategies (metagen serve --help)',
+  ],
+  [
+    'playground [--port N] [--model ID ...]',
+    'the server with its web playground: pick a strategy, run it, watch the tree (prints the URL)',
   ],
   [
     'demo [--limit N]',

@@ -2,5 +2,4 @@
 export { CliUsageError } from './cli-error.js'
 export { main } from './main.js'
 export type { CliIo } from './output.js'
-export { renderTraceHtml } from './render-trace-html.js'
 export { renderTraceTree } from './render-trace-tree.js'

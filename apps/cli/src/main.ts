@@ -5,6 +5,7 @@ import { createDefaultStrategyRegistry, type StrategyRegistry } from '@metagen/o
 import { CliUsageError } from './cli-error.js'
 import { demoCommand } from './commands/demo.js'
 import { evalCommand } from './commands/eval.js'
+import { playgroundCommand } from './commands/playground.js'
 import { scaleCommand } from './commands/scale.js'
 import { serveCommand } from './commands/serve.js'
 import { solveCommand } from './commands/solve.js'
@@ -20,6 +21,7 @@ const commands: Readonly<Record<string, Command>> = {
   scale: scaleCommand,
   trace: traceCommand,
   serve: serveCommand,
+  playground: playgroundCommand,
   demo: demoCommand,
 }
 
@@ -55,7 +57,11 @@ export async function main(
         `Unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(commands).join(', ')}.`,
       )
     }
-    if (name !== 'serve' && (rest.includes('--help') || rest.includes('-h'))) {
+    if (
+      name !== 'serve' &&
+      name !== 'playground' &&
+      (rest.includes('--help') || rest.includes('-h'))
+    ) {
       io.stdout.write(formatHelp(registry, strategyArgument(rest)))
       return 0
     }

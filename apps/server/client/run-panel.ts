@@ -338,7 +338,7 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
                   {},
                   h('span', {
                     class: 'bar',
-                    style: `width: ${((entry.count / maxCount) * 100).toFixed(1)}%`,
+                    style: `width: ${((entry.count / maxCount) * 85).toFixed(1)}%`,
                   }),
                   h('span', { class: 'bar-value' }, String(entry.count)),
                 ),
@@ -348,7 +348,7 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
                       {},
                       h('span', {
                         class: 'bar weight',
-                        style: `width: ${((entry.weight / maxWeight) * 100).toFixed(1)}%`,
+                        style: `width: ${((entry.weight / maxWeight) * 85).toFixed(1)}%`,
                       }),
                       h('span', { class: 'bar-value' }, entry.weight.toFixed(2)),
                     )
@@ -385,7 +385,7 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
                   {},
                   h('span', {
                     class: 'bar',
-                    style: `width: ${(Math.max(0, Math.min(1, score ?? 0)) * 100).toFixed(1)}%; background: ${scoreColour(score)}`,
+                    style: `width: ${(Math.max(0, Math.min(1, score ?? 0)) * 85).toFixed(1)}%; background: ${scoreColour(score)}`,
                   }),
                   h('span', { class: 'bar-value' }, formatScore(score)),
                 ),

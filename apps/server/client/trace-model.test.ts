@@ -174,3 +174,24 @@ describe('the run view', () => {
     expect(view.samples.map((sample) => sample.text)).toEqual(['a 620', 'b 720', 'c 620'])
   })
 })
+
+describe('eval traces', () => {
+  it('split into one run per problem with unprefixed ids', async () => {
+    const { splitProblems } = await import('./trace-problems.js')
+    const problems = splitProblems([
+      { kind: 'note', id: 'p1', name: 'problem p1', data: { correct: true } },
+      { kind: 'span-start', id: 'p1/s1', parentId: 'p1', name: 'greedy' },
+      { kind: 'model-call', id: 'p1/c2', parentId: 'p1/s1', name: 'm' },
+      { kind: 'note', id: 'p2', name: 'problem p2', data: { correct: false } },
+      { kind: 'span-start', id: 'p2/s1', parentId: 'p2', name: 'greedy' },
+    ])
+    expect(problems.map((problem) => problem.label)).toEqual([
+      'problem p1 (correct)',
+      'problem p2 (wrong)',
+    ])
+    expect(problems[0]?.events).toEqual([
+      { kind: 'span-start', id: 's1', name: 'greedy' },
+      { kind: 'model-call', id: 'c2', parentId: 's1', name: 'm' },
+    ])
+  })
+})

@@ -71,6 +71,23 @@ describe('the tree layout', () => {
     ])
   })
 
+  it('pushes neighbours of big nodes apart so that no two nodes of a row overlap', () => {
+    const view = buildRunView([
+      step('r', undefined, ''),
+      step('a', 'r', ' 1.', { visits: 9 }),
+      step('b', 'r', ' 2.', { visits: 9 }),
+      step('c', 'r', ' 3.'),
+    ])
+    const layout = layoutForest(buildDisplayForest(view), { leafSpacing: 10, margin: 0 })
+    const row = layout.nodes.filter((placed) => placed.node.depth === 1).sort((p, q) => p.x - q.x)
+    for (let index = 1; index < row.length; index++) {
+      const left = row[index - 1]!
+      const right = row[index]!
+      expect(right.x - left.x).toBeGreaterThanOrEqual(left.r + right.r)
+    }
+    expect(layout.width).toBeGreaterThanOrEqual(row[row.length - 1]!.x + row[row.length - 1]!.r)
+  })
+
   it('sizes nodes by visits when counted, else by multiplicity, capped', () => {
     expect(nodeRadius({ visits: 0, multiplicity: 1 })).toBe(6)
     expect(nodeRadius({ visits: 0, multiplicity: 4 })).toBe(12)

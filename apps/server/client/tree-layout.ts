@@ -118,7 +118,7 @@ export interface TreeLayout {
 
 /** Spacing of {@link layoutForest}, in pixels. */
 export interface LayoutOptions {
-  /** Horizontal distance between neighbouring leaves (default 28). */
+  /** Smallest horizontal distance between neighbouring leaves (default 28). */
   leafSpacing?: number
   /** Vertical distance between depths (default 64). */
   levelSpacing?: number
@@ -145,8 +145,10 @@ export function nodeRadius(
 
 /**
  * Places a forest: y from depth (the roots' depth at the top), x from a post-order walk that
- * gives each leaf the next slot and centres each parent over its first and last child; trees
- * of the forest sit side by side. Deterministic: the same forest gives the same layout.
+ * puts each leaf `leafSpacing` after the previous one (further when it would touch a node
+ * already placed: big nodes push their neighbours apart) and centres each parent over its first
+ * and last child; trees of the forest sit side by side. Deterministic: the same forest gives
+ * the same layout.
  */
 export function layoutForest(
   forest: readonly DisplayNode[],
@@ -160,7 +162,10 @@ export function layoutForest(
   const nodes: PlacedNode[] = []
   const edges: PlacedEdge[] = []
   const placed = new Map<string, PlacedNode>()
-  let nextSlot = 0
+  // Right edge of what is placed so far, and the x of the last leaf.
+  let rightEdge = Number.NEGATIVE_INFINITY
+  let lastLeaf: number | undefined
+  const gap = 4
   let maxDepth = 0
   const minDepth = forest.reduce(
     (least, node) => Math.min(least, node.depth),
@@ -169,18 +174,21 @@ export function layoutForest(
   const top = Number.isFinite(minDepth) ? minDepth : 0
   const place = (node: DisplayNode, level: number): PlacedNode => {
     const children = node.children.map((child) => place(child, level + 1))
-    const x =
-      children.length === 0
-        ? margin + maxRadius + leafSpacing * nextSlot++
-        : ((children[0] as PlacedNode).x + (children[children.length - 1] as PlacedNode).x) / 2
+    const r = nodeRadius(node, baseRadius, maxRadius)
+    let x: number
+    if (children.length === 0) {
+      x =
+        lastLeaf === undefined
+          ? margin + maxRadius
+          : Math.max(lastLeaf + leafSpacing, rightEdge + gap + r)
+      lastLeaf = x
+    } else {
+      x = ((children[0] as PlacedNode).x + (children[children.length - 1] as PlacedNode).x) / 2
+    }
+    rightEdge = Math.max(rightEdge, x + r)
     const depth = Math.max(level, node.depth - top)
     maxDepth = Math.max(maxDepth, depth)
-    const result: PlacedNode = {
-      node,
-      x,
-      y: margin + maxRadius + depth * levelSpacing,
-      r: nodeRadius(node, baseRadius, maxRadius),
-    }
+    const result: PlacedNode = { node, x, y: margin + maxRadius + depth * levelSpacing, r }
     placed.set(node.id, result)
     nodes.push(result)
     for (const child of children) {
@@ -200,11 +208,11 @@ export function layoutForest(
   for (const root of forest) place(root, 0)
   // Parents were pushed after their children: draw in pre-order-like depth order instead.
   nodes.sort((a, b) => a.y - b.y || a.x - b.x)
-  const slots = Math.max(1, nextSlot)
+  const widest = nodes.reduce((most, placed) => Math.max(most, placed.x), margin + maxRadius)
   return {
     nodes,
     edges,
-    width: 2 * (margin + maxRadius) + leafSpacing * (slots - 1),
+    width: widest + maxRadius + margin,
     height: 2 * (margin + maxRadius) + maxDepth * levelSpacing,
     maxDepth,
   }

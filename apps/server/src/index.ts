@@ -52,7 +52,13 @@ export type {
 } from './playground-runs.js'
 export { createPlaygroundRuns } from './playground-runs.js'
 export type { ServeArguments, ServeIo } from './serve-command.js'
-export { parseServeArguments, runServeCommand, serveFlags, serveUsage } from './serve-command.js'
+export {
+  parseServeArguments,
+  playgroundUsage,
+  runServeCommand,
+  serveFlags,
+  serveUsage,
+} from './serve-command.js'
 export type { ServedEnvironmentOptions } from './served-environment.js'
 export { createServedEnvironment } from './served-environment.js'
 export type { ModelLoadState, ServerMetrics } from './server-metrics.js'

@@ -92,7 +92,7 @@ export async function handlePlaygroundApi(
     context.sendJson(response, 200, {
       data: problems.slice(0, 24).map((problem) => ({
         question: problem.question,
-        answer: problem.answer,
+        answer: String(problem.answer),
       })),
     })
     return true

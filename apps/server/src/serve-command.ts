@@ -141,36 +141,53 @@ export interface ServeIo {
   stderr: NodeJS.WritableStream
 }
 
+/** `--help` of `metagen playground` (the flags are those of `metagen serve`). */
+export const playgroundUsage = `Usage: metagen playground [flags]   the metagen server with its web playground; prints the URL to open
+
+Starts \`metagen serve\` with the same flags (below) and prints the playground's URL: open it,
+pick a model, a strategy and a question, run it and watch the search tree, the votes and the
+counters fill in. Stop it with Ctrl-C.
+
+${serveUsage.slice(serveUsage.indexOf('\n') + 1)}`
+
 /**
- * Runs `metagen serve`: parses `args`, starts the server, prints its URL, and on SIGTERM or
- * SIGINT drains in-flight requests and closes. Resolves with the exit code once closed (0), or
- * at once after `--help` (0). Flag errors throw InvalidArgumentError.
+ * Runs `metagen serve` (or, with `command: 'playground'`, `metagen playground`: the same server,
+ * announced by the playground's URL): parses `args`, starts the server, prints its URL, and on
+ * SIGTERM or SIGINT drains in-flight requests and closes. Resolves with the exit code once
+ * closed (0), or at once after `--help` (0). Flag errors throw InvalidArgumentError.
  */
 export async function runServeCommand(
   args: readonly string[],
   io: ServeIo = { stdout: process.stdout, stderr: process.stderr },
   env: Readonly<Record<string, string | undefined>> = process.env,
+  command: 'serve' | 'playground' = 'serve',
 ): Promise<number> {
   const parsed = parseServeArguments(args, env)
   if (parsed.help) {
-    io.stdout.write(serveUsage)
+    io.stdout.write(command === 'playground' ? playgroundUsage : serveUsage)
     return 0
   }
   const server = createMetagenServer(parsed.options)
   const url = await server.listen(parsed.port, parsed.host)
-  io.stdout.write(`metagen serve: listening on ${url}/v1\n`)
+  if (command === 'playground') {
+    io.stdout.write(
+      `metagen playground: open ${url}/ in a browser (the OpenAI-compatible API is at ${url}/v1)\n`,
+    )
+  } else {
+    io.stdout.write(`metagen serve: listening on ${url}/v1 (the playground is at ${url}/)\n`)
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       process.off('SIGINT', onInterrupt)
       process.off('SIGTERM', onTerminate)
-      io.stderr.write(`metagen serve: ${signal}, draining in-flight requests\n`)
+      io.stderr.write(`metagen ${command}: ${signal}, draining in-flight requests\n`)
       server.close().then(
         () => {
-          io.stderr.write('metagen serve: stopped\n')
+          io.stderr.write(`metagen ${command}: stopped\n`)
           resolve(0)
         },
         (error: unknown) => {
-          io.stderr.write(`metagen serve: error while closing: ${String(error)}\n`)
+          io.stderr.write(`metagen ${command}: error while closing: ${String(error)}\n`)
           resolve(1)
         },
       )

@@ -103,7 +103,7 @@ describe('the playground API', () => {
     const devSet = await loadDevSet()
     expect(examples.data[0]).toEqual({
       question: devSet[0]?.question,
-      answer: devSet[0]?.answer,
+      answer: String(devSet[0]?.answer),
     })
   })
 

@@ -1,12 +1,13 @@
 // `metagen trace FILE`: draws a saved trace (JSON lines) as a tree in the terminal and, with
-// --html OUT, as a standalone HTML page.
+// --html OUT, as a self-contained HTML page drawn by the playground's run view (the same tree,
+// vote chart and rounds as `metagen playground`, no server needed).
 import { readFile, writeFile } from 'node:fs/promises'
 import { InvalidArgumentError } from '@metagen/core'
 import { buildTraceTree, parseTraceJsonLines, type StrategyRegistry } from '@metagen/orchestrator'
+import { renderTracePage } from '@metagen/server'
 import { CliUsageError } from '../cli-error.js'
 import { parseCommandLine, readIntegerFlag, readStringFlag } from '../command-line.js'
 import { type CliIo, writeLine } from '../output.js'
-import { renderTraceHtml } from '../render-trace-html.js'
 import { renderTraceTree } from '../render-trace-tree.js'
 
 /** Flags of `trace`. */
@@ -36,7 +37,8 @@ export async function traceCommand(
       cause: error,
     })
   }
-  const roots = buildTraceTree(parseTraceJsonLines(text, path))
+  const events = parseTraceJsonLines(text, path)
+  const roots = buildTraceTree(events)
   const depth = readIntegerFlag(parsed.flags, 'depth', 0)
   const html = readStringFlag(parsed.flags, 'html')
   if (parsed.flags.json) {
@@ -45,7 +47,7 @@ export async function traceCommand(
     io.stdout.write(renderTraceTree(roots, depth !== undefined ? { maxDepth: depth } : {}))
   }
   if (html !== undefined) {
-    await writeFile(html, renderTraceHtml(roots, { title: `metagen trace: ${path}` }))
+    await writeFile(html, renderTracePage(events, { title: `metagen trace: ${path}` }))
     writeLine(io.stderr, `HTML page written to ${html}`)
   }
   return 0
