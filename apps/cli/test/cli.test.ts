@@ -58,7 +58,16 @@ describe('metagen solve', () => {
     expect(drawn.out.split('\n')[0]).toMatch(/^step-beam [\d.]+ ms \[\d+\+\d+ tokens/)
     expect(drawn.out).toMatch(/├─ step ".*" score \d\.\d{3}/)
     const html = await readFile(join(folder, 'trace.html'), 'utf8')
-    expect(html).toContain('<details class="trace-node span"')
+    // Self-contained: the trace's events inlined as JSON, the viewer inlined, nothing fetched.
+    const inlined = /<script type="application\/json" id="metagen-trace">(.*?)<\/script>/s.exec(
+      html,
+    )
+    const saved = (await readFile(tracePath, 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line))
+    expect(JSON.parse(inlined?.[1] ?? 'null')).toEqual(saved)
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/)
   })
 })
 
