@@ -101,3 +101,39 @@ describe('metagen serve', () => {
     expect(stderr).toContain('SIGTERM, draining')
   })
 })
+
+describe('metagen playground', () => {
+  it('prints its help, then starts the server and prints the page URL; SIGINT stops it', async () => {
+    const help = captureIo()
+    expect(await main(['playground', '--help'], help)).toBe(0)
+    expect(help.out()).toMatch(/^Usage: metagen playground/)
+    expect(help.out()).toContain('--api-key KEY')
+    const child = spawn(process.execPath, [bin, 'playground', '--port', '0', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk)
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk)
+        const match = /metagen playground: open (http:\/\/\S+\/) in a browser/.exec(stdout)
+        if (match) resolve(match[1] as string)
+      })
+      child.on('exit', () => reject(new Error(`playground exited early: ${stderr}`)))
+    })
+    const page = await fetch(url)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<script src="/playground/playground.js"></script>')
+    const strategies = (await (await fetch(`${url}api/strategies`)).json()) as {
+      data: Array<{ name: string }>
+    }
+    expect(strategies.data.map((strategy) => strategy.name)).toContain('step-beam')
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(stderr).toContain('metagen playground: SIGINT, draining')
+  })
+})

@@ -51,6 +51,12 @@ export interface RunPanel {
   setStatus(status: string, detail?: string): void
   /** Marks the run as ended (chosen path, pruned leaves) and redraws now. */
   finish(output?: { text: string; answer?: string; score?: number }): void
+  /**
+   * Plays the recorded events again from an empty view, one step at a time (`delayMs` after each
+   * search node, model call or vote; default 150), so that the tree can be watched growing.
+   * Resolves when the replay reached the end (or a newer replay started).
+   */
+  replay(delayMs?: number): Promise<void>
   /** Selects a node by display id (as a click does) and shows its details. */
   select(id: string | undefined): void
 }
@@ -67,7 +73,10 @@ export interface RunPanelOptions {
 
 /** Creates a run panel (not yet attached to the document). */
 export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
-  const view = createRunView()
+  let view = createRunView()
+  // Every event folded, for replays.
+  const recorded: TraceEventLike[] = []
+  let replaying = 0
   let budget: BudgetLimits = {}
   let charged: { usage: UsageCounts; seconds: number } | undefined
   let merge = options.merge ?? true
@@ -77,6 +86,25 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
   let scheduled = false
 
   const title = h('h2', { class: 'run-title' }, options.title ?? 'Run')
+  const speed = h(
+    'select',
+    { class: 'replay-speed', 'aria-label': 'replay speed' },
+    h('option', { value: '400' }, 'slow'),
+    h('option', { value: '150', selected: true }, 'normal'),
+    h('option', { value: '40' }, 'fast'),
+  )
+  const replayButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'replay',
+      onclick: () => {
+        void panel.replay(Number(speed.value))
+      },
+    },
+    'Replay step by step',
+  )
+  const replayBar = h('div', { class: 'replay-bar', hidden: true }, replayButton, speed)
   const status = h('p', { class: 'run-status', role: 'status', 'aria-live': 'polite' }, 'idle')
   const counters = h('div', { class: 'counters', 'aria-label': 'usage against the budget' })
   const answer = h('div', { class: 'answer', 'aria-live': 'polite' })
@@ -131,6 +159,7 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
     { class: `run-panel${options.compact ? ' compact' : ''}` },
     title,
     status,
+    replayBar,
     counters,
     answer,
     treeSection,
@@ -584,8 +613,11 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
 
   const panel: RunPanel = {
     element,
-    view,
+    get view() {
+      return view
+    },
     addEvent(event) {
+      recorded.push(event)
       applyTraceEvent(view, event)
       schedule()
     },
@@ -604,6 +636,32 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
     finish(output) {
       if (output) view.output = output
       finishRunView(view)
+      replayBar.hidden = recorded.length === 0
+      render()
+    },
+    async replay(delayMs = 150) {
+      const token = ++replaying
+      const output = view.output
+      view = createRunView()
+      selected = undefined
+      const paused = charged
+      charged = undefined
+      replayButton.disabled = true
+      panel.setStatus('replaying')
+      for (const event of recorded) {
+        if (token !== replaying) return
+        applyTraceEvent(view, event)
+        if (event.kind === 'node' || event.kind === 'model-call' || event.kind === 'note') {
+          render()
+          await new Promise((resolve) => setTimeout(resolve, delayMs))
+        }
+      }
+      if (token !== replaying) return
+      if (output && !view.output) view.output = output
+      finishRunView(view)
+      charged = paused
+      replayButton.disabled = false
+      panel.setStatus('replayed', `${recorded.length} events`)
       render()
     },
     select(id) {

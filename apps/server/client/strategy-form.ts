@@ -42,6 +42,8 @@ export function createStrategyForm(
   const byName = new Map(strategies.map((strategy) => [strategy.name, strategy]))
   let state: FormState = stateFromSpec(initial, schemas)
   const errors = new Map<string, string>()
+  // Whether each (nested) options list is expanded, kept across redraws.
+  const openOptions = new Map<string, boolean>()
   const body = h('div', { class: 'strategy-form-body' })
   const jsonArea = h('textarea', {
     id: 'spec-json',
@@ -212,11 +214,28 @@ export function createStrategyForm(
   const renderStrategy = (target: FormState, path: string, nested: boolean): HTMLElement => {
     const info = byName.get(target.strategy)
     const fields = info ? fieldsFromSchema(info.schema) : []
+    const rendered = fields.map((field) => renderField(field, target, path))
+    const changed = Object.keys(target.values).length + Object.keys(target.nested).length
     return h(
       'div',
       { class: nested ? 'nested-form' : 'root-form', 'data-strategy': target.strategy },
       info ? h('p', { class: 'description' }, info.description) : null,
-      ...fields.map((field) => renderField(field, target, path)),
+      rendered.length > 0
+        ? h(
+            'details',
+            {
+              class: 'options',
+              open: openOptions.get(path) ?? true,
+              ontoggle: (event) => openOptions.set(path, (event.target as HTMLDetailsElement).open),
+            },
+            h(
+              'summary',
+              {},
+              `options (${rendered.length}${changed > 0 ? `, ${changed} set` : ''})`,
+            ),
+            ...rendered,
+          )
+        : null,
     )
   }
 

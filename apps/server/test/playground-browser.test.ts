@@ -134,7 +134,8 @@ describe('the playground in a browser', () => {
     expect(multiplicities.every((value) => value === 1)).toBe(true)
     await toggle.check()
     const chosen = page.locator('#run-output .tree-node.chosen')
-    expect(await chosen.count()).toBeGreaterThanOrEqual(2)
+    const chosenCount = await chosen.count()
+    expect(chosenCount).toBeGreaterThanOrEqual(2)
     await expect(page.locator('#run-output .edge.chosen').count()).resolves.toBe(
       (await chosen.count()) - 1,
     )
@@ -164,6 +165,12 @@ describe('the playground in a browser', () => {
     ).resolves.toContain('chosen')
     await page.keyboard.press('Escape')
     await expect(page.locator('#run-output .details').isHidden()).resolves.toBe(true)
+    // Replayed step by step, the tree grows back to the same drawing.
+    await page.selectOption('#run-output .replay-speed', '40')
+    await page.click('#run-output button.replay')
+    await page.waitForSelector('#run-output .run-status[data-status="replayed"]')
+    await expect(page.locator('#run-output .tree-node').count()).resolves.toBe(merged)
+    await expect(page.locator('#run-output .tree-node.chosen').count()).resolves.toBe(chosenCount)
   })
 
   it('cancels a long run from the Cancel button', async () => {
@@ -228,7 +235,15 @@ describe('the playground in a browser', () => {
     await page.setViewportSize({ width: 390, height: 844 })
     const width = await page.evaluate<number>('document.documentElement.scrollWidth')
     expect(width).toBeLessThanOrEqual(390)
-    await screenshot('phone')
+    await screenshot('phone-form')
+    await page.selectOption('#strategy', 'step-beam')
+    await page.click('#run')
+    await page.waitForSelector('#run-output .run-status[data-status="done"]')
+    await page.waitForSelector('#run-output .tree-node.chosen')
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      390,
+    )
+    await screenshot('phone-run')
     expect(outside).toEqual([])
     expect(pageErrors).toEqual([])
   })
