@@ -132,6 +132,11 @@ interface PreparedRequest {
   cached: boolean
   /** The forced tool whose input is the output, for a JSON-schema `responseFormat`. */
   jsonTool: JsonOutputTool | undefined
+  /**
+   * Trailing whitespace cut from a trailing assistant message (the API rejects a prefill that
+   * ends with whitespace); removed again from the start of each output that repeats it.
+   */
+  prefillWhitespace: string
 }
 
 /** The tool of a JSON-schema response format. */
@@ -163,15 +168,24 @@ interface SampleResponse {
  * `#/$defs/...` references still resolve; a reference to the root `#` does not) and unwrapped
  * in the output. Stop sequences are dropped with a warning; `grammar` formats throw
  * UnsupportedCapabilityError.
+ *
+ * Messages that end with an assistant message are continued (prefill): the output is the text
+ * after it. The API rejects a prefill ending in whitespace, so trailing whitespace is cut from
+ * it and cut again from the start of an output that begins with it (streamed deltas are the
+ * raw server text).
  */
 export class AnthropicLanguageModel extends RemoteLanguageModel implements LanguageModel {
-  /** No log-probabilities, no `n` (N requests), no seed, no scoring; chat messages. */
+  /**
+   * No log-probabilities, no `n` (N requests), no seed, no scoring; chat messages; a trailing
+   * assistant message is continued (prefill).
+   */
   readonly capabilities: LanguageModelCapabilities = {
     logprobs: false,
     nativeN: false,
     seed: false,
     scoring: false,
     chat: true,
+    continuation: 'assistant-prefill',
   }
   private readonly config: AnthropicLanguageModelConfig
   private readonly options: AnthropicModelOptions
@@ -285,6 +299,12 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       message.role === 'system' ? [] : [{ role: message.role, content: message.content }],
     )
     const last = turns.at(-1)
+    let prefillWhitespace = ''
+    if (last?.role === 'assistant' && typeof last.content === 'string') {
+      const trimmed = last.content.replace(/\s+$/, '')
+      prefillWhitespace = last.content.slice(trimmed.length)
+      last.content = trimmed
+    }
     if (last === undefined) {
       throw new InvalidArgumentError({
         argument: 'messages',
@@ -352,23 +372,34 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
       last.content = [block]
     }
     if (extra.extraBody) Object.assign(body, extra.extraBody)
-    return { body, stream: extra.stream ?? this.options.stream ?? false, cached, jsonTool }
+    return {
+      body,
+      stream: extra.stream ?? this.options.stream ?? false,
+      cached,
+      jsonTool,
+      prefillWhitespace,
+    }
   }
 
-  private requestSample(
+  private async requestSample(
     prepared: PreparedRequest,
     index: number,
     signal: AbortSignal | undefined,
     onDelta: TextDeltaHandler | undefined,
     onStarted: (() => void) | undefined,
   ): Promise<SampleResponse> {
-    return this.runner.run(
+    const response = await this.runner.run(
       (attemptSignal) =>
         prepared.stream
           ? this.streamRequest(prepared, index, attemptSignal, onDelta, onStarted)
           : this.jsonRequest(prepared, attemptSignal),
       signal,
     )
+    const whitespace = prepared.prefillWhitespace
+    if (whitespace !== '' && response.output.text.startsWith(whitespace)) {
+      response.output.text = response.output.text.slice(whitespace.length)
+    }
+    return response
   }
 
   protected classify(error: unknown): ClassifiedError {

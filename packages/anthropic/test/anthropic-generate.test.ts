@@ -88,6 +88,7 @@ describe('messages', () => {
       seed: false,
       scoring: false,
       chat: true,
+      continuation: 'assistant-prefill',
     })
     expect('scoreContinuations' in model).toBe(false)
     const result = await model.generate({

@@ -53,6 +53,38 @@ describe('chainOfThought', () => {
     expect(usage.calls).toBe(2)
   })
 
+  it('sends the answer prompt as a trailing assistant message on an assistant-prefill chat model', async () => {
+    const model = createFakeLanguageModel({
+      tokenUnit: 'character',
+      capabilities: { continuation: 'assistant-prefill' },
+      reply: ({ request }) =>
+        request.messages?.at(-1)?.role === 'assistant' ? ' 12.' : ' Twelve boxes.',
+    })
+    const generator = chainOfThought({
+      model,
+      extractAnswer: (text) => /answer is (\d+)/.exec(text)?.[1],
+      answerPrompt: ' So the answer is',
+    })
+    const { output } = await generator.run({ prompt: 'How many?' }, createRunContext())
+    expect(output.answer).toBe('12')
+    expect(model.requests[0]).toMatchObject({ prompt: 'How many?' })
+    expect(model.requests[1]?.messages).toEqual([
+      { role: 'user', content: 'How many?' },
+      { role: 'assistant', content: ' Twelve boxes. So the answer is' },
+    ])
+  })
+
+  it('refuses a model that cannot continue when an answer prompt or reasoning prefix is given', () => {
+    const model = createFakeLanguageModel({ reply: 'x', capabilities: { continuation: 'none' } })
+    expect(() => chainOfThought({ model, extractAnswer, answerPrompt: ' The answer is' })).toThrow(
+      /Invalid argument options\.model: .*the answer prompt.*completion model/,
+    )
+    expect(() => chainOfThought({ model, extractAnswer, reasoningPrefix: ' Think.' })).toThrow(
+      /Invalid argument options\.model: .*the reasoning prefix/,
+    )
+    expect(() => chainOfThought({ model, extractAnswer })).not.toThrow()
+  })
+
   it('rejects a missing extractor', () => {
     const model = createFakeLanguageModel({ reply: 'unused' })
     expect(() =>

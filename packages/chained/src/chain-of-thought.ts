@@ -3,9 +3,11 @@
 import {
   addUsage,
   assertInteger,
+  assertCanContinue,
   assertTextInput,
   callModel,
   compact,
+  continueInput,
   type Generator,
   type GeneratorResult,
   InvalidArgumentError,
@@ -17,7 +19,6 @@ import {
   type TextOutput,
   type Usage,
 } from '@metagen/core'
-import { continueInput } from './text-input.js'
 
 /** Options of {@link chainOfThought}. */
 export interface ChainOfThoughtOptions {
@@ -34,6 +35,9 @@ export interface ChainOfThoughtOptions {
    * When the reasoning holds no answer, the model is asked again with input + reasoning +
    * this text (e.g. ` The answer is`), and `extractAnswer` is applied to
    * `answerPrompt + continuation`. Default: no second call; the answer stays undefined.
+   * The reasoning prefix and the answer prompt continue the model's own turn, so either needs a
+   * model that continues (`capabilities.continuation` `native` or `assistant-prefill`);
+   * otherwise the constructor throws InvalidArgumentError (argument `options.model`).
    */
   answerPrompt?: string
   /** Maximum tokens of the answer call, an integer >= 1 (default 16). */
@@ -78,11 +82,13 @@ export function chainOfThought(
   assertInteger('options.answerMaxTokens', answerMaxTokens, 1)
   const { model, extractAnswer, reasoningPrefix = '', answerPrompt, request = {} } = options
   const answerStop = options.answerStop ?? ['\n']
+  if (reasoningPrefix !== '') assertCanContinue('options.model', model, 'the reasoning prefix')
+  if (answerPrompt !== undefined) assertCanContinue('options.model', model, 'the answer prompt')
   return {
     name: options.name ?? 'chain-of-thought',
     async run(input, context): Promise<GeneratorResult<ChainOfThoughtOutput>> {
       assertTextInput('input', input)
-      const reasoningInput = continueInput(input, reasoningPrefix)
+      const reasoningInput = continueInput(input, reasoningPrefix, model, 'the reasoning prefix')
       const reasoning = await callModel(context, model, {
         ...requestForInput(reasoningInput, request),
         n: 1,
@@ -104,7 +110,7 @@ export function chainOfThought(
           usage,
         }
       }
-      const answerInput = continueInput(input, reasoningText + answerPrompt)
+      const answerInput = continueInput(input, reasoningText + answerPrompt, model, 'the answer prompt')
       const answerCall = await callModel(context, model, {
         ...requestForInput(answerInput, {
           ...request,

@@ -4,8 +4,10 @@
 import {
   addUsage,
   assertInteger,
+  assertCanContinue,
   assertNonEmptyString,
   callModel,
+  continueInput,
   emptyUsage,
   InvalidArgumentError,
   type LanguageModel,
@@ -15,7 +17,6 @@ import {
   type Usage,
 } from '@metagen/core'
 import type { Critic, Critique } from './critique.js'
-import { continueInput } from './text-input.js'
 
 /** Options of {@link arithmeticRecheckCritic}. */
 export interface ArithmeticRecheckCriticOptions {
@@ -55,9 +56,10 @@ export function arithmeticRecheckCritic(options: ArithmeticRecheckCriticOptions)
   assertInteger('options.maxSteps', maxSteps, 1)
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
   const { model } = options
+  if (options.template === undefined) assertCanContinue('options.model', model, 'the recheck critic')
   const template =
     options.template ??
-    ((input: TextInput, expression: string) => continueInput(input, ` ${expression}=`))
+    ((input: TextInput, expression: string) => continueInput(input, ` ${expression}=`, model, 'the recheck critic'))
   const request: RequestOptions = { temperature: 0, maxTokens: 12, stop: ['.'], ...options.request }
   return {
     name: options.name ?? 'recheck-critic',

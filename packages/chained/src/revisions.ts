@@ -3,7 +3,7 @@
 import { parseOption, questionText, type TextInput } from '@metagen/core'
 import type { Attempt, RevisionPlan, RevisionState } from './critique.js'
 import { chainedOptionSchemas } from './option-schemas.js'
-import { continueInput } from './text-input.js'
+import { appendToInput } from './text-input.js'
 
 /**
  * The default self-refine revision for instruction models: the task, the previous answer and
@@ -73,7 +73,7 @@ export function continuationRevision(
       const failed = state.history.filter((attempt) => !attempt.done).slice(-memory)
       if (failed.length > 0) input = prependToTask(input, format(failed))
     }
-    return { input: continueInput(input, prefix), prefix }
+    return { input: appendToInput(input, prefix), prefix }
   }
 }
 

@@ -4,11 +4,13 @@
 import type { TextInput, TextOutput } from '@metagen/core'
 
 /**
- * `input` continued by `text`: for a prompt, the prompt followed by `text`; for chat messages,
- * `text` is appended to a trailing assistant message (created when missing), which backends
- * that support assistant prefill continue.
+ * `input` continued by `text` without knowing the model that will continue it (a revision plan
+ * is handed to any reviser): for a prompt, the prompt followed by `text`; for chat messages,
+ * `text` is appended to a trailing assistant message (created when missing). Where the model is
+ * known, core's `continueInput(input, text, model)` picks the form the model continues and
+ * refuses a model that cannot.
  */
-export function continueInput(input: TextInput, text: string): TextInput {
+export function appendToInput(input: TextInput, text: string): TextInput {
   if (text === '') return input
   if (input.messages !== undefined) {
     const messages = [...input.messages]

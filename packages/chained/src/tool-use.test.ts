@@ -57,6 +57,33 @@ describe('toolUse', () => {
     ])
   })
 
+  it('continues by a trailing assistant message on an assistant-prefill chat model', async () => {
+    const model = createArithmeticSolverModel({
+      operations,
+      model: { capabilities: { chat: true, continuation: 'assistant-prefill' } },
+    })
+    const { output } = await toolUse({ model, tools: [calculatorTool()] }).run(
+      { prompt },
+      createRunContext(),
+    )
+    expect(output.answer ?? output.text).toContain('91')
+    expect(model.requests[0]).toMatchObject({ prompt })
+    expect(model.requests[1]?.messages).toEqual([
+      { role: 'user', content: prompt },
+      { role: 'assistant', content: ' 4*17=68' },
+    ])
+  })
+
+  it('refuses a model that cannot continue a partial turn (OpenAI chat)', () => {
+    const model = createArithmeticSolverModel({
+      operations,
+      model: { capabilities: { chat: true, continuation: 'none' } },
+    })
+    expect(() => toolUse({ model, tools: [calculatorTool()] })).toThrow(
+      /Invalid argument options\.model: .*tool use.*completion model/,
+    )
+  })
+
   it('without tools the same model is wrong (the baseline the tool fixes)', async () => {
     const model = createArithmeticSolverModel({
       operations,

@@ -5,8 +5,10 @@ import {
   assertInteger,
   assertTextInput,
   BudgetExhaustedError,
+  assertCanContinue,
   callModel,
   compact,
+  continueInput,
   emptyUsage,
   type FinishReason,
   type Generator,
@@ -22,7 +24,7 @@ import {
   type Usage,
 } from '@metagen/core'
 import { chainedOptionSchemas } from './option-schemas.js'
-import { continueInput, withAnswer } from './text-input.js'
+import { withAnswer } from './text-input.js'
 import type { Tool, ToolCall } from './tool.js'
 
 /** Options of {@link toolUse}. */
@@ -54,7 +56,10 @@ export interface ToolUseOutput extends TextOutput {
  * Tool-augmented generation. Each model call stops at any tool trigger (added to the stop
  * sequences); when a tool matches the text generated so far, `trigger + result` is appended and
  * the model continues from the prompt plus everything so far (one `callModel` per segment, each
- * a `model-call` trace event, each tool call a `note` event named after the tool).
+ * a `model-call` trace event, each tool call a `note` event named after the tool). The text so
+ * far is continued as the model supports (`capabilities.continuation`: the prompt extended on
+ * completion models, a trailing assistant message with assistant prefill); a model that cannot
+ * continue is refused with InvalidArgumentError (argument `options.model`).
  *
  * A backend does not report which stop sequence ended a sample, so when no tool matches after a
  * `stop` finish the output ends there (the model chose to stop, or wrote a trigger that is not a
@@ -91,6 +96,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
   const maxToolCalls = options.maxToolCalls ?? 32
   parseOption('options.maxToolCalls', chainedOptionSchemas.maxToolCalls, maxToolCalls)
   const { model, request = {}, extractAnswer } = options
+  assertCanContinue('options.model', model, 'tool use')
   const maxTokens = request.maxTokens
   if (maxTokens !== undefined) assertInteger('options.request.maxTokens', maxTokens, 1)
   const stop = [...(request.stop ?? []), ...triggers]
@@ -114,7 +120,7 @@ export function toolUse(options: ToolUseOptions): Generator<TextInput, ToolUseOu
         let result: Awaited<ReturnType<typeof callModel>>
         try {
           result = await callModel(context, model, {
-            ...requestForInput(continueInput(input, text), {
+            ...requestForInput(continueInput(input, text, model, 'tool use'), {
               ...request,
               ...compact({ maxTokens: remaining }),
               ...(segmentStop && segmentStop.length > 0 ? { stop: segmentStop } : {}),

@@ -8,6 +8,7 @@ export {
 } from './budget.js'
 export type { Compact } from './compact.js'
 export { compact } from './compact.js'
+export { assertCanContinue, continueInput } from './continue-input.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
 export { createConcurrencyLimiter } from './concurrency.js'
 export {
@@ -31,6 +32,7 @@ export type {
 } from './generator.js'
 export type {
   ChatMessage,
+  ContinuationSupport,
   FinishReason,
   GenerateOutput,
   GenerateRequest,

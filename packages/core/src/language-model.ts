@@ -127,7 +127,25 @@ export interface LanguageModelCapabilities {
   scoring: boolean
   /** Accepts chat messages. */
   chat: boolean
+  /**
+   * How the model continues a partial assistant turn (a solution cut after some steps, text
+   * spliced after a tool call), see {@link ContinuationSupport}. Step search, tool use and
+   * chain-of-thought's answer prompt need `native` or `assistant-prefill`.
+   */
+  continuation: ContinuationSupport
 }
+
+/**
+ * How a model continues given text as its own output rather than answering it:
+ * - `native`: a completion model; `prompt + partial` as the prompt continues the partial text
+ *   (local token-level models, OpenAI's completions API, vLLM completions). Chat messages that end
+ *   with an assistant message are continued as the model's chat template renders them.
+ * - `assistant-prefill`: a chat model that continues a trailing assistant message (Anthropic's
+ *   prefill; vLLM's `continue_final_message`).
+ * - `none`: a trailing assistant message is not continued (OpenAI's chat API answers it as a
+ *   new turn), so partial solutions cannot be extended.
+ */
+export type ContinuationSupport = 'native' | 'assistant-prefill' | 'none'
 
 /** Request to score given continuations of a prompt by teacher forcing. */
 export interface ScoreContinuationsRequest {

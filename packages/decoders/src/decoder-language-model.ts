@@ -77,6 +77,7 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
     seed: true,
     scoring: true,
     chat: chatTemplate !== undefined,
+    continuation: 'native',
   }
 
   function encodeRequestPrompt(request: GenerateRequest): number[] {

@@ -21,6 +21,7 @@ describe('createTokenLanguageModel', () => {
       seed: true,
       scoring: true,
       chat: false,
+      continuation: 'native',
     })
   })
 

@@ -38,7 +38,10 @@ type ChatRequestBody = ChatCompletionCreateParamsNonStreaming & CompatibleServer
 
 /**
  * A chat model of an OpenAI(-compatible) server (`api: 'chat'`; see {@link OpenAILanguageModel} for
- * `n`, streaming and stop sequences). A prompt is sent as one user message. Reasoning models get
+ * `n`, streaming and stop sequences). A prompt is sent as one user message. Messages that end
+ * with an assistant message are continued with vLLM's `continue_final_message` when the model
+ * continues (`continueFinalMessage`), else sent with a warning (the server answers them as a new
+ * turn). Reasoning models get
  * `max_completion_tokens` instead of `max_tokens`. `scoreContinuations` throws
  * UnsupportedCapabilityError: the chat API cannot return log-probabilities of given text.
  */
@@ -87,6 +90,18 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
         setting: 'topLogprobs',
         message: 'topLogprobs was ignored because logprobs is not true.',
       })
+    }
+    if (request.messages?.at(-1)?.role === 'assistant') {
+      if (this.capabilities.continuation === 'assistant-prefill') {
+        body.continue_final_message = true
+        body.add_generation_prompt = false
+      } else {
+        parts.warn({
+          type: 'unsupported-setting',
+          setting: 'messages',
+          message: `${this.modelId}: the trailing assistant message is answered as a new turn, not continued (capabilities.continuation is 'none'; set the model option continueFinalMessage on a vLLM server, or use a completions model).`,
+        })
+      }
     }
     const responseFormat = parts.responseFormat ?? extra.responseFormat
     if (responseFormat !== undefined) body.response_format = responseFormat

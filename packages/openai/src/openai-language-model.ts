@@ -85,6 +85,13 @@ export interface OpenAIModelOptions {
    * or `guided` (the legacy top-level `guided_*` fields, which vLLM >= 0.12 ignores).
    */
   vllmGuidedDecoding?: VllmGuidedDecodingFields
+  /**
+   * Chat API: continue a trailing assistant message with vLLM's `continue_final_message: true,
+   * add_generation_prompt: false` (then `capabilities.continuation` is `assistant-prefill`).
+   * Default: true with compatibility `vllm`, else false (`continuation: 'none'`: OpenAI's chat
+   * API answers a trailing assistant message as a new turn). Rejected with compatibility `strict`.
+   */
+  continueFinalMessage?: boolean
 }
 
 /** Everything an OpenAI language model needs from its provider. */
@@ -134,6 +141,10 @@ export interface CompatibleServerFields {
   guided_grammar?: string
   /** vLLM >= 0.10.2 guided decoding: exactly one of `json`, `regex`, `choice`, `grammar`. */
   structured_outputs?: OpenAIStructuredOutputFields['structured_outputs']
+  /** vLLM chat: continue the trailing assistant message instead of starting a new turn. */
+  continue_final_message?: boolean
+  /** vLLM chat: append the template's assistant-turn opener (false when continuing). */
+  add_generation_prompt?: boolean
 }
 
 /** The `providerOptions.openai` key of each compatible-server wire field. */
@@ -276,6 +287,23 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
         received: options.scoring,
       })
     }
+    if (options.continueFinalMessage !== undefined) {
+      if (typeof options.continueFinalMessage !== 'boolean') {
+        throw new InvalidArgumentError({
+          argument: 'options.continueFinalMessage',
+          expected: 'a boolean',
+          received: options.continueFinalMessage,
+        })
+      }
+      if (options.continueFinalMessage && config.compatibility === 'strict') {
+        throw new InvalidArgumentError({
+          argument: 'options.continueFinalMessage',
+          expected:
+            "false or absent with compatibility 'strict' (api.openai.com has no continue_final_message; use a completions model to continue text)",
+          received: true,
+        })
+      }
+    }
     this.config = config
     this.options = options
     this.api = api
@@ -286,6 +314,12 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       seed: true,
       scoring: api === 'completion',
       chat: api === 'chat',
+      continuation:
+        api === 'completion'
+          ? 'native'
+          : (options.continueFinalMessage ?? config.compatibility === 'vllm')
+            ? 'assistant-prefill'
+            : 'none',
     }
   }
 

@@ -3,8 +3,11 @@
 import {
   AbortedError,
   addUsage,
+  assertCanContinue,
   BudgetExhaustedError,
   callModel,
+  compact,
+  continueInput,
   emptyUsage,
   type GenerateOutput,
   type GenerateRequest,
@@ -48,12 +51,18 @@ interface LanguageModelStateRecord {
 
 /**
  * Creates a step proposer over a language model. Each propose request is one `generate` call
- * with `n = count`, the prompt `prompt + state.text` and `stop: [delimiter]`; the calls of one
+ * with `n = count`, the prompt continued by `state.text` and `stop: [delimiter]`; the calls of one
  * propose run concurrently (bounded by the context's limiter). The delimiter, which the model
  * strips as a stop sequence, is appended back to each step. A sample that ends with an empty
  * step and reason `stop` means the model ended the solution (end-of-text). The prefix is
  * re-sent (and, without prompt caching, recomputed) by every call: use
  * {@link createTokenModelStepProposer} on local models to share it.
+ *
+ * The partial solution is continued in the form the model supports
+ * (`capabilities.continuation`): `prompt + state.text` as the prompt on completion models, a
+ * user message with the prompt and a trailing assistant message `state.text` on chat models
+ * with assistant prefill (Anthropic, vLLM's `continue_final_message`). A model that cannot
+ * continue (OpenAI chat) is refused with {@link InvalidArgumentError}: it would answer afresh.
  */
 export function createLanguageModelStepProposer(
   options: LanguageModelStepProposerOptions,
@@ -66,6 +75,7 @@ export function createLanguageModelStepProposer(
       received: model,
     })
   }
+  assertCanContinue('model', model, 'step search')
   const resolved = resolveStepProposerOptions(options)
   const records = new WeakMap<StepState, LanguageModelStateRecord>()
 
@@ -158,9 +168,15 @@ export function createLanguageModelStepProposer(
             Math.max(1, resolved.maxTokens - request.state.generatedTokens),
           )
           const maxTokens = Math.min(share, ownCap)
+          const continued = continueInput(
+            { prompt: record.prompt },
+            request.state.text,
+            model,
+            'step search',
+          )
           return callModel(context, model, {
             ...options.request,
-            prompt: record.prompt + request.state.text,
+            ...compact({ prompt: continued.prompt, messages: continued.messages }),
             n: request.count,
             maxTokens,
             stop: [resolved.delimiter],

@@ -93,7 +93,8 @@ function blocksOf(content: unknown): Block[] {
 
 /**
  * Starts a fake Anthropic API server. Requests must send an `anthropic-version` header (else
- * 400). Prompt caching: the prefix up to the last block with `cache_control` is written to the
+ * 400); a trailing assistant message (prefill) must not end with whitespace (else 400, as the
+ * real API). Prompt caching: the prefix up to the last block with `cache_control` is written to the
  * cache when the server starts answering (`cache_creation_input_tokens`); later requests with
  * the same prefix read it (`cache_read_input_tokens`). Forced tool use (`tool_choice:
  * { type: 'tool', name }`): the answer is one `tool_use` block whose input is the responder's
@@ -149,6 +150,17 @@ export async function startFakeAnthropicServer(
           error: {
             type: 'invalid_request_error',
             message: 'model, max_tokens and messages are required',
+          },
+        })
+        return
+      }
+      const lastMessage = (body.messages as Array<{ role?: unknown; content?: unknown }>).at(-1)
+      if (lastMessage?.role === 'assistant' && /\s$/.test(textOf(blocksOf(lastMessage.content)))) {
+        sendJson(response, 400, {
+          type: 'error',
+          error: {
+            type: 'invalid_request_error',
+            message: 'messages: final assistant content cannot end with trailing whitespace',
           },
         })
         return

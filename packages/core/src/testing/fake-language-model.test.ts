@@ -56,6 +56,7 @@ describe('createFakeLanguageModel', () => {
       seed: true,
       chat: true,
       scoring: false,
+      continuation: 'native',
     })
     expect(model.scoreContinuations).toBeUndefined()
   })

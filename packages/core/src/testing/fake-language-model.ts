@@ -105,7 +105,8 @@ export interface FakeLanguageModelOptions {
   /** Model id (default `fake-model`). */
   modelId?: string
   /**
-   * Capabilities (defaults: logprobs false, nativeN true, seed true, chat true; scoring is true
+   * Capabilities (defaults: logprobs false, nativeN true, seed true, chat true, continuation
+   * `native`; scoring is true
    * exactly when `scoreContinuations` is given). Only advertised: the fake answers every request.
    */
   capabilities?: Partial<Omit<LanguageModelCapabilities, 'scoring'>>
@@ -179,6 +180,7 @@ export function createFakeLanguageModel(options: FakeLanguageModelOptions): Fake
     nativeN: options.capabilities?.nativeN ?? true,
     seed: options.capabilities?.seed ?? true,
     chat: options.capabilities?.chat ?? true,
+    continuation: options.capabilities?.continuation ?? 'native',
     scoring: options.scoreContinuations !== undefined,
   }
 
