@@ -2,8 +2,8 @@
 // from it, and when none is found ask the model for the final answer after the reasoning.
 import {
   addUsage,
-  assertInteger,
   assertCanContinue,
+  assertInteger,
   assertTextInput,
   callModel,
   compact,
@@ -110,7 +110,12 @@ export function chainOfThought(
           usage,
         }
       }
-      const answerInput = continueInput(input, reasoningText + answerPrompt, model, 'the answer prompt')
+      const answerInput = continueInput(
+        input,
+        reasoningText + answerPrompt,
+        model,
+        'the answer prompt',
+      )
       const answerCall = await callModel(context, model, {
         ...requestForInput(answerInput, {
           ...request,

@@ -7,7 +7,14 @@ const silentModel: LanguageModel = {
   specificationVersion: 'v1',
   provider: 'test',
   modelId: 'silent',
-  capabilities: { logprobs: false, nativeN: false, seed: false, scoring: false, chat: false, continuation: 'native' },
+  capabilities: {
+    logprobs: false,
+    nativeN: false,
+    seed: false,
+    scoring: false,
+    chat: false,
+    continuation: 'native',
+  },
   generate: async () => ({ outputs: [], usage: emptyUsage(), warnings: [] }),
 }
 

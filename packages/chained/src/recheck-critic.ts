@@ -3,8 +3,8 @@
 // recomputation disagrees is the feedback (self-refine without an instruction prompt).
 import {
   addUsage,
-  assertInteger,
   assertCanContinue,
+  assertInteger,
   assertNonEmptyString,
   callModel,
   continueInput,
@@ -56,10 +56,12 @@ export function arithmeticRecheckCritic(options: ArithmeticRecheckCriticOptions)
   assertInteger('options.maxSteps', maxSteps, 1)
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
   const { model } = options
-  if (options.template === undefined) assertCanContinue('options.model', model, 'the recheck critic')
+  if (options.template === undefined)
+    assertCanContinue('options.model', model, 'the recheck critic')
   const template =
     options.template ??
-    ((input: TextInput, expression: string) => continueInput(input, ` ${expression}=`, model, 'the recheck critic'))
+    ((input: TextInput, expression: string) =>
+      continueInput(input, ` ${expression}=`, model, 'the recheck critic'))
   const request: RequestOptions = { temperature: 0, maxTokens: 12, stop: ['.'], ...options.request }
   return {
     name: options.name ?? 'recheck-critic',

@@ -2,10 +2,10 @@
 // a tool's trigger, the tool's result is spliced into the text, and generation continues.
 import {
   addUsage,
+  assertCanContinue,
   assertInteger,
   assertTextInput,
   BudgetExhaustedError,
-  assertCanContinue,
   callModel,
   compact,
   continueInput,

@@ -35,8 +35,7 @@ describe('continueInput', () => {
       { role: 'assistant', content: 'a' },
     ])
     expect(
-      continueInput({ messages: [user, { role: 'assistant', content: 'a' }] }, 'b', model)
-        .messages,
+      continueInput({ messages: [user, { role: 'assistant', content: 'a' }] }, 'b', model).messages,
     ).toEqual([user, { role: 'assistant', content: 'ab' }])
   })
 

@@ -8,9 +8,9 @@ export {
 } from './budget.js'
 export type { Compact } from './compact.js'
 export { compact } from './compact.js'
-export { assertCanContinue, continueInput } from './continue-input.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
 export { createConcurrencyLimiter } from './concurrency.js'
+export { assertCanContinue, continueInput } from './continue-input.js'
 export {
   AbortedError,
   ApiCallError,

@@ -27,9 +27,9 @@ describe('continuation capability', () => {
     expect(strict('gpt-4o-mini').capabilities.continuation).toBe('none')
     expect(compatible('my-llama').capabilities.continuation).toBe('none')
     expect(vllm('my-llama').capabilities.continuation).toBe('assistant-prefill')
-    expect(
-      compatible('my-llama', { continueFinalMessage: true }).capabilities.continuation,
-    ).toBe('assistant-prefill')
+    expect(compatible('my-llama', { continueFinalMessage: true }).capabilities.continuation).toBe(
+      'assistant-prefill',
+    )
     expect(vllm('my-llama', { continueFinalMessage: false }).capabilities.continuation).toBe('none')
   })
 

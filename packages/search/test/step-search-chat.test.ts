@@ -1,8 +1,9 @@
 // Step search over a chat API: step beam search with the real Anthropic adapter (the real
 // @anthropic-ai/sdk) against the fake Messages API server on 127.0.0.1. Each expansion must send
 // the partial solution as a trailing assistant message (prefill) so that the model continues it.
-import { startFakeAnthropicServer, type FakeAnthropicServer } from '@metagen/anthropic/testing'
+
 import { createAnthropic } from '@metagen/anthropic'
+import { type FakeAnthropicServer, startFakeAnthropicServer } from '@metagen/anthropic/testing'
 import { createRunContext, type GenerateRequest } from '@metagen/core'
 import {
   arithmeticContinuation,
@@ -29,7 +30,10 @@ beforeAll(async () => {
       const soFar = last?.role === 'assistant' ? last.content : ''
       const slipAt = soFar.split('.').length - 1
       return arithmeticContinuation(
-        { operations: chain, slip: (index) => (requestIndex % 3 === 0 && index === slipAt ? 1 : 0) },
+        {
+          operations: chain,
+          slip: (index) => (requestIndex % 3 === 0 && index === slipAt ? 1 : 0),
+        },
         soFar,
         {} as GenerateRequest,
       )
