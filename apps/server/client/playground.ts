@@ -27,6 +27,8 @@ export interface Example {
 export interface RunSettings {
   model: string
   question: string
+  /** Send `question` as the raw prompt instead of formatting it as a tinymath question. */
+  rawPrompt?: boolean
   maxTokens?: number
   seed?: number
   budget: { outputTokens?: number; calls?: number; seconds?: number }
@@ -54,7 +56,7 @@ export async function startRun(
   const started = await requestJson<{ id: string }>('/api/runs', {
     model: settings.model,
     strategy: spec,
-    question: settings.question,
+    ...(settings.rawPrompt ? { prompt: settings.question } : { question: settings.question }),
     ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     budget: settings.budget,
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
     'aria-describedby': 'question-help',
   })
   question.value = examples[0]?.question ?? ''
+  const rawPrompt = h('input', { id: 'raw-prompt', type: 'checkbox' })
   const exampleButtons = h(
     'div',
     { class: 'examples', role: 'group', 'aria-label': 'tinymath examples' },
@@ -235,6 +238,7 @@ async function main(): Promise<void> {
     return {
       model: modelSelect.value,
       question: text,
+      ...(rawPrompt.checked ? { rawPrompt: true } : {}),
       ...(maxTokens !== undefined ? { maxTokens } : {}),
       ...(seed !== undefined ? { seed } : {}),
       budget: {
@@ -299,6 +303,12 @@ async function main(): Promise<void> {
         'A tinymath word problem (formatted as "Q: ...\\nA:"); examples from the dev set:',
       ),
       exampleButtons,
+      h(
+        'label',
+        { for: 'raw-prompt', class: 'inline' },
+        rawPrompt,
+        ' send as the raw prompt (other models)',
+      ),
     ),
     h(
       'fieldset',

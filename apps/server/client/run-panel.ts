@@ -71,9 +71,13 @@ export interface RunPanelOptions {
   compact?: boolean
 }
 
+let panelCount = 0
+
 /** Creates a run panel (not yet attached to the document). */
 export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
   let view = createRunView()
+  // Element ids of drawn nodes must be unique in the page (compare mode shows several panels).
+  const idPrefix = `panel${++panelCount}-node-`
   // Every event folded, for replays.
   const recorded: TraceEventLike[] = []
   let replaying = 0
@@ -284,6 +288,7 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
         {
           class: `tree-node${node.chosen ? ' chosen' : ''}${node.pruned ? ' pruned' : ''}${node.finished ? ' finished' : ''}${node.id === selected ? ' selected' : ''}`,
           'data-id': node.id,
+          id: `${idPrefix}${node.id}`,
           'data-depth': node.depth,
           'data-multiplicity': node.multiplicity,
           role: 'treeitem',
@@ -666,6 +671,9 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
     },
     select(id) {
       selected = id
+      // Screen readers follow the selection inside the focused tree.
+      if (id === undefined) treeSvg.removeAttribute('aria-activedescendant')
+      else treeSvg.setAttribute('aria-activedescendant', `${idPrefix}${id}`)
       for (const node of treeSvg.querySelectorAll('.tree-node')) {
         const on = node.getAttribute('data-id') === id
         node.classList.toggle('selected', on)

@@ -161,6 +161,9 @@ describe('the playground in a browser', () => {
       .getAttribute('data-id')
     expect(parent).not.toBe(selected)
     await expect(
+      page.locator('#run-output svg.tree-svg').getAttribute('aria-activedescendant'),
+    ).resolves.toMatch(new RegExp(`-node-${parent}$`))
+    await expect(
       page.locator('#run-output .tree-node[aria-selected="true"]').getAttribute('class'),
     ).resolves.toContain('chosen')
     await page.keyboard.press('Escape')
