@@ -31,7 +31,7 @@ export interface RunSettings {
   rawPrompt?: boolean
   maxTokens?: number
   seed?: number
-  budget: { outputTokens?: number; calls?: number; seconds?: number }
+  budget: { outputTokens?: number; calls?: number; seconds?: number; costUsd?: number }
 }
 
 /** A started run: its id and a promise of how it ended. */
@@ -235,6 +235,7 @@ async function main(): Promise<void> {
     const outputTokens = readOptionalNumber('budget-tokens', 'token budget', true)
     const calls = readOptionalNumber('budget-calls', 'call budget', true)
     const seconds = readOptionalNumber('budget-seconds', 'time budget', false)
+    const costUsd = readOptionalNumber('budget-usd', 'dollar budget', false)
     return {
       model: modelSelect.value,
       question: text,
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
         ...(outputTokens !== undefined ? { outputTokens } : {}),
         ...(calls !== undefined ? { calls } : {}),
         ...(seconds !== undefined ? { seconds } : {}),
+        ...(costUsd !== undefined ? { costUsd } : {}),
       },
     }
   }
@@ -321,6 +323,7 @@ async function main(): Promise<void> {
       ),
       numberInput('budget-calls', 'model calls', 'default: no limit'),
       numberInput('budget-seconds', 'seconds', `default and maximum: ${models.maxSeconds}`),
+      numberInput('budget-usd', 'dollars', 'remote models with a price table; default: no limit'),
       numberInput(
         'max-tokens',
         'max tokens per output',
