@@ -98,6 +98,8 @@ export { assertTextInput, questionText, requestForInput } from './text-input.js'
 export type {
   ExtendRequest,
   ExtendResult,
+  SampledTokens,
+  SampleTokensRequest,
   SequenceState,
   TokenModel,
   TokenModelStats,

@@ -104,8 +104,57 @@ export interface TokenModel {
     requests: readonly ExtendRequest[],
     options?: { signal?: AbortSignal },
   ): Promise<ExtendResult[]>
+  /**
+   * Optional: a whole plain decoding loop run inside the backend, so that it costs one round
+   * trip instead of one per token (see {@link SampleTokensRequest} for the exact semantics,
+   * which equal a per-step loop over `extend` that chooses each token from `lastLogits`).
+   * Decoders use it only for requests without per-step hooks (processors, constraints, stop
+   * strings, several models) and fall back to `extend` otherwise.
+   */
+  sampleTokens?(request: SampleTokensRequest): Promise<SampledTokens[]>
   /** A snapshot of the work counters. */
   stats(): TokenModelStats
   /** Frees every resource (sessions, worker threads). The model cannot be used afterwards. */
   close(): Promise<void>
+}
+
+/**
+ * A plain decoding loop for {@link TokenModel.sampleTokens}. For each sequence, independently,
+ * starting from its `lastLogits`: choose a token; stop if it is in `stopTokenIds`
+ * (`'stop'`), or `maxTokens` tokens were chosen (`'length'`), or the sequence could not take one
+ * more token within the model's context (`'length'`, `contextExhausted`); otherwise feed the
+ * token (the sequences of the request are extended together, one batched forward pass per step)
+ * and repeat. The last chosen token is never fed. Choosing: temperature 0 takes the argmax
+ * (lowest id on ties) and reports log-softmax(logits)[token]; temperature T > 0 draws by
+ * inverse transform sampling, one `next()` of `createRng(seed).fork(rngLabels[i])` per token,
+ * from log-softmax(float32(logits / T)) (the logits as they are when T = 1), and reports the
+ * log-probability of the draw under that distribution.
+ */
+export interface SampleTokensRequest {
+  /** The sequences to continue, in place; each must have `lastLogits` and appear once. */
+  sequences: readonly SequenceState[]
+  /** 0 for greedy, else a finite temperature > 0. */
+  temperature: number
+  /** Seed (uint32) of the draws; required when temperature > 0. */
+  seed?: number
+  /** Per sequence, the label its generator is forked with (default: its index). */
+  rngLabels?: readonly number[]
+  /** Most tokens chosen per sequence, an integer >= 1. */
+  maxTokens: number
+  /** Token ids that end a sequence (typically the tokenizer's end-of-sequence ids). */
+  stopTokenIds: readonly number[]
+  /** Checked before every step; when aborted, rejects with AbortedError (sequences keep the tokens fed so far). */
+  signal?: AbortSignal
+}
+
+/** The outcome of {@link TokenModel.sampleTokens} for one sequence. */
+export interface SampledTokens {
+  /** The chosen tokens, in order (the last one, which ended the loop, was not fed). */
+  tokenIds: number[]
+  /** Natural-log probability of each chosen token under the distribution it was chosen from. */
+  logprobs: number[]
+  /** `stop`: a stop token was chosen; `length`: maxTokens or the context ran out. */
+  finishReason: 'stop' | 'length'
+  /** True when the sequence ended because the model's context was full. */
+  contextExhausted: boolean
 }

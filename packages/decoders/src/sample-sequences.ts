@@ -4,6 +4,7 @@ import {
   createRng,
   InvalidArgumentError,
   logSoftmax,
+  type SampledTokens,
   type SequenceState,
   type Tokenizer,
   type TokenModel,
@@ -160,7 +161,8 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
   const tokenizer = primary.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
   const greedy = sampling.temperature === 0
-  const baseRng = greedy ? undefined : createRng(options.seed ?? randomSeed())
+  const seed = greedy ? 0 : (options.seed ?? randomSeed())
+  const baseRng = greedy ? undefined : createRng(seed)
   const maxSequenceLength = Math.min(...models.map((model) => model.maxSequenceLength))
   const stats = emptyDecodeStats()
   let contextExhausted = false
@@ -188,6 +190,21 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
     }
     for (const state of promptStates) state.dispose()
 
+    // A plain request (one model, no per-step hook) runs its whole loop inside the backend when
+    // it can: the same tokens, logprobs and stats as the loop below, one round trip.
+    if (
+      primary.sampleTokens !== undefined &&
+      models.length === 1 &&
+      options.logitsProcessor === undefined &&
+      topLogprobs === 0 &&
+      stops.length === 0 &&
+      (options.logprobsFrom === undefined || options.logprobsFrom === 'chosen') &&
+      isPlainSampling(sampling)
+    ) {
+      await sampleInBackend(primary.sampleTokens.bind(primary))
+      return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted }
+    }
+
     for (;;) {
       throwIfAborted(options.signal)
       for (const sample of samples) {
@@ -207,6 +224,45 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
     for (const sample of samples) for (const state of sample.states) state.dispose()
   }
   return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted }
+
+  async function sampleInBackend(
+    sampleTokens: NonNullable<TokenModel['sampleTokens']>,
+  ): Promise<void> {
+    let results: SampledTokens[]
+    try {
+      results = await sampleTokens({
+        sequences: samples.map((sample) => sample.states[0] as SequenceState),
+        temperature: sampling.temperature ?? 1,
+        seed,
+        rngLabels: samples.map((_, index) => index),
+        maxTokens,
+        stopTokenIds: tokenizer.eosTokenIds,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+    } catch (error) {
+      throwIfAborted(options.signal)
+      for (const sample of samples) finish(sample, 'error', error)
+      return
+    }
+    // Stats as the step loop counts them: one extend per step while any sample was still active.
+    let steps = 0
+    results.forEach((result, index) => {
+      const sample = samples[index] as SampleState
+      const sequence = sample.sequence
+      sequence.tokenIds = result.tokenIds
+      sequence.logprobs = result.logprobs
+      for (const logprob of result.logprobs) sequence.sequenceLogprob += logprob
+      sequence.text = tokenizer.decode(result.tokenIds)
+      stats.outputTokens += result.tokenIds.length
+      const fed = result.tokenIds.length - 1
+      steps = Math.max(steps, fed)
+      stats.tokensProcessed += fed
+      stats.flops += 2 * (models[0] as TokenModel).parameterCount * fed
+      if (result.contextExhausted) contextExhausted = true
+      finish(sample, result.finishReason)
+    })
+    stats.forwardPasses += steps
+  }
 
   function chooseNext(sample: SampleState): void {
     const rows = sample.states.map((state) => state.lastLogits as Float32Array)
@@ -352,4 +408,14 @@ export function firstStop(text: string, stops: readonly string[]): number | unde
 /** A random uint32 seed for requests that give none (from the platform's crypto source). */
 export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] as number
+}
+
+/**
+ * True when `sampling` is plain greedy or temperature sampling: no penalty, bias, truncation or
+ * mirostat step, so the backend's in-loop choice ({@link TokenModel.sampleTokens}) is exact.
+ */
+function isPlainSampling(sampling: SamplingOptions): boolean {
+  return Object.entries(sampling).every(
+    ([key, value]) => value === undefined || key === 'temperature',
+  )
 }

@@ -7,6 +7,8 @@ import {
   type ExtendResult,
   InvalidArgumentError,
   ModelLoadError,
+  type SampledTokens,
+  type SampleTokensRequest,
   type SequenceState,
   type Tokenizer,
   type TokenModel,
@@ -47,6 +49,11 @@ export interface LoadOnnxTokenModelOptions {
 export interface OnnxTokenModel extends TokenModel {
   /** Milliseconds spent inside onnxruntime's run, summed over passes. */
   readonly inferenceMilliseconds: number
+  /**
+   * The plain decoding loop of {@link SampleTokensRequest} run inside the worker: one round
+   * trip per call instead of one per token; concurrent calls step together in shared passes.
+   */
+  sampleTokens(request: SampleTokensRequest): Promise<SampledTokens[]>
   /** The weight variant loaded. */
   readonly dtype: OnnxDtype
   /**
@@ -318,6 +325,76 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     })
   }
 
+  /**
+   * The whole plain decoding loop of {@link SampleTokensRequest} inside the worker: one round
+   * trip per call instead of one per token. Concurrent calls step together in shared passes.
+   * Throws InvalidArgumentError for sequences that are not this model's, disposed, busy,
+   * repeated or without `lastLogits`, and for out-of-range settings.
+   */
+  async sampleTokens(request: SampleTokensRequest): Promise<SampledTokens[]> {
+    this.assertOpen()
+    const sequences = this.validateSampleTokens(request)
+    const signal = request.signal
+    if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason })
+    const abortFlag = signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined
+    const onAbort = () => {
+      if (abortFlag) Atomics.store(abortFlag, 0, 1)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    for (const sequence of sequences) sequence.busy = true
+    const settle = () => {
+      for (const sequence of sequences) sequence.busy = false
+    }
+    let response: Extract<WorkerResponse, { type: 'decode-result' }>
+    try {
+      response = await this.client.request<Extract<WorkerResponse, { type: 'decode-result' }>>({
+        type: 'decode',
+        sequenceIds: sequences.map((sequence) => sequence.id),
+        lastLogits: sequences.map((sequence) => sequence.lastLogits as Float32Array),
+        lengths: sequences.map((sequence) => sequence.tokens.length),
+        temperature: request.temperature,
+        seed: request.seed ?? 0,
+        rngLabels: sequences.map((_, index) => request.rngLabels?.[index] ?? index),
+        maxTokens: request.maxTokens,
+        stopTokenIds: [...request.stopTokenIds],
+        maxSequenceLength: this.maxSequenceLength,
+        maxBatchRows: this.maxBatchRows,
+        abortFlag,
+      })
+      settle()
+    } catch (error) {
+      settle()
+      for (const sequence of sequences) if (sequence.disposeWhenIdle) sequence.dispose()
+      throw error
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    this.counters.forwardPasses += response.passes
+    this.counters.batchRows += response.batchRows
+    this.inferenceMilliseconds += response.runMs
+    const results = sequences.map((sequence, index): SampledTokens => {
+      const tokenIds = response.tokenIds[index] as number[]
+      // Every chosen token but the last was fed.
+      const fed = tokenIds.slice(0, -1)
+      if (fed.length > 0) {
+        sequence.tokens.push(...fed)
+        const logits = response.lastLogits[index] as Float32Array
+        sequence.lastLogits = logits
+        sequence.recent = { logits, rows: 1, end: sequence.tokens.length }
+        this.counters.tokensProcessed += fed.length
+      }
+      return {
+        tokenIds,
+        logprobs: response.logprobs[index] as number[],
+        finishReason: response.finishReasons[index] as 'stop' | 'length',
+        contextExhausted: response.contextExhausted[index] as boolean,
+      }
+    })
+    for (const sequence of sequences) if (sequence.disposeWhenIdle) sequence.dispose()
+    if (response.aborted) throw new AbortedError(undefined, { cause: signal?.reason })
+    return results
+  }
+
   stats(): TokenModelStats {
     return { ...this.counters }
   }
@@ -347,6 +424,101 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
         expected: 'an open model',
         received: 'closed',
       })
+  }
+
+  private validateSampleTokens(request: SampleTokensRequest): OnnxSequence[] {
+    if (typeof request !== 'object' || request === null) {
+      throw new InvalidArgumentError({
+        argument: 'request',
+        expected: 'an object',
+        received: request,
+      })
+    }
+    const { temperature, maxTokens, seed, rngLabels, stopTokenIds } = request
+    if (!Array.isArray(request.sequences) || request.sequences.length === 0) {
+      throw new InvalidArgumentError({
+        argument: 'sequences',
+        expected: 'a non-empty array of sequences',
+        received: request.sequences,
+      })
+    }
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
+      throw new InvalidArgumentError({
+        argument: 'temperature',
+        expected: 'a finite number >= 0',
+        received: temperature,
+      })
+    }
+    if (
+      temperature > 0 &&
+      (seed === undefined || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'seed',
+        expected: 'an integer in [0, 4294967295] when temperature > 0',
+        received: seed,
+      })
+    }
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+      throw new InvalidArgumentError({
+        argument: 'maxTokens',
+        expected: 'an integer >= 1',
+        received: maxTokens,
+      })
+    }
+    if (
+      rngLabels !== undefined &&
+      (!Array.isArray(rngLabels) ||
+        rngLabels.length !== request.sequences.length ||
+        !rngLabels.every((label) => Number.isInteger(label)))
+    ) {
+      throw new InvalidArgumentError({
+        argument: 'rngLabels',
+        expected: `${request.sequences.length} integers, one per sequence`,
+        received: rngLabels,
+      })
+    }
+    if (!Array.isArray(stopTokenIds) || !stopTokenIds.every((token) => Number.isInteger(token))) {
+      throw new InvalidArgumentError({
+        argument: 'stopTokenIds',
+        expected: 'an array of token ids',
+        received: stopTokenIds,
+      })
+    }
+    const seen = new Set<OnnxSequence>()
+    return request.sequences.map((sequence, index) => {
+      const argument = `sequences[${index}]`
+      if (!(sequence instanceof OnnxSequence) || sequence.model !== this) {
+        throw new InvalidArgumentError({
+          argument,
+          expected: 'a sequence created by this model',
+          received: typeof sequence,
+        })
+      }
+      if (sequence.disposed) {
+        throw new InvalidArgumentError({
+          argument,
+          expected: 'a sequence that is not disposed',
+          received: 'disposed',
+        })
+      }
+      if (sequence.busy || seen.has(sequence)) {
+        throw new InvalidArgumentError({
+          argument,
+          expected: 'a sequence not already being extended (each sequence at most once per call)',
+          received: 'busy',
+        })
+      }
+      if (sequence.lastLogits === undefined) {
+        throw new InvalidArgumentError({
+          argument,
+          expected: 'a sequence with next-token logits (extend it with the prompt first)',
+          received: 'no lastLogits',
+        })
+      }
+      seen.add(sequence)
+      return sequence
+    })
   }
 
   private validate(requests: readonly ExtendRequest[]): void {

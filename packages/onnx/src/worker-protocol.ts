@@ -20,10 +20,29 @@ export interface ExtendItem {
   allLogits: boolean
 }
 
+/** A decoding loop run inside the worker (TokenModel.sampleTokens). */
+export interface DecodeJobRequest {
+  sequenceIds: number[]
+  /** Per sequence, the next-token row to choose the first token from. */
+  lastLogits: Float32Array[]
+  /** Per sequence, its current length in tokens. */
+  lengths: number[]
+  temperature: number
+  seed: number
+  rngLabels: number[]
+  maxTokens: number
+  stopTokenIds: number[]
+  maxSequenceLength: number
+  maxBatchRows: number
+  /** One Int32 in a SharedArrayBuffer: nonzero once the caller aborted. */
+  abortFlag: Int32Array | undefined
+}
+
 export type WorkerRequest =
   | { type: 'configure'; contract: CausalLmContract | RewardContract }
   | { type: 'extend'; requestId: number; items: ExtendItem[] }
   | { type: 'score'; requestId: number; sequences: number[][] }
+  | ({ type: 'decode'; requestId: number } & DecodeJobRequest)
   | { type: 'fork'; sourceId: number; targetId: number }
   | { type: 'release'; sequenceId: number }
   | { type: 'truncate'; sequenceId: number; length: number }
@@ -44,5 +63,24 @@ export type WorkerResponse =
       passes: number
     }
   | { type: 'score-result'; requestId: number; scores: Float32Array[]; runMs: number }
+  | {
+      type: 'decode-result'
+      requestId: number
+      /** Per sequence: chosen tokens, their logprobs, why it ended. */
+      tokenIds: number[][]
+      logprobs: number[][]
+      finishReasons: Array<'stop' | 'length'>
+      contextExhausted: boolean[]
+      /** Per sequence: the next-token row after its last fed token. */
+      lastLogits: Float32Array[]
+      /** Forward passes this job started (a pass shared with other jobs counts for the first). */
+      passes: number
+      /** Rows of this job summed over passes. */
+      batchRows: number
+      /** Milliseconds in session.run of the passes counted in `passes`. */
+      runMs: number
+      /** True when the loop stopped early because the caller aborted. */
+      aborted: boolean
+    }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'closed'; requestId: number }

@@ -3,7 +3,7 @@
 // cross the thread boundary (only token ids and logits do). What to feed comes from the
 // contract the main thread read from this session's metadata (see model-contract.ts).
 import { parentPort, workerData } from 'node:worker_threads'
-import { MetagenError } from '@metagen/core'
+import { argmax, createRng, logSoftmax, MetagenError, type Rng } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
 import { float16ToFloat32 } from './float16.js'
 import {
@@ -15,7 +15,13 @@ import {
   truncateEntry,
 } from './kv-cache.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
-import type { ExtendItem, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js'
+import type {
+  DecodeJobRequest,
+  ExtendItem,
+  WorkerInit,
+  WorkerRequest,
+  WorkerResponse,
+} from './worker-protocol.js'
 
 const init = workerData as WorkerInit
 const port = parentPort
@@ -311,6 +317,204 @@ async function score(batch: number[][]): Promise<WorkerResponse> {
   return { type: 'score-result', requestId: 0, scores, runMs }
 }
 
+// ---- decoding loops inside the worker (TokenModel.sampleTokens) ----
+// Every running job's unfinished sequences step together: one batched pass per step for all of
+// them (split at maxBatchRows), so concurrent generations still share passes. Only the final
+// result crosses the thread boundary.
+
+interface DecodeSample {
+  sequenceId: number
+  rng: Rng | undefined
+  length: number
+  lastLogits: Float32Array
+  tokenIds: number[]
+  logprobs: number[]
+  finishReason: 'stop' | 'length' | undefined
+  contextExhausted: boolean
+  /** The token chosen this step, to be fed. */
+  pending: number
+}
+
+interface DecodeJob {
+  requestId: number
+  request: DecodeJobRequest
+  samples: DecodeSample[]
+  stop: Set<number>
+  passes: number
+  batchRows: number
+  runMs: number
+}
+
+const decodeJobs = new Set<DecodeJob>()
+let decoding = false
+
+function startDecodeJob(requestId: number, request: DecodeJobRequest): void {
+  for (const sequenceId of request.sequenceIds) {
+    if (!sequences.has(sequenceId)) {
+      post({ type: 'error', requestId, message: `unknown or released sequence ${sequenceId}` })
+      return
+    }
+  }
+  const base = request.temperature > 0 ? createRng(request.seed) : undefined
+  decodeJobs.add({
+    requestId,
+    request,
+    samples: request.sequenceIds.map((sequenceId, index) => ({
+      sequenceId,
+      rng: base?.fork(request.rngLabels[index] as number),
+      length: request.lengths[index] as number,
+      lastLogits: request.lastLogits[index] as Float32Array,
+      tokenIds: [],
+      logprobs: [],
+      finishReason: undefined,
+      contextExhausted: false,
+      pending: -1,
+    })),
+    stop: new Set(request.stopTokenIds),
+    passes: 0,
+    batchRows: 0,
+    runMs: 0,
+  })
+  void driveDecoding()
+}
+
+/**
+ * Chooses the next token of `sample` exactly as the decoders' token sampler does for a plain
+ * request: argmax of the logits (greedy), or one draw of inverse transform sampling from
+ * log-softmax(float32(logits / T)).
+ */
+function chooseToken(job: DecodeJob, sample: DecodeSample): void {
+  const { temperature } = job.request
+  let token: number
+  let logprobs: Float64Array
+  if (temperature === 0) {
+    logprobs = logSoftmax(sample.lastLogits)
+    token = argmax(sample.lastLogits)
+  } else {
+    let scaled = sample.lastLogits
+    if (temperature !== 1) {
+      scaled = new Float32Array(sample.lastLogits.length)
+      for (let index = 0; index < scaled.length; index++)
+        scaled[index] = (sample.lastLogits[index] as number) / temperature
+    }
+    logprobs = logSoftmax(scaled)
+    token = drawFromLogprobs(logprobs, sample.rng as Rng)
+  }
+  const logprob = logprobs[token] as number
+  if (!(logprob > Number.NEGATIVE_INFINITY)) {
+    throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
+  }
+  sample.tokenIds.push(token)
+  sample.logprobs.push(logprob)
+  if (job.stop.has(token)) sample.finishReason = 'stop'
+  else if (sample.tokenIds.length >= job.request.maxTokens) sample.finishReason = 'length'
+  else if (sample.length + 1 > job.request.maxSequenceLength) {
+    sample.finishReason = 'length'
+    sample.contextExhausted = true
+  } else sample.pending = token
+}
+
+/** The first id whose cumulative probability exceeds one draw (the decoders' sampleFromLogprobs). */
+function drawFromLogprobs(logprobs: Float64Array, rng: Rng): number {
+  const draw = rng.next()
+  let cumulative = 0
+  let lastPositive = -1
+  for (let index = 0; index < logprobs.length; index++) {
+    const logprob = logprobs[index] as number
+    if (!(logprob > Number.NEGATIVE_INFINITY)) continue
+    cumulative += Math.exp(logprob)
+    lastPositive = index
+    if (draw < cumulative) return index
+  }
+  return lastPositive === -1 ? 0 : lastPositive
+}
+
+function finishDecodeJob(job: DecodeJob, aborted: boolean): void {
+  decodeJobs.delete(job)
+  const lastLogits = job.samples.map((sample) => Float32Array.from(sample.lastLogits))
+  post(
+    {
+      type: 'decode-result',
+      requestId: job.requestId,
+      tokenIds: job.samples.map((sample) => sample.tokenIds),
+      logprobs: job.samples.map((sample) => sample.logprobs),
+      finishReasons: job.samples.map((sample) => sample.finishReason ?? 'length'),
+      contextExhausted: job.samples.map((sample) => sample.contextExhausted),
+      lastLogits,
+      passes: job.passes,
+      batchRows: job.batchRows,
+      runMs: job.runMs,
+      aborted,
+    },
+    lastLogits.map((row) => row.buffer as ArrayBuffer),
+  )
+}
+
+function failDecodeJob(job: DecodeJob, error: unknown): void {
+  decodeJobs.delete(job)
+  post({ type: 'error', requestId: job.requestId, message: messageOf(error) })
+}
+
+async function driveDecoding(): Promise<void> {
+  if (decoding) return
+  decoding = true
+  try {
+    while (decodeJobs.size > 0) {
+      const step: Array<{ job: DecodeJob; sample: DecodeSample }> = []
+      for (const job of [...decodeJobs]) {
+        const flag = job.request.abortFlag
+        if (flag !== undefined && Atomics.load(flag, 0) !== 0) {
+          finishDecodeJob(job, true)
+          continue
+        }
+        try {
+          for (const sample of job.samples) {
+            if (sample.finishReason === undefined) chooseToken(job, sample)
+          }
+        } catch (error) {
+          failDecodeJob(job, error)
+          continue
+        }
+        const active = job.samples.filter((sample) => sample.finishReason === undefined)
+        if (active.length === 0) finishDecodeJob(job, false)
+        else for (const sample of active) step.push({ job, sample })
+      }
+      const maxRows = Math.max(
+        1,
+        Math.min(...[...decodeJobs].map((job) => job.request.maxBatchRows)),
+      )
+      for (let start = 0; start < step.length; start += maxRows) {
+        const chunk = step.slice(start, start + maxRows).filter(({ job }) => decodeJobs.has(job))
+        if (chunk.length === 0) continue
+        const jobs = new Set(chunk.map((entry) => entry.job))
+        let response: Extract<WorkerResponse, { type: 'extend-result' }>
+        try {
+          response = (await extend(
+            chunk.map(({ sample }) => ({
+              sequenceId: sample.sequenceId,
+              tokens: [sample.pending],
+              allLogits: false,
+            })),
+          )) as Extract<WorkerResponse, { type: 'extend-result' }>
+        } catch (error) {
+          for (const job of jobs) failDecodeJob(job, error)
+          continue
+        }
+        const first = (chunk[0] as { job: DecodeJob }).job
+        first.passes += response.passes
+        first.runMs += response.runMs
+        chunk.forEach(({ job, sample }, index) => {
+          job.batchRows++
+          sample.length++
+          sample.lastLogits = response.logits[index] as Float32Array
+        })
+      }
+    }
+  } finally {
+    decoding = false
+  }
+}
+
 port.on('message', async (message: WorkerRequest) => {
   switch (message.type) {
     case 'configure': {
@@ -335,6 +539,10 @@ port.on('message', async (message: WorkerRequest) => {
       sequences.clear()
       await session?.release()
       post({ type: 'closed', requestId: message.requestId })
+      return
+    }
+    case 'decode': {
+      startDecodeJob(message.requestId, message)
       return
     }
     case 'extend':
