@@ -177,6 +177,8 @@ export function createMetagenServer(options: MetagenServerOptions = {}): Metagen
     readJsonBody: (request) => readJsonBody(request, limits.maxBodyBytes),
     sendJson,
     shutdownSignal: shutdown.signal,
+    ...(log ? { log } : {}),
+    describeError,
   }
 
   // node:http enforces headersTimeout/requestTimeout on a timer (30 s by default): check often

@@ -14,7 +14,7 @@ import type { ModelCatalog } from './model-catalog.js'
 import type { PlaygroundRun, PlaygroundRunRequest, PlaygroundRuns } from './playground-runs.js'
 import { createServedEnvironment } from './served-environment.js'
 import type { ServerMetrics } from './server-metrics.js'
-import type { ServerLimits } from './server-options.js'
+import type { RequestLogEntry, ServerLimits } from './server-options.js'
 import { countStrategySamples } from './strategy-samples.js'
 
 /** What the API handler needs from its server. */
@@ -36,6 +36,10 @@ export interface PlaygroundApiContext {
   sendJson: (response: ServerResponse, status: number, body: unknown) => void
   /** Aborted when the server gives up on in-flight work (shutdown timeout). */
   shutdownSignal: AbortSignal
+  /** Receives one entry per finished run (method `RUN`, path `/api/runs/<id>`), if logging. */
+  log?: (entry: RequestLogEntry) => void
+  /** The full description of an error, for the log (never sent to the client). */
+  describeError: (error: unknown) => string
 }
 
 /** The fields of a `POST /api/runs` body. */
@@ -230,15 +234,46 @@ async function startRun(
     budget,
   }
   let admitted: Promise<unknown> = Promise.resolve()
+  let failure: unknown
+  let queuedMs: number | undefined
   const run = context.runs.start(runRequest, {
     build: () => environment.build(strategy),
     admit: (signal) => {
       const pending = context.admission.acquire(work, signal)
       admitted = pending
-      return pending.then((admission) => () => admission.release())
+      return pending.then((admission) => {
+        queuedMs = admission.queuedMs
+        return () => admission.release()
+      })
     },
-    describeError: (error) => toErrorResponse(error).body.error,
+    describeError: (error) => {
+      failure = error
+      return toErrorResponse(error, run.id).body.error
+    },
     signal: context.shutdownSignal,
+  })
+  const started = Date.now()
+  void run.ended.then(() => {
+    const end = run.messages[run.messages.length - 1]
+    const usage = end?.type === 'end' ? end.usage : undefined
+    context.log?.({
+      time: new Date().toISOString(),
+      id: run.id,
+      method: 'RUN',
+      path: `/api/runs/${run.id}`,
+      status:
+        run.status === 'done'
+          ? 200
+          : run.status === 'cancelled'
+            ? 499
+            : toErrorResponse(failure).status,
+      ms: Date.now() - started,
+      ...(queuedMs !== undefined ? { queueMs: queuedMs } : {}),
+      model: served.id,
+      strategy: strategy.strategy,
+      ...(usage ? { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens } : {}),
+      ...(failure !== undefined ? { error: context.describeError(failure) } : {}),
+    })
   })
   // A full queue rejects at once: answer 429 instead of a run that fails immediately.
   const outcome = await Promise.race([

@@ -3,7 +3,12 @@
 // server-sent events from start to end, replay, cancel, bad input, API key and admission.
 import { formatPrompt, loadDevSet } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMetagenServer, type MetagenServer, type PlaygroundMessage } from '../src/index.js'
+import {
+  createMetagenServer,
+  type MetagenServer,
+  type PlaygroundMessage,
+  type RequestLogEntry,
+} from '../src/index.js'
 
 let server: MetagenServer
 let url: string
@@ -247,8 +252,9 @@ describe('the playground API', () => {
   })
 
   it('admits runs like completions: 429 when nothing fits and the queue is full', async () => {
+    const entries: RequestLogEntry[] = []
     const small = createMetagenServer({
-      log: false,
+      log: (entry) => entries.push(entry),
       limits: { maxInFlightWork: 16_384, maxQueued: 0, maxStrategySamples: 4096 },
     })
     const base = await small.listen(0, '127.0.0.1')
@@ -279,6 +285,14 @@ describe('the playground API', () => {
       expect(oversized.status).toBe(400)
       expect(oversized.body.error.param).toBe('strategy')
       await post(`/api/runs/${big.body.id}/cancel`, {}, base)
+      // Each finished run is one log entry, with the status it ended with.
+      const runs = entries.filter((entry) => entry.method === 'RUN')
+      expect(runs.find((entry) => entry.id === big.body.id)).toMatchObject({
+        status: 499,
+        model: 'tinymath-generator',
+        strategy: 'rebase',
+      })
+      expect(runs.some((entry) => entry.status === 429)).toBe(true)
     } finally {
       await small.close()
     }
