@@ -4,7 +4,9 @@
 // (schema -> grammar -> first mask) and the p50/p99 time per token of a mask (with the token
 // budget, as in decoding) plus the parser advance, over seeded random walks. Baseline in the
 // same process: the unconstrained per-token decode time of tinymath-generator (greedy,
-// sampleSequences); the ratio mask p50 / step time says whether masking slows decoding.
+// sampleSequences); the ratio mask p50 / step time says whether masking slows decoding. A second
+// baseline in the same process: the same walks with the plain parser walk of the token trie
+// (`closureWalk: false`), so the p99 ratio shows what the cached terminal-local closure saves.
 // Measured on a shared machine: absolute times vary with load.
 //
 // Usage (after `pnpm turbo run build --filter=@metagen/decoders...`):
@@ -15,6 +17,7 @@ import { createRng } from '@metagen/core'
 import {
   compileConstraint,
   createGrammarConstraint,
+  createGrammarTokenMachine,
   createJsonSchemaConstraint,
   sampleSequences,
 } from '@metagen/decoders'
@@ -148,7 +151,7 @@ function percentile(values, fraction) {
  * then pick a random allowed token (outside the timing) and advance; returns per-token
  * mask + advance times (ms).
  */
-function walk(compiled, seed, maxTokens, vocabSize) {
+function walk(compiled, seed, maxTokens, vocabSize, eosIds) {
   const rng = createRng(seed)
   const times = []
   const logits = new Float32Array(vocabSize)
@@ -156,20 +159,20 @@ function walk(compiled, seed, maxTokens, vocabSize) {
   for (let step = 0; step < maxTokens; step++) {
     logits.fill(0)
     const start = performance.now()
-    compiled.maskLogits(state, logits, { remainingTokens: maxTokens - step })
+    compiled.maskLogits(state, logits, maxTokens - step)
     let elapsed = performance.now() - start
     const allowed = []
     for (let token = 0; token < vocabSize; token++) if (logits[token] === 0) allowed.push(token)
-    const eos = allowed.filter((token) => compiled.isEos(token))
+    const eos = allowed.filter((token) => eosIds.has(token))
     const token =
       eos.length > 0 && rng.next() < 0.3 ? eos[0] : allowed[Math.floor(rng.next() * allowed.length)]
-    if (!compiled.isEos(token)) {
+    if (!eosIds.has(token)) {
       const advanceStart = performance.now()
       state = compiled.advance(state, token)
       elapsed += performance.now() - advanceStart
     }
     times.push(elapsed)
-    if (compiled.isEos(token)) break
+    if (eosIds.has(token)) break
   }
   return times
 }
@@ -224,26 +227,40 @@ for (const vocabulary of vocabularies) {
     `\n${vocabulary.name}: ${tokenizer.vocabSize} tokens (token trie built in ${(performance.now() - trieStart).toFixed(0)} ms)`,
   )
   console.log(
-    'constraint                          compile ms   mask p50 ms  p99 ms  tokens  p50/step',
+    'constraint                          compile ms   mask p50 ms  p99 ms  tokens  p50/step  plain p99 ms',
   )
+  const eosIds = new Set(tokenizer.eosTokenIds)
   const all = []
+  const plainAll = []
   for (const { name, make } of constraints) {
+    const constraint = make()
+    // Force each machine's own masks (compileConstraint caches machines per tokenizer).
     const compileStart = performance.now()
-    const compiled = compileConstraint(make(), tokenizer)
+    const grammar = constraint.grammar()
+    const compiled = createGrammarTokenMachine(grammar, tokenizer)
     compiled.maskLogits(compiled.initialState, new Float32Array(tokenizer.vocabSize))
     const compileTime = performance.now() - compileStart
+    const plain = createGrammarTokenMachine(grammar, tokenizer, { closureWalk: false })
     const times = []
+    const plainTimes = []
     for (let seed = 0; seed < 3; seed++) {
-      times.push(...walk(compiled, seed, 128, tokenizer.vocabSize))
+      times.push(...walk(compiled, seed, 128, tokenizer.vocabSize, eosIds))
+      plainTimes.push(...walk(plain, seed, 128, tokenizer.vocabSize, eosIds))
     }
     all.push(...times)
+    plainAll.push(...plainTimes)
     const p50 = percentile(times, 0.5)
     console.log(
-      `${name.padEnd(36)}${compileTime.toFixed(1).padStart(10)}${p50.toFixed(3).padStart(13)}${percentile(times, 0.99).toFixed(3).padStart(8)}${String(times.length).padStart(8)}${(p50 / stepTime).toFixed(3).padStart(10)}`,
+      `${name.padEnd(36)}${compileTime.toFixed(1).padStart(10)}${p50.toFixed(3).padStart(13)}${percentile(times, 0.99).toFixed(3).padStart(8)}${String(times.length).padStart(8)}${(p50 / stepTime).toFixed(3).padStart(10)}${percentile(plainTimes, 0.99).toFixed(3).padStart(14)}`,
     )
   }
   const p50 = percentile(all, 0.5)
+  const p99 = percentile(all, 0.99)
+  const plainP99 = percentile(plainAll, 0.99)
   console.log(
-    `all tokens: p50 ${p50.toFixed(3)} ms, p99 ${percentile(all, 0.99).toFixed(3)} ms over ${all.length} tokens; p50 / tinymath step = ${(p50 / stepTime).toFixed(3)}`,
+    `all tokens: p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms over ${all.length} tokens; p50 / tinymath step = ${(p50 / stepTime).toFixed(3)}, p99 / tinymath step = ${(p99 / stepTime).toFixed(3)}`,
+  )
+  console.log(
+    `plain parser walk (baseline, same walks): p50 ${percentile(plainAll, 0.5).toFixed(3)} ms, p99 ${plainP99.toFixed(3)} ms; p99 ratio closure / plain = ${(p99 / plainP99).toFixed(3)}`,
   )
 }

@@ -8,10 +8,10 @@ import {
   compileRegexToByteAutomaton,
 } from './byte-automaton.js'
 import { advanceParserState, initialParserState } from './earley-parser.js'
+import { escapeRegex } from './escape-regex.js'
 import { type CompiledGrammar, compileGrammar, type Grammar } from './grammar.js'
 import { type GrammarSyntax, parseGrammar } from './grammar-syntax.js'
 import { createGrammarTokenMachine, type GrammarTokenMachine } from './grammar-token-constraint.js'
-import { escapeRegex } from './json-schema-to-regex.js'
 import { createTokenIndex, type TokenIndex } from './token-index.js'
 
 /**

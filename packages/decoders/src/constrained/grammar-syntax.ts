@@ -1,6 +1,7 @@
 // Text grammars parsed into the common Grammar form: GBNF (llama.cpp's EBNF dialect; also what
 // `ebnf` means here) and a subset of Lark. Both end up as rules whose terminals are regexes.
 import { InvalidArgumentError } from '@metagen/core'
+import { escapeRegex } from './escape-regex.js'
 import {
   choice,
   emptyExpression,
@@ -12,7 +13,6 @@ import {
   sequence,
   terminal,
 } from './grammar.js'
-import { escapeRegex } from './json-schema-to-regex.js'
 
 /** Grammar text syntaxes accepted by {@link parseGrammar}. */
 export type GrammarSyntax = 'gbnf' | 'ebnf' | 'lark'

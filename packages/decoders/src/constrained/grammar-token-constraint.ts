@@ -1,6 +1,8 @@
 // A context-free constraint compiled for one tokenizer: parser states are interned as integers,
-// the mask of a state is one walk of the token trie with the Earley parser (cached per state),
-// and the token budget is enforced with byte-length bounds plus a bounded exact search.
+// the mask of a state is one walk of the token trie with the Earley parser (cached per state;
+// on large vocabularies the part of the walk that stays inside the current terminals is a
+// cached lookup, see `token-closure.ts`), and the token budget is enforced with byte-length
+// bounds plus a bounded exact search.
 import { assertInteger, type Tokenizer } from '@metagen/core'
 import {
   advanceParserState,
@@ -11,18 +13,27 @@ import {
   minimumCompletionText,
   type ParserState,
   parserStateKey,
+  saveState,
   stepThreads,
   ThreadBuffer,
 } from './earley-parser.js'
 import type { CompiledGrammar } from './grammar.js'
+import { exploreLocalAutomaton, tokenClosure } from './token-closure.js'
 import { createTokenTrie, type TokenTrie } from './token-trie.js'
 
 /** The token-level operations of a compiled grammar (states are interned integers). */
 export interface GrammarTokenMachine {
   readonly trie: TokenTrie
   readonly initialState: number
-  /** Allowed non-eos tokens (unsorted) and, per token, the fewest bytes that then complete. */
-  mask(state: number): { readonly tokens: Int32Array; readonly minimumBytes: Int32Array }
+  /**
+   * Allowed non-eos tokens (ascending) and, per token, the fewest bytes that then complete and
+   * the state after it where already known (-1 otherwise: see `advance`).
+   */
+  mask(state: number): {
+    readonly tokens: Int32Array
+    readonly minimumBytes: Int32Array
+    readonly next: Int32Array
+  }
   /**
    * Allowed token ids (eos included when accepting), ascending. With `remainingTokens`, only
    * tokens after which the text can be completed within `remainingTokens - 1` further tokens.
@@ -57,9 +68,26 @@ export interface GrammarTokenMachineOptions {
    * shortest completion is masked.
    */
   exactSearchVocabulary?: number
+  /**
+   * Compute first masks with the cached terminal-local closure (`token-closure.ts`): the part
+   * of the trie walk that stays inside the current terminals' automata (e.g. a JSON string
+   * body) is looked up per local automaton, and the parser walks only the tokens that leave
+   * them. Same masks either way. Default: on vocabularies of more than 4096 tokens.
+   */
+  closureWalk?: boolean
 }
 
 class SearchExhausted extends Error {}
+
+function copyBuffer(from: ThreadBuffer, to: ThreadBuffer): void {
+  for (let thread = 0; thread < from.count; thread++) {
+    to.terminals[thread] = from.terminals[thread] as number
+    to.states[thread] = from.states[thread] as number
+    to.sets[thread] = from.sets[thread] as ThreadBuffer['sets'][number]
+  }
+  to.count = from.count
+  to.accepting = from.accepting
+}
 
 /**
  * Compiles a grammar for a tokenizer. A token is allowed in a state iff its bytes keep the parser
@@ -90,7 +118,10 @@ export function createGrammarTokenMachine(
     return id
   }
   const initialState = intern(initialParserState(grammar))
-  const masks = new Map<number, { tokens: Int32Array; minimumBytes: Int32Array; worst: number }>()
+  const masks = new Map<
+    number,
+    { tokens: Int32Array; minimumBytes: Int32Array; next: Int32Array; worst: number }
+  >()
   const transitions = new Map<number, number>()
   const buffers: ThreadBuffer[] = []
   const bufferAt = (depth: number): ThreadBuffer => {
@@ -102,53 +133,87 @@ export function createGrammarTokenMachine(
     return buffer
   }
 
+  const closureWalk = options.closureWalk ?? trie.vocabSize > 4096
   const computeMask = (state: number) => {
-    const tokens: number[] = []
-    const minimumBytes: number[] = []
+    // per token id: the fewest completion bytes after it (-1: not allowed), and the state after
+    // it where the closure knows it (-1: unknown)
+    const needed = new Int32Array(trie.vocabSize).fill(-1)
+    const knownNext = closureWalk ? new Int32Array(trie.vocabSize).fill(-1) : undefined
+    let count = 0
     const { childStart, childBytes, childNodes, tokenStart, tokenIds } = trie
+    const record = (node: number, bytes: number): void => {
+      const tokenEnd = tokenStart[node + 1] as number
+      for (let index = tokenStart[node] as number; index < tokenEnd; index++) {
+        needed[tokenIds[index] as number] = bytes
+        count++
+      }
+    }
     const visit = (node: number, depth: number): void => {
       const input = bufferAt(depth)
       const output = bufferAt(depth + 1)
       const end = childStart[node + 1] as number
       for (let position = childStart[node] as number; position < end; position++) {
-        const count = stepThreads(grammar, input, childBytes[position] as number, output)
-        if (count === 0 && !output.accepting) continue
+        const alive = stepThreads(grammar, input, childBytes[position] as number, output)
+        if (alive === 0 && !output.accepting) continue
         const child = childNodes[position] as number
-        const tokenEnd = tokenStart[child + 1] as number
-        if (tokenEnd > (tokenStart[child] as number)) {
-          const needed = minimumCompletionBytes(grammar, output)
-          for (let index = tokenStart[child] as number; index < tokenEnd; index++) {
-            tokens.push(tokenIds[index] as number)
-            minimumBytes.push(needed)
-          }
+        if ((tokenStart[child + 1] as number) > (tokenStart[child] as number)) {
+          record(child, minimumCompletionBytes(grammar, output))
         }
-        if (count > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
+        if (alive > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
           visit(child, depth + 1)
         }
       }
     }
     loadState(states[state] as ParserState, bufferAt(0))
-    visit(0, 0)
+    if (knownNext) {
+      // Inside the local automaton every token is allowed (its threads live on); the parser
+      // walks on only from the edges that leave it.
+      const local = exploreLocalAutomaton(grammar, bufferAt(0))
+      const closure = tokenClosure(trie, local.signature, local.table, local.buffers.length)
+      closure.tokens.forEach((group, localState) => {
+        if (group.length === 0) return
+        const buffer = local.buffers[localState] as ThreadBuffer
+        const bytes = minimumCompletionBytes(grammar, buffer)
+        const after = intern(saveState(buffer))
+        for (let index = 0; index < group.length; index++) {
+          const token = group[index] as number
+          needed[token] = bytes
+          knownNext[token] = after
+        }
+        count += group.length
+      })
+      const exitNeeded = local.exits.map((exit) => minimumCompletionBytes(grammar, exit))
+      const { exitEdges } = closure
+      for (let index = 0; index < exitEdges.length; index += 2) {
+        const child = exitEdges[index] as number
+        const exitIndex = exitEdges[index + 1] as number
+        const exit = local.exits[exitIndex] as ThreadBuffer
+        record(child, exitNeeded[exitIndex] as number)
+        if (exit.count > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
+          copyBuffer(exit, bufferAt(1))
+          visit(child, 1)
+        }
+      }
+    } else visit(0, 0)
     // Ordered by token id (a counting pass instead of a sort), so that masks and allowed lists
     // need no sorting per step.
-    const needed = new Int32Array(trie.vocabSize).fill(-1)
     let worst = 0
-    tokens.forEach((token, index) => {
-      const bytes = minimumBytes[index] as number
-      needed[token] = bytes
-      if (bytes > worst) worst = bytes
-    })
-    const sortedTokens = new Int32Array(tokens.length)
-    const sortedBytes = new Int32Array(tokens.length)
+    count = 0
+    for (let token = 0; token < needed.length; token++) if ((needed[token] as number) >= 0) count++
+    const sortedTokens = new Int32Array(count)
+    const sortedBytes = new Int32Array(count)
+    const sortedNext = new Int32Array(count).fill(-1)
     let position = 0
     for (let token = 0; token < needed.length; token++) {
       const bytes = needed[token] as number
       if (bytes < 0) continue
       sortedTokens[position] = token
       sortedBytes[position] = bytes
+      if (bytes > worst) worst = bytes
+      if (knownNext) sortedNext[position] = knownNext[token] as number
       position++
     }
-    return { tokens: sortedTokens, minimumBytes: sortedBytes, worst }
+    return { tokens: sortedTokens, minimumBytes: sortedBytes, next: sortedNext, worst }
   }
   const maskOf = (state: number) => {
     let entry = masks.get(state)
@@ -314,6 +379,8 @@ export function createGrammarTokenMachine(
     if (budget < 0) return new Int32Array(0)
     const kept: number[] = []
     work = 0
+    // Tokens that lead to the same state share the verdict (e.g. every token inside a string).
+    const verdicts = new Map<number, boolean>()
     entry.tokens.forEach((token, index) => {
       const bytes = entry.minimumBytes[index] as number
       if (trie.hasAllBytes && bytes <= budget) {
@@ -321,8 +388,20 @@ export function createGrammarTokenMachine(
         return
       }
       if (lowerBound(bytes) > budget) return
-      const next = advance(state, token)
+      const known = entry.next[index] as number
+      const next = known >= 0 ? known : advance(state, token)
       if (next < 0) return
+      const verdict = verdicts.get(next)
+      if (verdict !== undefined) {
+        if (verdict) kept.push(token)
+        return
+      }
+      const before = kept.length
+      keep(token, next)
+      verdicts.set(next, kept.length > before)
+    })
+    return Int32Array.from(kept)
+    function keep(token: number, next: number): void {
       if ((proven.get(next) ?? Number.POSITIVE_INFINITY) <= budget) {
         kept.push(token)
         return
@@ -334,8 +413,7 @@ export function createGrammarTokenMachine(
       }
       // Exact search where it is affordable; otherwise masked (sound, may over-constrain).
       if (exactSearch && withinCapped(next, budget)) kept.push(token)
-    })
-    return Int32Array.from(kept)
+    }
   }
 
   return {

@@ -7,7 +7,7 @@ import {
   compileRegexIntersectionToByteAutomaton,
   compileRegexToByteAutomaton,
 } from './byte-automaton.js'
-import { escapeRegex } from './json-schema-to-regex.js'
+import { escapeRegex } from './escape-regex.js'
 
 /**
  * One expression of a {@link Grammar}. A `terminal` is a regular expression (Unicode mode,

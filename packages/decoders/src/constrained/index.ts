@@ -28,6 +28,8 @@ export {
 } from './constraint.js'
 export type { ConstraintProcessor, ConstraintProcessorOptions } from './constraint-processor.js'
 export { createConstraintProcessor } from './constraint-processor.js'
+export type { JsonSchema } from './escape-regex.js'
+export { escapeRegex } from './escape-regex.js'
 export type { CompiledGrammar, Grammar, GrammarExpression } from './grammar.js'
 export { compileGrammar } from './grammar.js'
 export type { GrammarSyntax } from './grammar-syntax.js'
@@ -40,8 +42,6 @@ export {
   integerRangeRegex,
   jsonSchemaToGrammar,
 } from './json-schema-to-grammar.js'
-export type { JsonSchema, JsonSchemaToRegexOptions } from './json-schema-to-regex.js'
-export { escapeRegex, jsonSchemaToRegex } from './json-schema-to-regex.js'
 export { constraintFromResponseFormat } from './response-format.js'
 export type { CreateTokenIndexOptions, TokenIndex } from './token-index.js'
 export { createTokenIndex } from './token-index.js'

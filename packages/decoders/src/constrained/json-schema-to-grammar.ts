@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '@metagen/core'
 import type { Constraint } from './constraint.js'
 import { createGrammarConstraintFromGrammar } from './constraint.js'
+import { escapeRegex, type JsonSchema } from './escape-regex.js'
 import {
   choice,
   type Grammar,
@@ -17,7 +18,6 @@ import {
   sequence,
   terminal,
 } from './grammar.js'
-import { escapeRegex, type JsonSchema } from './json-schema-to-regex.js'
 import { jsonEqual, jsonTypesOf, validateJson } from './json-schema-validate.js'
 
 /** Options of {@link jsonSchemaToGrammar} and {@link createJsonSchemaConstraint}. */

@@ -1,7 +1,7 @@
 // A small JSON Schema validator (drafts 04 to 2020-12, the generation-relevant keywords), used
 // by the grammar compiler to intersect enum/const values with the rest of a schema and to check
 // declared property names against propertyNames. Not a general-purpose validator.
-import type { JsonSchema } from './json-schema-to-regex.js'
+import type { JsonSchema } from './escape-regex.js'
 
 type SchemaObject = { readonly [keyword: string]: unknown }
 
