@@ -1,7 +1,6 @@
 // The saved-trace page (`metagen trace FILE --html OUT`): the playground's run view drawn from
 // the events inlined in the page, with no server and no network. An eval trace (one `problem
 // <id>` note per problem, its events' ids prefixed with `<id>/`) gets a problem picker.
-import './styles.css'
 import { h, replaceChildren } from './dom.js'
 import { createRunPanel } from './run-panel.js'
 import type { TraceEventLike } from './trace-model.js'

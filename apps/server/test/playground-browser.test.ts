@@ -190,6 +190,10 @@ describe('the playground in a browser', () => {
       'cancelled',
     )
     await expect(page.locator('#run').isEnabled()).resolves.toBe(true)
+    // However wide the tree, it scrolls inside its box: the page itself never gets wider.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      1280,
+    )
     await screenshot('cancelled')
     expect(await runStatus()).toBe('cancelled')
     await page.fill('#max-tokens', '')
