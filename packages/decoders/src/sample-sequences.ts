@@ -414,7 +414,7 @@ export function randomSeed(): number {
  * True when `sampling` is plain greedy or temperature sampling: no penalty, bias, truncation or
  * mirostat step, so the backend's in-loop choice ({@link TokenModel.sampleTokens}) is exact.
  */
-function isPlainSampling(sampling: SamplingOptions): boolean {
+export function isPlainSampling(sampling: SamplingOptions): boolean {
   return Object.entries(sampling).every(
     ([key, value]) => value === undefined || key === 'temperature',
   )

@@ -5,9 +5,15 @@ import type { TokenModel } from '@metagen/core'
 import { loadOnnxTokenModel } from '@metagen/onnx'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type SampleSequencesOptions, sampleSequences } from '../src/index.js'
+import {
+  createModelDrafter,
+  type SampleSequencesOptions,
+  sampleSequences,
+  speculativeDecode,
+} from '../src/index.js'
 
 let model: TokenModel
+let draft: TokenModel
 let prompts: number[][]
 let extendCalls = 0
 let backendCalls = 0
@@ -16,6 +22,7 @@ let counted: TokenModel
 
 beforeAll(async () => {
   model = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { threads: 1 })
+  draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { threads: 1 })
   const problems = (await loadDevSet()).filter((_, index) => index % 75 === 0).slice(0, 3)
   prompts = problems.map((problem) => model.tokenizer.encode(formatPrompt(problem.question)))
   counted = new Proxy(model, {
@@ -32,8 +39,19 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await model.close()
+  await Promise.all([model.close(), draft.close()])
 })
+
+/** `target` without its backend loop: decoders must take the step-by-step path. */
+function withoutBackendLoop(target: TokenModel): TokenModel {
+  return new Proxy(target, {
+    get(object, key) {
+      if (key === 'sampleTokens') return undefined
+      const value = Reflect.get(object, key, object)
+      return typeof value === 'function' ? value.bind(object) : value
+    },
+  })
+}
 
 /** A processor that changes nothing but forces the step-by-step loop. */
 const identity = (logits: Float32Array) => logits
@@ -74,6 +92,27 @@ describe('sampleSequences through the backend loop', () => {
       backendCalls = 0
       await sampleSequences({ models: [counted], prompt, maxTokens: 8, ...options })
       expect(backendCalls).toBe(0)
+    }
+  })
+
+  it('greedy speculative decoding drafts inside the draft backend with the same result and stats', async () => {
+    for (const prompt of prompts) {
+      for (const k of [2, 5]) {
+        const options = { target: model, prompt, maxTokens: 80, k, sampling: { temperature: 0 } }
+        const fast = await speculativeDecode({ ...options, drafter: createModelDrafter(draft) })
+        const stepped = await speculativeDecode({
+          ...options,
+          drafter: createModelDrafter(withoutBackendLoop(draft)),
+        })
+        expect(fast).toEqual(stepped)
+        const plain = await sampleSequences({
+          models: [model],
+          prompt,
+          maxTokens: 80,
+          sampling: { temperature: 0 },
+        })
+        expect(fast.sequences[0]?.tokenIds).toEqual(plain.sequences[0]?.tokenIds)
+      }
     }
   })
 })

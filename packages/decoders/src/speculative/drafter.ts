@@ -33,6 +33,12 @@ export interface DraftRequest {
    * own random stream). Model-free drafters do not call it.
    */
   choose(logits: Float32Array, drafted: readonly number[]): DraftChoice
+  /**
+   * True when `choose` is exactly the argmax of the raw logits (lowest id on ties) with no
+   * probabilities: greedy with no processor. A model drafter may then draft inside its backend
+   * (`TokenModel.sampleTokens`) instead of calling `choose` per position.
+   */
+  plainGreedy?: boolean
 }
 
 /** A proposal for one sequence. */

@@ -69,6 +69,10 @@ export function createModelDrafter(model: TokenModel): Drafter {
       sessions.forEach((session, index) => {
         if (active[index]) session.base = session.state.length + session.pending.length
       })
+      if (model.sampleTokens !== undefined && requests.every((request) => request.plainGreedy)) {
+        await proposeInBackend(model.sampleTokens.bind(model))
+        return proposals
+      }
       for (let position = 0; active.some(Boolean); position++) {
         throwIfAborted(options.signal)
         // Position 0 feeds the committed tokens not yet cached; position i the i-th draft.
@@ -111,6 +115,71 @@ export function createModelDrafter(model: TokenModel): Drafter {
         })
       }
       return proposals
+
+      /**
+       * Greedy drafts chosen inside the draft model's backend: one extend feeds the pending
+       * tokens, then one sampleTokens call per distinct budget drafts every position (the
+       * same tokens, cache and stats as the loop above).
+       */
+      async function proposeInBackend(
+        sampleTokens: NonNullable<TokenModel['sampleTokens']>,
+      ): Promise<void> {
+        throwIfAborted(options.signal)
+        const feeds = requests
+          .map((_, index) => index)
+          .filter(
+            (index) => active[index] && (sessions[index] as ModelDraftSession).pending.length > 0,
+          )
+        if (feeds.length > 0) {
+          await model.extend(
+            feeds.map((index) => ({
+              sequence: (sessions[index] as ModelDraftSession).state,
+              tokens: (sessions[index] as ModelDraftSession).pending,
+            })),
+            signalOption,
+          )
+          recordForward(
+            stats,
+            model,
+            feeds.reduce(
+              (total, index) => total + (sessions[index] as ModelDraftSession).pending.length,
+              0,
+            ),
+          )
+          for (const index of feeds) (sessions[index] as ModelDraftSession).pending = []
+        }
+        const byBudget = new Map<number, number[]>()
+        requests.forEach((request, index) => {
+          if (!active[index]) return
+          const group = byBudget.get(request.maxDraftTokens)
+          if (group) group.push(index)
+          else byBudget.set(request.maxDraftTokens, [index])
+        })
+        const fedPerIndex: number[] = []
+        await Promise.all(
+          [...byBudget].map(async ([budget, indexes]) => {
+            const results = await sampleTokens({
+              sequences: indexes.map((index) => (sessions[index] as ModelDraftSession).state),
+              temperature: 0,
+              maxTokens: budget,
+              stopTokenIds: model.tokenizer.eosTokenIds,
+              ...(options.signal ? { signal: options.signal } : {}),
+            })
+            results.forEach((result, position) => {
+              const index = indexes[position] as number
+              const proposal = proposals[index] as DraftProposal
+              proposal.tokens = result.tokenIds
+              proposal.probabilities = result.tokenIds.map(() => undefined)
+              fedPerIndex.push(result.tokenIds.length - 1)
+            })
+          }),
+        )
+        // As the loop counts it: one extend per position while any request was still drafting.
+        const steps = Math.max(0, ...fedPerIndex)
+        for (let step = 0; step < steps; step++) {
+          recordForward(stats, model, fedPerIndex.filter((fed) => fed > step).length)
+        }
+      }
     },
     update(session, proposal, accepted, next) {
       const modelSession = session as ModelDraftSession

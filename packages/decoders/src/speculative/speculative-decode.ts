@@ -18,6 +18,7 @@ import { assertPromptFits, type DecodeStats, emptyDecodeStats, recordForward } f
 import {
   type DecodedSequence,
   type DecodeResult,
+  isPlainSampling,
   randomSeed,
   textBeforeStop,
 } from '../sample-sequences.js'
@@ -148,6 +149,8 @@ export async function speculativeDecode(
   const maxTokens = options.maxTokens ?? Math.min(256, room)
   assertInteger('maxTokens', maxTokens, 1)
   const greedy = sampling.temperature === 0
+  // Drafts are the draft model's plain argmax: a model drafter may draft inside its backend.
+  const plainGreedy = greedy && isPlainSampling(sampling)
   const baseRng = greedy ? undefined : createRng(options.seed ?? randomSeed())
   const tokenizer = target.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
@@ -239,6 +242,7 @@ export async function speculativeDecode(
             maxDraftTokens: budgets[active.indexOf(sample)] as number,
             choose: (logits: Float32Array, drafted: readonly number[]) =>
               chooseDraft(sample, logits, drafted),
+            plainGreedy,
           })),
           draftStats,
           signalOption,
