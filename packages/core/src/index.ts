@@ -109,4 +109,9 @@ export type { CollectingTraceSink, TraceEvent, TraceEventKind, TraceSink } from 
 export { createCollectingTraceSink, noopTraceSink } from './trace.js'
 export type { Usage } from './usage.js'
 export { addUsage, emptyUsage, totalTokens } from './usage.js'
-export { assertInteger, assertNonEmptyString, assertNumberInRange } from './validate.js'
+export {
+  assertInteger,
+  assertNonEmptyString,
+  assertNumberInRange,
+  assertTruncateLength,
+} from './validate.js'

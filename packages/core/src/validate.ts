@@ -50,3 +50,26 @@ export function assertNonEmptyString(argument: string, value: unknown): asserts 
     throw new InvalidArgumentError({ argument, expected: 'a non-empty string', received: value })
   }
 }
+
+/**
+ * Checks the argument of `SequenceState.truncate`: an integer in [0, `currentLength`]
+ * (the sequence's length). Throws InvalidArgumentError naming `length` otherwise. Shared by
+ * every backend so that they reject the same values with the same message.
+ */
+export function assertTruncateLength(
+  length: unknown,
+  currentLength: number,
+): asserts length is number {
+  if (
+    typeof length !== 'number' ||
+    !Number.isInteger(length) ||
+    length < 0 ||
+    length > currentLength
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'length',
+      expected: `an integer in [0, ${currentLength}]`,
+      received: length,
+    })
+  }
+}

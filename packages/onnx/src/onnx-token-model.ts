@@ -3,6 +3,7 @@
 // into the next pass, so concurrent generations share batches.
 import {
   AbortedError,
+  assertTruncateLength,
   type ExtendRequest,
   type ExtendResult,
   InvalidArgumentError,
@@ -280,13 +281,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
         received: 'busy',
       })
     }
-    if (!Number.isInteger(length) || length < 0 || length > sequence.tokens.length) {
-      throw new InvalidArgumentError({
-        argument: 'length',
-        expected: `an integer in [0, ${sequence.tokens.length}]`,
-        received: length,
-      })
-    }
+    assertTruncateLength(length, sequence.tokens.length)
     if (length === sequence.tokens.length) return
     sequence.tokens.length = length
     const recent = sequence.recent

@@ -11,6 +11,7 @@ import type {
   TokenModelStats,
 } from '../token-model.js'
 import type { Tokenizer } from '../tokenizer.js'
+import { assertTruncateLength } from '../validate.js'
 import { createLetterTokenizer } from './fake-tokenizers.js'
 
 /** Next-token logits after `tokens` (the whole sequence, prompt included): `vocabSize` values. */
@@ -172,13 +173,7 @@ export function createFakeTokenModel(options: FakeTokenModelOptions = {}): FakeT
           received: 'a disposed sequence',
         })
       }
-      if (!Number.isInteger(length) || length < 0 || length > this.tokens.length) {
-        throw new InvalidArgumentError({
-          argument: 'length',
-          expected: `an integer in [0, ${this.tokens.length}]`,
-          received: length,
-        })
-      }
+      assertTruncateLength(length, this.tokens.length)
       if (length === this.tokens.length) return
       this.tokens = this.tokens.slice(0, length)
       const recent = this.recent
