@@ -332,13 +332,16 @@ export function createRunPanel(options: RunPanelOptions = {}): RunPanel {
       const maxCount = Math.max(1, ...vote.entries.map((entry) => entry.count))
       const maxWeight = Math.max(1e-9, ...vote.entries.map((entry) => entry.weight))
       const weighted = vote.entries.some((entry) => entry.weight !== entry.count)
+      const voted = vote.entries.reduce((sum, entry) => sum + entry.count, 0)
+      // Samples whose answer could not be extracted (or that failed) cast no vote.
+      const unanswered = vote.samples !== undefined ? Math.max(0, vote.samples - voted) : 0
       return h(
         'figure',
         { class: 'vote-chart', 'data-vote': vote.name },
         h(
           'figcaption',
           {},
-          `${vote.name}: ${vote.samples ?? vote.entries.reduce((sum, entry) => sum + entry.count, 0)} samples, ${vote.entries.length} distinct answers`,
+          `${vote.name}: ${vote.samples ?? voted} samples, ${vote.entries.length} distinct answers${unanswered > 0 ? `, ${unanswered} without an answer (no vote)` : ''}`,
         ),
         h(
           'table',
