@@ -118,7 +118,12 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
         // Tokens of a stop sequence are cut from the text, so they are cut from the ids and
         // log-probabilities too (a token that straddles the cut stays).
         const kept = request.stop?.length
-          ? tokensBeforeStop(tokenizer, sequence.tokenIds, sequence.text, sequence.finishReason)
+          ? tokensBeforeStop(
+              result.textOf ?? ((ids) => tokenizer.decode(ids)),
+              sequence.tokenIds,
+              sequence.text,
+              sequence.finishReason,
+            )
           : sequence.tokenIds.length
         const tokenIds =
           kept === sequence.tokenIds.length ? sequence.tokenIds : sequence.tokenIds.slice(0, kept)
@@ -229,15 +234,15 @@ export function encodePrompt(tokenizer: Tokenizer, text: string): number[] {
  * `text`.
  */
 function tokensBeforeStop(
-  tokenizer: Tokenizer,
+  decode: (tokenIds: readonly number[]) => string,
   tokenIds: readonly number[],
   text: string,
   finishReason: string,
 ): number {
   if (finishReason !== 'stop' || tokenIds.length === 0) return tokenIds.length
-  if (tokenizer.decode(tokenIds).length <= text.length) return tokenIds.length
+  if (decode(tokenIds).length <= text.length) return tokenIds.length
   for (let count = 0; count < tokenIds.length; count++) {
-    if (tokenizer.decode(tokenIds.slice(0, count)).length >= text.length) return count
+    if (decode(tokenIds.slice(0, count)).length >= text.length) return count
   }
   return tokenIds.length
 }

@@ -53,6 +53,8 @@ export {
 export { applyTopK } from './processors/top-k.js'
 export { applyTopP } from './processors/top-p.js'
 export { applyTypicalP } from './processors/typical.js'
+export type { ProxyTuneOptions } from './proxy-tune.js'
+export { proxyTune } from './proxy-tune.js'
 export type {
   DecodedSequence,
   DecodeResult,
@@ -69,6 +71,8 @@ export type {
 } from './score-continuations.js'
 export { scoreTokenContinuations } from './score-continuations.js'
 export * from './speculative/index.js'
+export type { HealedPrompt, TokenHealingOptions } from './token-healing.js'
+export { createTokenHealingProcessor, healedText, healPrompt } from './token-healing.js'
 export type { TokenLanguageModelOptions } from './token-language-model.js'
 export { createTokenLanguageModel, resolveSamplingOptions } from './token-language-model.js'
 export type { TokenChoice, TokenSampler } from './token-sampler.js'

@@ -24,6 +24,7 @@ import {
   validateLogitsProcessor,
   validateSamplingOptions,
 } from './sampling-options.js'
+import { healedText } from './token-healing.js'
 import { createTokenSampler, type TokenSampler } from './token-sampler.js'
 
 /** Why one decoded sequence ended. */
@@ -53,6 +54,12 @@ export interface DecodeResult {
   stats: DecodeStats
   /** True when some sequence stopped because the context was full before `maxTokens`. */
   contextExhausted: boolean
+  /**
+   * How the decoder turned generated ids into `text` before cutting at a stop string, when that
+   * is not `tokenizer.decode` (token healing); the language-model shell uses it to find the
+   * tokens a stop cut kept.
+   */
+  textOf?: (tokenIds: readonly number[]) => string
 }
 
 /** Combines the next-token logits of several models into the row the sampler sees. */
@@ -95,6 +102,14 @@ export interface SampleSequencesOptions {
    * of that model's raw logits.
    */
   logprobsFrom?: 'chosen' | number
+  /**
+   * Token healing (see {@link healPrompt}): the bytes removed from the end of the prompt, which
+   * the generated tokens re-spell first (enforce it with {@link createTokenHealingProcessor}).
+   * When set, a sequence's `text` is {@link healedText} (the UTF-8 decoding of the generated
+   * tokens' bytes after these bytes) and stop strings are matched in that text only, so the
+   * re-spelt prompt text neither shows in the output nor ends it.
+   */
+  healedPrefix?: Uint8Array
   /** Checked between steps; aborting throws AbortedError and frees every state. */
   signal?: AbortSignal
 }
@@ -160,6 +175,9 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
   const stops = options.stop ?? []
   const tokenizer = primary.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
+  const healedPrefix = options.healedPrefix
+  const generatedText = (tokenIds: readonly number[]): string =>
+    healedPrefix ? healedText(tokenizer, tokenIds, healedPrefix) : tokenizer.decode(tokenIds)
   const greedy = sampling.temperature === 0
   const seed = greedy ? 0 : (options.seed ?? randomSeed())
   const baseRng = greedy ? undefined : createRng(seed)
@@ -223,7 +241,12 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
     for (const state of promptStates) state.dispose()
     for (const sample of samples) for (const state of sample.states) state.dispose()
   }
-  return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted }
+  return {
+    sequences: samples.map((sample) => sample.sequence),
+    stats,
+    contextExhausted,
+    ...(healedPrefix ? { textOf: generatedText } : {}),
+  }
 
   async function sampleInBackend(
     sampleTokens: NonNullable<TokenModel['sampleTokens']>,
@@ -289,24 +312,26 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
     sample.tokens.push(choice.token)
     stats.outputTokens += 1
     if (eos.has(choice.token)) {
-      sequence.text = tokenizer.decode(sequence.tokenIds)
+      sequence.text = generatedText(sequence.tokenIds)
       finish(sample, 'stop')
       return
     }
-    const beforeStop = textBeforeStop(tokenizer, sequence.tokenIds, stops)
+    const beforeStop = healedPrefix
+      ? healedTextBeforeStop(generatedText(sequence.tokenIds), stops)
+      : textBeforeStop(tokenizer, sequence.tokenIds, stops)
     if (beforeStop !== undefined) {
       sequence.text = beforeStop
       finish(sample, 'stop')
       return
     }
     if (sequence.tokenIds.length >= maxTokens) {
-      sequence.text = tokenizer.decode(sequence.tokenIds)
+      sequence.text = generatedText(sequence.tokenIds)
       finish(sample, 'length')
       return
     }
     if ((sample.states[0] as SequenceState).length + 1 > maxSequenceLength) {
       contextExhausted = true
-      sequence.text = tokenizer.decode(sequence.tokenIds)
+      sequence.text = generatedText(sequence.tokenIds)
       finish(sample, 'length')
     }
   }
@@ -391,6 +416,11 @@ export function textBeforeStop(
   const window = 4 * Math.max(...stops.map((stop) => stop.length)) + 4
   if (firstStop(tokenizer.decode(tokenIds.slice(-window)), stops) === undefined) return undefined
   const text = tokenizer.decode(tokenIds)
+  const cut = firstStop(text, stops)
+  return cut === undefined ? undefined : text.slice(0, cut)
+}
+
+function healedTextBeforeStop(text: string, stops: readonly string[]): string | undefined {
   const cut = firstStop(text, stops)
   return cut === undefined ? undefined : text.slice(0, cut)
 }

@@ -16,6 +16,11 @@ import {
   validateLogitsProcessor,
   validateSamplingOptions,
 } from './sampling-options.js'
+import {
+  createTokenHealingProcessor,
+  healPrompt,
+  type TokenHealingOptions,
+} from './token-healing.js'
 
 /** Settings of {@link createTokenLanguageModel}. */
 export interface TokenLanguageModelOptions {
@@ -35,6 +40,16 @@ export interface TokenLanguageModelOptions {
    * fails (it throws, or leaves every token -Infinity) comes back with `error` set.
    */
   logitsProcessor?: LogitsProcessor
+  /**
+   * Token healing (see {@link healPrompt}): `true` (or the healing options) backs up the last
+   * token of every encoded prompt (never a special token, never the only token) and constrains
+   * the first generated token(s) to start with its bytes ({@link createTokenHealingProcessor},
+   * applied after `logitsProcessor`). The output text is what follows the ORIGINAL prompt: the
+   * re-spelt bytes are cut from it and stop strings are matched after them; `tokenIds` and
+   * `logprobs` keep every generated token, the healing token included, and `maxTokens` counts
+   * it. Not applied with a `responseFormat` (a warning says so). Default off.
+   */
+  tokenHealing?: boolean | TokenHealingOptions
 }
 
 /**
@@ -87,6 +102,7 @@ export function createTokenLanguageModel(
   const provider = options.provider ?? 'metagen'
   if (options.sampling) validateSamplingOptions(options.sampling, 'options.sampling.')
   validateLogitsProcessor(options.logitsProcessor, 'options.logitsProcessor')
+  const healing = tokenHealingOptions(options.tokenHealing)
   return createDecoderLanguageModel({
     tokenModel,
     provider,
@@ -112,6 +128,13 @@ export function createTokenLanguageModel(
               'Stop sequences are ignored with a responseFormat (the output ends where the format is complete).',
           })
         }
+        if (healing) {
+          call.warnings.push({
+            type: 'unsupported-setting',
+            setting: 'tokenHealing',
+            message: 'Token healing is not applied with a responseFormat.',
+          })
+        }
         if (options.logitsProcessor) {
           call.warnings.push({
             type: 'unsupported-setting',
@@ -131,14 +154,23 @@ export function createTokenLanguageModel(
           ...(request.signal ? { signal: request.signal } : {}),
         })
       }
+      const healed = healing ? healPrompt(tokenModel.tokenizer, call.prompt, healing) : undefined
+      const healingActive = healed !== undefined && healed.removedTokens.length > 0
+      const logitsProcessor = healingActive
+        ? composeProcessors(
+            options.logitsProcessor,
+            createTokenHealingProcessor(tokenModel.tokenizer, healed.prefixBytes),
+          )
+        : options.logitsProcessor
       const result = await sampleSequences({
         models: [tokenModel],
-        prompt: call.prompt,
+        prompt: healingActive ? healed.prompt : call.prompt,
         n: call.n,
         maxTokens: call.maxTokens,
         sampling,
+        ...(healingActive ? { healedPrefix: healed.prefixBytes } : {}),
         ...compact({
-          logitsProcessor: options.logitsProcessor,
+          logitsProcessor,
           seed: request.seed,
           stop: request.stop,
         }),
@@ -154,6 +186,49 @@ export function createTokenLanguageModel(
       return result
     },
   })
+}
+
+/** Validates the `tokenHealing` option; undefined when healing is off. */
+function tokenHealingOptions(
+  option: boolean | TokenHealingOptions | undefined,
+): TokenHealingOptions | undefined {
+  if (option === undefined || option === false) return undefined
+  if (option === true) return {}
+  if (typeof option !== 'object' || option === null) {
+    throw new InvalidArgumentError({
+      argument: 'options.tokenHealing',
+      expected: 'a boolean or { maxRemovedTokens }',
+      received: option,
+    })
+  }
+  const { maxRemovedTokens, ...rest } = option
+  if (Object.keys(rest).length > 0) {
+    throw new InvalidArgumentError({
+      argument: `options.tokenHealing.${Object.keys(rest)[0]}`,
+      expected: 'only maxRemovedTokens',
+      received: rest,
+    })
+  }
+  if (
+    maxRemovedTokens !== undefined &&
+    (!Number.isInteger(maxRemovedTokens) || maxRemovedTokens < 1)
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'options.tokenHealing.maxRemovedTokens',
+      expected: 'an integer >= 1',
+      received: maxRemovedTokens,
+    })
+  }
+  return option
+}
+
+/** `first` (when given) then `second`, each on the previous one's row. */
+function composeProcessors(
+  first: LogitsProcessor | undefined,
+  second: LogitsProcessor,
+): LogitsProcessor {
+  if (!first) return second
+  return (logits, context) => second(first(logits, context), context)
 }
 
 async function loadConstrainedDecoding() {

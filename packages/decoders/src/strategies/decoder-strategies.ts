@@ -10,6 +10,7 @@ import {
   scaleOption,
   type TextInput,
   type TextOutput,
+  UnsupportedCapabilityError,
 } from '@metagen/core'
 import { z } from 'zod'
 import {
@@ -58,6 +59,16 @@ const truncationShape = {
     .describe('Mirostat v2 learning rate in (0, 1] (used with mirostatTau).'),
 }
 
+/** The token-healing switch of greedy and sampling (`--token-healing`). */
+const tokenHealingShape = {
+  tokenHealing: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Token healing: back up the prompt's last token and make the output start with its text (local models).",
+    ),
+}
+
 type PenaltyOptions = z.output<z.ZodObject<typeof penaltyShape>>
 type TruncationOptions = z.output<z.ZodObject<typeof truncationShape>>
 
@@ -103,15 +114,22 @@ async function buildSampler(
   name: string,
   sampling: SamplingOptions,
   environment: StrategyEnvironment,
+  tokenHealing = false,
 ): Promise<Generator<TextInput, TextOutput>> {
   const tokenModel = await tryTokenModel(environment)
   if (tokenModel) {
     return createModelGenerator(
       name,
-      createTokenLanguageModel(tokenModel, { sampling }),
+      createTokenLanguageModel(tokenModel, { sampling, tokenHealing }),
       environment,
       logprobRequest,
     )
+  }
+  if (tokenHealing) {
+    throw new UnsupportedCapabilityError({
+      capability: 'tokenHealing',
+      message: `Token healing needs a local token-level model (it changes the prompt's tokens and masks the first generated tokens); ${environment.modelId} is remote.`,
+    })
   }
   // Remote model: temperature/topP/topK go in the request; the other processors are passed in
   // providerOptions.metagen, which a remote backend reports as an unsupported setting.
@@ -144,9 +162,14 @@ export const greedyStrategy: StrategyDefinition = defineStrategy({
   name: 'greedy',
   description: 'Greedy decoding: the most likely token at each step (temperature 0).',
   package: packageName,
-  schema: z.object(penaltyShape),
+  schema: z.object({ ...penaltyShape, ...tokenHealingShape }),
   async build(options, environment) {
-    return buildSampler('greedy', { ...penaltiesFrom(options), temperature: 0 }, environment)
+    return buildSampler(
+      'greedy',
+      { ...penaltiesFrom(options), temperature: 0 },
+      environment,
+      options.tokenHealing,
+    )
   },
 })
 
@@ -156,9 +179,9 @@ export const sampleStrategy: StrategyDefinition = defineStrategy({
   description:
     'Ancestral sampling with the logits-processor chain (temperature, top-k, top-p, min-p, typical, epsilon, eta, mirostat, penalties).',
   package: packageName,
-  schema: z.object({ ...truncationShape, ...penaltyShape }),
+  schema: z.object({ ...truncationShape, ...penaltyShape, ...tokenHealingShape }),
   async build(options, environment) {
-    return buildSampler('sample', samplingFrom(options), environment)
+    return buildSampler('sample', samplingFrom(options), environment, options.tokenHealing)
   },
 })
 
