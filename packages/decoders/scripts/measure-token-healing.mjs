@@ -1,7 +1,9 @@
-// Measures token healing on the tinymath dev set (not a test: it takes minutes). Greedy decoding
-// of the natural prompt `Q: ...\nA:`, of the same prompt with a trailing space (`A: `, a
-// tokenisation the model never saw: in training the space is the first token of the answer),
-// and of the trailing-space prompt with token healing. Prints accuracy and tokens per problem.
+// Measures token healing on the tinymath dev set (not a test: it takes a minute or two).
+// 1. Trailing space: greedy decoding of `Q: ...\nA:` vs `Q: ...\nA: ` with and without healing.
+// 2. Partial word: the prompt holds the gold solution steps and the answer sentence cut inside a
+//    word (` The a`, ` The an`, ` The ans`, ` The answ`, ` The answe`); the model must finish
+//    ` The answer is N.`. Counted correct when prompt tail + output reads `The answer is <gold>.`.
+// Greedy, maxTokens 16. Prints accuracy per setting; no constant is tuned.
 // Run: node packages/decoders/scripts/measure-token-healing.mjs [model-id] [problems]
 //   (after `pnpm turbo run build --filter=@metagen/decoders...`)
 import { loadOnnxTokenModel } from '@metagen/onnx'
@@ -13,28 +15,50 @@ const count = Number(process.argv[3] ?? 300)
 const model = await loadOnnxTokenModel(tinymathModelPaths[modelId], { modelId })
 const problems = (await loadDevSet()).slice(0, count)
 const plain = createTokenLanguageModel(model)
-const healing = createTokenLanguageModel(model, { tokenHealing: true })
-const runs = [
-  { name: 'natural prompt "A:"', model: plain, suffix: '' },
-  { name: 'trailing space "A: "', model: plain, suffix: ' ' },
-  { name: 'trailing space + token healing', model: healing, suffix: ' ' },
-]
+const healOne = createTokenLanguageModel(model, { tokenHealing: true })
+const healTwo = createTokenLanguageModel(model, { tokenHealing: { maxRemovedTokens: 2 } })
 const start = performance.now()
-for (const run of runs) {
+
+async function accuracy(languageModel, promptOf, tailOf, maxTokens) {
   let correct = 0
-  let tokens = 0
   for (const problem of problems) {
-    const result = await run.model.generate({
-      prompt: formatPrompt(problem.question) + run.suffix,
+    const result = await languageModel.generate({
+      prompt: promptOf(problem),
       temperature: 0,
-      maxTokens: 160,
+      maxTokens,
     })
-    if (isCorrect(result.outputs[0].text, problem.answer)) correct++
-    tokens += result.usage.outputTokens
+    if (isCorrect(tailOf(problem) + result.outputs[0].text, problem.answer)) correct++
   }
-  console.log(
-    `${modelId} greedy, ${run.name}: ${correct}/${problems.length} = ${(correct / problems.length).toFixed(3)}, ${(tokens / problems.length).toFixed(1)} output tokens/problem`,
+  return `${correct}/${problems.length} = ${(correct / problems.length).toFixed(3)}`
+}
+
+const question = (problem) => formatPrompt(problem.question)
+console.log(`${modelId}, ${problems.length} dev problems, greedy`)
+console.log(`trailing space: natural "A:" ${await accuracy(plain, question, () => '', 160)}`)
+for (const [name, languageModel] of [
+  ['no healing', plain],
+  ['healing (1 token)', healOne],
+]) {
+  const result = await accuracy(
+    languageModel,
+    (p) => `${question(p)} `,
+    () => '',
+    160,
   )
+  console.log(`trailing space "A: ", ${name}: ${result}`)
+}
+const steps = (problem) => ` ${problem.steps.map((step) => `${step}.`).join(' ')}`
+for (const cut of [' The a', ' The an', ' The ans', ' The answ', ' The answe']) {
+  const line = []
+  for (const [name, languageModel] of [
+    ['no healing', plain],
+    ['heal 1', healOne],
+    ['heal 2', healTwo],
+  ]) {
+    const tail = (problem) => steps(problem) + cut
+    line.push(`${name} ${await accuracy(languageModel, (p) => question(p) + tail(p), tail, 16)}`)
+  }
+  console.log(`answer sentence cut at ${JSON.stringify(cut)}: ${line.join('; ')}`)
 }
 console.log(`elapsed ${((performance.now() - start) / 1000).toFixed(0)} s`)
 await model.close()

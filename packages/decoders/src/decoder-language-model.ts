@@ -1,8 +1,10 @@
 // The shared shell that turns a token-level decoder into a core LanguageModel: request
 // validation, prompt encoding, context checks, output and usage conversion, and scoring.
 import {
+  addUsage,
   type ChatMessage,
   compact,
+  emptyUsage,
   type GenerateOutput,
   type GenerateRequest,
   type GenerateResult,
@@ -147,12 +149,15 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
       })
       return {
         outputs,
-        usage: {
-          inputTokens: result.stats.inputTokens,
-          outputTokens: result.stats.outputTokens,
-          calls: 1,
-          flops: result.stats.flops,
-        },
+        usage: addUsage(
+          {
+            inputTokens: result.stats.inputTokens,
+            outputTokens: result.stats.outputTokens,
+            calls: 1,
+            flops: result.stats.flops,
+          },
+          result.additionalUsage ?? emptyUsage(),
+        ),
         warnings,
       }
     },

@@ -56,6 +56,15 @@ export { applyTypicalP } from './processors/typical.js'
 export type { ProxyTuneOptions } from './proxy-tune.js'
 export { proxyTune } from './proxy-tune.js'
 export type {
+  RewardGuidanceStats,
+  RewardGuidedDecodeOptions,
+  RewardGuidedDecodeResult,
+  RewardScale,
+} from './reward-guided-decode.js'
+export { rewardGuidedDecode } from './reward-guided-decode.js'
+export type { RewardGuidedLanguageModelOptions } from './reward-guided-language-model.js'
+export { createRewardGuidedLanguageModel } from './reward-guided-language-model.js'
+export type {
   DecodedSequence,
   DecodeResult,
   LogitsCombiner,

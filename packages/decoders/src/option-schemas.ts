@@ -128,3 +128,31 @@ export const speculativeOptionSchemas = {
   /** Draft tokens per verification round. */
   k: z.int().min(1).describe('Draft tokens per verification round (an integer >= 1).'),
 }
+
+/** Schemas of the reward-guided decoding settings. */
+export const rewardGuidedOptionSchemas = {
+  /** K, candidates scored per step. */
+  topK: z
+    .int()
+    .min(1)
+    .describe('Candidate tokens scored per step, the K most likely (an integer >= 1).'),
+  /** Weight of the discriminator. */
+  alpha: z
+    .number()
+    .min(0)
+    .max(largestFactor)
+    .describe('Discriminator weight alpha in [0, 1e6]: log q = log p + alpha x g(score).'),
+  /** Re-scoring interval. */
+  interval: z
+    .int()
+    .min(1)
+    .describe(
+      'Score candidates every interval-th generated token (an integer >= 1; 1 = every step).',
+    ),
+  /** How scores enter the reweighting. */
+  rewardScale: z
+    .enum(['probability', 'reward'])
+    .describe(
+      "'probability': scores in [0, 1], g = log (FUDGE, q ∝ p x s^alpha); 'reward': g = identity (q ∝ p x exp(alpha r)).",
+    ),
+}

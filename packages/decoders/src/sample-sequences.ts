@@ -9,6 +9,7 @@ import {
   type Tokenizer,
   type TokenModel,
   throwIfAborted,
+  type Usage,
 } from '@metagen/core'
 import {
   assertPromptFits,
@@ -60,6 +61,11 @@ export interface DecodeResult {
    * tokens a stop cut kept.
    */
   textOf?: (tokenIds: readonly number[]) => string
+  /**
+   * Compute spent besides this decoder's forward passes (e.g. a discriminator's scorer calls in
+   * reward-guided decoding); the language-model shell adds it to the reported usage.
+   */
+  additionalUsage?: Usage
 }
 
 /** Combines the next-token logits of several models into the row the sampler sees. */

@@ -27,8 +27,10 @@ import {
   contrastiveDecodingOptionSchemas,
   contrastiveSearchOptionSchemas,
   mirostatOptionSchemas,
+  rewardGuidedOptionSchemas,
   samplingOptionSchemas,
 } from '../option-schemas.js'
+import { createRewardGuidedLanguageModel } from '../reward-guided-language-model.js'
 import type { SamplingOptions } from '../sampling-options.js'
 import { createTokenLanguageModel } from '../token-language-model.js'
 import { createModelGenerator, logprobRequest, tryTokenModel } from './model-generator.js'
@@ -319,6 +321,46 @@ export const logitArithmeticStrategy: StrategyDefinition = defineStrategy({
   },
 })
 
+/** Reward-guided decoding (token model only). */
+export const rewardGuidedStrategy: StrategyDefinition = defineStrategy({
+  name: 'reward-guided',
+  description:
+    'Reward-guided decoding (FUDGE, Yang & Klein): the top-K next tokens are scored by a scorer in one batch and drawn from q ∝ p x score^alpha.',
+  package: packageName,
+  schema: z.object({
+    scorer: z
+      .string()
+      .default('step-checker')
+      .describe(
+        'Scorer by name used as the discriminator (e.g. step-checker, verifier); scores partial outputs.',
+      ),
+    topK: rewardGuidedOptionSchemas.topK.default(8),
+    alpha: rewardGuidedOptionSchemas.alpha.default(1),
+    interval: rewardGuidedOptionSchemas.interval.default(1),
+    rewardScale: rewardGuidedOptionSchemas.rewardScale.default('probability'),
+    temperature: samplingOptionSchemas.temperature
+      .default(0)
+      .describe('Temperature over q (0 = the argmax of q, the default).'),
+    ...penaltyShape,
+  }),
+  async build(options, environment) {
+    const [model, scorer] = await Promise.all([
+      environment.tokenModel(),
+      environment.scorer(options.scorer),
+    ])
+    const languageModel = createRewardGuidedLanguageModel({
+      model,
+      scorer,
+      topK: options.topK,
+      alpha: options.alpha,
+      interval: options.interval,
+      rewardScale: options.rewardScale,
+      sampling: { ...penaltiesFrom(options), temperature: options.temperature },
+    })
+    return createModelGenerator('reward-guided', languageModel, environment, logprobRequest)
+  },
+})
+
 /** The token-level decoding strategies (greedy, sampling, beams, contrastive, logit arithmetic). */
 export const decoderStrategies: readonly StrategyDefinition[] = [
   greedyStrategy,
@@ -328,4 +370,5 @@ export const decoderStrategies: readonly StrategyDefinition[] = [
   contrastiveSearchStrategy,
   contrastiveDecodingStrategy,
   logitArithmeticStrategy,
+  rewardGuidedStrategy,
 ]

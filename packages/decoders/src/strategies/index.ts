@@ -13,6 +13,7 @@ export {
   diverseBeamStrategy,
   greedyStrategy,
   logitArithmeticStrategy,
+  rewardGuidedStrategy,
   sampleStrategy,
 } from './decoder-strategies.js'
 export type { ModelGeneratorOptions } from './model-generator.js'
