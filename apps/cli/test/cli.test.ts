@@ -71,6 +71,40 @@ describe('metagen solve', () => {
   })
 })
 
+describe('metagen solve with the decoding strategies of issue 19', () => {
+  it('--token-healing backs up the prompt`s last token and still answers', async () => {
+    const result = await cli('solve', question, '--strategy', 'greedy', '--token-healing', '--json')
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.out)
+    expect(json.strategy).toEqual({ strategy: 'greedy', tokenHealing: true })
+    expect(json.answer).toBe('91')
+  })
+
+  it('--strategy reward-guided scores the top-K candidates with the scorer and reports the cost', async () => {
+    const result = await cli(
+      'solve',
+      question,
+      '--model',
+      'tinymath-draft',
+      '--strategy',
+      'reward-guided',
+      '--top-k',
+      '4',
+      '--json',
+    )
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.out)
+    expect(json.strategy).toMatchObject({
+      strategy: 'reward-guided',
+      topK: 4,
+      alpha: 1,
+      interval: 1,
+      scorer: 'step-checker',
+    })
+    expect(json.usage.outputTokens).toBeGreaterThan(0)
+  })
+})
+
 describe('metagen eval', () => {
   it('prints accuracy, tokens, calls and seconds', async () => {
     const result = await cli('eval', '--limit', '5')

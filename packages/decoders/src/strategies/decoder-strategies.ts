@@ -65,7 +65,7 @@ const truncationShape = {
 const tokenHealingShape = {
   tokenHealing: z
     .boolean()
-    .default(false)
+    .optional()
     .describe(
       "Token healing: back up the prompt's last token and make the output start with its text (local models).",
     ),
@@ -170,7 +170,7 @@ export const greedyStrategy: StrategyDefinition = defineStrategy({
       'greedy',
       { ...penaltiesFrom(options), temperature: 0 },
       environment,
-      options.tokenHealing,
+      options.tokenHealing ?? false,
     )
   },
 })
@@ -183,7 +183,7 @@ export const sampleStrategy: StrategyDefinition = defineStrategy({
   package: packageName,
   schema: z.object({ ...truncationShape, ...penaltyShape, ...tokenHealingShape }),
   async build(options, environment) {
-    return buildSampler('sample', samplingFrom(options), environment, options.tokenHealing)
+    return buildSampler('sample', samplingFrom(options), environment, options.tokenHealing ?? false)
   },
 })
 
