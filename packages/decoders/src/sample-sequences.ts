@@ -220,6 +220,7 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
       primary.sampleTokens !== undefined &&
       models.length === 1 &&
       options.logitsProcessor === undefined &&
+      healedPrefix === undefined &&
       topLogprobs === 0 &&
       stops.length === 0 &&
       (options.logprobsFrom === undefined || options.logprobsFrom === 'chosen') &&
