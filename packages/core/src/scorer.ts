@@ -32,6 +32,11 @@ export interface Score {
   steps?: StepScore[]
   /** Why this item could not be scored (never NaN instead). */
   error?: string
+  /**
+   * Text that explains the score to a reviser, where the scorer produces it (e.g. a test
+   * runner's failing tests and error messages). Refinement loops use it as external feedback.
+   */
+  feedback?: string
 }
 
 /** What a scorer produces. */
