@@ -10,6 +10,7 @@ export default defineConfig({
     'src/mbr-remote.ts',
     'src/self-refine-api.ts',
     'src/chained-with-parallel.ts',
+    'src/code-tests-remote.ts',
   ],
   format: ['esm'],
   dts: true,

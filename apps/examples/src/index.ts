@@ -10,4 +10,5 @@ export const exampleNames = [
   'mbr-remote',
   'self-refine-api',
   'chained-with-parallel',
+  'code-tests-remote',
 ] as const

@@ -34,7 +34,7 @@ function accuracyOf(line: string | undefined, label: string, total: number): num
 
 describe('examples', () => {
   it('lists every example', () => {
-    expect(exampleNames).toHaveLength(7)
+    expect(exampleNames).toHaveLength(8)
   })
 
   it('self-consistency: majority vote of 16 draft samples vs greedy', async () => {
@@ -88,5 +88,24 @@ describe('examples', () => {
     const [vote, best] = await runExample('chained-with-parallel')
     accuracyOf(vote, 'majority-vote(chain-of-thought) n=8', 10)
     accuracyOf(best, 'best-of-n(refine-with-verifier) n=4', 10)
+  })
+
+  it('code-tests-remote: tests passed pick and repair programs of a (fake) OpenAI model', async () => {
+    const [backend, first, best, mbr, debug] = await runExample('code-tests-remote')
+    expect(backend).toMatch(/^backend: fake OpenAI server at http:\/\/127\.0\.0\.1:\d+\/v1$/)
+    const count = (line: string | undefined, label: string) =>
+      Number(new RegExp(`^${label}: (\\d+)/12 pass every test$`).exec(line ?? '')?.[1])
+    // Seeded replay. Half the fake samples are wrong; best-of-8 by tests passed finds a right
+    // one every time, while MBR by edit similarity sometimes prefers a program one brace short
+    // of the consensus (a syntax error is a small edit).
+    expect(count(first, 'first sample')).toBe(6)
+    expect(count(best, 'best-of-8 by tests passed')).toBe(12)
+    expect(count(mbr, 'MBR over 8 samples by edit similarity')).toBe(10)
+    const [, firstAttempts, repaired] =
+      /^self-debug: (\d+)\/12 first attempts pass, (\d+)\/12 after at most 3 fixes \(\d+ model calls\)$/.exec(
+        debug ?? '',
+      ) ?? []
+    expect(Number(firstAttempts)).toBeLessThan(12)
+    expect(Number(repaired)).toBe(12)
   })
 })

@@ -79,7 +79,7 @@ export interface ManagedStrategyEnvironment extends StrategyEnvironment {
 }
 
 /** Scorers that do not depend on the run model, shared by every `forModel` view. */
-const modelIndependentScorers = new Set(['step-checker', 'verifier', 'exact-answer'])
+const modelIndependentScorers = new Set(['step-checker', 'verifier', 'exact-answer', 'tests'])
 
 /** How a model id resolves. */
 export type ResolvedModel =

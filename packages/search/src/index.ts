@@ -33,4 +33,11 @@ export type { TreeOfThoughtsBfsOptions } from './tree-of-thoughts-bfs.js'
 export { treeOfThoughtsBfs } from './tree-of-thoughts-bfs.js'
 export type { TreeOfThoughtsDfsOptions } from './tree-of-thoughts-dfs.js'
 export { treeOfThoughtsDfs } from './tree-of-thoughts-dfs.js'
+export type {
+  TreefinementNode,
+  TreefinementOptions,
+  TreefinementOutput,
+  TreefinementRevisionState,
+} from './treefinement.js'
+export { treefinement, treefinementRevision } from './treefinement.js'
 export { createNestedBudgetTracker, withBudget } from './with-budget.js'

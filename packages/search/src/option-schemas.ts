@@ -52,4 +52,19 @@ export const searchOptionSchemas = {
   ),
   /** Sampling temperature of the steps. */
   temperature: z.number().min(0).describe('Sampling temperature of the steps (>= 0; 0 is greedy).'),
+  /** Treefinement refinement rounds (tree depth below the initial samples). */
+  refinementRounds: z
+    .int()
+    .min(0)
+    .describe(
+      'Rounds of refinement after the initial samples (the tree depth, an integer >= 0); each round refines width programs.',
+    ),
+  /** Treefinement's acceptance score. */
+  acceptScore: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe(
+      'A program whose score (fraction of tests passed) reaches this value in [0, 1] ends the search.',
+    ),
 }

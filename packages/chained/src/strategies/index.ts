@@ -1,5 +1,5 @@
 // @metagen/chained/strategies: the strategy definitions of the chained algorithms (refinement
-// from a verifier's feedback, the calculator tool, self-refine, chain-of-thought), each with its
+// from a verifier's feedback, the calculator tool, self-refine, Self-Debug, chain-of-thought), each with its
 // options schema and builder, for a strategy registry.
 import {
   compact,
@@ -18,6 +18,7 @@ import { chainedOptionSchemas } from '../option-schemas.js'
 import { arithmeticRecheckCritic } from '../recheck-critic.js'
 import { refineWithVerifier } from '../refine-with-verifier.js'
 import { continuationRevision } from '../revisions.js'
+import { selfDebug } from '../self-debug.js'
 import { selfRefine } from '../self-refine.js'
 import { toolUse } from '../tool-use.js'
 
@@ -157,6 +158,51 @@ export const selfRefineStrategy: StrategyDefinition = defineStrategy({
   },
 })
 
+/** Self-Debug: repair a program from its execution feedback. */
+export const selfDebugStrategy: StrategyDefinition = defineStrategy({
+  name: 'self-debug',
+  description:
+    'Self-Debug (Chen et al. 2023): write a program, run it against the tests, give the model the failing tests and error messages, and let it fix the program until every test passes or maxRounds; returns the attempt that passed the most tests.',
+  package: packageName,
+  schema: z.object({
+    scorer: z
+      .string()
+      .default('tests')
+      .describe(
+        'Execution scorer by name: its score is the fraction of tests passed and its feedback the errors (tests: the JavaScript test runner).',
+      ),
+    maxRounds: chainedOptionSchemas.maxRounds.default(3),
+    threshold: chainedOptionSchemas.criticThreshold
+      .default(1)
+      .describe('An attempt is accepted when its score (fraction of tests passed) reaches this.'),
+    temperature: temperatureOption,
+    reviseTemperature: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Sampling temperature (>= 0) of the fixes.'),
+    explain: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Self-Debug explanation feedback: the model explains its code line by line before the fix.',
+      ),
+  }),
+  async build(options, environment) {
+    return asTextGenerator(
+      selfDebug({
+        model: await environment.languageModel(),
+        scorer: await environment.scorer(options.scorer),
+        maxRounds: options.maxRounds,
+        threshold: options.threshold,
+        request: { temperature: options.temperature, maxTokens: environment.maxTokens },
+        reviseRequest: { temperature: options.reviseTemperature },
+        explain: options.explain,
+      }),
+    )
+  },
+})
+
 /** Chain-of-thought with answer extraction. */
 export const chainOfThoughtStrategy: StrategyDefinition = defineStrategy({
   name: 'chain-of-thought',
@@ -194,5 +240,6 @@ export const strategies: readonly StrategyDefinition[] = [
   refineWithVerifierStrategy,
   calculatorStrategy,
   selfRefineStrategy,
+  selfDebugStrategy,
   chainOfThoughtStrategy,
 ]

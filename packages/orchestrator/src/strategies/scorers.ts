@@ -1,6 +1,7 @@
 // Scorer factories of @metagen/scorers, by the names used in specs and on the CLI
-// (`--scorer step-checker|verifier|logprob|judge|exact-answer`).
+// (`--scorer step-checker|verifier|logprob|judge|exact-answer|tests`).
 import { compact, InvalidArgumentError, type Scorer } from '@metagen/core'
+import { codeProblems, createTestRunnerScorer, testsByPrompt } from '@metagen/execution'
 import type { OnnxDtype } from '@metagen/onnx'
 import {
   createExactAnswerScorer,
@@ -66,6 +67,11 @@ function readNumber(options: ScorerFactoryOptions, key: string): number | undefi
  * - `exact-answer`: oracle that compares the extracted answer with the gold answer of the
  *   tinymath dev set (or of `options.referencesPath`, a tinymath JSON-lines file); prompts
  *   without a gold answer are unscorable.
+ * - `tests`: the sandboxed JavaScript test runner of @metagen/execution: runs the program in
+ *   each output against the tests of its prompt (the prompts of `codeProblems` written by
+ *   `formatCodePrompt`); value = fraction of tests passed, feedback = the failing tests' errors.
+ *   `options.timeoutMs`, `options.testTimeoutMs`, `options.memoryLimitMb` set the sandbox limits.
+ *   Prompts of other problems are unscorable.
  */
 export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
   'step-checker': async () => createTinymathStepChecker(),
@@ -108,6 +114,19 @@ export const scorerFactories: Readonly<Record<string, ScorerFactory>> = {
     const min = readNumber(options, 'min') ?? 1
     const max = readNumber(options, 'max') ?? 10
     return createJudgeScorer({ model, scale: { min, max }, name: 'judge' })
+  },
+
+  tests: async (_environment, options) => {
+    const limits = {
+      timeoutMs: readNumber(options, 'timeoutMs'),
+      testTimeoutMs: readNumber(options, 'testTimeoutMs'),
+      memoryLimitMb: readNumber(options, 'memoryLimitMb'),
+    }
+    return createTestRunnerScorer({
+      tests: testsByPrompt(codeProblems),
+      ...compact(limits),
+      name: 'tests',
+    })
   },
 
   'exact-answer': async (environment, options) => {

@@ -1,5 +1,5 @@
 // @metagen/search/strategies: the strategy definitions of the step-level searches (step beam,
-// DVTS, tree-of-thoughts BFS/DFS, MCTS, REBASE), each with its options schema, builder and
+// DVTS, tree-of-thoughts BFS/DFS, MCTS, REBASE) and of Treefinement, each with its options schema, builder and
 // scaling knob, for a strategy registry. The search algorithms (and the decoders they sample
 // with) load when a generator is built, not when this entry is imported.
 import {
@@ -259,6 +259,46 @@ export const rebaseStrategy: StrategyDefinition = defineStrategy({
   },
 })
 
+/** Treefinement: REBASE over refinement edges, valued by tests passed. */
+export const treefinementStrategy: StrategyDefinition = defineStrategy({
+  package: packageName,
+  name: 'treefinement',
+  description:
+    'Treefinement (AlphaVerus): sample width programs, then each round split width repairs (the model fixes a program given its test errors) across the last layer by softmax(fraction of tests passed / balanceTemperature); stops at the first program that passes.',
+  schema: z.object({
+    scorer: z
+      .string()
+      .default('tests')
+      .describe(
+        'Execution scorer by name: its value (fraction of tests passed) weights the allocation and its feedback (the errors) drives each repair.',
+      ),
+    width: searchOptionSchemas.width
+      .default(4)
+      .describe('Initial samples, and repairs per round (N, an integer >= 1).'),
+    refinementRounds: searchOptionSchemas.refinementRounds.default(3),
+    balanceTemperature: searchOptionSchemas.balanceTemperature.default(0.1),
+    acceptScore: searchOptionSchemas.acceptScore.default(1),
+    temperature: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe('Sampling temperature of the programs and repairs (>= 0).'),
+  }),
+  scaling: scaleOption('width'),
+  async build(options, environment) {
+    const { treefinement } = await import('../index.js')
+    return treefinement({
+      model: await environment.languageModel(),
+      scorer: await environment.scorer(options.scorer),
+      width: options.width,
+      refinementRounds: options.refinementRounds,
+      balanceTemperature: options.balanceTemperature,
+      acceptScore: options.acceptScore,
+      request: { temperature: options.temperature, maxTokens: environment.maxTokens },
+    })
+  },
+})
+
 /** Every strategy of @metagen/search, in registration order. */
 export const strategies: readonly StrategyDefinition[] = [
   stepBeamStrategy,
@@ -267,4 +307,5 @@ export const strategies: readonly StrategyDefinition[] = [
   totDfsStrategy,
   mctsStrategy,
   rebaseStrategy,
+  treefinementStrategy,
 ]
