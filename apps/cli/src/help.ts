@@ -64,7 +64,8 @@ export function formatHelp(registry: StrategyRegistry, strategyName?: string): s
     '',
     'Strategies (--strategy NAME; each option is a kebab-case flag, e.g. --beam-width 4; nested',
     'strategies take a name or JSON, e.g. --base \'{"strategy":"speculative"}\'; scorers: step-checker,',
-    'verifier, logprob, judge, exact-answer):',
+    'verifier, logprob, judge, exact-answer, tests (runs JavaScript programs against the tests of',
+    'the @metagen/execution problems)):',
   )
   for (const definition of registry.definitions) {
     lines.push('', `  ${definition.name} (${definition.package})`, `    ${definition.description}`)
