@@ -9,8 +9,8 @@ export const commandSummaries: ReadonlyArray<[string, string]> = [
     'solve one question (--prompt: the argument is the raw prompt) and print the answer',
   ],
   [
-    'eval [--data FILE] [--limit N] [--trace-out FILE]',
-    'accuracy, tokens, calls and wall time of a strategy on a data set (default: the tinymath dev set)',
+    'eval [--data FILE|code] [--limit N] [--trace-out FILE]',
+    'accuracy, tokens, calls and wall time of a strategy on a data set (default: the tinymath dev set; code: the JavaScript problems, solved when every test passes)',
   ],
   [
     'scale --out DIR [--strategies a,b] [--budgets 1,2,4,8,16]',
@@ -78,6 +78,7 @@ export function formatHelp(registry: StrategyRegistry, strategyName?: string): s
     '  metagen eval --model tinymath-draft --strategy self-consistency --n 8 --limit 50',
     '  metagen eval --model tinymath-draft --strategy best-of-n --n 8 --scorer step-checker --json',
     '  metagen scale --model tinymath-draft --limit 100 --out scale-out',
+    '  metagen eval --data code --model openai:gpt-4o-mini --strategy self-debug --max-rounds 3',
   )
   return `${lines.join('\n')}\n`
 }

@@ -44,7 +44,10 @@ export interface ProblemResult {
   answer: string | null
   /** The expected answer. */
   expected: number | string
-  /** True when `answer` equals `expected` (numerically when both are numbers). */
+  /**
+   * True when `answer` equals `expected` (numerically when both are numbers), or as decided by
+   * the evaluation's `isCorrect`.
+   */
   correct: boolean
   /** The output text. */
   text: string
@@ -113,6 +116,12 @@ export interface EvaluateOptions {
   formatPrompt?: (question: string) => string
   /** Answer extraction when the output has no `answer` (default: tinymath's). */
   extractAnswer?: (text: string) => string | undefined
+  /**
+   * Decides whether a run's output solves its problem, instead of comparing the extracted
+   * answer with `problem.answer` (e.g. {@link codeProblemSet}'s: the program passes every test).
+   * Not charged to the run. An error it throws fails the problem like a failed run.
+   */
+  isCorrect?: (problem: EvaluationProblem, output: TextOutput) => boolean | Promise<boolean>
   /** Keep each run's trace in its result. */
   trace?: boolean
   /** Cancels the evaluation. */
@@ -172,10 +181,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         },
       )
       const answer = outcome.output.answer ?? extract(outcome.output.text) ?? null
+      const correct = options.isCorrect
+        ? (await options.isCorrect(problem, outcome.output)) === true
+        : answersMatch(answer, problem.answer)
       result = {
         ...base,
         answer,
-        correct: answersMatch(answer, problem.answer),
+        correct,
         text: outcome.output.text,
         usage: outcome.charged,
         seconds: outcome.seconds,

@@ -6,6 +6,8 @@
 export type { RunOptions, RunProgress, RunResult } from '@metagen/core'
 export { describeOptionRange, run } from '@metagen/core'
 export { builtinStrategies, createDefaultStrategyRegistry } from './builtin-strategies.js'
+export type { EvaluationProblemSet } from './code-problem-set.js'
+export { codeProblemExpectedAnswer, codeProblemSet } from './code-problem-set.js'
 export type {
   ComputeReport,
   ComputeReportEntry,

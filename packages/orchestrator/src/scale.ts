@@ -11,7 +11,12 @@ import type {
 } from '@metagen/core'
 import { assertInteger, compact, InvalidArgumentError } from '@metagen/core'
 import type { ComputeReportEntry } from './compute-report.js'
-import { type EvaluationProblem, type EvaluationProgress, evaluate } from './evaluate.js'
+import {
+  type EvaluateOptions,
+  type EvaluationProblem,
+  type EvaluationProgress,
+  evaluate,
+} from './evaluate.js'
 import type { StrategyRegistry } from './strategy-registry.js'
 
 /**
@@ -41,6 +46,10 @@ export interface MeasureScalingOptions {
   concurrency?: number
   /** Budget of each problem's run. */
   runBudget?: Budget
+  /** Prompt of a question (see {@link EvaluateOptions.formatPrompt}). */
+  formatPrompt?: EvaluateOptions['formatPrompt']
+  /** Correctness of an output (see {@link EvaluateOptions.isCorrect}). */
+  isCorrect?: EvaluateOptions['isCorrect']
   /** Called when a setting starts. */
   onSetting?: (setting: { strategy: string; label: string; index: number; total: number }) => void
   /** Called after each finished problem of the current setting. */
@@ -102,6 +111,8 @@ export async function measureScaling(
         seed: options.seed,
         concurrency: options.concurrency,
         budget: options.runBudget,
+        formatPrompt: options.formatPrompt,
+        isCorrect: options.isCorrect,
         onProgress: options.onProgress,
         signal: options.signal,
       }),

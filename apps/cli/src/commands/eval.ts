@@ -4,6 +4,9 @@ import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { compact, InvalidArgumentError, type Usage } from '@metagen/core'
 import {
+  codeProblemSet,
+  type EvaluateOptions,
+  type EvaluationProblem,
   type EvaluationResult,
   evaluate,
   mergeRunTraces,
@@ -25,12 +28,31 @@ export const evalFlags = {
   'trace-out': { type: 'string' },
 } as const
 
-/** Loads `--data` (default: the tinymath dev set) and applies `--limit`. */
+/** The problems of `--data` with the prompt format and correctness rule that go with them. */
+export interface DataFlagProblems {
+  /** The data file path, or `code` for the JavaScript problems of @metagen/execution. */
+  path: string
+  problems: EvaluationProblem[]
+  /** Prompt of a question (absent: tinymath's `Q: ...\nA:`). */
+  formatPrompt?: EvaluateOptions['formatPrompt']
+  /** Correctness of an output (absent: the extracted answer equals the expected one). */
+  isCorrect?: EvaluateOptions['isCorrect']
+}
+
+/**
+ * Loads `--data` (default: the tinymath dev set; `code`: the JavaScript problems of
+ * @metagen/execution, solved when the output's program passes every test) and applies `--limit`.
+ */
 export async function loadDataFlag(
   flags: Record<string, string | boolean | undefined>,
-): Promise<{ path: string; problems: TinymathProblem[] }> {
+): Promise<DataFlagProblems> {
   const path = readStringFlag(flags, 'data') ?? tinymathDevSetPath
   const limit = readIntegerFlag(flags, 'limit', 1)
+  const cut = <T>(problems: T[]) => (limit !== undefined ? problems.slice(0, limit) : problems)
+  if (path === 'code') {
+    const set = codeProblemSet()
+    return { path, ...set, problems: cut(set.problems) }
+  }
   let problems: TinymathProblem[]
   try {
     problems = await loadProblems(path)
@@ -39,12 +61,12 @@ export async function loadDataFlag(
     const code = (error as { code?: unknown }).code
     throw new InvalidArgumentError({
       argument: '--data',
-      expected: `a readable JSON-lines data file (${code === 'ENOENT' ? 'no such file' : typeof code === 'string' ? code : 'unreadable'})`,
+      expected: `a readable JSON-lines data file, or code (${code === 'ENOENT' ? 'no such file' : typeof code === 'string' ? code : 'unreadable'})`,
       received: path,
       cause: error,
     })
   }
-  return { path, problems: limit !== undefined ? problems.slice(0, limit) : problems }
+  return { path, problems: cut(problems) }
 }
 
 /** The `--json` form of a usage: tokens and calls, FLOPs and cost where known. */
@@ -103,7 +125,7 @@ export async function evalCommand(
       problems: data.problems,
       seed,
       concurrency,
-      ...compact({ budget }),
+      ...compact({ budget, formatPrompt: data.formatPrompt, isCorrect: data.isCorrect }),
       ...(traceOut !== undefined ? { trace: true } : {}),
       onProgress: (progress) =>
         bar.update(progress.done, `acc ${(progress.correct / progress.done).toFixed(3)}`),

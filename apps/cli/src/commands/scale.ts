@@ -130,7 +130,7 @@ export async function scaleCommand(
       problems: data.problems,
       seed,
       concurrency,
-      ...compact({ runBudget }),
+      ...compact({ runBudget, formatPrompt: data.formatPrompt, isCorrect: data.isCorrect }),
       onSetting: (setting) => {
         label = `[${setting.index + 1}/${setting.total}] ${setting.label}`
         bar = createProgressBar(io.stderr, data.problems.length, label)
