@@ -20,7 +20,7 @@ const right = fence(gcd.solution)
 describe('selfDebug', () => {
   it('runs the tests, feeds the runner errors back, and stops when every test passes', async () => {
     const model = createScriptedLanguageModel({ script: [wrong, crashing, right, wrong] })
-    const scorer = createTestRunnerScorer({ tests: testsByPrompt(), testTimeoutMs: 500 })
+    const scorer = createTestRunnerScorer({ tests: testsByPrompt() })
     const trace = createCollectingTraceSink()
     const { output, usage } = await selfDebug({ model, scorer, maxRounds: 5 }).run(
       { prompt },

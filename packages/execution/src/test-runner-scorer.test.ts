@@ -10,7 +10,7 @@ const prompt = formatCodePrompt(problem)
 
 describe('createTestRunnerScorer', () => {
   it('scores the fraction of tests passed and explains the failures in feedback', async () => {
-    const scorer = createTestRunnerScorer({ tests: testsByPrompt(), testTimeoutMs: 250 })
+    const scorer = createTestRunnerScorer({ tests: testsByPrompt(), testTimeoutMs: 1000 })
     const { scores, usage } = await scorer.score([
       { prompt, output: `Here you go:\n\`\`\`javascript\n${problem.solution}\n\`\`\`` },
       { prompt, output: '```js\nfunction gcd(a, b) { return b === 0 ? a : 1 }\n```' },

@@ -39,7 +39,7 @@ function createRepairModel() {
 describe('treefinement', () => {
   it('samples, then splits the repairs by softmax of tests passed, feeding each parent its errors', async () => {
     const model = createRepairModel()
-    const scorer = createTestRunnerScorer({ tests: testsByPrompt(), testTimeoutMs: 500 })
+    const scorer = createTestRunnerScorer({ tests: testsByPrompt() })
     const trace = createCollectingTraceSink()
     const { output } = await treefinement({
       model,
@@ -83,7 +83,7 @@ describe('treefinement', () => {
 
   it('with no refinement rounds is best-of-N by tests passed', async () => {
     const model = createRepairModel()
-    const scorer = createTestRunnerScorer({ tests: testsByPrompt(), testTimeoutMs: 500 })
+    const scorer = createTestRunnerScorer({ tests: testsByPrompt() })
     const { output } = await treefinement({ model, scorer, width: 3, refinementRounds: 0 }).run(
       { prompt },
       createRunContext(),
