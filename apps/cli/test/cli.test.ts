@@ -307,7 +307,7 @@ describe('bad input gives a clear error and exit code 2', () => {
     const missing = await cli('eval', '--data', '/nonexistent.jsonl')
     expect(missing.code).toBe(2)
     expect(missing.err).toBe(
-      'metagen: Invalid argument --data: expected a readable JSON-lines data file (no such file), received "/nonexistent.jsonl".\n',
+      'metagen: Invalid argument --data: expected a readable JSON-lines data file, or code (no such file), received "/nonexistent.jsonl".\n',
     )
     const tooLong = await cli('solve', 'hi', '--max-tokens', '100000')
     expect(tooLong.code).toBe(2)
