@@ -586,14 +586,8 @@ class SchemaGrammarCompiler {
         const single = negatedFlat[0] as Flat
         if (only) {
           for (const type of only) types.delete(type)
-          if (only.includes('integer') && !only.includes('number') && types.has('number')) {
-            this.fail(
-              path,
-              'not',
-              'a negation the grammar can express (not integer inside number is not supported)',
-              negated,
-            )
-          }
+          // Non-integer numbers are not expressed: numbers are left out (a sound subset).
+          if (only.includes('integer')) types.delete('number')
           continue
         }
         if (single.values && isOnly(negated, ['enum', 'const'])) {
@@ -612,6 +606,15 @@ class SchemaGrammarCompiler {
           negatedStrings.push(single)
           continue
         }
+      }
+      const typed = typedNegation(negated)
+      if (typed) {
+        // Every value of a type the negated schema excludes satisfies `not`: outputs keep to
+        // those types (values of its types that fail its other keywords are left out: a sound
+        // subset).
+        for (const type of typed) types.delete(type)
+        if (typed.includes('integer')) types.delete('number')
+        continue
       }
       this.fail(
         path,
@@ -1560,6 +1563,16 @@ function stringTerminal(language: StringLanguage): GrammarExpression {
 }
 
 /** The types a `not` schema excludes when it is only a type test, else undefined. */
+/** The types named by the `type` keyword of a negated schema with other keywords too. */
+function typedNegation(schema: JsonSchema): string[] | undefined {
+  if (!isObject(schema) || schema.type === undefined) return undefined
+  const raw = Array.isArray(schema.type) ? schema.type : [schema.type]
+  if (raw.length === 0 || raw.some((type) => typeof type !== 'string')) return undefined
+  const types = raw.map(String)
+  if (types.includes('number')) types.push('integer')
+  return types
+}
+
 function negatedTypes(schema: JsonSchema): string[] | undefined {
   if (!isObject(schema) || !isOnly(schema, ['type'])) return undefined
   const types = Array.isArray(schema.type) ? schema.type.map(String) : [String(schema.type)]
