@@ -1,5 +1,6 @@
 // @metagen/parallel: best-of-N, rejection sampling, majority and weighted votes, minimum Bayes
-// risk, adaptive consistency and universal self-consistency, as composable generators.
+// risk, adaptive consistency, universal self-consistency and pairwise tournaments, as composable
+// generators.
 
 export type {
   AdaptiveConsistencyOptions,
@@ -22,6 +23,7 @@ export type {
   UtilityMatrix,
 } from './minimum-bayes-risk-selection.js'
 export { computeUtilityMatrix, selectMinimumBayesRisk } from './minimum-bayes-risk-selection.js'
+export { parallelOptionSchemas, tournamentOptionSchemas } from './option-schemas.js'
 export { parseSelectedResponse } from './parse-selected-response.js'
 export type { RejectionSamplingOptions, RejectionSamplingOutput } from './rejection-sampling.js'
 export { rejectionSampling } from './rejection-sampling.js'
@@ -46,6 +48,13 @@ export type {
   VotingCandidate,
 } from './tally-votes.js'
 export { selectMajority, selectWeightedVote, tallyVotes } from './tally-votes.js'
+export type {
+  TournamentMatch,
+  TournamentMode,
+  TournamentOptions,
+  TournamentOutput,
+} from './tournament.js'
+export { pairKnockoutRound, tournament } from './tournament.js'
 export type {
   UniversalSelfConsistencyOptions,
   UniversalSelfConsistencyOutput,

@@ -23,3 +23,15 @@ export const parallelOptionSchemas = {
   /** Acceptance threshold of rejection sampling on the outcome score. */
   acceptanceThreshold: z.number().describe('Acceptance threshold on the outcome score.'),
 }
+
+/** Schemas of the tournament options (`tournament`, `--strategy tournament`). */
+export const tournamentOptionSchemas = {
+  /** Number of candidates: a tournament needs two. */
+  n: z.int().min(2).describe('Number of samples that enter the tournament (an integer >= 2).'),
+  /** How the candidates meet. */
+  mode: z
+    .enum(['knockout', 'round-robin'])
+    .describe(
+      'knockout: single-elimination bracket, n - 1 matches; round-robin: every pair once, most wins.',
+    ),
+}

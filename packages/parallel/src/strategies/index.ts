@@ -1,5 +1,5 @@
 // @metagen/parallel/strategies: the strategy definitions of the parallel algorithms (best-of-N,
-// votes, MBR, adaptive consistency, rejection sampling, universal self-consistency), each with
+// votes, MBR, adaptive consistency, rejection sampling, universal self-consistency, tournament), each with
 // its options schema, builder and scaling knob, for a strategy registry.
 import {
   defineStrategy,
@@ -16,6 +16,7 @@ import {
   bleuSimilarity,
   chrFSimilarity,
   createAnswerMatchSimilarity,
+  createPairwiseJudge,
   editSimilarity,
   rougeLSimilarity,
 } from '@metagen/scorers'
@@ -25,10 +26,11 @@ import { bestOfN } from '../best-of-n.js'
 import { majorityVote } from '../majority-vote.js'
 import { minimumBayesRisk } from '../minimum-bayes-risk.js'
 import type { UtilityFunction } from '../minimum-bayes-risk-selection.js'
-import { parallelOptionSchemas } from '../option-schemas.js'
+import { parallelOptionSchemas, tournamentOptionSchemas } from '../option-schemas.js'
 import { rejectionSampling } from '../rejection-sampling.js'
 import type { SampleSourceOptions } from '../sample-source.js'
 import { betaStoppingRule, dirichletStoppingRule } from '../stopping-rules.js'
+import { tournament } from '../tournament.js'
 import { universalSelfConsistency } from '../universal-self-consistency.js'
 import { weightedVote } from '../weighted-vote.js'
 
@@ -280,6 +282,44 @@ export const universalSelfConsistencyStrategy: StrategyDefinition = defineStrate
   },
 })
 
+const tournamentModeOption = tournamentOptionSchemas.mode.default('knockout')
+
+/** Tournament selection with a pairwise LLM judge. */
+export const tournamentStrategy: StrategyDefinition = defineStrategy({
+  name: 'tournament',
+  description:
+    'A pairwise judge compares n samples in a knockout bracket (byes first) or a round-robin (most wins; ties: earliest sample).',
+  package: packageName,
+  schema: z.object({
+    ...samplingShape,
+    n: tournamentOptionSchemas.n.default(8),
+    mode: tournamentModeOption,
+    judge: z
+      .string()
+      .optional()
+      .describe('Model id of the pairwise judge (default: the run model).'),
+    swap: z
+      .boolean()
+      .default(false)
+      .describe('Judge every match in both orders to cancel position bias (two calls per match).'),
+  }),
+  scaling: scaleSamples,
+  async build(options, environment) {
+    const judge = createPairwiseJudge({
+      model: await environment.languageModel(options.judge),
+      swap: options.swap,
+    })
+    return asTextGenerator(
+      tournament({
+        ...(await buildSource(options, environment)),
+        n: options.n,
+        mode: options.mode,
+        judge,
+      }),
+    )
+  },
+})
+
 /** Every strategy of @metagen/parallel, in registration order. */
 export const strategies: readonly StrategyDefinition[] = [
   selfConsistencyStrategy,
@@ -290,4 +330,5 @@ export const strategies: readonly StrategyDefinition[] = [
   adaptiveConsistencyStrategy,
   rejectionSamplingStrategy,
   universalSelfConsistencyStrategy,
+  tournamentStrategy,
 ]
