@@ -101,6 +101,29 @@ describe('createRewardModelScorer', () => {
     expect(batched.scores).toEqual(single)
   })
 
+  it('reads identical requests of one call once and gives each an equal, separate score', async () => {
+    const { model, calls } = createFakeModel()
+    const scorer = createRewardModelScorer({ model, stepSplitter: tinymathStepSplitter })
+    const prompt = 'Q: x\nA:'
+    const requests = [
+      { prompt, output: ' 2+3=5.', partial: true },
+      { prompt, output: ' 2+3=5. The answer is 5.' },
+      { prompt, output: ' 2+3=5.', partial: true },
+      { prompt, output: ' 2+3=5.' }, // finished: a different sequence (end-of-text appended)
+      { prompt, output: ' 2+3=5. The answer is 5.' },
+    ]
+    const { scores, usage } = await scorer.score(requests)
+    expect(calls.flat()).toHaveLength(3)
+    // characters + end-of-text of the finished ones: ' 2+3=5.' partial, the answer, ' 2+3=5.' finished
+    const read = prompt.length * 3 + 7 + (24 + 1) + (7 + 1)
+    expect(usage.inputTokens).toBe(read)
+    const alone = await Promise.all(
+      requests.map(async (request) => (await scorer.score([request])).scores[0]),
+    )
+    expect(scores).toEqual(alone)
+    expect(scores[2]).not.toBe(scores[0])
+    expect(scores[2]?.steps).not.toBe(scores[0]?.steps)
+  })
   it('reports empty outputs, over-long sequences and non-finite scores per item, never NaN', async () => {
     const { model } = createFakeModel({
       maxSequenceLength: 12,

@@ -96,6 +96,8 @@ const links: Record<'sigmoid' | 'identity', (raw: number) => number> = {
  * no step is complete. Process `steps` = link(score at the token holding each step's closing
  * character). Empty outputs, over-long sequences and non-finite scores are reported per item;
  * a model call that fails marks its batch unscorable without losing the other batches.
+ * Identical requests within one `score` call (same prompt, output and `partial`) are read by
+ * the model once and get equal scores; `usage` counts the tokens the model actually read.
  */
 export function createRewardModelScorer(options: RewardModelScorerOptions): Scorer {
   const model = options.model
@@ -255,7 +257,18 @@ export function createRewardModelScorer(options: RewardModelScorerOptions): Scor
       throwIfAborted(scoreOptions.signal)
       const scores: Score[] = new Array(requests.length)
       const items: PreparedItem[] = []
+      // A request identical to an earlier one of this call (same prompt, output and partial
+      // flag: the same sequence) is read once and gets a copy of that score.
+      const firstOf = new Map<string, number>()
+      const repeats: Array<[index: number, first: number]> = []
       requests.forEach((request, index) => {
+        const key = `${request.partial === true ? 'p' : 'f'}\u0000${request.prompt}\u0000${request.output}`
+        const first = firstOf.get(key)
+        if (first !== undefined) {
+          repeats.push([index, first])
+          return
+        }
+        firstOf.set(key, index)
         let prepared: PreparedItem | Score
         try {
           prepared = prepare(request, index)
@@ -302,9 +315,14 @@ export function createRewardModelScorer(options: RewardModelScorerOptions): Scor
           scores[item.index] = finish(item, raw[position])
         })
       }
+      for (const [index, first] of repeats) scores[index] = copyScore(scores[first] as Score)
       return { scores, usage }
     },
   }
+}
+
+function copyScore(score: Score): Score {
+  return score.steps ? { ...score, steps: score.steps.map((step) => ({ ...step })) } : { ...score }
 }
 
 function resolveLink(link: ScoreLink): (raw: number) => number {
