@@ -2,6 +2,13 @@
 // search, diverse beam, contrastive search and decoding, logit arithmetic) over any TokenModel.
 
 export type {
+  BasisAwareTruncation,
+  BasisAwareTruncationOptions,
+  BasisAwareTruncationStats,
+  Unembedding,
+} from './basis-aware-truncation.js'
+export { createBasisAwareTruncation } from './basis-aware-truncation.js'
+export type {
   BeamHypothesis,
   BeamSearchOptions,
   BeamSearchResult,

@@ -20,3 +20,5 @@ export type { LoadOnnxTokenModelOptions, OnnxTokenModel } from './onnx-token-mod
 export { loadOnnxTokenModel } from './onnx-token-model.js'
 export type { LoadTokenizerOptions, TokenizerFamily } from './onnx-tokenizer.js'
 export { detectTokenizerFamily, loadTokenizer } from './onnx-tokenizer.js'
+export type { UnembeddingMatrix } from './onnx-unembedding.js'
+export { readUnembeddingMatrix } from './onnx-unembedding.js'

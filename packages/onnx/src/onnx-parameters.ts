@@ -9,7 +9,7 @@ import { MetagenError } from '@metagen/core'
 const WINDOW = 1 << 16
 
 /** A forward reader of protobuf fields over a file, with a small read window. */
-class FileReader {
+export class FileReader {
   private readonly descriptor: number
   private buffer = Buffer.alloc(WINDOW)
   private start = 0
@@ -54,7 +54,7 @@ class FileReader {
 }
 
 /** One field: number, wire type, and either a varint value or a [start, end) payload. */
-interface Field {
+export interface Field {
   number: number
   wire: number
   value: number
@@ -63,7 +63,7 @@ interface Field {
 }
 
 /** Iterates the fields of a message occupying [start, end). */
-function* fields(reader: FileReader, start: number, end: number): Generator<Field> {
+export function* fields(reader: FileReader, start: number, end: number): Generator<Field> {
   let position = start
   while (position < end) {
     const [key, afterKey] = reader.varint(position)
@@ -108,7 +108,7 @@ interface Node {
   attributes: Map<string, number>
 }
 
-function readString(reader: FileReader, field: Field): string {
+export function readString(reader: FileReader, field: Field): string {
   return reader.bytes(field.start, field.end - field.start).toString('utf8')
 }
 
