@@ -51,8 +51,8 @@ describe('scaling knobs', () => {
       ]),
     )
     expect(knobs).toMatchObject({
-      'step-beam': 'N=8 (beamWidth 2 x 4)',
-      dvts: 'N=8 (subtrees 2 x 4)',
+      'step-beam': 'beams=8',
+      dvts: 'beams=8',
       'tot-bfs': 'N=8 (breadth 2 x 4)',
       rebase: 'width=8',
       mcts: 'simulations=8',

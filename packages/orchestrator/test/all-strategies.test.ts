@@ -7,9 +7,9 @@ import { createDefaultStrategyRegistry, createStrategyEnvironment, run } from '.
 const registry = createDefaultStrategyRegistry()
 const small: Record<string, number> = {
   n: 2,
+  beams: 2,
   beamWidth: 2,
   expansions: 2,
-  subtrees: 2,
   breadth: 2,
   simulations: 3,
   width: 2,

@@ -28,9 +28,9 @@ const ajv = new Ajv2020({ strict: false })
 /** Small compute knobs so that each accepted value runs in milliseconds. */
 const small: Record<string, number> = {
   n: 2,
+  beams: 2,
   beamWidth: 2,
   expansions: 2,
-  subtrees: 2,
   breadth: 2,
   simulations: 2,
   width: 2,

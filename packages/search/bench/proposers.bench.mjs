@@ -23,7 +23,7 @@ const scorer = createTinymathStepChecker()
 const problems = (await loadDevSet()).filter((_, index) => index % 30 === 0).slice(0, problemCount)
 
 async function measure(name, proposer) {
-  const search = stepBeamSearch({ proposer, scorer, beamWidth: 4, expansions: 4 })
+  const search = stepBeamSearch({ proposer, scorer, beams: 16, beamWidth: 4 })
   const before = model.stats()
   const start = performance.now()
   let generated = 0

@@ -2,9 +2,10 @@
 import { InvalidArgumentError, type StepScore } from '@metagen/core'
 
 /**
- * Reduction of process (per-step) scores: `min` the weakest step (default: a chain is as good
- * as its worst step), `last` the last step's score (for PRMs whose step score already means
- * "every step so far is right"), `mean` the average, `product` the product.
+ * Reduction of process (per-step) scores: `last` the last step's score (the searches' default,
+ * as in search-and-learn and REBASE: a PRM's step score already judges the prefix up to it),
+ * `min` the weakest step (a chain is as good as its worst step), `mean` the average, `product`
+ * the product.
  */
 export type StepScoreAggregation = 'min' | 'last' | 'mean' | 'product'
 

@@ -1,53 +1,61 @@
-// Diverse verifier tree search (DVTS, Beeching et al. / search-and-learn): M independent
-// subtrees, each a greedy step-level search that keeps the best of K sampled next steps.
-import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+// Diverse verifier tree search (DVTS, Beeching et al. / search-and-learn): the budget of N
+// samples per step is split into N / M independent subtrees, each a greedy step-level search
+// that samples M next steps and keeps the best one by the verifier.
+import { type Generator, parseOption, type TextInput } from '@metagen/core'
 import { searchOptionSchemas } from './option-schemas.js'
-import { runSearch } from './run-search.js'
+import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
-import { compareNodes, type SearchNode, type SearchSession } from './search-session.js'
+import { compareNodes, type SearchSession } from './search-session.js'
+import { spread } from './step-beam-search.js'
 
 /** Options of {@link diverseVerifierTreeSearch}. */
 export interface DiverseVerifierTreeSearchOptions extends SearchOptions {
-  /** Independent subtrees (M), an integer >= 1 (default 4); each starts from its own sampled first step. */
-  subtrees?: number
-  /** Next steps sampled per subtree and round (K), an integer >= 1 (default 4). */
-  expansions?: number
+  /** Samples per step N, an integer >= 1 (default 16), spread over the subtrees. */
+  beams?: number
+  /**
+   * Beam width M, an integer >= 1 (default 4): N / M subtrees (rounded down, at least 1), each
+   * sampling M next steps per round (when M does not divide N, the N samples are spread evenly,
+   * the first subtrees taking the remainder).
+   */
+  beamWidth?: number
 }
 
 /**
- * DVTS. The root is expanded into M first steps, one per subtree. Each round, every subtree's
- * current unfinished solution is expanded into K next steps (all subtrees in one proposer batch)
- * and the subtree moves to its best-scored new child (earliest on ties; children cut by a limit
- * are skipped). A subtree ends when its current solution is complete or no child can go on.
- * Subtrees never compete with each other, which keeps the final pool diverse; the answer is the
- * best complete solution over all subtrees.
+ * DVTS. N / M subtrees grow independently. Each round, every subtree samples M next steps of
+ * its current solution (in the first round M first steps from the root, so even the first step
+ * is the verifier's best of M) and moves to the best-scored one (earliest on ties; steps cut by
+ * a limit are skipped). A subtree ends when its current solution is complete or no sampled step
+ * can go on. All subtrees of a round are one proposer batch. Subtrees never compete with each
+ * other, which keeps the final pool diverse; the answer is the best complete solution sampled
+ * in any subtree.
  */
 export function diverseVerifierTreeSearch(
   options: DiverseVerifierTreeSearchOptions,
-): Generator<TextInput, TextOutput> {
+): Generator<TextInput, SearchOutput> {
   const resolved = resolveSearchOptions(options)
-  const subtrees = options.subtrees ?? 4
-  parseOption('subtrees', searchOptionSchemas.subtrees, subtrees)
-  const expansions = options.expansions ?? 4
-  parseOption('expansions', searchOptionSchemas.expansions, expansions)
+  const beams = options.beams ?? 16
+  parseOption('beams', searchOptionSchemas.beams, beams)
+  const beamWidth = options.beamWidth ?? 4
+  parseOption('beamWidth', searchOptionSchemas.beamWidth, beamWidth)
+  const subtrees = Math.max(1, Math.floor(beams / beamWidth))
+  const counts = spread(beams, subtrees)
   return {
     name: 'dvts',
     run: (input, context) =>
       runSearch(input, context, resolved, async (session: SearchSession) => {
-        const [firstSteps = []] = await session.expand([{ node: session.root, count: subtrees }])
-        session.release(session.root)
-        let active: SearchNode[] = firstSteps.filter((node) => session.canExpand(node))
+        let active = counts.map((count) => ({ node: session.root, count }))
         while (active.length > 0) {
-          const children = await session.expand(active.map((node) => ({ node, count: expansions })))
-          const next: SearchNode[] = []
+          const children = await session.expand(active)
+          const next: typeof active = []
           children.forEach((siblings, index) => {
-            session.release(active[index] as SearchNode)
+            const subtree = active[index] as (typeof active)[number]
+            session.release(subtree.node)
             const ranked = siblings
               .filter((node) => node.score !== undefined || session.canExpand(node))
               .sort(compareNodes)
             const best = ranked[0]
             for (const node of siblings) if (node !== best) session.release(node)
-            if (best && session.canExpand(best)) next.push(best)
+            if (best && session.canExpand(best)) next.push({ node: best, count: subtree.count })
           })
           active = next
         }

@@ -1,9 +1,9 @@
 // Monte Carlo tree search over steps: UCT selection, expansion by K sampled next steps,
 // evaluation by the scorer's value estimate or by rollouts to a complete solution, and
 // backpropagation, for a fixed number of simulations.
-import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput } from '@metagen/core'
 import { searchOptionSchemas } from './option-schemas.js'
-import { runSearch } from './run-search.js'
+import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { isComplete, type SearchNode, type SearchSession } from './search-session.js'
 
@@ -38,7 +38,7 @@ export interface MonteCarloTreeSearchOptions extends SearchOptions {
  */
 export function monteCarloTreeSearch(
   options: MonteCarloTreeSearchOptions,
-): Generator<TextInput, TextOutput> {
+): Generator<TextInput, SearchOutput> {
   const resolved = resolveSearchOptions(options)
   const simulations = options.simulations ?? 16
   parseOption('simulations', searchOptionSchemas.simulations, simulations)

@@ -14,10 +14,14 @@ export const searchOptionSchemas = {
   ),
   /** Next steps sampled per expanded node (K). */
   expansions: count().describe('Next steps sampled per expanded node (K, an integer >= 1).'),
-  /** Partial solutions kept after each step by step-level beam search (B). */
-  beamWidth: count().describe('Partial solutions kept after each step (B, an integer >= 1).'),
-  /** Independent subtrees of DVTS (M). */
-  subtrees: count().describe('Independent subtrees (M, an integer >= 1).'),
+  /** Active beams / samples per step of step-level beam search and DVTS (N). */
+  beams: count().describe(
+    'Samples per step N (an integer >= 1): the active beams of step beam search, spread over the subtrees of DVTS.',
+  ),
+  /** Beam width of step-level beam search and DVTS (M). */
+  beamWidth: count().describe(
+    'Beam width M (an integer >= 1): N/M beams are kept (DVTS: N/M subtrees, rounded down, at least 1), each getting M of the N next steps per round.',
+  ),
   /** States kept per depth by tree-of-thoughts BFS (b). */
   breadth: count().describe('States kept per depth (b, an integer >= 1).'),
   /** Maximum states expanded by tree-of-thoughts DFS. */

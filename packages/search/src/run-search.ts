@@ -15,6 +15,15 @@ import type { ResolvedSearchOptions } from './search-options.js'
 import { compareNodes, isComplete, type SearchNode, SearchSession } from './search-session.js'
 import { createNestedBudgetTracker, withBudget } from './with-budget.js'
 
+/** The output of every search: the chosen solution plus what the search did. */
+export interface SearchOutput extends TextOutput {
+  /**
+   * Sampled next steps merged into an identical sibling (scored and expanded once; see
+   * `mergeIdenticalSteps`). Also in the search's closing `search-summary` trace note.
+   */
+  mergedSteps: number
+}
+
 /**
  * Runs `explore` on a new session for `input.prompt` and builds the generator's result.
  * When the budget runs out (a {@link BudgetExhaustedError} from any call), the search stops,
@@ -27,7 +36,7 @@ export async function runSearch(
   context: RunContext,
   options: ResolvedSearchOptions,
   explore: (session: SearchSession) => Promise<void>,
-): Promise<GeneratorResult<TextOutput>> {
+): Promise<GeneratorResult<SearchOutput>> {
   if (typeof input?.prompt !== 'string' || input.prompt.length === 0) {
     throw new InvalidArgumentError({
       argument: 'input.prompt',
@@ -44,7 +53,7 @@ export async function runSearch(
   } catch (error) {
     if (BudgetExhaustedError.isInstance(error)) {
       return {
-        output: { text: '', finishReason: 'length', candidates: [] },
+        output: { text: '', finishReason: 'length', candidates: [], mergedSteps: 0 },
         usage: { inputTokens: 0, outputTokens: 0, calls: 0 },
         stoppedBy: 'budget',
       }
@@ -65,13 +74,20 @@ export async function runSearch(
   const candidates: Candidate[] = [...session.completed]
     .sort(compareNodes)
     .map((node) => toCandidate(node, options))
-  const output: TextOutput = best
+  const mergedSteps = session.mergedSteps
+  session.note('search-summary', {
+    nodes: session.nodes.length,
+    completed: session.completed.length,
+    mergedSteps,
+  })
+  const output: SearchOutput = best
     ? {
         ...toCandidate(best, options),
         finishReason: isComplete(best) ? 'stop' : 'length',
         candidates,
+        mergedSteps,
       }
-    : { text: '', finishReason: 'length', candidates }
+    : { text: '', finishReason: 'length', candidates, mergedSteps }
   return { output, usage: session.usage, ...compact({ stoppedBy }) }
 }
 

@@ -28,8 +28,8 @@ const isComplete = (text: string) => (text.match(/\./g) ?? []).length >= 3
 type Factory = (common: SearchOptions) => Generator<TextInput, TextOutput>
 
 const searches: Array<[string, Factory]> = [
-  ['step-beam', (common) => stepBeamSearch({ ...common, beamWidth: 2, expansions: 3 })],
-  ['dvts', (common) => diverseVerifierTreeSearch({ ...common, subtrees: 3, expansions: 3 })],
+  ['step-beam', (common) => stepBeamSearch({ ...common, beams: 6, beamWidth: 3 })],
+  ['dvts', (common) => diverseVerifierTreeSearch({ ...common, beams: 9, beamWidth: 3 })],
   [
     'tot-bfs',
     (common) => treeOfThoughtsBfs({ ...common, breadth: 2, expansions: 3, threshold: 0.5 }),
@@ -84,7 +84,10 @@ describe.each(searches)('%s', (_name, factory) => {
       expect(result.usage.outputTokens).toBe(context.budget.spent.outputTokens)
       // No prefix is recomputed: every sampled token is fed once, except the last token of each
       // finished solution, and the prompt is prefilled once.
-      const finished = nodes.filter((node) => node.data?.finished === true).length
+      // (a merged node stands for `multiplicity` sampled solutions)
+      const finished = nodes
+        .filter((node) => node.data?.finished === true)
+        .reduce((sum, node) => sum + ((node.data?.multiplicity as number | undefined) ?? 1), 0)
       expect(model.stats().tokensProcessed).toBe(
         prompt.length + result.usage.outputTokens - finished,
       )
@@ -147,7 +150,10 @@ describe('search options', () => {
     expect(() =>
       stepBeamSearch({ proposer, scorer, aggregate: 'max' as unknown as 'min' }),
     ).toThrow(/aggregate/)
-    expect(() => diverseVerifierTreeSearch({ proposer, scorer, subtrees: -1 })).toThrow(/subtrees/)
+    expect(() => diverseVerifierTreeSearch({ proposer, scorer, beams: -1 })).toThrow(/beams/)
+    expect(() => stepBeamSearch({ proposer, scorer, mergeIdenticalSteps: 1 as never })).toThrow(
+      /mergeIdenticalSteps/,
+    )
     expect(() => treeOfThoughtsBfs({ proposer, scorer, threshold: Number.NaN })).toThrow(
       /threshold/,
     )

@@ -13,8 +13,18 @@ export interface SearchOptions {
    * `Score.steps`, reduced by `aggregate`) or an outcome scorer (its `Score.value`).
    */
   scorer: Scorer
-  /** How step scores are reduced to the score of a partial solution (default `min`). */
+  /**
+   * How step scores are reduced to the score of a partial solution (default `last`, as in
+   * search-and-learn and REBASE: a PRM's step score already judges the whole prefix).
+   */
   aggregate?: StepScoreAggregation
+  /**
+   * Merge identical next steps sampled for one parent into one node (default true): the same
+   * text is the same state, so it is scored and expanded once; the node's `multiplicity` keeps
+   * how many samples it stands for, and the expansions the duplicates would have taken go to
+   * other branches.
+   */
+  mergeIdenticalSteps?: boolean
   /** Maximum number of steps of a solution, an integer >= 1 (default 16); deeper nodes are not expanded. */
   maxSteps?: number
   /**
@@ -31,6 +41,7 @@ export interface ResolvedSearchOptions {
   proposer: StepProposer
   scorer: Scorer
   aggregate: StepScoreAggregation
+  mergeIdenticalSteps: boolean
   maxSteps: number
   budget: Budget | undefined
   extractAnswer: ((text: string) => string | undefined) | undefined
@@ -57,12 +68,20 @@ export function resolveSearchOptions(options: SearchOptions): ResolvedSearchOpti
   if (!scorer || typeof scorer.score !== 'function') {
     throw new InvalidArgumentError({ argument: 'scorer', expected: 'a Scorer', received: scorer })
   }
-  const aggregate = options.aggregate ?? 'min'
+  const aggregate = options.aggregate ?? 'last'
   if (!stepScoreAggregations.includes(aggregate)) {
     throw new InvalidArgumentError({
       argument: 'aggregate',
       expected: `one of ${stepScoreAggregations.join(', ')}`,
       received: aggregate,
+    })
+  }
+  const mergeIdenticalSteps = options.mergeIdenticalSteps ?? true
+  if (typeof mergeIdenticalSteps !== 'boolean') {
+    throw new InvalidArgumentError({
+      argument: 'mergeIdenticalSteps',
+      expected: 'a boolean',
+      received: mergeIdenticalSteps,
     })
   }
   const maxSteps = options.maxSteps ?? 16
@@ -78,6 +97,7 @@ export function resolveSearchOptions(options: SearchOptions): ResolvedSearchOpti
     proposer,
     scorer,
     aggregate,
+    mergeIdenticalSteps,
     maxSteps,
     budget: options.budget,
     extractAnswer: options.extractAnswer,

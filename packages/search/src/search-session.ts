@@ -37,6 +37,12 @@ export interface SearchNode {
   visits: number
   /** Sum of the values backed up through the node (MCTS). */
   valueSum: number
+  /**
+   * How many sampled proposals this node stands for: identical next steps sampled for one
+   * parent (same text, hence the same state) are merged into one node, scored once
+   * (`mergeIdenticalSteps`); 1 when nothing was merged into it.
+   */
+  readonly multiplicity: number
   /** Children created by expanding the node. */
   readonly children: SearchNode[]
   /** What creating this node cost (its step's tokens and its share of the call). */
@@ -74,6 +80,8 @@ export class SearchSession {
   readonly completed: SearchNode[] = []
   /** Every node, in creation order. */
   readonly nodes: SearchNode[] = []
+  /** Sampled proposals merged into an identical sibling (each would otherwise be its own node). */
+  mergedSteps = 0
   private spent: Usage
   /** True once the remaining budget capped an expansion's samples (see {@link ProposeResponse.budgetLimited}). */
   budgetLimited = false
@@ -121,7 +129,11 @@ export class SearchSession {
   /**
    * Expands several nodes in one proposer call, scores every new node in one scorer call, emits
    * a `node` trace event per new node, and files complete solutions in {@link completed}.
-   * Returns the new children per request, in order (fewer than asked when generation failed).
+   * With `mergeIdenticalSteps` (default), the proposals of one request with the same text are
+   * one node: the first one, whose `multiplicity` counts them and whose usage sums theirs (the
+   * others' proposer states are released at once and counted in {@link mergedSteps}).
+   * Returns the new children per request, in order (fewer than asked when generation failed
+   * or proposals were merged).
    * With `attach: false` (MCTS rollouts) the new nodes are traced with their parent but are not
    * added to the parent's `children`, so that tree policies do not descend into them.
    */
@@ -148,8 +160,24 @@ export class SearchSession {
           data: { error: result.error },
         })
       }
-      return result.children.map((child) => {
-        const node = this.createNode(parent, child.state, child.step, child.usage)
+      const groups: Array<{ child: (typeof result.children)[number]; count: number; usage: Usage }> =
+        []
+      const byText = new Map<string, (typeof groups)[number]>()
+      for (const child of result.children) {
+        const same = this.options.mergeIdenticalSteps ? byText.get(child.state.text) : undefined
+        if (same) {
+          same.count++
+          same.usage = addUsage(same.usage, child.usage)
+          this.mergedSteps++
+          this.options.proposer.release(child.state)
+          continue
+        }
+        const group = { child, count: 1, usage: child.usage }
+        groups.push(group)
+        byText.set(child.state.text, group)
+      }
+      return groups.map(({ child, count, usage }) => {
+        const node = this.createNode(parent, child.state, child.step, usage, count)
         if (options.attach !== false) parent.children.push(node)
         else this.detached.add(node)
         return node
@@ -232,6 +260,7 @@ export class SearchSession {
     state: StepState,
     step: string,
     usage: Usage,
+    multiplicity = 1,
   ): SearchNode {
     const node: SearchNode = {
       id: this.context.nextId('node'),
@@ -243,6 +272,7 @@ export class SearchSession {
       score: undefined,
       visits: 0,
       valueSum: 0,
+      multiplicity,
       children: [],
       usage: usage ?? emptyUsage(),
     }
@@ -266,6 +296,7 @@ export class SearchSession {
         depth: node.depth,
         finished: node.state.finished,
         ...(this.detached.has(node) ? { rollout: true } : {}),
+        ...(node.multiplicity > 1 ? { multiplicity: node.multiplicity } : {}),
         ...compact({ finishReason: node.state.finishReason }),
       },
     })

@@ -1,60 +1,72 @@
-// Step-level beam search with a process scorer: keep the top-B partial solutions, expand each
-// with K sampled next steps, score the candidates, repeat until the beam holds only complete
-// solutions (search-and-learn's "beam search with a PRM", survey section 4).
-import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+// Step-level beam search with a process scorer, as search-and-learn defines it (Beeching et al.,
+// "Scaling test-time compute with open models"; survey section 4): N active beams each sample
+// one next step, the N/M best unfinished ones are kept and each continued M times, and finished
+// solutions leave the beam so that N beams stay active.
+import { type Generator, parseOption, type TextInput } from '@metagen/core'
 import { searchOptionSchemas } from './option-schemas.js'
-import { runSearch } from './run-search.js'
+import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
-import { compareNodes, isComplete, type SearchNode, type SearchSession } from './search-session.js'
+import { compareNodes, type ExpandRequest, type SearchSession } from './search-session.js'
 import { selectTop } from './select-top.js'
 
 /** Options of {@link stepBeamSearch}. */
 export interface StepBeamSearchOptions extends SearchOptions {
-  /** Partial solutions kept after each step (B), an integer >= 1 (default 4). */
+  /** Active beams N, an integer >= 1 (default 16): next steps sampled per round. */
+  beams?: number
+  /**
+   * Beam width M, an integer >= 1 (default 4): N / M beams are kept (rounded down, at least 1)
+   * and the N samples of the next round are spread over them (M each when M divides N).
+   */
   beamWidth?: number
-  /** Next steps sampled per kept solution (K), an integer >= 1 (default 4); the root gets B x K. */
-  expansions?: number
-  /** Keep at most one of several candidates with identical text (default true). */
+  /** Keep at most one of several unfinished beams with identical text (default true; search-and-learn's `filter_duplicates`). */
   deduplicate?: boolean
 }
 
 /**
- * Step-level beam search. The root is expanded into B x K first steps; then, each round, every
- * unfinished solution in the beam is expanded into K next steps (all in one proposer batch), the
- * new candidates are scored (partial ones by the process scorer), and the beam becomes the B best
- * of the new candidates and the complete solutions already in the beam (higher score first,
- * earlier created on ties, identical texts once). Solutions cut by a limit are dropped. The search
- * ends when the beam holds no expandable solution; the answer is the best complete solution found.
- * Generated tokens are at most about B x K x (tokens per step) per round.
+ * Step-level beam search (search-and-learn's "beam search with a PRM"). Each round, N active
+ * beams each get one sampled next step (the root's N in the first round); the new steps are
+ * scored (partial solutions by the process scorer). Finished solutions leave the beam: complete
+ * ones go to the pool of answers, ones cut by a limit are dropped. Of the unfinished ones the
+ * N / M best (rounded down, at least 1; higher score first, earlier created on ties, identical
+ * texts once) are kept, and the next round's N samples are spread over them evenly, the better
+ * ones taking the remainder (M each when M divides N and enough beams remain), so every round
+ * samples N steps until no unfinished beam is left. The answer is the best complete solution.
+ * Generated tokens are about N x (tokens per step) per round.
  */
-export function stepBeamSearch(options: StepBeamSearchOptions): Generator<TextInput, TextOutput> {
+export function stepBeamSearch(options: StepBeamSearchOptions): Generator<TextInput, SearchOutput> {
   const resolved = resolveSearchOptions(options)
+  const beams = options.beams ?? 16
+  parseOption('beams', searchOptionSchemas.beams, beams)
   const beamWidth = options.beamWidth ?? 4
   parseOption('beamWidth', searchOptionSchemas.beamWidth, beamWidth)
-  const expansions = options.expansions ?? 4
-  parseOption('expansions', searchOptionSchemas.expansions, expansions)
   const deduplicate = options.deduplicate ?? true
+  const keep = Math.max(1, Math.floor(beams / beamWidth))
   return {
     name: 'step-beam',
     run: (input, context) =>
       runSearch(input, context, resolved, async (session: SearchSession) => {
-        let beam: SearchNode[] = [session.root]
-        let first = true
-        while (beam.some((node) => session.canExpand(node))) {
-          const open = beam.filter((node) => session.canExpand(node))
-          const count = first ? beamWidth * expansions : expansions
-          first = false
-          const children = await session.expand(open.map((node) => ({ node, count })))
-          for (const node of open) session.release(node)
-          const candidates = [
-            ...beam.filter((node) => isComplete(node)),
-            ...children.flat().filter((node) => isComplete(node) || session.canExpand(node)),
-          ].sort(compareNodes)
-          const kept = selectTop(candidates, beamWidth, deduplicate)
+        let requests: ExpandRequest[] = [{ node: session.root, count: beams }]
+        while (requests.length > 0) {
+          const children = await session.expand(requests)
+          for (const request of requests) session.release(request.node)
+          const fresh = children.flat()
+          const open = fresh.filter((node) => session.canExpand(node)).sort(compareNodes)
+          const kept = selectTop(open, keep, deduplicate)
           const keptSet = new Set(kept)
-          for (const node of candidates) if (!keptSet.has(node)) session.release(node)
-          beam = kept
+          for (const node of fresh) if (!keptSet.has(node)) session.release(node)
+          requests = spread(beams, kept.length).map((count, index) => ({
+            node: kept[index] as ExpandRequest['node'],
+            count,
+          }))
         }
       }),
   }
+}
+
+/** `total` split over `parts` (>= 0) as evenly as possible, the first ones taking the remainder. */
+export function spread(total: number, parts: number): number[] {
+  if (parts === 0) return []
+  const base = Math.floor(total / parts)
+  const extra = total - base * parts
+  return Array.from({ length: parts }, (_, index) => base + (index < extra ? 1 : 0))
 }

@@ -1,8 +1,8 @@
 // Tree-of-thoughts breadth-first search (Yao et al. 2023): expand every state of the frontier,
 // value the new states, prune those below a threshold and keep the best `breadth`.
-import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput } from '@metagen/core'
 import { searchOptionSchemas } from './option-schemas.js'
-import { runSearch } from './run-search.js'
+import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, type SearchNode, type SearchSession } from './search-session.js'
 import { selectTop } from './select-top.js'
@@ -29,7 +29,7 @@ export interface TreeOfThoughtsBfsOptions extends SearchOptions {
  */
 export function treeOfThoughtsBfs(
   options: TreeOfThoughtsBfsOptions,
-): Generator<TextInput, TextOutput> {
+): Generator<TextInput, SearchOutput> {
   const resolved = resolveSearchOptions(options)
   const breadth = options.breadth ?? 4
   parseOption('breadth', searchOptionSchemas.breadth, breadth)

@@ -1,8 +1,8 @@
 // Tree-of-thoughts depth-first search (Yao et al. 2023): follow the most promising next step
 // first, prune states valued below a threshold, backtrack, stop at the first good solution.
-import { type Generator, parseOption, type TextInput, type TextOutput } from '@metagen/core'
+import { type Generator, parseOption, type TextInput } from '@metagen/core'
 import { searchOptionSchemas } from './option-schemas.js'
-import { runSearch } from './run-search.js'
+import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
 import { compareNodes, isComplete, type SearchNode, type SearchSession } from './search-session.js'
 import { resolveThreshold } from './tree-of-thoughts-bfs.js'
@@ -29,7 +29,7 @@ export interface TreeOfThoughtsDfsOptions extends SearchOptions {
  */
 export function treeOfThoughtsDfs(
   options: TreeOfThoughtsDfsOptions,
-): Generator<TextInput, TextOutput> {
+): Generator<TextInput, SearchOutput> {
   const resolved = resolveSearchOptions(options)
   const expansions = options.expansions ?? 3
   parseOption('expansions', searchOptionSchemas.expansions, expansions)

@@ -57,8 +57,8 @@ describe('step search over a chat API', () => {
     const search = stepBeamSearch({
       proposer,
       scorer: createArithmeticCheckerScorer(),
+      beams: 4,
       beamWidth: 2,
-      expansions: 2,
       extractAnswer: (text) => /The answer is (-?\d+)\./.exec(text)?.[1],
     })
     const result = await search.run({ prompt }, createRunContext({ seed: 1 }))

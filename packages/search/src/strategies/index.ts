@@ -32,8 +32,16 @@ const commonShape = {
     ),
   aggregate: z
     .enum(stepScoreAggregations)
-    .default('min')
-    .describe('How step scores reduce to one score of a partial solution.'),
+    .default('last')
+    .describe(
+      'How step scores reduce to one score of a partial solution (last: the last step, as search-and-learn and REBASE).',
+    ),
+  mergeIdenticalSteps: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Merge identical next steps sampled for one parent into one node (scored and expanded once; the saved expansions go to other branches).',
+    ),
   maxSteps: searchOptionSchemas.maxSteps.default(16),
   budget: budgetLimitSchema
     .optional()
@@ -102,6 +110,7 @@ async function buildCommon(
     proposer: await buildProposer(search, options, environment),
     scorer: await environment.scorer(options.scorer),
     aggregate: options.aggregate,
+    mergeIdenticalSteps: options.mergeIdenticalSteps,
     maxSteps: options.maxSteps,
     extractAnswer: (text: string) => environment.extractAnswer(text),
     ...(options.budget !== undefined ? { budget: { outputTokens: options.budget } } : {}),
@@ -119,19 +128,19 @@ export const stepBeamStrategy: StrategyDefinition = defineStrategy({
   package: packageName,
   name: 'step-beam',
   description:
-    'Step-level beam search with a process scorer: keep the best beamWidth partial solutions, expand each with K sampled next steps.',
+    'Step-level beam search with a process scorer (search-and-learn): N active beams sample one step each, the N/M best unfinished ones are continued M times each; finished solutions leave and are replaced.',
   schema: z.object({
     ...commonShape,
+    beams: searchOptionSchemas.beams.default(16),
     beamWidth: searchOptionSchemas.beamWidth.default(4),
-    expansions: searchOptionSchemas.expansions.default(4),
   }),
-  scaling: scaleWidthTimesExpansions('beamWidth'),
+  scaling: scaleOption('beams'),
   async build(options, environment) {
     const { search, common } = await prepareSearch(options, environment)
     return search.stepBeamSearch({
       ...common,
+      beams: options.beams,
       beamWidth: options.beamWidth,
-      expansions: options.expansions,
     })
   },
 })
@@ -141,19 +150,19 @@ export const dvtsStrategy: StrategyDefinition = defineStrategy({
   package: packageName,
   name: 'dvts',
   description:
-    'Diverse verifier tree search: independent subtrees, each keeping the best of K sampled next steps.',
+    'Diverse verifier tree search (search-and-learn): N/M independent subtrees, each keeping the best of M sampled next steps (the first step included).',
   schema: z.object({
     ...commonShape,
-    subtrees: searchOptionSchemas.subtrees.default(4),
-    expansions: searchOptionSchemas.expansions.default(4),
+    beams: searchOptionSchemas.beams.default(16),
+    beamWidth: searchOptionSchemas.beamWidth.default(4),
   }),
-  scaling: scaleWidthTimesExpansions('subtrees'),
+  scaling: scaleOption('beams'),
   async build(options, environment) {
     const { search, common } = await prepareSearch(options, environment)
     return search.diverseVerifierTreeSearch({
       ...common,
-      subtrees: options.subtrees,
-      expansions: options.expansions,
+      beams: options.beams,
+      beamWidth: options.beamWidth,
     })
   },
 })
