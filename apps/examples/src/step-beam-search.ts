@@ -1,6 +1,7 @@
 // Example: step-level beam search on tinymath-draft. Each solution step (ending in '.') is
 // proposed by the model (children fork the parent's KV cache) and scored by the exact step
-// checker; the best 2 partial solutions are kept and each is expanded with 4 sampled steps.
+// checker; each round samples N = 8 steps, and the best N / M = 2 unfinished partial solutions
+// are kept and continued M = 4 times each (search-and-learn's beam search).
 import type { TraceEvent } from '@metagen/core'
 import { loadOnnxTokenModel } from '@metagen/onnx'
 import { evaluate, run } from '@metagen/orchestrator'
@@ -22,14 +23,14 @@ try {
       isComplete: (text) => extractAnswer(text) !== undefined,
     }),
     scorer: createTinymathStepChecker(),
-    beamWidth: 2,
-    expansions: 4,
+    beams: 8,
+    beamWidth: 4,
     extractAnswer,
   })
   const problems = (await loadDevSet()).slice(0, 20)
   console.log(
     formatResult(
-      'step-beam 2x4 with the step checker',
+      'step-beam N=8, M=4 with the step checker',
       await evaluate({ generator: search, problems, seed: 1 }),
     ),
   )

@@ -53,7 +53,7 @@ describe('examples', () => {
 
   it('step-beam-search: accuracy and one traced search tree', async () => {
     const [summary, detail] = await runExample('step-beam-search')
-    accuracyOf(summary, 'step-beam 2x4 with the step checker', 20)
+    accuracyOf(summary, 'step-beam N=8, M=4 with the step checker', 20)
     expect(detail).toMatch(
       /^problem 1001-4: \d+ search nodes, answer -?\d+ \(expected 1231\): .*The answer is -?\d+\.$/,
     )

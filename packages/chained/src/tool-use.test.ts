@@ -1,5 +1,5 @@
 import { createCollectingTraceSink, createRunContext, InvalidArgumentError } from '@metagen/core'
-import { createArithmeticSolverModel } from '@metagen/core/testing'
+import { createArithmeticSolverModel, createFakeLanguageModel } from '@metagen/core/testing'
 import { describe, expect, it } from 'vitest'
 import { calculatorTool, evaluateArithmetic } from './calculator-tool.js'
 import { toolUse } from './tool-use.js'
@@ -104,6 +104,20 @@ describe('toolUse', () => {
     const { output } = await once.run({ prompt }, createRunContext())
     expect(output.toolCalls).toHaveLength(1)
     expect(output.text).toBe(' 4*17=68. 68+23=92. The answer is 92.')
+  })
+
+  it('makes no tool call beyond maxToolCalls, even when the model stops right before a trigger', async () => {
+    // the model ends its text (end-of-text, not a stop sequence) where a call would match
+    const model = createFakeLanguageModel({ reply: ' 4*17', tokenUnit: 'character' })
+    const none = toolUse({ model, tools: [calculatorTool()], maxToolCalls: 0 })
+    const { output } = await none.run({ prompt }, createRunContext())
+    expect(output.toolCalls).toEqual([])
+    expect(output.text).toBe(' 4*17')
+    // with calls allowed, the same text gets the tool's result spliced in
+    const one = toolUse({ model, tools: [calculatorTool()], maxToolCalls: 1 })
+    const called = await one.run({ prompt }, createRunContext())
+    expect(called.output.toolCalls).toHaveLength(1)
+    expect(called.output.text.startsWith(' 4*17=68')).toBe(true)
   })
 
   it('rejects bad options with errors naming the argument', () => {
