@@ -20,7 +20,7 @@ describe('countStrategySamples', () => {
     ).toBe(12)
     expect(
       countStrategySamples(
-        registry.validate({ strategy: 'step-beam', beamWidth: 2, expansions: 3 }),
+        registry.validate({ strategy: 'step-beam', beams: 6, beamWidth: 3 }),
         128,
       ),
     ).toBe(6)

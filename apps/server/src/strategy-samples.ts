@@ -5,15 +5,16 @@ import { InvalidArgumentError } from '@metagen/core'
 /**
  * Strategy options that count samples, branches or rounds: their product over the spec tree
  * (a nested `base` multiplies) bounds the generations of one run. `n` (samples of a vote,
- * best-of-n, MBR, ...), `references` (extra MBR samples), beam and search widths, `expansions`
- * per node, MCTS `simulations`, DFS `maxExpansions`, diverse-beam `groups`, refinement
- * `maxRounds` and tool-loop `maxToolCalls`.
+ * best-of-n, MBR, ...), `references` (extra MBR samples), beam and search widths (`beams`, the
+ * samples per step of step-beam and DVTS, whose `beamWidth` splits them rather than multiplying
+ * them), `expansions` per node, MCTS `simulations`, DFS `maxExpansions`, diverse-beam `groups`,
+ * refinement `maxRounds` and tool-loop `maxToolCalls`.
  */
 export const sampleCountOptions: readonly string[] = [
   'n',
   'references',
+  'beams',
   'beamWidth',
-  'subtrees',
   'breadth',
   'width',
   'expansions',
@@ -40,6 +41,8 @@ export function countStrategySamples(
   let samples = 1
   for (const [key, value] of Object.entries(spec as Record<string, unknown>)) {
     if (key === 'strategy') continue
+    // step-beam / DVTS: `beams` samples per step are split over kept beams of width beamWidth
+    if (key === 'beamWidth' && 'beams' in (spec as Record<string, unknown>)) continue
     if (typeof value === 'number' && sampleCountOptions.includes(key)) {
       if (value > limit) {
         throw new InvalidArgumentError({

@@ -25,8 +25,9 @@ function tableCritic(scores: Readonly<Record<string, number>>): Critic {
   return {
     name: 'table-critic',
     async run(input) {
+      const score = scores[input.attempt.text]
       return {
-        output: { done: false, feedback: 'again', score: scores[input.attempt.text] },
+        output: { done: false, feedback: 'again', ...(score === undefined ? {} : { score }) },
         usage: emptyUsage(),
       }
     },

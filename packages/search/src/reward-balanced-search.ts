@@ -6,7 +6,12 @@ import { allocateRebaseWidth } from './allocate-rebase-width.js'
 import { searchOptionSchemas } from './option-schemas.js'
 import { runSearch, type SearchOutput } from './run-search.js'
 import { resolveSearchOptions, type SearchOptions } from './search-options.js'
-import { type ExpandRequest, rankValue, type SearchNode, type SearchSession } from './search-session.js'
+import {
+  type ExpandRequest,
+  rankValue,
+  type SearchNode,
+  type SearchSession,
+} from './search-session.js'
 
 /** Options of {@link rewardBalancedSearch}. */
 export interface RewardBalancedSearchOptions extends SearchOptions {

@@ -53,7 +53,7 @@ describe('step beam search (search-and-learn)', () => {
 
   it('spreads the N samples over fewer survivors than N/M', async () => {
     const proposer = createScriptedProposer((parent, k) =>
-      parent === '' ? [' a', ' b!', ' c!', ' d!'][k] ?? ' x!' : ' end!',
+      parent === '' ? ([' a', ' b!', ' c!', ' d!'][k] ?? ' x!') : ' end!',
     )
     const search = stepBeamSearch({
       proposer,
@@ -67,7 +67,7 @@ describe('step beam search (search-and-learn)', () => {
 
   it('samples exactly N steps per round when M does not divide N', async () => {
     const proposer = createScriptedProposer((parent, k) =>
-      parent === '' ? [' a', ' b', ' c', ' d', ' e'][k] ?? ' x' : ' end!',
+      parent === '' ? ([' a', ' b', ' c', ' d', ' e'][k] ?? ' x') : ' end!',
     )
     const scorer = createTableScorer({ ' a': 0.1, ' b': 0.9, ' c': 0.5, ' d': 0.2, ' e': 0.3 })
     await stepBeamSearch({ proposer, scorer, beams: 5, beamWidth: 2 }).run(
@@ -83,7 +83,7 @@ describe('step beam search (search-and-learn)', () => {
 
   it('keeps distinct beams when identical solutions are proposed (de-duplication)', async () => {
     const proposer = createScriptedProposer((parent, k) =>
-      parent === '' ? [' a', ' a', ' b', ' c'][k] ?? ' x' : ' end!',
+      parent === '' ? ([' a', ' a', ' b', ' c'][k] ?? ' x') : ' end!',
     )
     const scorer = createTableScorer({ ' a': 0.9, ' b': 0.5, ' c': 0.4 })
     const search = stepBeamSearch({
@@ -101,7 +101,7 @@ describe('step beam search (search-and-learn)', () => {
 describe('merging identical steps', () => {
   it('merges identical proposals under one parent: one node, scored once, its multiplicity kept', async () => {
     const proposer = createScriptedProposer((parent, k) =>
-      parent === '' ? [' a', ' a', ' a', ' b'][k] ?? ' x' : ' end!',
+      parent === '' ? ([' a', ' a', ' a', ' b'][k] ?? ' x') : ' end!',
     )
     const scorer = createTableScorer({ ' a': 0.9, ' b': 0.5 })
     const trace = createCollectingTraceSink()
@@ -171,7 +171,11 @@ describe('REBASE', () => {
     expect(allocateRebaseWidth([0.5, 0.5], 3, 0.1)).toEqual([2, 1])
     expect(allocateRebaseWidth([1, Number.NEGATIVE_INFINITY], 4, 0.1)).toEqual([4, 0])
     expect(
-      allocateRebaseWidth([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY], 4, 1),
+      allocateRebaseWidth(
+        [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+        4,
+        1,
+      ),
     ).toEqual([2, 1, 1])
     expect(allocateRebaseWidth([0.3, 0.9], 0, 0.1)).toEqual([0, 0])
     expect(() => allocateRebaseWidth([1], 2, 0)).toThrow(/temperature/)
@@ -236,8 +240,9 @@ describe('MCTS', () => {
     // simulation 1 expands the root into p (0.8) and q (0.2); simulation 2 selects p by UCT
     // (0.8 + sqrt(ln 2) > 0.2 + sqrt(ln 2)) and expands it into p1 (1) and p2 (0.6)
     expect(proposer.calls[1]).toEqual([{ text: ' p', count: 2 }])
-    const visits = trace.events.find((event) => event.kind === 'note' && event.name === 'mcts-visits')
-      ?.data?.nodes as Array<{ id: string; visits: number; value: number }>
+    const visits = trace.events.find(
+      (event) => event.kind === 'note' && event.name === 'mcts-visits',
+    )?.data?.nodes as Array<{ id: string; visits: number; value: number }>
     const textOf = new Map(
       trace.events
         .filter((event) => event.kind === 'node')

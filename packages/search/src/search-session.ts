@@ -160,8 +160,11 @@ export class SearchSession {
           data: { error: result.error },
         })
       }
-      const groups: Array<{ child: (typeof result.children)[number]; count: number; usage: Usage }> =
-        []
+      const groups: Array<{
+        child: (typeof result.children)[number]
+        count: number
+        usage: Usage
+      }> = []
       const byText = new Map<string, (typeof groups)[number]>()
       for (const child of result.children) {
         const same = this.options.mergeIdenticalSteps ? byText.get(child.state.text) : undefined

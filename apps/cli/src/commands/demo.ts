@@ -31,9 +31,9 @@ export const demoConfigurations: readonly DemoConfiguration[] = [
     spec: { strategy: 'best-of-n', n: 16, scorer: 'step-checker' },
   },
   {
-    label: 'step-beam 4x4, step checker',
+    label: 'step-beam N=16 M=4, step checker',
     model: 'tinymath-draft',
-    spec: { strategy: 'step-beam', beamWidth: 4, expansions: 4, scorer: 'step-checker' },
+    spec: { strategy: 'step-beam', beams: 16, beamWidth: 4, scorer: 'step-checker' },
   },
   {
     label: 'speculative (draft k=4)',
