@@ -59,8 +59,14 @@ describe('step-level search on tinymath-draft', () => {
       }
       if (result.output.score === 1) accepted++
       expect(result.usage.outputTokens).toBe(context.budget.spent.outputTokens)
-      const nodes = trace.events.filter((event) => event.kind === 'node')
-      expect(nodes.length).toBeGreaterThan(16)
+      const nodes = trace.events.filter((event) => event.kind === 'node' && event.name === 'step')
+      // the first round alone samples N = 16 steps; identical ones are merged into one node
+      const sampled = nodes.reduce(
+        (sum, event) => sum + ((event.data?.multiplicity as number | undefined) ?? 1),
+        0,
+      )
+      expect(sampled).toBeGreaterThanOrEqual(16)
+      expect(sampled - nodes.length).toBe(result.output.mergedSteps)
       expect(model.stats().liveSequences).toBe(live)
     }
     // The checker prunes wrong arithmetic, so most outputs pass it (the draft alone: ~0.3 per sample).
