@@ -109,6 +109,21 @@ describe('createCandidateSampler with a model', () => {
   })
 })
 
+describe('createCandidateSampler temperature', () => {
+  it("keeps the input's request temperature unless the temperature option is given", async () => {
+    const model = createFakeLanguageModel({ reply: 'a' })
+    const withInput = { prompt: 'p', request: { temperature: 0.3 } }
+    await createCandidateSampler(createRunContext(), withInput, { model }).sample(2)
+    expect(model.requests[0]?.temperature).toBe(0.3)
+    await createCandidateSampler(createRunContext(), withInput, { model, temperature: 0.7 }).sample(
+      2,
+    )
+    expect(model.requests[1]?.temperature).toBe(0.7)
+    await createCandidateSampler(createRunContext(), { prompt: 'p' }, { model }).sample(2)
+    expect(model.requests[2]?.temperature).toBe(1)
+  })
+})
+
 describe('createCandidateSampler with a base generator', () => {
   it('runs the generator once per sample in its own span and RNG fork', async () => {
     const base: Generator<TextInput, TextOutput> = {

@@ -124,7 +124,8 @@ export function createCandidateSampler(
     const request: GenerateRequest = { ...input.request }
     if (input.prompt !== undefined) request.prompt = input.prompt
     if (input.messages !== undefined) request.messages = input.messages
-    request.temperature = options.temperature ?? 1
+    // an explicit option wins (as in requestForInput); the input's own temperature beats the default
+    request.temperature = options.temperature ?? input.request?.temperature ?? 1
     return request
   }
 

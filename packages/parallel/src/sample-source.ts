@@ -18,7 +18,8 @@ export interface SampleSourceOptions {
   /** Run this generator once per sample (concurrently, each in its own trace span and RNG fork). */
   base?: Generator<TextInput, TextOutput>
   /**
-   * Sampling temperature >= 0 for `model` (default 1). Ignored with `base`, which decides its own
+   * Sampling temperature >= 0 for `model` (default: `input.request.temperature`, else 1; when
+   * given it wins over the input's). Ignored with `base`, which decides its own
    * sampling.
    */
   temperature?: number
