@@ -1,6 +1,8 @@
 // Internal helpers shared by the judge scorer and the pairwise judge: validating the judge
 // model, building its request, and one call that reports failures instead of throwing.
 import {
+  assertInteger,
+  assertNumberInRange,
   type ChatMessage,
   type ConcurrencyLimiter,
   callModel,
@@ -25,12 +27,20 @@ export function validateJudgeModel(model: LanguageModel): LanguageModel {
   return model
 }
 
-/** The generate settings shared by every judge call. */
+/**
+ * The generate settings shared by every judge call: `temperature` (default 0, >= 0) and
+ * `maxTokens` (default 256, an integer >= 1); a bad value throws InvalidArgumentError naming
+ * `options.temperature` / `options.maxTokens` when the judge is created.
+ */
 export function judgeRequestSettings(options: {
   temperature?: number
   maxTokens?: number
 }): Omit<GenerateRequest, 'prompt' | 'messages'> {
-  return { temperature: options.temperature ?? 0, maxTokens: options.maxTokens ?? 256, n: 1 }
+  const temperature = options.temperature ?? 0
+  assertNumberInRange('options.temperature', temperature, { min: 0 })
+  const maxTokens = options.maxTokens ?? 256
+  assertInteger('options.maxTokens', maxTokens, 1)
+  return { temperature, maxTokens, n: 1 }
 }
 
 /** A template result as request fields. */
