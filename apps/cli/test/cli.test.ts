@@ -35,9 +35,9 @@ describe('metagen solve', () => {
       'tinymath-draft',
       '--strategy',
       'step-beam',
+      '--beams',
+      '4',
       '--beam-width',
-      '2',
-      '--expansions',
       '2',
       '--seed',
       '3',
@@ -50,7 +50,7 @@ describe('metagen solve', () => {
     expect(json).toMatchObject({
       question,
       model: 'tinymath-draft',
-      strategy: { strategy: 'step-beam', beamWidth: 2, expansions: 2, scorer: 'step-checker' },
+      strategy: { strategy: 'step-beam', beams: 4, beamWidth: 2, scorer: 'step-checker' },
     })
     expect(json.usage.outputTokens).toBeGreaterThan(0)
     const drawn = await cli('trace', tracePath, '--html', join(folder, 'trace.html'))
@@ -347,7 +347,7 @@ describe('metagen --help', () => {
     }
     const one = await cli('eval', '--strategy', 'step-beam', '--help')
     expect(one.out).toMatch(/^step-beam \(@metagen\/search\)/)
-    expect(one.out).toContain('--expansions <integer>')
+    expect(one.out).toContain('--beams <integer>')
     // Ranges and defaults come from the option schemas the validation uses.
     const sample = await cli('solve', '--strategy', 'sample', '--help')
     expect(sample.out).toMatch(/--epsilon <number> .*\(a number in \[0, 1\)\)/)

@@ -27,7 +27,7 @@ describe('forms from strategy JSON Schemas', () => {
     expect(aggregate).toMatchObject({
       kind: 'enum',
       options: ['min', 'last', 'mean', 'product'],
-      default: 'min',
+      default: 'last',
     })
     expect(fields.find((field) => field.key === 'completeOnAnswer')?.kind).toBe('boolean')
     expect(fields.some((field) => field.key === 'strategy')).toBe(false)

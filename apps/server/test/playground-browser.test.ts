@@ -121,6 +121,9 @@ describe('the playground in a browser', () => {
     await page.selectOption('#strategy', 'rebase')
     await page.fill('#strategy-width', '6')
     await page.locator('#strategy-width').press('Tab')
+    // the search itself merges identical steps by default; off, every sample is a trace node
+    // and the playground's own merging is what the toggle shows
+    await page.selectOption('#strategy-mergeIdenticalSteps', 'false')
     await page.click('button.example[data-example="0"]')
     await page.click('#run')
     await page.waitForSelector('#run-output svg.tree-svg .tree-node')

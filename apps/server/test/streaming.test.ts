@@ -131,7 +131,7 @@ describe('streaming over the openai SDK', () => {
       model: 'tinymath-draft',
       prompt: formatPrompt((problems[3] as TinymathProblem).question),
       stream: true,
-      metagen: { strategy: { strategy: 'step-beam', beamWidth: 2, expansions: 2 } },
+      metagen: { strategy: { strategy: 'step-beam', beams: 4, beamWidth: 2 } },
     } as unknown as OpenAI.CompletionCreateParamsStreaming)
     for await (const chunk of stream) chunks.push(chunk as unknown as Record<string, unknown>)
     const depths = chunks
