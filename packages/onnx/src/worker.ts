@@ -78,6 +78,10 @@ function integers(
 /**
  * Position ids of the last `window` columns, as transformers.js computes them:
  * cumsum(mask) - 1 (+ the family's offset) at real positions, 1 at padding.
+ * Rows outside `extended` (ghost rows: reused block rows nobody extends in this pass) get the
+ * padding position 1 in every new column: their outputs and new cache columns are never read,
+ * and counting their filler columns as real would run past the model's last position once a
+ * finished row sits at the context limit (an out-of-range position fails the whole pass).
  */
 function positionIds(
   attention: Uint8Array,
@@ -85,9 +89,14 @@ function positionIds(
   total: number,
   window: number,
   offset: number,
+  extended?: ReadonlySet<number>,
 ): number[] {
   const positions: number[] = []
   for (let row = 0; row < rows; row++) {
+    if (extended !== undefined && !extended.has(row)) {
+      for (let column = 0; column < window; column++) positions.push(1)
+      continue
+    }
     let next = offset
     for (let column = 0; column < total; column++) {
       const real = attention[row * total + column] === 1
@@ -205,7 +214,7 @@ async function runPass(
   if (model.positionIdsType !== undefined) {
     feeds.position_ids = integers(
       model.positionIdsType,
-      positionIds(attention, rows, total, window, model.positionOffset),
+      positionIds(attention, rows, total, window, model.positionOffset, extended),
       [rows, window],
     )
   }

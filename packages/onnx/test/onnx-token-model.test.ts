@@ -254,6 +254,37 @@ describe('loadOnnxTokenModel', () => {
     for (const sequence of sequences) sequence.dispose()
   })
 
+  it('keeps a row that finished at the context limit from failing its block-mates', async () => {
+    // All rows share one block; `full` reaches the last position, then only the others go on,
+    // so the block is reused with `full` riding along as a ghost row: its filler column must not
+    // count as a position (position `limit` does not exist and would fail the whole pass).
+    const limit = model.maxSequenceLength
+    const filler = Array.from({ length: limit - 1 }, (_, index) => 20 + (index % 30))
+    const lengths = [limit - 1, limit - 60, limit - 80, limit - 100]
+    const sequences = lengths.map(() => model.createSequence())
+    await model.extend(
+      sequences.map((sequence, index) => ({
+        sequence,
+        tokens: filler.slice(0, lengths[index]),
+      })),
+    )
+    await model.extend(sequences.map((sequence) => ({ sequence, tokens: [221] })))
+    expect(sequences[0]?.length).toBe(limit)
+    const others = sequences.slice(1)
+    const next = await model.extend(others.map((sequence) => ({ sequence, tokens: [17] })))
+    for (const [index, result] of next.entries()) {
+      const single = model.createSequence()
+      const [alone] = await model.extend([
+        { sequence: single, tokens: [...filler.slice(0, lengths[index + 1]), 221, 17] },
+      ])
+      expect(
+        maxAbsDifference(result.logits as Float32Array, alone?.logits as Float32Array),
+      ).toBeLessThan(1e-4)
+      single.dispose()
+    }
+    for (const sequence of sequences) sequence.dispose()
+  })
+
   it('merges concurrent extend calls into one forward pass', async () => {
     const sequences = prompts.map(() => model.createSequence())
     const before = model.stats()
