@@ -118,8 +118,8 @@ export function treefinementRevision(state: TreefinementRevisionState): TextInpu
 /**
  * Treefinement. Round 0 samples `width` programs of the task in one call and scores them.
  * Each round k >= 1 splits `width` refinements across the previous round's programs by
- * softmax(score / T) with largest-remainder rounding ({@link allocateBySoftmax}, REBASE's
- * rule; unscorable programs weigh 0 unless all are), and asks the model, once per parent with
+ * softmax(score / T) with largest-remainder rounding ({@link allocateBySoftmax}: REBASE-style
+ * balancing, not `rebase`'s best-first width accounting; unscorable programs weigh 0 unless all are), and asks the model, once per parent with
  * `n` = its share, to repair that parent given its feedback; the children form the next layer.
  * Stops as soon as a program scores at least `acceptScore`, after `refinementRounds` rounds,
  * or when the budget runs out after the first layer (`stoppedBy: 'budget'`). The output is
