@@ -6,10 +6,13 @@ import {
   InvalidArgumentError,
   parseOption,
   questionText,
+  type RunContext,
+  type Score,
   type Scorer,
   type StepScore,
+  type Usage,
 } from '@metagen/core'
-import type { Critic, Critique } from './critique.js'
+import type { Critic, Critique, CritiqueInput } from './critique.js'
 import { chainedOptionSchemas } from './option-schemas.js'
 
 /** Options of {@link scorerCritic}. */
@@ -32,6 +35,25 @@ export interface ScorerCriticOptions {
  * else the fraction of steps that pass. An unscorable attempt is not done and keeps nothing.
  */
 export function scorerCritic(options: ScorerCriticOptions): Critic {
+  const { scorer, threshold, name } = resolveScorerCriticOptions(options, 0.5, 'scorer-critic')
+  return {
+    name,
+    async run(state, context) {
+      const { score, usage } = await scoreAttempt(context, scorer, state)
+      return { output: critiqueFromScore(state.attempt.text, score, threshold), usage }
+    },
+  }
+}
+
+/**
+ * Checks the options shared by the scorer-backed critics (`scorer` a Scorer, `threshold` in
+ * [0, 1], `name` non-empty) and fills the defaults. Internal to @metagen/chained.
+ */
+export function resolveScorerCriticOptions(
+  options: { scorer: Scorer; threshold?: number; name?: string },
+  defaultThreshold: number,
+  defaultName: string,
+): { scorer: Scorer; threshold: number; name: string } {
   if (!options || typeof options.scorer?.score !== 'function') {
     throw new InvalidArgumentError({
       argument: 'options.scorer',
@@ -39,21 +61,22 @@ export function scorerCritic(options: ScorerCriticOptions): Critic {
       received: options?.scorer,
     })
   }
-  const threshold = options.threshold ?? 0.5
+  const threshold = options.threshold ?? defaultThreshold
   parseOption('options.threshold', chainedOptionSchemas.criticThreshold, threshold)
   if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
-  const { scorer } = options
-  return {
-    name: options.name ?? 'scorer-critic',
-    async run(state, context) {
-      const text = state.attempt.text
-      const result = await callScorer(context, scorer, [
-        { prompt: questionText(state.input), output: text },
-      ])
-      const score = result.scores[0]
-      return { output: critiqueFromScore(text, score, threshold), usage: result.usage }
-    },
-  }
+  return { scorer: options.scorer, threshold, name: options.name ?? defaultName }
+}
+
+/** Scores the attempt of `state` (against its question) with `scorer` through the run context. */
+export async function scoreAttempt(
+  context: RunContext,
+  scorer: Scorer,
+  state: CritiqueInput,
+): Promise<{ score: Score | undefined; usage: Usage }> {
+  const result = await callScorer(context, scorer, [
+    { prompt: questionText(state.input), output: state.attempt.text },
+  ])
+  return { score: result.scores[0], usage: result.usage }
 }
 
 function critiqueFromScore(

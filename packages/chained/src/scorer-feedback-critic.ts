@@ -1,15 +1,8 @@
 // A critic that passes on a scorer's own feedback text (Score.feedback), e.g. the failing tests
 // and error messages of a test runner: the external feedback of Self-Debug.
-import {
-  assertNonEmptyString,
-  callScorer,
-  InvalidArgumentError,
-  parseOption,
-  questionText,
-  type Scorer,
-} from '@metagen/core'
+import type { Scorer } from '@metagen/core'
 import type { Critic } from './critique.js'
-import { chainedOptionSchemas } from './option-schemas.js'
+import { resolveScorerCriticOptions, scoreAttempt } from './scorer-critic.js'
 
 /** Options of {@link scorerFeedbackCritic}. */
 export interface ScorerFeedbackCriticOptions {
@@ -28,37 +21,24 @@ export interface ScorerFeedbackCriticOptions {
  * Nothing of the attempt is kept (`correctPrefix` unset): a revision rewrites it whole.
  */
 export function scorerFeedbackCritic(options: ScorerFeedbackCriticOptions): Critic {
-  if (!options || typeof options.scorer?.score !== 'function') {
-    throw new InvalidArgumentError({
-      argument: 'options.scorer',
-      expected: 'a Scorer',
-      received: options?.scorer,
-    })
-  }
-  const threshold = options.threshold ?? 1
-  parseOption('options.threshold', chainedOptionSchemas.criticThreshold, threshold)
-  if (options.name !== undefined) assertNonEmptyString('options.name', options.name)
-  const { scorer } = options
+  const { scorer, threshold, name } = resolveScorerCriticOptions(options, 1, 'scorer-feedback')
   return {
-    name: options.name ?? 'scorer-feedback',
+    name,
     async run(state, context) {
-      const result = await callScorer(context, scorer, [
-        { prompt: questionText(state.input), output: state.attempt.text },
-      ])
-      const score = result.scores[0]
+      const { score, usage } = await scoreAttempt(context, scorer, state)
       if (score?.value === undefined) {
         return {
           output: {
             done: false,
             feedback: `The answer could not be checked${score?.error ? `: ${score.error}` : ''}.`,
           },
-          usage: result.usage,
+          usage,
         }
       }
       const done = score.value >= threshold
       const feedback =
         score.feedback ?? `Score ${score.value}${done ? '' : `, below the required ${threshold}`}.`
-      return { output: { done, feedback, score: score.value }, usage: result.usage }
+      return { output: { done, feedback, score: score.value }, usage }
     },
   }
 }
