@@ -157,43 +157,34 @@ export async function callModel(
       }
       maxTokens = maxTokens === undefined ? share : Math.min(maxTokens, share)
     }
-    const reservation = context.budget.reserve({
+    const amount = {
       outputTokens: Number.isFinite(remaining) && maxTokens !== undefined ? maxTokens * n : 0,
       calls: 1,
-    })
-    const finalRequest: GenerateRequest = {
-      ...request,
-      ...compact({ maxTokens }),
-      seed: request.seed ?? context.rng.nextSeed(),
-      ...(context.signal && !request.signal ? { signal: context.signal } : {}),
     }
-    let result: GenerateResult
-    try {
-      result = await model.generate(finalRequest)
-    } catch (error) {
-      reservation.release()
-      throw error
-    }
-    reservation.settle(result.usage)
-    context.emit({
-      kind: 'model-call',
-      id: context.nextId('c'),
-      name: model.modelId,
-      usage: result.usage,
-      data: {
-        provider: model.provider,
+    // The seed is drawn once the budget is reserved, so a refused call leaves the RNG untouched.
+    return reservedModelCall(
+      context,
+      model,
+      amount,
+      () =>
+        model.generate({
+          ...request,
+          ...compact({ maxTokens }),
+          seed: request.seed ?? context.rng.nextSeed(),
+          ...(context.signal && !request.signal ? { signal: context.signal } : {}),
+        }),
+      (result) => ({
         n,
-        ...compact({ maxTokens: finalRequest.maxTokens }),
-        prompt: truncate(finalRequest.prompt ?? JSON.stringify(finalRequest.messages ?? [])),
+        ...compact({ maxTokens }),
+        prompt: truncate(request.prompt ?? JSON.stringify(request.messages ?? [])),
         outputs: result.outputs.map((output) => ({
           text: output.text,
           finishReason: output.finishReason,
           ...compact({ error: output.error?.message }),
         })),
         ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
-      },
-    })
-    return result
+      }),
+    )
   }, context.signal)
 }
 
@@ -217,32 +208,53 @@ export async function callScoreContinuations(
   }
   const scoreContinuations = model.scoreContinuations.bind(model)
   return context.limiter.run(async () => {
-    const reservation = context.budget.reserve({ outputTokens: 0, calls: 1 })
-    let result: ScoreContinuationsResult
-    try {
-      result = await scoreContinuations({
-        ...request,
-        ...(context.signal && !request.signal ? { signal: context.signal } : {}),
-      })
-    } catch (error) {
-      reservation.release()
-      throw error
-    }
-    reservation.settle(result.usage)
-    context.emit({
-      kind: 'model-call',
-      id: context.nextId('c'),
-      name: model.modelId,
-      usage: result.usage,
-      data: {
-        provider: model.provider,
+    return reservedModelCall(
+      context,
+      model,
+      { outputTokens: 0, calls: 1 },
+      () =>
+        scoreContinuations({
+          ...request,
+          ...(context.signal && !request.signal ? { signal: context.signal } : {}),
+        }),
+      () => ({
         scoring: true,
         prompt: truncate(request.prompt),
         continuations: request.continuations.length,
-      },
-    })
-    return result
+      }),
+    )
   }, context.signal)
+}
+
+/**
+ * Reserves `amount` of the budget, runs `call`, refunds the reservation when the call throws or
+ * settles it against the call's reported usage, and emits the `model-call` trace event whose
+ * data is the model's provider plus `data(result)`.
+ */
+async function reservedModelCall<R extends { usage: Usage }>(
+  context: RunContext,
+  model: LanguageModel,
+  amount: { outputTokens: number; calls: number },
+  call: () => Promise<R>,
+  data: (result: R) => Record<string, unknown>,
+): Promise<R> {
+  const reservation = context.budget.reserve(amount)
+  let result: R
+  try {
+    result = await call()
+  } catch (error) {
+    reservation.release()
+    throw error
+  }
+  reservation.settle(result.usage)
+  context.emit({
+    kind: 'model-call',
+    id: context.nextId('c'),
+    name: model.modelId,
+    usage: result.usage,
+    data: { provider: model.provider, ...data(result) },
+  })
+  return result
 }
 
 /**
