@@ -380,16 +380,22 @@ describe('graceful shutdown', () => {
     const url = await draining.listen(0, '127.0.0.1')
     const sdk = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 })
     await sdk.completions.create({ model: 'tinymath-draft', prompt, max_tokens: 4 })
+    let finished = 0
     const inFlight = Array.from({ length: 4 }, (_, index) =>
-      sdk.completions.create({ model: 'tinymath-draft', prompt, max_tokens: 64, seed: index }),
+      sdk.completions
+        .create({ model: 'tinymath-draft', prompt, max_tokens: 64, seed: index })
+        .finally(() => {
+          finished += 1
+        }),
     )
-    // Start the shutdown once all four are accepted (running or queued).
+    // Start the shutdown once all four are accepted (running, queued or already answered: a
+    // short sample can finish before the health poll sees it).
     for (;;) {
       const health = (await (await fetch(`${url}/health`)).json()) as {
         queued: number
         inFlightRequests: number
       }
-      if (health.queued + health.inFlightRequests >= 4) break
+      if (health.queued + health.inFlightRequests + finished >= 4) break
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     const closed = draining.close()
