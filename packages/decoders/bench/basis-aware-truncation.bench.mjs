@@ -4,8 +4,12 @@
 // process. Prints ms per generated token, the ratio to plain sampling, LPs per step and the
 // mean number of tokens kept by BAT vs by the threshold alone (epsilon sampling).
 //
+// BAT solves dozens of LPs per generated token (seconds per token), so the default is a short
+// run of 2 prompts x 3 tokens that keeps `pnpm bench` finishing; ask for more with the flags.
+//
 // Usage (after `pnpm turbo run build --filter=@metagen/decoders...`):
-//   node bench/basis-aware-truncation.bench.mjs [--threshold 0.01] [--problems 6] [--tokens 24]
+//   node bench/basis-aware-truncation.bench.mjs                       # 2 prompts x 3 tokens
+//   node bench/basis-aware-truncation.bench.mjs --problems 6 --tokens 24   # the longer run
 import { join } from 'node:path'
 import { createBasisAwareTruncation, sampleSequences } from '@metagen/decoders'
 import { loadOnnxTokenModel, readUnembeddingMatrix } from '@metagen/onnx'
@@ -16,8 +20,8 @@ const argument = (name, fallback) => {
   return index === -1 ? fallback : process.argv[index + 1]
 }
 const threshold = Number(argument('threshold', '0.01'))
-const problemCount = Number(argument('problems', '6'))
-const maxTokens = Number(argument('tokens', '24'))
+const problemCount = Number(argument('problems', '2'))
+const maxTokens = Number(argument('tokens', '3'))
 const folder = tinymathModelPaths['tinymath-draft']
 const model = await loadOnnxTokenModel(folder, { modelId: 'tinymath-draft' })
 const unembedding = readUnembeddingMatrix(join(folder, 'onnx', 'model.onnx'))
