@@ -95,6 +95,64 @@ const formatPatterns: Readonly<Record<string, string>> = {
   uri: `https?://${label}(?:\\.${label}){0,3}(?:/[a-zA-Z0-9_\\-.~]*){0,5}`,
 }
 
+/** The base URI of a schema without `$id` (a reserved domain, never fetched). */
+const defaultBaseUri = 'https://schema.metagen.invalid/root.json'
+
+/** `reference` resolved against `base` as a URI, or undefined when it is not one. */
+function parseUri(reference: string, base: string): URL | undefined {
+  try {
+    return new URL(reference, base)
+  } catch {
+    return undefined
+  }
+}
+
+/** A URI fragment with its percent-encoding decoded (kept as is when malformed). */
+function decodeFragment(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment)
+  } catch {
+    return fragment
+  }
+}
+
+/** The value at JSON pointer `pointer` ("/a/b", tokens percent-decoded and ~-unescaped) in `document`. */
+function jsonPointer(document: unknown, pointer: string): JsonSchema | undefined {
+  let target: unknown = document
+  for (const token of pointer.slice(1).split('/')) {
+    const key = decodeFragment(token).replace(/~1/g, '/').replace(/~0/g, '~')
+    if (typeof target !== 'object' || target === null || !Object.hasOwn(target, key)) {
+      return undefined
+    }
+    target = (target as Record<string, unknown>)[key]
+  }
+  return target as JsonSchema | undefined
+}
+
+const schemaTypeNames = ['string', 'number', 'integer', 'boolean', 'null', 'array', 'object']
+/** A subset of the schemas every draft meta-schema accepts: `{}`, `{"type": ...}`, a description. */
+const metaSchemaObject: JsonSchema = {
+  type: 'object',
+  properties: {
+    type: { enum: schemaTypeNames },
+    description: { type: 'string', maxLength: 40 },
+  },
+  additionalProperties: false,
+}
+const booleanOrMetaSchemaObject: JsonSchema = { anyOf: [{ type: 'boolean' }, metaSchemaObject] }
+
+/**
+ * For the URI (no fragment) of a JSON Schema meta-schema (draft-04 to 2020-12), a subset of the
+ * schemas it accepts, since meta-schemas are not fetched: boolean schemas (draft-06 on) and
+ * objects with an optional `type` name and `description`. Undefined for other URIs.
+ */
+function metaSchemaSubset(uri: string): JsonSchema | undefined {
+  const match =
+    /^https?:\/\/json-schema\.org\/(draft-0[4-7]|draft\/20(?:19-09|20-12))\/schema$/.exec(uri)
+  if (!match) return undefined
+  return match[1] === 'draft-04' ? metaSchemaObject : booleanOrMetaSchemaObject
+}
+
 const combinatorKeys = new Set(['allOf', 'anyOf', 'oneOf', '$ref', 'if', 'then', 'else'])
 
 /**
@@ -145,14 +203,21 @@ export function createJsonSchemaConstraint(
 
 class SchemaGrammarCompiler {
   private readonly rules = new Map<string, GrammarExpression>()
-  private readonly referenceRules = new Map<string, string>()
+  private readonly referenceRules = new Map<JsonSchema, string>()
+  /** Raw `$id`/`id`/`#anchor` strings, for references that are not URIs against a base. */
   private readonly named = new Map<string, JsonSchema>()
+  /** Schema resources by absolute URI (no fragment), and anchors by `uri#name`. */
+  private readonly resources = new Map<string, JsonSchema>()
+  private readonly anchors = new Map<string, JsonSchema>()
+  /** The base URI of every schema object (its nearest `$id`, resolved against its parents'). */
+  private readonly baseOf = new WeakMap<object, string>()
 
   constructor(
     private readonly root: JsonSchema,
     private readonly space: string,
   ) {
-    this.indexIds(root)
+    this.resources.set(defaultBaseUri, root)
+    this.indexIds(root, defaultBaseUri)
   }
 
   build(): Grammar {
@@ -168,55 +233,98 @@ class SchemaGrammarCompiler {
     })
   }
 
-  private indexIds(schema: unknown): void {
+  /**
+   * Records base URIs, resources (`$id`, draft-04 `id`) and anchors (`$anchor`,
+   * `$dynamicAnchor`, draft-06/07 `$id: "#name"`), as JSON Schema's URI resolution defines them.
+   */
+  private indexIds(schema: unknown, base: string): void {
     if (typeof schema !== 'object' || schema === null) return
     if (Array.isArray(schema)) {
-      for (const item of schema) this.indexIds(item)
+      for (const item of schema) this.indexIds(item, base)
       return
     }
     const s = schema as SchemaObject
-    for (const key of ['$id', 'id']) {
-      if (typeof s[key] === 'string' && (key === '$id' || typeof s.type !== 'object')) {
-        this.named.set(s[key] as string, s as JsonSchema)
-        const hash = (s[key] as string).indexOf('#')
-        if (hash >= 0) this.named.set((s[key] as string).slice(hash), s as JsonSchema)
+    let here = base
+    const id =
+      typeof s.$id === 'string'
+        ? s.$id
+        : typeof s.id === 'string' && typeof s.type !== 'object'
+          ? s.id
+          : undefined
+    if (id !== undefined) {
+      this.named.set(id, s as JsonSchema)
+      const hash = id.indexOf('#')
+      if (hash >= 0) this.named.set(id.slice(hash), s as JsonSchema)
+      const url = parseUri(id, base)
+      if (url !== undefined) {
+        const fragment = url.hash.slice(1)
+        url.hash = ''
+        if (!id.startsWith('#')) {
+          here = url.href
+          if (!this.resources.has(here)) this.resources.set(here, s as JsonSchema)
+        }
+        if (fragment !== '' && !fragment.startsWith('/')) {
+          this.anchors.set(`${here}#${decodeFragment(fragment)}`, s as JsonSchema)
+        }
       }
     }
-    if (typeof s.$anchor === 'string') this.named.set(`#${s.$anchor}`, s as JsonSchema)
+    for (const key of ['$anchor', '$dynamicAnchor']) {
+      const anchor = s[key]
+      if (typeof anchor !== 'string') continue
+      if (!this.named.has(`#${anchor}`)) this.named.set(`#${anchor}`, s as JsonSchema)
+      const name = `${here}#${anchor}`
+      if (!this.anchors.has(name)) this.anchors.set(name, s as JsonSchema)
+    }
+    this.baseOf.set(s, here)
     for (const [key, value] of Object.entries(s)) {
       if (key === 'enum' || key === 'const' || key === 'examples' || key === 'default') continue
-      this.indexIds(value)
+      this.indexIds(value, here)
     }
   }
 
-  /** Resolves a reference to its schema. */
-  resolve = (reference: string): JsonSchema | undefined => {
+  /**
+   * Resolves a reference written in schema object `from` (default: the root) to its schema: the
+   * reference is resolved as a URI against `from`'s base URI, then looked up as a resource, a
+   * JSON pointer into one (escaped `~0`/`~1`, percent-encoding, empty tokens) or an anchor; a
+   * draft meta-schema URI resolves to a subset of it ({@link metaSchemaSubset}).
+   */
+  resolve = (reference: string, from?: unknown): JsonSchema | undefined => {
+    const base =
+      typeof from === 'object' && from !== null
+        ? (this.baseOf.get(from) ?? defaultBaseUri)
+        : defaultBaseUri
+    const url = parseUri(reference, base)
+    if (url !== undefined) {
+      const fragment = url.hash.slice(1)
+      url.hash = ''
+      const resource = this.resources.get(url.href) ?? metaSchemaSubset(url.href)
+      if (resource !== undefined) {
+        if (fragment === '') return resource
+        if (fragment.startsWith('/')) return jsonPointer(resource, fragment)
+        const anchor = this.anchors.get(`${url.href}#${decodeFragment(fragment)}`)
+        if (anchor !== undefined) return anchor
+      }
+    }
+    // References that are not URIs against the base (e.g. relative to a URN): raw names.
     if (reference === '#' || reference === '') return this.root
     const named = this.named.get(reference)
     if (named !== undefined) return named
     const hash = reference.indexOf('#')
     if (hash < 0) return undefined
-    const base = reference.slice(0, hash)
-    let target: unknown = base === '' ? this.root : this.named.get(base)
+    const document = reference.slice(0, hash)
+    const target = document === '' ? this.root : this.named.get(document)
     if (target === undefined) return undefined
-    for (const part of reference
-      .slice(hash + 1)
-      .split('/')
-      .filter((part) => part !== '')) {
-      const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
-      target =
-        target && typeof target === 'object' ? (target as Record<string, unknown>)[key] : undefined
-    }
-    return target as JsonSchema | undefined
+    const fragment = reference.slice(hash + 1)
+    return fragment.startsWith('/') ? jsonPointer(target, fragment) : undefined
   }
 
-  private resolveOrFail(reference: unknown, path: string): JsonSchema {
-    const target = typeof reference === 'string' ? this.resolve(reference) : undefined
+  private resolveOrFail(reference: unknown, path: string, from: unknown): JsonSchema {
+    const target = typeof reference === 'string' ? this.resolve(reference, from) : undefined
     if (target === undefined) {
       this.fail(
         path,
         '$ref',
-        'a reference that resolves inside the schema (#, #/$defs/..., #/definitions/..., an $id or $anchor)',
+        'a reference that resolves inside the schema (#, #/$defs/..., #/definitions/..., an $id or $anchor, relative to the enclosing $id) or a draft meta-schema URI',
         reference,
       )
     }
@@ -237,23 +345,20 @@ class SchemaGrammarCompiler {
       typeof reference === 'string' &&
       meaningful.every((key) => key === '$ref' || key === '$recursiveRef' || key === '$dynamicRef')
     ) {
-      return ruleReference(this.referenceRule(reference, path))
+      return ruleReference(this.referenceRule(reference, path, s))
     }
     const alternatives = this.expand(schema, path, 0)
     return choice(...alternatives.map((flat) => this.compileFlat(flat, path)))
   }
 
-  private referenceRule(reference: string, path: string): string {
-    const existing = this.referenceRules.get(reference)
+  private referenceRule(reference: string, path: string, from: unknown): string {
+    const target = this.resolveOrFail(reference, path, from)
+    const existing = this.referenceRules.get(target)
     if (existing) return existing
-    const target = this.resolveOrFail(reference, path)
     const name = `ref${this.referenceRules.size}:${reference}`
-    this.referenceRules.set(reference, name)
+    this.referenceRules.set(target, name)
     this.rules.set(name, nothingExpression)
-    this.rules.set(
-      name,
-      this.value(target, reference.startsWith('#') ? reference : `#${reference}`),
-    )
+    this.rules.set(name, this.value(target, reference.startsWith('#') ? reference : `${path}/$ref`))
     return name
   }
 
@@ -274,7 +379,7 @@ class SchemaGrammarCompiler {
     let result = [this.flatten(s, path)]
     const reference = typeof s.$ref === 'string' ? s.$ref : (s.$recursiveRef ?? s.$dynamicRef)
     if (typeof reference === 'string') {
-      const target = this.resolveOrFail(reference, path)
+      const target = this.resolveOrFail(reference, path, s)
       result = cross(result, this.expand(target, path, depth + 1))
     }
     if (s.allOf !== undefined) {

@@ -51,13 +51,14 @@ export function jsonTypesOf(value: unknown): string[] {
 }
 
 /**
- * True when `value` validates against `schema`; `resolve` maps a `$ref` to its target schema.
+ * True when `value` validates against `schema`; `resolve` maps a `$ref` and the schema object
+ * it is written in (whose base URI it is resolved against) to its target schema.
  * Unknown keywords are ignored; unknown formats pass.
  */
 export function validateJson(
   value: unknown,
   schema: JsonSchema,
-  resolve: (reference: string) => JsonSchema | undefined,
+  resolve: (reference: string, from: object) => JsonSchema | undefined,
 ): boolean {
   if (schema === true) return true
   if (schema === false) return false
@@ -66,7 +67,7 @@ export function validateJson(
   const check = (sub: unknown, item: unknown = value): boolean =>
     validateJson(item, sub as JsonSchema, resolve)
   if (typeof s.$ref === 'string') {
-    const target = resolve(s.$ref)
+    const target = resolve(s.$ref, s)
     if (target !== undefined && !check(target)) return false
   }
   if (Array.isArray(s.allOf) && !s.allOf.every((sub) => check(sub))) return false
