@@ -1,6 +1,6 @@
 // The strategy form: a select of the registry's strategies and, for the chosen one, a field per
 // option generated from its JSON Schema (defaults as placeholders, ranges and help text shown,
-// errors named), nested strategies as nested forms, and a JSON view of the same spec.
+// errors named), nested strategies as nested forms, and a JSON or YAML view of the same spec.
 import { h, replaceChildren } from './dom.js'
 import {
   defaultState,
@@ -14,6 +14,7 @@ import {
   specFromState,
   stateFromSpec,
 } from './schema-form.js'
+import { formatSpec, parseSpec, type SpecFormat } from './spec-text.js'
 
 /** A strategy of the server's registry (`GET /api/strategies`). */
 export interface StrategyInfo {
@@ -45,43 +46,61 @@ export function createStrategyForm(
   // Whether each (nested) options list is expanded, kept across redraws.
   const openOptions = new Map<string, boolean>()
   const body = h('div', { class: 'strategy-form-body' })
-  const jsonArea = h('textarea', {
-    id: 'spec-json',
-    class: 'spec-json',
+  // The spec as text, in JSON or YAML (the CLI reads both as spec files); editing and applying
+  // it replaces the form's state.
+  let specFormat: SpecFormat = 'json'
+  const specArea = h('textarea', {
+    id: 'spec-text',
+    class: 'spec-text',
     rows: 8,
     spellcheck: 'false',
-    'aria-label': 'the strategy spec as JSON',
+    'aria-label': 'the strategy spec as text',
   })
-  const jsonError = h('p', { class: 'error', role: 'alert' })
-  const jsonView = h(
+  const specError = h('p', { class: 'error', role: 'alert' })
+  const formatSelect = h(
+    'select',
+    {
+      id: 'spec-format',
+      'aria-label': 'spec format',
+      onchange: (event) => {
+        specFormat = (event.target as HTMLSelectElement).value as SpecFormat
+        specArea.value = formatSpec(specFromState(state), specFormat)
+        specError.textContent = ''
+      },
+    },
+    h('option', { value: 'json', selected: true }, 'JSON'),
+    h('option', { value: 'yaml' }, 'YAML'),
+  )
+  const specView = h(
     'details',
-    { class: 'json-view' },
-    h('summary', {}, 'Spec as JSON (edit and apply)'),
-    jsonArea,
+    { class: 'spec-view' },
+    h('summary', {}, 'Spec as JSON or YAML (edit and apply)'),
+    formatSelect,
+    specArea,
     h(
       'button',
       {
         type: 'button',
-        id: 'apply-json',
+        id: 'apply-spec',
         onclick: () => {
           try {
-            form.setSpec(JSON.parse(jsonArea.value))
-            jsonError.textContent = ''
+            form.setSpec(parseSpec(specArea.value, specFormat))
+            specError.textContent = ''
           } catch (error) {
-            jsonError.textContent = (error as Error).message
+            specError.textContent = (error as Error).message
           }
         },
       },
-      'Apply JSON',
+      'Apply spec',
     ),
-    jsonError,
+    specError,
   )
   const element = h(
     'fieldset',
     { class: 'strategy-form' },
     h('legend', {}, 'Strategy'),
     body,
-    jsonView,
+    specView,
   )
 
   const strategySelect = (
@@ -257,7 +276,7 @@ export function createStrategyForm(
       h('div', { class: 'field' }, h('label', { for: 'strategy' }, 'strategy'), select),
       renderStrategy(state, 'strategy', false),
     )
-    jsonArea.value = JSON.stringify(specFromState(state), null, 2)
+    specArea.value = formatSpec(specFromState(state), specFormat)
     if (activeId) document.getElementById(activeId)?.focus()
   }
 

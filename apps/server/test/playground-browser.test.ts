@@ -69,11 +69,30 @@ describe('the playground in a browser', () => {
     await page.waitForSelector('#strategy-base-beamWidth')
     await page.fill('#strategy-base-beamWidth', '2')
     await page.locator('#strategy-base-beamWidth').press('Tab')
-    const json = JSON.parse(await page.locator('#spec-json').inputValue())
+    const json = JSON.parse(await page.locator('#spec-text').inputValue())
     expect(json).toEqual({
       strategy: 'self-consistency',
       base: { strategy: 'step-beam', beamWidth: 2 },
     })
+    // The same spec as YAML; an edited YAML spec applied back drives the form.
+    await page.click('.spec-view summary')
+    await page.selectOption('#spec-format', 'yaml')
+    await expect(page.locator('#spec-text').inputValue()).resolves.toBe(
+      'strategy: self-consistency\nbase:\n  strategy: step-beam\n  beamWidth: 2\n',
+    )
+    await page.fill(
+      '#spec-text',
+      'strategy: self-consistency\nbase:\n  strategy: step-beam\n  beamWidth: 3\n',
+    )
+    await page.click('#apply-spec')
+    await expect(page.locator('#strategy-base-beamWidth').inputValue()).resolves.toBe('3')
+    await page.fill('#spec-text', 'strategy: [unclosed')
+    await page.click('#apply-spec')
+    await expect(page.locator('.spec-view .error').textContent()).resolves.toMatch(
+      /^spec: expected valid YAML/,
+    )
+    await page.selectOption('#spec-format', 'json')
+    await page.click('.spec-view summary')
     await page.selectOption('#strategy-base', '')
     // Out of range: the field says what is allowed and Run refuses, nothing is clamped.
     await page.fill('#strategy-n', '0')
