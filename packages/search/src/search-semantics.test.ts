@@ -81,7 +81,24 @@ describe('step beam search (search-and-learn)', () => {
     ])
   })
 
-  it('keeps distinct beams when identical solutions are proposed (de-duplication)', async () => {
+  it('keeps distinct beams when identical solutions are proposed (deduplicate: filter_duplicates)', async () => {
+    const proposer = createScriptedProposer((parent, k) =>
+      parent === '' ? ([' a', ' a', ' b', ' c'][k] ?? ' x') : ' end!',
+    )
+    const scorer = createTableScorer({ ' a': 0.9, ' b': 0.5, ' c': 0.4 })
+    const search = stepBeamSearch({
+      proposer,
+      scorer,
+      beams: 4,
+      beamWidth: 2,
+      mergeIdenticalSteps: false,
+      deduplicate: true,
+    })
+    await search.run({ prompt }, createRunContext())
+    expect(proposer.calls[1]?.map((request) => request.text)).toEqual([' a', ' b'])
+  })
+
+  it('by default (filter_duplicates off) keeps identical beams as separate beams', async () => {
     const proposer = createScriptedProposer((parent, k) =>
       parent === '' ? ([' a', ' a', ' b', ' c'][k] ?? ' x') : ' end!',
     )
@@ -94,7 +111,51 @@ describe('step beam search (search-and-learn)', () => {
       mergeIdenticalSteps: false,
     })
     await search.run({ prompt }, createRunContext())
-    expect(proposer.calls[1]?.map((request) => request.text)).toEqual([' a', ' b'])
+    // both copies of ' a' are among the N/M = 2 best beams, each continued M = 2 times
+    expect(proposer.calls[1]).toEqual([
+      { text: ' a', count: 2 },
+      { text: ' a', count: 2 },
+    ])
+  })
+
+  it('gives a merged node as many beam slots as the samples it stands for (at most N/M)', async () => {
+    const script = [' a', ' b', ' a', ' c', ' c', ' c', ' d', ' e']
+    const scorer = createTableScorer({ ' a': 0.9, ' b': 0.8, ' c': 0.7, ' d': 0.6, ' e': 0.5 })
+    const run = async (deduplicate: boolean) => {
+      const proposer = createScriptedProposer((parent, k) =>
+        parent === '' ? (script[k] ?? ' x') : ' end!',
+      )
+      await stepBeamSearch({ proposer, scorer, beams: 8, beamWidth: 2, deduplicate }).run(
+        { prompt },
+        createRunContext(),
+      )
+      return proposer.calls[1]
+    }
+    // N/M = 4 slots, best first: ' a' (2 samples) 2 slots, ' b' 1, ' c' (3 samples) the last 1
+    expect(await run(false)).toEqual([
+      { text: ' a', count: 4 },
+      { text: ' b', count: 2 },
+      { text: ' c', count: 2 },
+    ])
+    // filter_duplicates: one slot per distinct text
+    expect(await run(true)).toEqual([
+      { text: ' a', count: 2 },
+      { text: ' b', count: 2 },
+      { text: ' c', count: 2 },
+      { text: ' d', count: 2 },
+    ])
+  })
+
+  it('rejects a deduplicate option that is not a boolean', () => {
+    const proposer = createScriptedProposer(() => ' end!')
+    expect(() =>
+      stepBeamSearch({
+        proposer,
+        scorer: createTableScorer({}),
+        // @ts-expect-error: a string is not a boolean
+        deduplicate: 'yes',
+      }),
+    ).toThrow(/deduplicate/)
   })
 })
 
@@ -108,14 +169,16 @@ describe('merging identical steps', () => {
     const search = stepBeamSearch({ proposer, scorer, beams: 4, beamWidth: 2 })
     const result = await search.run({ prompt }, createRunContext({ trace }))
     expect(scorer.batches[0]?.map((request) => request.output)).toEqual([' a', ' b'])
-    expect(result.output.mergedSteps).toBe(2 + 2) // 3 x ' a' at the root, then 2 x ' end!' under each beam
+    // ' a' stands for 3 beams, so it fills both N/M = 2 slots and gets all N = 4 samples
+    expect(proposer.calls[1]).toEqual([{ text: ' a', count: 4 }])
+    expect(result.output.mergedSteps).toBe(2 + 3) // 3 x ' a' at the root, then 4 x ' end!' under ' a'
     const nodeA = trace.events.find((event) => event.kind === 'node' && event.data?.text === ' a')
     expect(nodeA?.data?.multiplicity).toBe(3)
     // the merged node's usage is that of the three samples it stands for
     expect(nodeA?.usage?.outputTokens).toBe(3 * ' a'.length)
     expect(
       trace.events.find((event) => event.kind === 'note' && event.name === 'search-summary')?.data,
-    ).toMatchObject({ mergedSteps: 4 })
+    ).toMatchObject({ mergedSteps: 5 })
     // the duplicates' proposer states were released at once
     expect(proposer.released.size).toBeGreaterThan(0)
   })

@@ -133,6 +133,12 @@ export const stepBeamStrategy: StrategyDefinition = defineStrategy({
     ...commonShape,
     beams: searchOptionSchemas.beams.default(16),
     beamWidth: searchOptionSchemas.beamWidth.default(4),
+    deduplicate: z
+      .boolean()
+      .default(false)
+      .describe(
+        "search-and-learn's filter_duplicates: identical beams share one of the N/M slots; off (as there) a step sampled k times is k beams.",
+      ),
   }),
   scaling: scaleOption('beams'),
   async build(options, environment) {
@@ -141,6 +147,7 @@ export const stepBeamStrategy: StrategyDefinition = defineStrategy({
       ...common,
       beams: options.beams,
       beamWidth: options.beamWidth,
+      deduplicate: options.deduplicate,
     })
   },
 })
