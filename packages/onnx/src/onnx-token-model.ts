@@ -19,7 +19,7 @@ import { readCausalLmContract } from './model-contract.js'
 import { type OnnxDtype, readModelFolder } from './model-folder.js'
 import { startModelWorker } from './start-model-worker.js'
 import type { WorkerClient } from './worker-client.js'
-import type { WorkerResponse } from './worker-protocol.js'
+import type { SpinningMode, WorkerResponse } from './worker-protocol.js'
 
 /** Settings of {@link loadOnnxTokenModel}. */
 export interface LoadOnnxTokenModelOptions {
@@ -28,10 +28,15 @@ export interface LoadOnnxTokenModelOptions {
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number
   /**
-   * Let onnxruntime's threads spin between runs (default false): lower latency on an idle
-   * machine, slower when several models or processes share few cores.
+   * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping (default
+   * 'within-run'): 'within-run' between the operators of one run, stopping when the run returns
+   * (fast on an idle machine, and an idle model takes no CPU from other models or processes);
+   * 'always' also between runs (onnxruntime's default: lowest latency for back-to-back runs, but
+   * the threads keep burning cores after each run); 'never' not at all (every parallel operator
+   * then wakes a sleeping thread, slower on an idle machine, best when cores are oversubscribed).
+   * `true` means 'always', `false` 'never'.
    */
-  spinning?: boolean
+  spinning?: SpinningMode | boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
   maxBatchRows?: number
   /**

@@ -2,22 +2,22 @@
 // a worker, the model's contract read from the session's metadata (a ModelLoadError, and the
 // worker ended, when it does not fit), and the parameter count from the ONNX initializers.
 import { availableParallelism } from 'node:os'
-import type { Tokenizer } from '@metagen/core'
+import { InvalidArgumentError, type Tokenizer } from '@metagen/core'
 import type { ValueMetadata } from './model-contract.js'
 import type { ModelConfig, ModelFolder } from './model-folder.js'
 import { estimateParameterCount } from './model-folder.js'
 import { countOnnxParameters } from './onnx-parameters.js'
 import { loadTokenizer } from './onnx-tokenizer.js'
 import { WorkerClient } from './worker-client.js'
-import type { WorkerInit } from './worker-protocol.js'
+import type { SpinningMode, WorkerInit } from './worker-protocol.js'
 
 /** What {@link startModelWorker} needs besides the folder. */
 export interface StartModelWorkerOptions<TContract> {
   kind: WorkerInit['kind']
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number | undefined
-  /** Let onnxruntime's threads spin between runs (default false). */
-  spinning?: boolean | undefined
+  /** When onnxruntime's pool threads spin (default 'within-run'; true = 'always', false = 'never'). */
+  spinning?: SpinningMode | boolean | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
     inputs: readonly ValueMetadata[],
@@ -62,7 +62,7 @@ export async function startModelWorker<TContract>(
       onnxPath: folder.onnxPath,
       padTokenId: tokenizer.padTokenId,
       threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
-      spinning: options.spinning ?? false,
+      spinning: spinningMode(options.spinning),
     },
     folder.folder,
   )
@@ -83,4 +83,20 @@ export async function startModelWorker<TContract>(
     parameterCount = estimateParameterCount(config)
   }
   return { client, tokenizer, contract, parameterCount }
+}
+
+/**
+ * The spinning mode of a `spinning` option: undefined gives 'within-run', true 'always', false
+ * 'never'. Throws InvalidArgumentError for anything else.
+ */
+export function spinningMode(value: SpinningMode | boolean | undefined): SpinningMode {
+  if (value === undefined) return 'within-run'
+  if (value === true) return 'always'
+  if (value === false) return 'never'
+  if (value === 'within-run' || value === 'always' || value === 'never') return value
+  throw new InvalidArgumentError({
+    argument: 'spinning',
+    expected: "'within-run', 'always', 'never' or a boolean",
+    received: value,
+  })
 }

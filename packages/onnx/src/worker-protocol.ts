@@ -2,6 +2,13 @@
 // typed arrays only.
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
 
+/**
+ * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping:
+ * 'within-run' between the operators of a run only (they sleep once the run returns),
+ * 'always' also between runs (onnxruntime's default), 'never' not at all.
+ */
+export type SpinningMode = 'within-run' | 'always' | 'never'
+
 /** Sent once in `workerData`. */
 export interface WorkerInit {
   kind: 'causal-lm' | 'reward-model'
@@ -9,8 +16,8 @@ export interface WorkerInit {
   /** Token id fed at padded positions (masked out, so any valid id works). */
   padTokenId: number
   threads: number
-  /** Let onnxruntime's intra-op threads spin while waiting for work. */
-  spinning: boolean
+  /** When onnxruntime's intra-op threads spin while waiting for work (see SpinningMode). */
+  spinning: SpinningMode
 }
 
 /** One sequence of a batched extend. */

@@ -49,9 +49,7 @@ async function load(): Promise<void> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // Spinning threads burn the cores that other workers and the main thread need; on a
-      // small machine running several models at once, sleeping between runs is faster overall.
-      extra: { session: { intra_op: { allow_spinning: init.spinning ? '1' : '0' } } },
+      extra: { session: spinningConfig(init.spinning) },
     })
   } catch (error) {
     post({ type: 'load-error', message: `onnxruntime cannot load the model: ${messageOf(error)}` })
@@ -62,6 +60,20 @@ async function load(): Promise<void> {
     inputs: metadataOf(session.inputMetadata),
     outputs: metadataOf(session.outputMetadata),
   })
+}
+
+/**
+ * onnxruntime's session entries for a {@link WorkerInit.spinning} mode. Without spinning, every
+ * operator that onnxruntime splits across threads wakes a sleeping pool thread (a futex round
+ * trip, several microseconds): on a small model that is a few hundred operators per token and
+ * costs more than the arithmetic. 'within-run' lets the pool threads spin between the operators
+ * of a run and stops them when the run returns (`session.force_spinning_stop`), so an idle
+ * session, another model's run and the JavaScript between two steps get the cores.
+ */
+function spinningConfig(mode: WorkerInit['spinning']): Record<string, unknown> {
+  if (mode === 'never') return { intra_op: { allow_spinning: '0' } }
+  if (mode === 'always') return { intra_op: { allow_spinning: '1' } }
+  return { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' }
 }
 
 function integers(

@@ -365,10 +365,41 @@ describe('loading errors', () => {
     )
   })
 
+  it('rejects an unknown spinning mode, naming the argument', async () => {
+    const error = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
+      spinning: 'sometimes' as never,
+    }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(String((error as Error).message)).toMatch(/spinning/)
+  })
+
   it('rejects a causal LM loaded as a reward model', async () => {
     await expect(loadOnnxRewardModel(tinymathModelPaths['tinymath-draft'])).rejects.toThrow(
       /not a reward model/,
     )
+  })
+})
+
+describe('spinning modes', () => {
+  it('every mode loads and computes the same logits', async () => {
+    const tokens = [...(prompts[0] as number[]), 221, 17]
+    const logits: Float32Array[] = []
+    for (const spinning of ['within-run', 'always', 'never', true, false] as const) {
+      const draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
+        threads: 2,
+        spinning,
+      })
+      try {
+        const sequence = draft.createSequence()
+        await draft.extend([{ sequence, tokens }])
+        logits.push(Float32Array.from(sequence.lastLogits as Float32Array))
+      } finally {
+        await draft.close()
+      }
+    }
+    for (const row of logits.slice(1)) {
+      expect(maxAbsDifference(row, logits[0] as Float32Array)).toBeLessThan(1e-4)
+    }
   })
 })
 
