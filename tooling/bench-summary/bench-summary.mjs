@@ -53,6 +53,16 @@ async function timed(run) {
   const value = await run()
   return { ms: performance.now() - start, value }
 }
+// onnxruntime's default thread pool (what transformers.js runs with) keeps its threads spinning
+// for tens of milliseconds after a run returns; on 2 cores that spinning would be billed to
+// whichever side runs next. The greedy and 16-sample comparisons therefore give each measured
+// call a quiet start: an untimed pause long enough for leftover spinning to stop.
+const settleMs = 100
+const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs))
+async function timedAfterSettling(run) {
+  await settle()
+  return timed(run)
+}
 
 // ---- models, with the resident memory each adds to the process (workers share the process) ----
 const memory = {}
@@ -236,8 +246,8 @@ for (let round = 0; round < rounds; round++) {
   let theirs = { ms: 0, tokens: 0 }
   for (const problem of greedyProblems) {
     const prompt = formatPrompt(problem.question)
-    const a = await timed(() => greedyTransformers(prompt))
-    const b = await timed(() => greedyMetagen(prompt))
+    const a = await timedAfterSettling(() => greedyTransformers(prompt))
+    const b = await timedAfterSettling(() => greedyMetagen(prompt))
     theirs = { ms: theirs.ms + a.ms, tokens: theirs.tokens + a.value.length }
     ours = { ms: ours.ms + b.ms, tokens: ours.tokens + b.value.length }
     if (a.value.join(',') !== b.value.join(',')) mismatches.greedy++
@@ -255,7 +265,7 @@ for (let round = 0; round < rounds; round++) {
       ['batched', () => samplesBatched(prompt, seed)],
       ['sequential', () => samplesSequential(prompt, seed)],
     ]) {
-      const { ms, value } = await timed(run)
+      const { ms, value } = await timedAfterSettling(run)
       sampleTotals[name][0] += value
       sampleTotals[name][1] += ms
     }
