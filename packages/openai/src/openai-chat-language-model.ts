@@ -9,6 +9,7 @@ import {
   type TokenLogprob,
   UnsupportedCapabilityError,
 } from '@metagen/core'
+import type { TextDeltaHandler } from '@metagen/provider-utils'
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
@@ -16,20 +17,20 @@ import type {
   ChatCompletionTokenLogprob,
 } from 'openai/resources/chat/completions'
 import {
-  batchFields,
   type CompatibleServerFields,
+  logprobsToSend,
   OpenAILanguageModel,
   type OpenAILanguageModelConfig,
   type OpenAIModelOptions,
   type OpenAIParsedResponse,
   type OpenAIPreparedRequest,
   type OpenAIRequestParts,
+  preparedRequest,
 } from './openai-language-model.js'
 import {
   mapFinishReason,
-  mapUsage,
-  StreamedChoices,
-  sortedChoices,
+  parsedResponse,
+  readChoiceStream,
   withTokenId,
 } from './openai-response.js'
 
@@ -64,7 +65,7 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
   }
 
   protected prepareRequest(parts: OpenAIRequestParts): OpenAIPreparedRequest {
-    const { request, providerOptions: extra, reasoning, drop } = parts
+    const { request, providerOptions: extra, reasoning } = parts
     const messages: ChatCompletionMessageParam[] = request.messages
       ? request.messages.map((message) => ({ role: message.role, content: message.content }))
       : [{ role: 'user', content: request.prompt ?? '' }]
@@ -76,20 +77,10 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
     }
     // reasoning models reject max_tokens
     if (maxTokens != null) body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = maxTokens
-    let logprobsRequested = false
-    if (request.logprobs) {
-      if (reasoning) drop('logprobs', `${this.modelId} is a reasoning model, which rejects it.`)
-      else {
-        logprobsRequested = true
-        body.logprobs = true
-        if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs
-      }
-    } else if (request.topLogprobs !== undefined) {
-      parts.warn({
-        type: 'unsupported-setting',
-        setting: 'topLogprobs',
-        message: 'topLogprobs was ignored because logprobs is not true.',
-      })
+    const logprobsRequested = logprobsToSend(parts, this.modelId)
+    if (logprobsRequested) {
+      body.logprobs = true
+      if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs
     }
     if (request.messages?.at(-1)?.role === 'assistant') {
       if (this.capabilities.continuation === 'assistant-prefill') {
@@ -107,15 +98,12 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
     if (responseFormat !== undefined) body.response_format = responseFormat
     if (parts.reasoningEffort !== undefined) body.reasoning_effort = parts.reasoningEffort
     if (extra.extraBody) Object.assign(body, extra.extraBody)
-    return {
+    return preparedRequest(
+      body,
       logprobsRequested,
-      send: ({ batch, stream, signal, onDelta }) => {
-        const batchBody: ChatRequestBody = { ...body, ...batchFields(body.seed, batch) }
-        return stream
-          ? this.streamRequest(batchBody, signal, onDelta)
-          : this.jsonRequest(batchBody, signal)
-      },
-    }
+      (batchBody, signal) => this.jsonRequest(batchBody, signal),
+      (batchBody, signal, onDelta) => this.streamRequest(batchBody, signal, onDelta),
+    )
   }
 
   private async jsonRequest(
@@ -126,39 +114,28 @@ export class OpenAIChatLanguageModel extends OpenAILanguageModel {
       body,
       this.requestOptions(signal),
     )
-    return {
-      outputs: sortedChoices(response, this.provider).map(mapChatChoice),
-      usage: mapUsage(response.usage, this.provider),
-      usageMissing: response.usage == null,
-    }
+    return parsedResponse(response, this.provider, mapChatChoice)
   }
 
   private async streamRequest(
     body: ChatRequestBody,
     signal: AbortSignal | undefined,
-    onDelta: ((index: number, text: string) => void) | undefined,
+    onDelta: TextDeltaHandler | undefined,
   ): Promise<OpenAIParsedResponse> {
     const stream = await this.config.client.chat.completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
       this.requestOptions(signal),
     )
-    const choices = new StreamedChoices()
-    let usage: ChatCompletion['usage']
-    for await (const chunk of stream) {
-      if (chunk.usage) usage = chunk.usage
-      if (!Array.isArray(chunk.choices)) continue
-      for (const choice of chunk.choices) {
-        const index = typeof choice.index === 'number' ? choice.index : 0
-        const text = choice.delta?.content ?? ''
-        choices.add(index, text, mapChatLogprobs(choice.logprobs?.content), choice.finish_reason)
-        if (text) onDelta?.(index, text)
-      }
-    }
-    return {
-      outputs: choices.outputs(),
-      usage: mapUsage(usage, this.provider),
-      usageMissing: usage == null,
-    }
+    return readChoiceStream(
+      stream,
+      this.provider,
+      (choice) => ({
+        text: choice.delta?.content ?? '',
+        logprobs: mapChatLogprobs(choice.logprobs?.content),
+        finishReason: choice.finish_reason,
+      }),
+      onDelta,
+    )
   }
 }
 

@@ -11,27 +11,28 @@ import {
   throwIfAborted,
   UnsupportedCapabilityError,
 } from '@metagen/core'
-import { malformedResponseError as malformed } from '@metagen/provider-utils'
+import { malformedResponseError as malformed, type TextDeltaHandler } from '@metagen/provider-utils'
 import type {
-  Completion,
   CompletionChoice,
   CompletionCreateParamsNonStreaming,
 } from 'openai/resources/completions'
 import type { ReasoningEffort } from 'openai/resources/shared'
 import {
-  batchFields,
   type CompatibleServerFields,
+  logprobsToSend,
   OpenAILanguageModel,
   type OpenAILanguageModelConfig,
   type OpenAIModelOptions,
   type OpenAIParsedResponse,
   type OpenAIPreparedRequest,
   type OpenAIRequestParts,
+  preparedRequest,
 } from './openai-language-model.js'
 import {
   mapFinishReason,
   mapUsage,
-  StreamedChoices,
+  parsedResponse,
+  readChoiceStream,
   sortedChoices,
   withTokenId,
 } from './openai-response.js'
@@ -150,7 +151,7 @@ export class OpenAICompletionLanguageModel extends OpenAILanguageModel {
   }
 
   protected prepareRequest(parts: OpenAIRequestParts): OpenAIPreparedRequest {
-    const { request, providerOptions: extra, reasoning, drop } = parts
+    const { request, providerOptions: extra, drop } = parts
     if (request.messages) {
       throw new UnsupportedCapabilityError({
         capability: 'chat',
@@ -162,33 +163,18 @@ export class OpenAICompletionLanguageModel extends OpenAILanguageModel {
       prompt: request.prompt ?? '',
       ...parts.sampling,
     }
-    let logprobsRequested = false
-    if (request.logprobs) {
-      if (reasoning) drop('logprobs', `${this.modelId} is a reasoning model, which rejects it.`)
-      else {
-        logprobsRequested = true
-        body.logprobs = request.topLogprobs ?? 0
-      }
-    } else if (request.topLogprobs !== undefined) {
-      parts.warn({
-        type: 'unsupported-setting',
-        setting: 'topLogprobs',
-        message: 'topLogprobs was ignored because logprobs is not true.',
-      })
-    }
+    const logprobsRequested = logprobsToSend(parts, this.modelId)
+    if (logprobsRequested) body.logprobs = request.topLogprobs ?? 0
     if (extra.responseFormat !== undefined)
       drop('providerOptions.openai.responseFormat', 'the completions API has no response_format.')
     if (parts.reasoningEffort !== undefined) body.reasoning_effort = parts.reasoningEffort
     if (extra.extraBody) Object.assign(body, extra.extraBody)
-    return {
+    return preparedRequest(
+      body,
       logprobsRequested,
-      send: ({ batch, stream, signal, onDelta }) => {
-        const batchBody: CompletionRequestBody = { ...body, ...batchFields(body.seed, batch) }
-        return stream
-          ? this.streamRequest(batchBody, signal, onDelta)
-          : this.jsonRequest(batchBody, signal)
-      },
-    }
+      (batchBody, signal) => this.jsonRequest(batchBody, signal),
+      (batchBody, signal, onDelta) => this.streamRequest(batchBody, signal, onDelta),
+    )
   }
 
   private async jsonRequest(
@@ -196,39 +182,28 @@ export class OpenAICompletionLanguageModel extends OpenAILanguageModel {
     signal: AbortSignal | undefined,
   ): Promise<OpenAIParsedResponse> {
     const response = await this.config.client.completions.create(body, this.requestOptions(signal))
-    return {
-      outputs: sortedChoices(response, this.provider).map(mapCompletionChoice),
-      usage: mapUsage(response.usage, this.provider),
-      usageMissing: response.usage == null,
-    }
+    return parsedResponse(response, this.provider, mapCompletionChoice)
   }
 
   private async streamRequest(
     body: CompletionRequestBody,
     signal: AbortSignal | undefined,
-    onDelta: ((index: number, text: string) => void) | undefined,
+    onDelta: TextDeltaHandler | undefined,
   ): Promise<OpenAIParsedResponse> {
     const stream = await this.config.client.completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
       this.requestOptions(signal),
     )
-    const choices = new StreamedChoices()
-    let usage: Completion['usage']
-    for await (const chunk of stream) {
-      if (chunk.usage) usage = chunk.usage
-      if (!Array.isArray(chunk.choices)) continue
-      for (const choice of chunk.choices) {
-        const index = typeof choice.index === 'number' ? choice.index : 0
-        const text = choice.text ?? ''
-        choices.add(index, text, mapCompletionLogprobs(choice.logprobs), choice.finish_reason)
-        if (text) onDelta?.(index, text)
-      }
-    }
-    return {
-      outputs: choices.outputs(),
-      usage: mapUsage(usage, this.provider),
-      usageMissing: usage == null,
-    }
+    return readChoiceStream(
+      stream,
+      this.provider,
+      (choice) => ({
+        text: choice.text ?? '',
+        logprobs: mapCompletionLogprobs(choice.logprobs),
+        finishReason: choice.finish_reason,
+      }),
+      onDelta,
+    )
   }
 
   /** The echoed tokens that end after `promptLength` and start before `end`. */

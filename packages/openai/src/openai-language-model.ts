@@ -602,6 +602,51 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
   }
 }
 
+/**
+ * Whether log-probabilities are sent for this request: true when `request.logprobs` is set and
+ * the model is not a reasoning model (which rejects them: dropped with a warning). A
+ * `topLogprobs` without `logprobs` is ignored with a warning.
+ */
+export function logprobsToSend(parts: OpenAIRequestParts, modelId: string): boolean {
+  const { request } = parts
+  if (request.logprobs) {
+    if (!parts.reasoning) return true
+    parts.drop('logprobs', `${modelId} is a reasoning model, which rejects it.`)
+  } else if (request.topLogprobs !== undefined) {
+    parts.warn({
+      type: 'unsupported-setting',
+      setting: 'topLogprobs',
+      message: 'topLogprobs was ignored because logprobs is not true.',
+    })
+  }
+  return false
+}
+
+/**
+ * A prepared request that sends `body` with each batch's `n` and `seed` (see
+ * {@link batchFields}), through `stream` or `json` as the attempt asks.
+ */
+export function preparedRequest<TBody extends { seed?: number | null }>(
+  body: TBody,
+  logprobsRequested: boolean,
+  json: (body: TBody, signal: AbortSignal | undefined) => Promise<OpenAIParsedResponse>,
+  stream: (
+    body: TBody,
+    signal: AbortSignal | undefined,
+    onDelta: TextDeltaHandler | undefined,
+  ) => Promise<OpenAIParsedResponse>,
+): OpenAIPreparedRequest {
+  return {
+    logprobsRequested,
+    send: (attempt) => {
+      const batchBody: TBody = { ...body, ...batchFields(body.seed, attempt.batch) }
+      return attempt.stream
+        ? stream(batchBody, attempt.signal, attempt.onDelta)
+        : json(batchBody, attempt.signal)
+    },
+  }
+}
+
 /** The `n` and `seed` of one batch: no `n` for a single request, seed `seed + start`. */
 export function batchFields(
   seed: number | null | undefined,

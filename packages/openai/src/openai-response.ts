@@ -9,6 +9,7 @@ import {
 } from '@metagen/core'
 import { malformedResponseError as malformed } from '@metagen/provider-utils'
 import type { CompletionUsage } from 'openai/resources/completions'
+import type { OpenAIParsedResponse } from './openai-language-model.js'
 
 /** The metagen finish reason of an OpenAI `finish_reason`. */
 export function mapFinishReason(reason: string | null | undefined): FinishReason {
@@ -125,5 +126,60 @@ export function applyClientStops(output: GenerateOutput, stops: readonly string[
       length += entry.token.length
     }
     output.logprobs = kept
+  }
+}
+
+/**
+ * The parsed response of a non-streamed body: its choices in index order mapped by `mapChoice`,
+ * and its usage (zero tokens, flagged `usageMissing`, when the server sent none). Throws a
+ * malformed-response ApiCallError when the body has no choices array.
+ */
+export function parsedResponse<TChoice extends { index: number }>(
+  response: { choices: TChoice[]; usage?: CompletionUsage | null | undefined },
+  provider: string,
+  mapChoice: (choice: TChoice) => GenerateOutput,
+): OpenAIParsedResponse {
+  return {
+    outputs: sortedChoices(response, provider).map(mapChoice),
+    usage: mapUsage(response.usage, provider),
+    usageMissing: response.usage == null,
+  }
+}
+
+/** What one streamed choice chunk adds to its sample. */
+export interface ChoiceDelta {
+  text: string
+  logprobs: TokenLogprob[] | undefined
+  finishReason: string | null | undefined
+}
+
+/**
+ * Reads a streamed response to its end: every choice chunk's text, log-probabilities and finish
+ * reason (read by `readChoice`) are appended to its sample, non-empty text also goes to `onDelta`
+ * with the choice index, and the usage of the last chunk that carries one is kept (zero tokens,
+ * flagged `usageMissing`, when none does). Chunks without a choices array are skipped.
+ */
+export async function readChoiceStream<TChoice extends { index?: number }>(
+  stream: AsyncIterable<{ choices: TChoice[]; usage?: CompletionUsage | null | undefined }>,
+  provider: string,
+  readChoice: (choice: TChoice) => ChoiceDelta,
+  onDelta: ((index: number, text: string) => void) | undefined,
+): Promise<OpenAIParsedResponse> {
+  const choices = new StreamedChoices()
+  let usage: CompletionUsage | null | undefined
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage
+    if (!Array.isArray(chunk.choices)) continue
+    for (const choice of chunk.choices) {
+      const index = typeof choice.index === 'number' ? choice.index : 0
+      const { text, logprobs, finishReason } = readChoice(choice)
+      choices.add(index, text, logprobs, finishReason)
+      if (text) onDelta?.(index, text)
+    }
+  }
+  return {
+    outputs: choices.outputs(),
+    usage: mapUsage(usage, provider),
+    usageMissing: usage == null,
   }
 }
