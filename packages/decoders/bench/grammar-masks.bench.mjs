@@ -1,18 +1,22 @@
 // Mask benchmark of the grammar engine (in the spirit of MaskBench): for JSON schemas of the
 // test corpus and two text grammars, on the tinymath vocabulary (512 tokens, real tokenizer) and
 // synthetic byte-level vocabularies of 32k and 150k tokens, prints the compile time per schema
-// (schema -> grammar -> first mask) and the p50/p99 time per token of a mask (with the token
-// budget, as in decoding) plus the parser advance, over seeded random walks. Baseline in the
+// (schema -> grammar -> token machine -> first mask) and the p50/p99 time per token of a mask
+// (with the token budget, as in decoding) plus the parser advance, over seeded random walks,
+// in wall-clock time and in process CPU time (the machine is shared: under load the wall clock
+// also counts time the process waited for a core; the load average is printed). Baseline in the
 // same process: the unconstrained per-token decode time of tinymath-generator (greedy,
-// sampleSequences); the ratio mask p50 / step time says whether masking slows decoding. A second
-// baseline in the same process: the same walks with the plain parser walk of the token trie
-// (`closureWalk: false`), so the p99 ratio shows what the cached terminal-local closure saves.
-// Measured on a shared machine: absolute times vary with load.
+// sampleSequences); the ratio mask / step time says whether masking slows decoding. A second
+// baseline in the same process: the same walks with the plain walk of the token trie that steps
+// the Earley parser on every byte (`localWalk: false`), so the p99 ratio shows what the local
+// walk (bare automata between terminal completions, `src/constrained/token-walk.ts`) saves.
 //
 // Usage (after `pnpm turbo run build --filter=@metagen/decoders...`):
-//   node bench/grammar-masks.bench.mjs               # all vocabularies
+//   node bench/grammar-masks.bench.mjs               # all vocabularies, 2 walks per constraint
 //   node bench/grammar-masks.bench.mjs --vocab 32k   # one of tinymath, 32k, 150k
+//   node bench/grammar-masks.bench.mjs --walks 3     # more walks (128 tokens each)
 import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { createRng } from '@metagen/core'
 import {
   compileConstraint,
@@ -29,6 +33,9 @@ const argument = (name, fallback) => {
   return index === -1 ? fallback : process.argv[index + 1]
 }
 const only = argument('vocab', 'all')
+const walks = Number(argument('walks', '2'))
+if (!Number.isInteger(walks) || walks < 1)
+  throw new Error(`--walks: expected a positive integer, got ${argument('walks')}`)
 
 const corpus = JSON.parse(
   readFileSync(new URL('../test/fixtures/json-schema-corpus.json', import.meta.url), 'utf8'),
@@ -146,35 +153,51 @@ function percentile(values, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN
 }
 
+/** Process CPU time (user + system) in ms. */
+function cpuNow() {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
 /**
  * A random walk as decoding does it: mask a logits vector in place (with the token budget),
  * then pick a random allowed token (outside the timing) and advance; returns per-token
- * mask + advance times (ms).
+ * mask + advance times (ms), wall clock and CPU.
  */
 function walk(compiled, seed, maxTokens, vocabSize, eosIds) {
   const rng = createRng(seed)
   const times = []
+  const cpuTimes = []
   const logits = new Float32Array(vocabSize)
+  const allowed = new Int32Array(vocabSize)
   let state = compiled.initialState
   for (let step = 0; step < maxTokens; step++) {
     logits.fill(0)
+    const cpuStart = cpuNow()
     const start = performance.now()
     compiled.maskLogits(state, logits, maxTokens - step)
     let elapsed = performance.now() - start
-    const allowed = []
-    for (let token = 0; token < vocabSize; token++) if (logits[token] === 0) allowed.push(token)
-    const eos = allowed.filter((token) => eosIds.has(token))
-    const token =
-      eos.length > 0 && rng.next() < 0.3 ? eos[0] : allowed[Math.floor(rng.next() * allowed.length)]
+    let cpu = cpuNow() - cpuStart
+    let count = 0
+    let eos = -1
+    for (let token = 0; token < vocabSize; token++) {
+      if (logits[token] !== 0) continue
+      allowed[count++] = token
+      if (eos < 0 && eosIds.has(token)) eos = token
+    }
+    const token = eos >= 0 && rng.next() < 0.3 ? eos : allowed[Math.floor(rng.next() * count)]
     if (!eosIds.has(token)) {
+      const advanceCpu = cpuNow()
       const advanceStart = performance.now()
       state = compiled.advance(state, token)
       elapsed += performance.now() - advanceStart
+      cpu += cpuNow() - advanceCpu
     }
     times.push(elapsed)
+    cpuTimes.push(cpu)
     if (eosIds.has(token)) break
   }
-  return times
+  return { times, cpuTimes }
 }
 
 // Baseline: unconstrained greedy decoding, per generated token.
@@ -217,6 +240,12 @@ const vocabularies = [
   { name: 'synthetic 150k', key: '150k', tokenizer: () => syntheticTokenizer(150_000, 2) },
 ]
 
+const fixed = (value, digits = 3) => value.toFixed(digits)
+console.log(
+  `load average at start: ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')}`,
+)
 for (const vocabulary of vocabularies) {
   if (only !== 'all' && only !== vocabulary.key) continue
   const tokenizer = vocabulary.tokenizer()
@@ -227,11 +256,13 @@ for (const vocabulary of vocabularies) {
     `\n${vocabulary.name}: ${tokenizer.vocabSize} tokens (token trie built in ${(performance.now() - trieStart).toFixed(0)} ms)`,
   )
   console.log(
-    'constraint                          compile ms   mask p50 ms  p99 ms  tokens  p50/step  plain p99 ms',
+    'constraint                          compile ms  mask p50 ms  p99 ms  cpu p50  cpu p99  tokens  p99/step  plain p99',
   )
   const eosIds = new Set(tokenizer.eosTokenIds)
   const all = []
+  const allCpu = []
   const plainAll = []
+  const compileTimes = []
   for (const { name, make } of constraints) {
     const constraint = make()
     // Force each machine's own masks (compileConstraint caches machines per tokenizer).
@@ -240,27 +271,40 @@ for (const vocabulary of vocabularies) {
     const compiled = createGrammarTokenMachine(grammar, tokenizer)
     compiled.maskLogits(compiled.initialState, new Float32Array(tokenizer.vocabSize))
     const compileTime = performance.now() - compileStart
-    const plain = createGrammarTokenMachine(grammar, tokenizer, { closureWalk: false })
+    compileTimes.push(compileTime)
+    const plain = createGrammarTokenMachine(grammar, tokenizer, { localWalk: false })
     const times = []
+    const cpuTimes = []
     const plainTimes = []
-    for (let seed = 0; seed < 3; seed++) {
-      times.push(...walk(compiled, seed, 128, tokenizer.vocabSize, eosIds))
-      plainTimes.push(...walk(plain, seed, 128, tokenizer.vocabSize, eosIds))
+    for (let seed = 0; seed < walks; seed++) {
+      const local = walk(compiled, seed, 128, tokenizer.vocabSize, eosIds)
+      times.push(...local.times)
+      cpuTimes.push(...local.cpuTimes)
+      plainTimes.push(...walk(plain, seed, 128, tokenizer.vocabSize, eosIds).times)
     }
     all.push(...times)
+    allCpu.push(...cpuTimes)
     plainAll.push(...plainTimes)
-    const p50 = percentile(times, 0.5)
+    const p99 = percentile(times, 0.99)
     console.log(
-      `${name.padEnd(36)}${compileTime.toFixed(1).padStart(10)}${p50.toFixed(3).padStart(13)}${percentile(times, 0.99).toFixed(3).padStart(8)}${String(times.length).padStart(8)}${(p50 / stepTime).toFixed(3).padStart(10)}${percentile(plainTimes, 0.99).toFixed(3).padStart(14)}`,
+      `${name.padEnd(36)}${fixed(compileTime, 1).padStart(10)}${fixed(percentile(times, 0.5)).padStart(13)}${fixed(p99).padStart(8)}${fixed(percentile(cpuTimes, 0.5)).padStart(9)}${fixed(percentile(cpuTimes, 0.99)).padStart(9)}${String(times.length).padStart(8)}${fixed(p99 / stepTime).padStart(10)}${fixed(percentile(plainTimes, 0.99)).padStart(11)}`,
     )
   }
   const p50 = percentile(all, 0.5)
   const p99 = percentile(all, 0.99)
   const plainP99 = percentile(plainAll, 0.99)
   console.log(
-    `all tokens: p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms over ${all.length} tokens; p50 / tinymath step = ${(p50 / stepTime).toFixed(3)}, p99 / tinymath step = ${(p99 / stepTime).toFixed(3)}`,
+    `compile per schema: p50 ${fixed(percentile(compileTimes, 0.5), 1)} ms, max ${fixed(Math.max(...compileTimes), 1)} ms`,
   )
   console.log(
-    `plain parser walk (baseline, same walks): p50 ${percentile(plainAll, 0.5).toFixed(3)} ms, p99 ${plainP99.toFixed(3)} ms; p99 ratio closure / plain = ${(p99 / plainP99).toFixed(3)}`,
+    `all tokens: wall p50 ${fixed(p50)} ms, p99 ${fixed(p99)} ms; cpu p50 ${fixed(percentile(allCpu, 0.5))} ms, p99 ${fixed(percentile(allCpu, 0.99))} ms over ${all.length} tokens; p50 / tinymath step = ${fixed(p50 / stepTime)}, p99 / tinymath step = ${fixed(p99 / stepTime)}`,
+  )
+  console.log(
+    `plain parser walk (baseline, same walks): p50 ${fixed(percentile(plainAll, 0.5))} ms, p99 ${fixed(plainP99)} ms; p99 ratio local / plain = ${fixed(p99 / plainP99)}`,
   )
 }
+console.log(
+  `load average at end: ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')}`,
+)

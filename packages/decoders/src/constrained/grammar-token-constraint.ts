@@ -1,8 +1,8 @@
 // A context-free constraint compiled for one tokenizer: parser states are interned as integers,
-// the mask of a state is one walk of the token trie with the Earley parser (cached per state;
-// on large vocabularies the part of the walk that stays inside the current terminals is a
-// cached lookup, see `token-closure.ts`), and the token budget is enforced with byte-length
-// bounds plus a bounded exact search.
+// the mask of a state is one walk of the token trie (cached per state; between terminal
+// completions the walk steps bare automata, see `token-walk.ts`), and the token budget is
+// enforced with byte-length bounds plus a bounded exact search; tokens that end in the same
+// parser state share its verdict.
 import { assertInteger, type Tokenizer } from '@metagen/core'
 import {
   advanceParserState,
@@ -18,21 +18,24 @@ import {
   ThreadBuffer,
 } from './earley-parser.js'
 import type { CompiledGrammar } from './grammar.js'
-import { exploreLocalAutomaton, tokenClosure } from './token-closure.js'
 import { createTokenTrie, type TokenTrie } from './token-trie.js'
+import { decodeLocalCode, walkTokenTrie } from './token-walk.js'
 
 /** The token-level operations of a compiled grammar (states are interned integers). */
 export interface GrammarTokenMachine {
   readonly trie: TokenTrie
   readonly initialState: number
   /**
-   * Allowed non-eos tokens (ascending) and, per token, the fewest bytes that then complete and
-   * the state after it where already known (-1 otherwise: see `advance`).
+   * Allowed non-eos tokens (ascending) and, per token, the fewest bytes that then complete, the
+   * state after it where already known (-1 otherwise: see `advance`), and its local code: tokens
+   * of one state with equal codes >= 0 lead to the same state (-1: a terminal completed inside
+   * the token, or the plain walk made the mask).
    */
   mask(state: number): {
     readonly tokens: Int32Array
     readonly minimumBytes: Int32Array
     readonly next: Int32Array
+    readonly codes: Int32Array
   }
   /**
    * Allowed token ids (eos included when accepting), ascending. With `remainingTokens`, only
@@ -69,24 +72,26 @@ export interface GrammarTokenMachineOptions {
    */
   exactSearchVocabulary?: number
   /**
-   * Compute first masks with the cached terminal-local closure (`token-closure.ts`): the part
-   * of the trie walk that stays inside the current terminals' automata (e.g. a JSON string
-   * body) is looked up per local automaton, and the parser walks only the tokens that leave
-   * them. Same masks either way. Default: on vocabularies of more than 4096 tokens.
+   * Walk the token trie for a first mask with bare automaton transition tables between terminal
+   * completions (`token-walk.ts`), instead of stepping the Earley parser on every byte. Same
+   * masks either way (the plain walk is kept as the reference and the benchmark's baseline).
+   * Default true.
    */
-  closureWalk?: boolean
+  localWalk?: boolean
 }
 
 class SearchExhausted extends Error {}
 
-function copyBuffer(from: ThreadBuffer, to: ThreadBuffer): void {
-  for (let thread = 0; thread < from.count; thread++) {
-    to.terminals[thread] = from.terminals[thread] as number
-    to.states[thread] = from.states[thread] as number
-    to.sets[thread] = from.sets[thread] as ThreadBuffer['sets'][number]
-  }
-  to.count = from.count
-  to.accepting = from.accepting
+interface MaskEntry {
+  tokens: Int32Array
+  minimumBytes: Int32Array
+  /** The state after each token once known (-1 until then). */
+  next: Int32Array
+  /** Local code of each token (`token-walk.ts`; -1 when a terminal completed inside it). */
+  codes: Int32Array
+  /** Largest code (-1 when none). */
+  maxCode: number
+  worst: number
 }
 
 /**
@@ -118,10 +123,7 @@ export function createGrammarTokenMachine(
     return id
   }
   const initialState = intern(initialParserState(grammar))
-  const masks = new Map<
-    number,
-    { tokens: Int32Array; minimumBytes: Int32Array; next: Int32Array; worst: number }
-  >()
+  const masks = new Map<number, MaskEntry>()
   const transitions = new Map<number, number>()
   const buffers: ThreadBuffer[] = []
   const bufferAt = (depth: number): ThreadBuffer => {
@@ -133,20 +135,22 @@ export function createGrammarTokenMachine(
     return buffer
   }
 
-  const closureWalk = options.closureWalk ?? trie.vocabSize > 4096
-  const computeMask = (state: number) => {
-    // per token id: the fewest completion bytes after it (-1: not allowed), and the state after
-    // it where the closure knows it (-1: unknown)
-    const needed = new Int32Array(trie.vocabSize).fill(-1)
-    const knownNext = closureWalk ? new Int32Array(trie.vocabSize).fill(-1) : undefined
-    let count = 0
+  const localWalk = options.localWalk ?? true
+  // Scratch per token id (reset after each mask): the fewest completion bytes after the token
+  // (-1: not allowed) and its local code (see `token-walk.ts`; -1: unknown).
+  const needed = new Int32Array(trie.vocabSize).fill(-1)
+  const codes = new Int32Array(trie.vocabSize).fill(-1)
+  const computeMask = (state: number): MaskEntry => {
     const { childStart, childBytes, childNodes, tokenStart, tokenIds } = trie
-    const record = (node: number, bytes: number): void => {
+    let count = 0
+    const record = (node: number, bytes: number, code: number): void => {
       const tokenEnd = tokenStart[node + 1] as number
       for (let index = tokenStart[node] as number; index < tokenEnd; index++) {
-        needed[tokenIds[index] as number] = bytes
-        count++
+        const token = tokenIds[index] as number
+        needed[token] = bytes
+        codes[token] = code
       }
+      count += tokenEnd - (tokenStart[node] as number)
     }
     const visit = (node: number, depth: number): void => {
       const input = bufferAt(depth)
@@ -157,7 +161,7 @@ export function createGrammarTokenMachine(
         if (alive === 0 && !output.accepting) continue
         const child = childNodes[position] as number
         if ((tokenStart[child + 1] as number) > (tokenStart[child] as number)) {
-          record(child, minimumCompletionBytes(grammar, output))
+          record(child, minimumCompletionBytes(grammar, output), -1)
         }
         if (alive > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
           visit(child, depth + 1)
@@ -165,55 +169,43 @@ export function createGrammarTokenMachine(
       }
     }
     loadState(states[state] as ParserState, bufferAt(0))
-    if (knownNext) {
-      // Inside the local automaton every token is allowed (its threads live on); the parser
-      // walks on only from the edges that leave it.
-      const local = exploreLocalAutomaton(grammar, bufferAt(0))
-      const closure = tokenClosure(trie, local.signature, local.table, local.buffers.length)
-      closure.tokens.forEach((group, localState) => {
-        if (group.length === 0) return
-        const buffer = local.buffers[localState] as ThreadBuffer
-        const bytes = minimumCompletionBytes(grammar, buffer)
-        const after = intern(saveState(buffer))
-        for (let index = 0; index < group.length; index++) {
-          const token = group[index] as number
-          needed[token] = bytes
-          knownNext[token] = after
-        }
-        count += group.length
-      })
-      const exitNeeded = local.exits.map((exit) => minimumCompletionBytes(grammar, exit))
-      const { exitEdges } = closure
-      for (let index = 0; index < exitEdges.length; index += 2) {
-        const child = exitEdges[index] as number
-        const exitIndex = exitEdges[index + 1] as number
-        const exit = local.exits[exitIndex] as ThreadBuffer
-        record(child, exitNeeded[exitIndex] as number)
-        if (exit.count > 0 && (childStart[child + 1] as number) > (childStart[child] as number)) {
-          copyBuffer(exit, bufferAt(1))
-          visit(child, 1)
-        }
-      }
-    } else visit(0, 0)
+    if (localWalk) walkTokenTrie(grammar, trie, bufferAt(0), record)
+    else visit(0, 0)
     // Ordered by token id (a counting pass instead of a sort), so that masks and allowed lists
-    // need no sorting per step.
+    // need no sorting per step; the scratch is reset on the way.
+    // (each trie node is reached at most once per walk, so `count` counts distinct tokens)
     let worst = 0
-    count = 0
-    for (let token = 0; token < needed.length; token++) if ((needed[token] as number) >= 0) count++
+    let maxCode = -1
     const sortedTokens = new Int32Array(count)
     const sortedBytes = new Int32Array(count)
-    const sortedNext = new Int32Array(count).fill(-1)
+    const sortedCodes = new Int32Array(count)
     let position = 0
     for (let token = 0; token < needed.length; token++) {
       const bytes = needed[token] as number
       if (bytes < 0) continue
       sortedTokens[position] = token
       sortedBytes[position] = bytes
+      sortedCodes[position] = codes[token] as number
       if (bytes > worst) worst = bytes
-      if (knownNext) sortedNext[position] = knownNext[token] as number
+      if ((codes[token] as number) > maxCode) maxCode = codes[token] as number
+      needed[token] = -1
+      codes[token] = -1
       position++
     }
-    return { tokens: sortedTokens, minimumBytes: sortedBytes, next: sortedNext, worst }
+    return {
+      tokens: sortedTokens,
+      minimumBytes: sortedBytes,
+      next: new Int32Array(count).fill(-1),
+      codes: sortedCodes,
+      maxCode,
+      worst,
+    }
+  }
+  /** The state reached by the tokens of local code `code` from `state` (interned). */
+  const stateOfCode = (state: number, code: number): number => {
+    const root = new ThreadBuffer()
+    loadState(states[state] as ParserState, root)
+    return intern(saveState(decodeLocalCode(grammar, root, code)))
   }
   const maskOf = (state: number) => {
     let entry = masks.get(state)
@@ -377,42 +369,53 @@ export function createGrammarTokenMachine(
     }
     const budget = remainingTokens - 1
     if (budget < 0) return new Int32Array(0)
-    const kept: number[] = []
+    const { tokens, minimumBytes, codes } = entry
+    const kept = new Int32Array(tokens.length)
+    let keptCount = 0
     work = 0
-    // Tokens that lead to the same state share the verdict (e.g. every token inside a string).
+    // Tokens that lead to the same state share the verdict (e.g. every token inside a string,
+    // or every word of one length inside a length-limited string: same local code, so no
+    // parser advance per token). Per code: 0 unknown, 1 kept, 2 masked.
     const verdicts = new Map<number, boolean>()
-    entry.tokens.forEach((token, index) => {
-      const bytes = entry.minimumBytes[index] as number
+    const codeVerdicts = new Uint8Array(entry.maxCode + 1)
+    for (let index = 0; index < tokens.length; index++) {
+      const token = tokens[index] as number
+      const bytes = minimumBytes[index] as number
       if (trie.hasAllBytes && bytes <= budget) {
-        kept.push(token)
-        return
+        kept[keptCount++] = token
+        continue
       }
-      if (lowerBound(bytes) > budget) return
-      const known = entry.next[index] as number
-      const next = known >= 0 ? known : advance(state, token)
-      if (next < 0) return
-      const verdict = verdicts.get(next)
-      if (verdict !== undefined) {
-        if (verdict) kept.push(token)
-        return
+      if (lowerBound(bytes) > budget) continue
+      const code = codes[index] as number
+      if (code >= 0) {
+        const known = codeVerdicts[code] as number
+        if (known !== 0) {
+          if (known === 1) kept[keptCount++] = token
+          continue
+        }
       }
-      const before = kept.length
-      keep(token, next)
-      verdicts.set(next, kept.length > before)
-    })
-    return Int32Array.from(kept)
-    function keep(token: number, next: number): void {
-      if ((proven.get(next) ?? Number.POSITIVE_INFINITY) <= budget) {
-        kept.push(token)
-        return
+      let next = entry.next[index] as number
+      if (next < 0) {
+        next = code >= 0 ? stateOfCode(state, code) : advance(state, token)
+        entry.next[index] = next
       }
+      if (next < 0) continue
+      let verdict = verdicts.get(next)
+      if (verdict === undefined) {
+        verdict = keeps(next)
+        verdicts.set(next, verdict)
+      }
+      if (code >= 0) codeVerdicts[code] = verdict ? 1 : 2
+      if (verdict) kept[keptCount++] = token
+    }
+    return kept.subarray(0, keptCount)
+    /** Whether the text can be finished from `next` within the budget. */
+    function keeps(next: number): boolean {
+      if ((proven.get(next) ?? Number.POSITIVE_INFINITY) <= budget) return true
       // A witness: the shortest completion spelled greedily fits.
-      if (upperBound(next) <= budget) {
-        kept.push(token)
-        return
-      }
+      if (upperBound(next) <= budget) return true
       // Exact search where it is affordable; otherwise masked (sound, may over-constrain).
-      if (exactSearch && withinCapped(next, budget)) kept.push(token)
+      return exactSearch && withinCapped(next, budget)
     }
   }
 

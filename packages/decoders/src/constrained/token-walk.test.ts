@@ -6,12 +6,12 @@ import type { CompiledGrammar } from './grammar.js'
 import { createGrammarTokenMachine } from './grammar-token-constraint.js'
 import { createJsonSchemaConstraint } from './json-schema-to-grammar.js'
 import { createTestTokenizer } from './test-tokenizer.js'
-import { exploreLocalAutomaton } from './token-closure.js'
 
-// The cached terminal-local closure is an optimisation of the mask walk: on random walks over
-// JSON schemas and grammars, with a byte-level vocabulary rich in JSON-like pieces and
-// multi-byte characters, every mask (tokens and per-token completion bytes) and every budgeted
-// allowed list equals the plain parser walk's.
+// The local walk (bare automata between terminal completions, `token-walk.ts`) is an
+// optimisation of the mask walk: on random walks over JSON schemas and grammars, with a
+// byte-level vocabulary rich in JSON-like pieces and multi-byte characters, every mask (tokens
+// and per-token completion bytes) and every budgeted allowed list (whose verdicts the local walk
+// shares between tokens of one local code) equals the plain parser walk's.
 
 const merges: string[] = []
 {
@@ -104,21 +104,28 @@ const corpusCases = corpus
     }
   })
 
-describe('terminal-local closure of the mask walk', () => {
-  it('explores a JSON string body as one self-looping local state plus UTF-8 continuations', () => {
+describe('local walk of the token trie', () => {
+  it('allows every plain character inside a JSON string body, and shares a local code per end state', () => {
     const machine = createGrammarTokenMachine(
-      (createJsonSchemaConstraint({ type: 'string' }).grammar as () => CompiledGrammar)(),
+      (
+        createJsonSchemaConstraint({ type: 'string', maxLength: 6 })
+          .grammar as () => CompiledGrammar
+      )(),
       tokenizer,
-      { closureWalk: true },
+      { localWalk: true },
     )
     const inside = machine.advance(machine.initialState, tokenizer.encode('"')[0] as number)
     expect(inside).toBeGreaterThanOrEqual(0)
     const mask = machine.mask(inside)
     // every printable ASCII byte but the quote and backslash is a token that stays inside
-    for (const character of 'a Z~!') {
-      expect(mask.tokens).toContain(tokenizer.encode(character)[0])
+    const codeOf = (text: string): number => {
+      const index = Array.from(mask.tokens).indexOf(tokenizer.encode(text)[0] as number)
+      expect(index).toBeGreaterThanOrEqual(0)
+      return mask.codes[index] as number
     }
-    expect(exploreLocalAutomaton).toBeTypeOf('function')
+    for (const character of 'a Z~!') expect(codeOf(character)).toBeGreaterThanOrEqual(0)
+    // one character in: the same automaton state, whatever the character
+    expect(new Set(['a', 'Z', '~', '!'].map(codeOf)).size).toBe(1)
   })
 
   for (const [name, constraint, seeds, steps] of [
@@ -128,11 +135,11 @@ describe('terminal-local closure of the mask walk', () => {
     it(`equals the plain walk: ${name}`, () => {
       const grammar = (constraint.grammar as () => CompiledGrammar)()
       const fast = createGrammarTokenMachine(grammar, tokenizer, {
-        closureWalk: true,
+        localWalk: true,
         exactSearchVocabulary: 0,
       })
       const plain = createGrammarTokenMachine(grammar, tokenizer, {
-        closureWalk: false,
+        localWalk: false,
         exactSearchVocabulary: 0,
       })
       let compared = 0
