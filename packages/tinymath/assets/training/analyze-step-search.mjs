@@ -1,10 +1,10 @@
-// Why does step-beam with the verifier as PRM not beat best-of-16 by the verifier at equal
-// tokens? Runs the real strategies (the CLI's registry and environment) on generated validation
+// Step search against best-of-16 at equal tokens, on generated validation problems. Runs the real strategies (the CLI's registry and environment) on generated validation
 // problems (never the dev set) with tinymath-draft and logs every score request the verifier
 // sees, labelled two ways: `gold` = every step so far equals the gold step (the verifier's
 // training label; a+b = b+a) and `checker` = the programmatic step checker (arithmetic right,
 // operands available). Prints, per strategy: accuracy, tokens per problem split into generated
-// tokens and tokens the scorer read; and, for the verifier's partial-solution scores: step-level
+// tokens and tokens the scorer read, the share of problems whose pool of complete candidates
+// holds a right answer (`poolHasRight`); and, for the verifier's partial-solution scores: step-level
 // AUROC against both labels, the top-1 selection accuracy among siblings (candidates of one
 // parent scored in one call), and the proposal coverage (a sibling set holds a gold-correct step;
 // also among sets whose parent is right).
@@ -31,15 +31,19 @@ const configs = JSON.parse(
   flag(
     'configs',
     JSON.stringify([
+      { strategy: 'best-of-n', n: 16, scorer: 'step-checker' },
+      { strategy: 'step-beam', scorer: 'step-checker' },
+      { strategy: 'step-beam', scorer: 'step-checker', deduplicate: true },
+      { strategy: 'rebase', scorer: 'step-checker' },
       { strategy: 'best-of-n', n: 16, scorer: 'logged-verifier' },
-      { strategy: 'best-of-n', n: 16, scorer: 'gold-prm' },
-      { strategy: 'step-beam', scorer: 'logged-verifier', beamWidth: 1, expansions: 5, aggregate: 'min' },
-      { strategy: 'step-beam', scorer: 'logged-verifier', beamWidth: 1, expansions: 5, aggregate: 'last' },
-      { strategy: 'step-beam', scorer: 'gold-prm', beamWidth: 1, expansions: 5, aggregate: 'last' },
-      { strategy: 'step-beam', scorer: 'logged-verifier', beamWidth: 4, expansions: 4, aggregate: 'last' },
-      { strategy: 'step-beam', scorer: 'gold-prm', beamWidth: 4, expansions: 4, aggregate: 'last' },
+      { strategy: 'step-beam', scorer: 'logged-verifier' },
+      { strategy: 'step-beam', scorer: 'logged-verifier', deduplicate: true },
+      { strategy: 'step-beam', scorer: 'logged-verifier', beams: 8 },
+      { strategy: 'step-beam', scorer: 'logged-verifier', beams: 4 },
+      { strategy: 'rebase', scorer: 'logged-verifier' },
+      { strategy: 'rebase', scorer: 'logged-verifier', width: 10 },
+      { strategy: 'rebase', scorer: 'logged-verifier', width: 8 },
       { strategy: 'rebase', scorer: 'logged-verifier', width: 6 },
-      { strategy: 'rebase', scorer: 'gold-prm', width: 6 },
     ]),
   ),
 )
@@ -153,7 +157,20 @@ for (const config of configs) {
   const environment = createStrategyEnvironment({ modelId, registry, scorerFactories: factories })
   try {
     const spec = registry.validate(config)
-    const generator = await registry.get(spec.strategy).build(spec, environment)
+    const inner = await registry.get(spec.strategy).build(spec, environment)
+    // the pool: does any complete candidate the strategy returns (all samples of best-of-n,
+    // every complete solution of a search) hold the right answer?
+    let poolRight = 0
+    const generator = {
+      name: inner.name,
+      async run(input, context) {
+        const result = await inner.run(input, context)
+        const problem = byPrompt.get(input.prompt)
+        const candidates = result.output.candidates ?? []
+        if (candidates.some((candidate) => isCorrect(candidate.text, problem.answer))) poolRight++
+        return result
+      },
+    }
     const result = await evaluate({
       generator,
       problems: problems.map((problem) => ({ id: problem.id, question: problem.question, answer: problem.answer })),
@@ -166,6 +183,7 @@ for (const config of configs) {
       tokensPerProblem: Math.round((result.usage.inputTokens + result.usage.outputTokens) / n),
       generatedPerProblem: Math.round(result.usage.outputTokens / n),
       readPerProblem: Math.round(result.usage.inputTokens / n),
+      poolHasRight: fmt(poolRight / n),
     }
     const partial = log.filter((item) => item.partial)
     if (partial.length > 0) {
