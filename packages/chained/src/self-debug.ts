@@ -9,7 +9,7 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   languageModelGenerator,
-  questionText,
+  programRepairInput,
   type RequestOptions,
   type Scorer,
   type TextInput,
@@ -39,31 +39,15 @@ export function selfDebugRevision(
   const explanation = options.explain
     ? 'First explain what the code does line by line and why it fails the tests, then write'
     : 'Write'
-  return (state) => {
-    const instruction = `${explanation} the corrected complete program in one \`\`\`javascript code block.`
-    const feedback = `Running the code on the tests gave:\n${state.critique.feedback}`
-    if (state.input.messages !== undefined) {
-      return {
-        input: {
-          ...state.input,
-          messages: [
-            ...state.input.messages,
-            { role: 'assistant', content: state.attempt.text },
-            { role: 'user', content: `${feedback}\n\n${instruction}` },
-          ],
-        },
-        prefix: '',
-      }
-    }
-    const { prompt: _prompt, ...rest } = state.input
-    return {
-      input: {
-        ...rest,
-        prompt: `Task:\n${questionText(state.input)}\n\nYour code:\n${state.attempt.text.trim()}\n\n${feedback}\n\n${instruction}\n\nCorrected code:\n`,
-      },
-      prefix: '',
-    }
-  }
+  return (state) => ({
+    input: programRepairInput(
+      state.input,
+      state.attempt.text,
+      state.critique.feedback,
+      `${explanation} the corrected complete program in one \`\`\`javascript code block.`,
+    ),
+    prefix: '',
+  })
 }
 
 /** Options of {@link selfDebug}. */

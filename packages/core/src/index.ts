@@ -94,7 +94,12 @@ export type {
 } from './strategy.js'
 export { defineStrategy, scaleOption, scaleWidthTimesExpansions } from './strategy.js'
 export type { RequestOptions } from './text-input.js'
-export { assertTextInput, questionText, requestForInput } from './text-input.js'
+export {
+  assertTextInput,
+  programRepairInput,
+  questionText,
+  requestForInput,
+} from './text-input.js'
 export type {
   ExtendRequest,
   ExtendResult,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from './errors.js'
-import { assertTextInput, questionText, requestForInput } from './text-input.js'
+import { assertTextInput, programRepairInput, questionText, requestForInput } from './text-input.js'
 
 describe('questionText', () => {
   it('is the prompt, else the last user message, else the last message', () => {
@@ -42,5 +42,40 @@ describe('requestForInput and assertTextInput', () => {
       expect(() => assertTextInput('input', bad)).toThrow(InvalidArgumentError)
     }
     expect(() => assertTextInput('step.input', {})).toThrow(/step\.input/)
+  })
+})
+
+describe('programRepairInput', () => {
+  const feedback = 'add(2, 3): expected 5, got -1'
+  const instruction = 'Write the fix.'
+
+  it('turns a prompt input into one repair prompt and keeps its request', () => {
+    const repaired = programRepairInput(
+      { prompt: 'Write add(a, b).', request: { temperature: 0.5 } },
+      '  function add(a, b) { return a - b }\n',
+      feedback,
+      instruction,
+    )
+    expect(repaired).toEqual({
+      request: { temperature: 0.5 },
+      prompt:
+        'Task:\nWrite add(a, b).\n\nYour code:\nfunction add(a, b) { return a - b }\n\n' +
+        `Running the code on the tests gave:\n${feedback}\n\n${instruction}\n\nCorrected code:\n`,
+    })
+  })
+
+  it('continues a chat with the program as the assistant turn and the feedback as the next user turn', () => {
+    const messages = [{ role: 'user' as const, content: 'Write add(a, b).' }]
+    const repaired = programRepairInput({ messages }, 'return a - b', feedback, instruction)
+    expect(repaired.prompt).toBeUndefined()
+    expect(repaired.messages).toEqual([
+      ...messages,
+      { role: 'assistant', content: 'return a - b' },
+      {
+        role: 'user',
+        content: `Running the code on the tests gave:\n${feedback}\n\n${instruction}`,
+      },
+    ])
+    expect(messages).toHaveLength(1)
   })
 })

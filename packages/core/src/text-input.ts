@@ -56,3 +56,35 @@ export function questionText(input: TextInput): string {
   }
   return messages[messages.length - 1]?.content ?? ''
 }
+
+/**
+ * The input that asks a model to repair a program from its execution feedback (Self-Debug's
+ * "unit test" feedback): the task, the previous `program`, "Running the code on the tests
+ * gave:" with `feedback`, then `instruction`. A chat input keeps its messages and gets the
+ * program as an assistant turn and the feedback with the instruction as the next user turn; a
+ * prompt input becomes one prompt (task = {@link questionText}) ending in `Corrected code:\n`.
+ * The input's other fields (its request) are kept.
+ */
+export function programRepairInput(
+  input: TextInput,
+  program: string,
+  feedback: string,
+  instruction: string,
+): TextInput {
+  const report = `Running the code on the tests gave:\n${feedback}`
+  if (input.messages !== undefined) {
+    return {
+      ...input,
+      messages: [
+        ...input.messages,
+        { role: 'assistant', content: program },
+        { role: 'user', content: `${report}\n\n${instruction}` },
+      ],
+    }
+  }
+  const { prompt: _prompt, ...rest } = input
+  return {
+    ...rest,
+    prompt: `Task:\n${questionText(input)}\n\nYour code:\n${program.trim()}\n\n${report}\n\n${instruction}\n\nCorrected code:\n`,
+  }
+}

@@ -18,6 +18,7 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   parseOption,
+  programRepairInput,
   questionText,
   type RequestOptions,
   type RunContext,
@@ -95,24 +96,12 @@ export interface TreefinementOptions {
  * program as an assistant turn and the errors as the next user turn.
  */
 export function treefinementRevision(state: TreefinementRevisionState): TextInput {
-  const { input, parent } = state
-  const feedback = `Running the code on the tests gave:\n${parent.feedback}`
-  const instruction = 'Write the corrected complete program in one ```javascript code block.'
-  if (input.messages !== undefined) {
-    return {
-      ...input,
-      messages: [
-        ...input.messages,
-        { role: 'assistant', content: parent.text },
-        { role: 'user', content: `${feedback}\n\n${instruction}` },
-      ],
-    }
-  }
-  const { prompt: _prompt, ...rest } = input
-  return {
-    ...rest,
-    prompt: `Task:\n${questionText(input)}\n\nYour code:\n${parent.text.trim()}\n\n${feedback}\n\n${instruction}\n\nCorrected code:\n`,
-  }
+  return programRepairInput(
+    state.input,
+    state.parent.text,
+    state.parent.feedback,
+    'Write the corrected complete program in one ```javascript code block.',
+  )
 }
 
 /**
