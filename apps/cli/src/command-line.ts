@@ -37,6 +37,8 @@ export const runFlags = {
   'budget-calls': { type: 'string' },
   'budget-usd': { type: 'string' },
   'budget-seconds': { type: 'string' },
+  'budget-input-tokens': { type: 'string' },
+  'budget-flops': { type: 'string' },
   'base-url': { type: 'string' },
   threads: { type: 'string' },
   dtype: { type: 'string' },
@@ -66,6 +68,11 @@ export const flagHelp: ReadonlyArray<[string, string]> = [
   ['--budget-calls N', 'model-call budget of each problem'],
   ['--budget-usd X', 'cost budget of each problem in US dollars (remote models)'],
   ['--budget-seconds X', 'wall-time budget of each problem'],
+  ['--budget-input-tokens N', 'prompt-token budget of each problem'],
+  [
+    '--budget-flops X',
+    'estimated-FLOPs budget of each problem (local models; checked before each call)',
+  ],
   [
     '--base-url URL',
     'base URL of the remote API for openai:/anthropic: models (e.g. a local server)',
@@ -235,7 +242,11 @@ export function readBudget(flags: ParsedCommandLine['flags']): Budget | undefine
   const calls = readIntegerFlag(flags, 'budget-calls', 1)
   const costUsd = readNumberFlag(flags, 'budget-usd', 0)
   const seconds = readNumberFlag(flags, 'budget-seconds', 0)
+  const inputTokens = readIntegerFlag(flags, 'budget-input-tokens', 1)
+  const flops = readNumberFlag(flags, 'budget-flops', 0)
   if (tokens !== undefined) budget.outputTokens = tokens
+  if (inputTokens !== undefined) budget.inputTokens = inputTokens
+  if (flops !== undefined) budget.flops = flops
   if (calls !== undefined) budget.calls = calls
   if (costUsd !== undefined) budget.costUsd = costUsd
   if (seconds !== undefined) budget.wallTimeMs = seconds * 1000

@@ -254,6 +254,8 @@ describe('metagen eval', () => {
     for (const problem of json.problems) {
       expect(problem.usage.outputTokens).toBeGreaterThan(0)
       expect(problem.usage.outputTokens).toBeLessThanOrEqual(40)
+      // 8 samples do not fit 40 tokens: the output-token limit stopped every problem
+      expect(problem.stoppedBy).toBe('outputTokens')
     }
     expect(
       json.problems.reduce(
@@ -262,6 +264,28 @@ describe('metagen eval', () => {
         0,
       ),
     ).toBe(json.usage.outputTokens)
+  })
+})
+
+describe('eval --budget-input-tokens', () => {
+  it('holds every problem under its prompt-token budget and names the limit that stopped it', async () => {
+    const result = await cli(
+      'eval',
+      '--limit',
+      '2',
+      '--strategy',
+      'self-refine',
+      '--budget-input-tokens',
+      '150',
+      '--json',
+    )
+    const json = JSON.parse(result.out)
+    for (const problem of json.problems) {
+      expect(problem.usage.inputTokens).toBeLessThanOrEqual(150)
+      if (problem.stoppedBy !== undefined) expect(problem.stoppedBy).toBe('inputTokens')
+    }
+    // The second problem's refinement rounds need more prompt tokens than 150.
+    expect(json.problems[1].stoppedBy).toBe('inputTokens')
   })
 })
 
@@ -288,6 +312,8 @@ describe('bad input gives a clear error and exit code 2', () => {
     ],
     [['eval', '--strategy', 'nope'], /strategy: expected one of greedy, sample,/],
     [['eval', '--limit', '0'], /--limit: expected an integer >= 1/],
+    [['eval', '--budget-input-tokens', '0'], /--budget-input-tokens: expected an integer >= 1/],
+    [['eval', '--budget-flops', '-1'], /--budget-flops: expected a number > 0/],
     [['eval', '--seed', '-1'], /--seed: expected an integer in \[0, 4294967295\]/],
     [['frobnicate'], /Unknown command "frobnicate"/],
     [

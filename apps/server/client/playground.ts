@@ -88,7 +88,7 @@ export async function startRun(
         panel.finish(output)
         const error = message.error as { message?: string } | undefined
         const stopped = message.stoppedBy
-          ? `stopped by the ${String(message.stoppedBy)}`
+          ? `stopped by the budget (${String(message.stoppedBy)})`
           : undefined
         panel.setStatus(String(message.status), error?.message ?? stopped)
         result = {

@@ -15,6 +15,7 @@ import type {
 import {
   addUsage,
   assertInteger,
+  byteBoundInputTokens,
   compact,
   type FinishReason,
   type GenerateOutput,
@@ -24,6 +25,7 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   type LanguageModelCapabilities,
+  type ModelPrice,
   type ResponseFormat,
   throwIfAborted,
   UnsupportedCapabilityError,
@@ -189,6 +191,33 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
   }
   private readonly config: AnthropicLanguageModelConfig
   private readonly options: AnthropicModelOptions
+
+  /**
+   * The price of this model in the price table (cache writes at up to 2x the input rate are the
+   * highest prompt rate), or undefined when the table has none.
+   */
+  get price(): ModelPrice | undefined {
+    const price = findAnthropicPrice(this.modelId, this.config.prices)
+    if (!price) return undefined
+    return {
+      inputPerMillion: price.inputPerMillion,
+      outputPerMillion: price.outputPerMillion,
+      maxInputPerMillion: Math.max(
+        price.inputPerMillion,
+        price.cacheWritePerMillion ?? price.inputPerMillion * 1.25,
+        price.cacheWrite1hPerMillion ?? price.inputPerMillion * 2,
+      ),
+    }
+  }
+
+  /**
+   * An upper bound on the prompt tokens of `request`: core's byte bound, plus 512 per sample for
+   * the system prompt Anthropic adds to a structured-output request (answered by tool use).
+   */
+  maxInputTokens(request: GenerateRequest): number {
+    const toolUse = request.responseFormat?.type === 'json_schema' ? 512 * (request.n ?? 1) : 0
+    return byteBoundInputTokens(request) + toolUse
+  }
 
   constructor(
     modelId: string,

@@ -451,6 +451,20 @@ describe('settings', () => {
     ).rejects.toThrow(/providerOptions\.anthropic\.stream: expected a boolean/)
   })
 
+  it('advertises its price (cache writes at up to 2x are the highest prompt rate) and bounds tool-use prompts', async () => {
+    const model = provider()('claude-haiku-4-5')
+    expect(model.price).toEqual({ inputPerMillion: 1, outputPerMillion: 5, maxInputPerMillion: 2 })
+    expect(provider()('claude-opus-5').price).toBeUndefined()
+    const request = { prompt: 'Q: 2+3?\nA:' }
+    const plain = model.maxInputTokens(request)
+    const result = await model.generate({ ...request, maxTokens: 8 })
+    expect(result.usage.inputTokens).toBeLessThanOrEqual(plain)
+    const schema = { type: 'object', properties: { answer: { type: 'number' } } }
+    expect(
+      model.maxInputTokens({ ...request, responseFormat: { type: 'json_schema', schema } }),
+    ).toBe(plain + JSON.stringify(schema).length + 512)
+  })
+
   it('warns and omits costUsd for a model without a price', async () => {
     const result = await provider()('claude-opus-5').generate({ prompt: 'hi' })
     expect(result.usage.costUsd).toBeUndefined()

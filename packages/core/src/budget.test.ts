@@ -8,12 +8,12 @@ describe('BudgetTracker.reserve', () => {
   it('holds output tokens and calls until settled, then charges only what was used', () => {
     const tracker = createBudgetTracker({ outputTokens: 100, calls: 3 })
     const first = tracker.reserve({ outputTokens: 60 })
-    expect(tracker.reserved).toEqual({ outputTokens: 60, calls: 1 })
+    expect(tracker.reserved).toEqual({ outputTokens: 60, inputTokens: 0, costUsd: 0, calls: 1 })
     expect(tracker.remainingOutputTokens()).toBe(40)
     expect(tracker.remainingCalls()).toBe(2)
     expect(() => tracker.reserve({ outputTokens: 41 })).toThrow(BudgetExhaustedError)
     first.settle(usage(25))
-    expect(tracker.reserved).toEqual({ outputTokens: 0, calls: 0 })
+    expect(tracker.reserved).toEqual({ outputTokens: 0, inputTokens: 0, costUsd: 0, calls: 0 })
     expect(tracker.spent.outputTokens).toBe(25)
     expect(tracker.remainingOutputTokens()).toBe(75)
     // settling or releasing twice changes nothing

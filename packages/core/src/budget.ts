@@ -1,6 +1,7 @@
-// Budgets: limits on tokens, calls, cost and wall time that meta-generators check before each
-// call, so that a run stops early and cleanly with the best answer found so far. A call reserves
-// its output tokens and one call before it starts, so concurrent calls can never overshoot.
+// Budgets: limits on tokens, calls, cost, FLOPs and wall time that meta-generators check before
+// each call, so that a run stops early and cleanly with the best answer found so far. A call
+// reserves its worst case (output tokens, prompt tokens, cost and one call) before it starts, so
+// concurrent and nested calls can never overshoot those limits.
 
 import { z } from 'zod'
 import { BudgetExhaustedError } from './errors.js'
@@ -20,24 +21,61 @@ export interface Budget {
   calls?: number
   /** Maximum estimated cost in US dollars. */
   costUsd?: number
-  /** Maximum wall time in milliseconds, from the tracker's creation. */
+  /**
+   * Maximum estimated FLOPs (local models report them). Checked before each call only: FLOPs are
+   * known after a call, so the calls already in flight can pass this limit.
+   */
+  flops?: number
+  /** Maximum wall time in milliseconds, from the tracker's creation. Checked before each call. */
   wallTimeMs?: number
 }
+
+/** The name of a {@link Budget} limit. */
+export type BudgetLimit = keyof Budget
+
+/**
+ * Why a run stopped early: the budget limit that refused its last refused call, `aborted` when
+ * it was cancelled, or `budget` when a budget the generator keeps itself (e.g. a search's own
+ * `budget` option) ran out.
+ */
+export type StopReason = BudgetLimit | 'aborted' | 'budget'
 
 /** What a call holds back from the budget before it starts (see {@link BudgetTracker.reserve}). */
 export interface BudgetAmount {
   /** Output tokens the call may generate at most (its `maxTokens` times `n`); an integer >= 0. */
   outputTokens: number
+  /** Prompt tokens it may be charged at most; an integer >= 0 (default 0). */
+  inputTokens?: number
+  /** Most it may cost in US dollars, a finite number >= 0 (default 0). */
+  costUsd?: number
   /** Model calls it makes (default 1); an integer >= 0. */
   calls?: number
 }
 
-/** Output tokens and calls held by a call in flight; settled or released exactly once. */
+/** What the calls in flight hold (see {@link BudgetTracker.reserve}). */
+export interface ReservedAmount {
+  outputTokens: number
+  inputTokens: number
+  costUsd: number
+  calls: number
+}
+
+/** What a call reserved; settled or released exactly once. */
 export interface BudgetReservation {
   /** Releases the reservation and charges what the call actually spent (the rest is refunded). */
   settle(usage: Usage): void
   /** Releases the reservation without charging anything (the call did not run). */
   release(): void
+}
+
+/** A call's fixed worst case, for {@link BudgetTracker.remainingOutputTokens}. */
+export interface OutputTokenQuery {
+  /** Prompt tokens the call may be charged at most (counted against totalTokens). */
+  inputTokens?: number
+  /** Cost of the call before it generates anything (its prompt), in US dollars. */
+  costUsd?: number
+  /** Cost of each generated token in US dollars (0 or absent: cost does not cap the tokens). */
+  costUsdPerOutputToken?: number
 }
 
 /** Tracks spending against a {@link Budget}. Shared by every generator of one run. */
@@ -46,34 +84,42 @@ export interface BudgetTracker {
   readonly budget: Readonly<Budget>
   /** What has been spent so far (settled calls only, not reservations in flight). */
   readonly spent: Readonly<Usage>
-  /** Output tokens and calls reserved by calls in flight. */
-  readonly reserved: Readonly<Required<BudgetAmount>>
+  /** Output tokens, prompt tokens, cost and calls reserved by calls in flight. */
+  readonly reserved: Readonly<ReservedAmount>
+  /**
+   * The limit that refused the latest refused reservation or {@link assertAvailable} (the limit
+   * that stopped the run), or undefined while nothing was refused.
+   */
+  readonly stoppedBy: BudgetLimit | undefined
   /** Records usage. Never throws: spending is recorded even past the limit. */
   charge(usage: Usage): void
   /**
    * Holds back `amount` for a call about to start: throws {@link BudgetExhaustedError} (naming
-   * the limit) when a limit is reached or `amount` does not fit what is left after the other
-   * reservations; otherwise the amount counts as spent until the reservation is settled.
-   * Output tokens and calls never exceed their limits this way. Prompt tokens and cost are
-   * known only after a call, so the inputTokens, totalTokens and costUsd limits are checked
-   * before it and can be passed by the prompts of the calls already in flight.
+   * the limit, which becomes {@link stoppedBy}) when `amount` does not fit what is left after the
+   * spending and the other reservations, or the flops or wallTimeMs limit is reached; otherwise
+   * the amount counts as spent until the reservation is settled. (A limit that is reached but
+   * that `amount` does not add to, e.g. output tokens for a call that generates nothing, does
+   * not refuse it; callers that generate check {@link assertAvailable} first.) Output tokens, prompt tokens, total tokens, calls and cost never
+   * exceed their limits this way, provided each call's usage stays within what it reserved.
+   * FLOPs and wall time are checked before the call only.
    */
   reserve(amount: BudgetAmount): BudgetReservation
   /**
    * The name of the first limit that is reached, counting reservations in flight as spent, or
    * undefined while every limit has room.
    */
-  exhaustedLimit(): string | undefined
+  exhaustedLimit(): BudgetLimit | undefined
   /** True when any limit is reached. */
   isExhausted(): boolean
   /** Throws {@link BudgetExhaustedError} when any limit is reached. */
   assertAvailable(): void
   /**
-   * Output tokens still available (min of the outputTokens and totalTokens limits, less the
-   * reservations in flight), or Infinity without such limits. Generators cap `maxTokens` with
-   * it so usage never exceeds the budget.
+   * Output tokens still available to one call (min of the outputTokens and totalTokens limits and,
+   * with `query.costUsdPerOutputToken`, of what the costUsd limit pays for, less the reservations
+   * in flight and the call's own prompt in `query`), or Infinity without such limits. Generators
+   * cap `maxTokens` with it so usage never exceeds the budget.
    */
-  remainingOutputTokens(): number
+  remainingOutputTokens(query?: OutputTokenQuery): number
   /** Calls still available (less the reservations in flight), or Infinity. */
   remainingCalls(): number
 }
@@ -84,10 +130,17 @@ const budgetFields = [
   'totalTokens',
   'calls',
   'costUsd',
+  'flops',
   'wallTimeMs',
 ] as const
 
-/** The range of every budget limit (tokens, calls, dollars, milliseconds): a finite number > 0. */
+/**
+ * Relative rounding tolerance of the costUsd limit: costs are sums of floating-point products,
+ * so a call whose cost fits exactly may compute a few units in the last place over it.
+ */
+const costTolerance = 1e-12
+
+/** The range of every budget limit (tokens, calls, dollars, FLOPs, ms): a finite number > 0. */
 export const budgetLimitSchema = z.number().gt(0).describe('A budget limit: a finite number > 0.')
 
 /** Validates `budget` (every limit must be > 0) and creates a tracker for it. */
@@ -103,7 +156,12 @@ export function createBudgetTracker(
   }
   const start = now()
   let spent = emptyUsage()
-  const reserved = { outputTokens: 0, calls: 0 }
+  let stoppedBy: BudgetLimit | undefined
+  const reserved: ReservedAmount = { outputTokens: 0, inputTokens: 0, costUsd: 0, calls: 0 }
+  const refuse = (limit: BudgetLimit): never => {
+    stoppedBy = limit
+    throw new BudgetExhaustedError({ limit })
+  }
   const tracker: BudgetTracker = {
     budget: { ...budget },
     get spent() {
@@ -112,33 +170,55 @@ export function createBudgetTracker(
     get reserved() {
       return { ...reserved }
     },
+    get stoppedBy() {
+      return stoppedBy
+    },
     charge(usage) {
       spent = addUsage(spent, usage)
     },
     reserve(amount) {
       const outputTokens = amount.outputTokens
+      const inputTokens = amount.inputTokens ?? 0
+      const costUsd = amount.costUsd ?? 0
       const calls = amount.calls ?? 1
       assertInteger('amount.outputTokens', outputTokens, 0)
+      assertInteger('amount.inputTokens', inputTokens, 0)
       assertInteger('amount.calls', calls, 0)
-      tracker.assertAvailable()
-      if (outputTokens > tracker.remainingOutputTokens()) {
-        throw new BudgetExhaustedError({
-          limit:
-            budget.outputTokens !== undefined &&
-            budget.outputTokens - spent.outputTokens - reserved.outputTokens < outputTokens
-              ? 'outputTokens'
-              : 'totalTokens',
-        })
+      parseOption('amount.costUsd', z.number().min(0), costUsd)
+      if (budget.flops !== undefined && (spent.flops ?? 0) >= budget.flops) refuse('flops')
+      if (budget.wallTimeMs !== undefined && now() - start >= budget.wallTimeMs) {
+        refuse('wallTimeMs')
       }
-      if (calls > tracker.remainingCalls()) throw new BudgetExhaustedError({ limit: 'calls' })
+      const input = spent.inputTokens + reserved.inputTokens + inputTokens
+      const output = spent.outputTokens + reserved.outputTokens + outputTokens
+      if (budget.outputTokens !== undefined && output > budget.outputTokens) refuse('outputTokens')
+      if (budget.inputTokens !== undefined && input > budget.inputTokens) refuse('inputTokens')
+      if (budget.totalTokens !== undefined && input + output > budget.totalTokens) {
+        refuse('totalTokens')
+      }
+      if (budget.calls !== undefined && spent.calls + reserved.calls + calls > budget.calls) {
+        refuse('calls')
+      }
+      if (
+        budget.costUsd !== undefined &&
+        (spent.costUsd ?? 0) + reserved.costUsd + costUsd > budget.costUsd * (1 + costTolerance)
+      ) {
+        refuse('costUsd')
+      }
       reserved.outputTokens += outputTokens
+      reserved.inputTokens += inputTokens
+      reserved.costUsd += costUsd
       reserved.calls += calls
       let open = true
       const close = () => {
         if (!open) return false
         open = false
         reserved.outputTokens -= outputTokens
+        reserved.inputTokens -= inputTokens
+        reserved.costUsd -= costUsd
         reserved.calls -= calls
+        // Sums of floating-point costs can leave a residue once everything is released.
+        if (reserved.calls === 0 && Math.abs(reserved.costUsd) < 1e-12) reserved.costUsd = 0
         return true
       }
       return {
@@ -151,18 +231,17 @@ export function createBudgetTracker(
       }
     },
     exhaustedLimit() {
-      const outputTokens = spent.outputTokens + reserved.outputTokens
-      if (budget.outputTokens !== undefined && outputTokens >= budget.outputTokens)
-        return 'outputTokens'
-      if (budget.inputTokens !== undefined && spent.inputTokens >= budget.inputTokens)
-        return 'inputTokens'
-      if (
-        budget.totalTokens !== undefined &&
-        spent.inputTokens + outputTokens >= budget.totalTokens
-      )
+      const output = spent.outputTokens + reserved.outputTokens
+      const input = spent.inputTokens + reserved.inputTokens
+      if (budget.outputTokens !== undefined && output >= budget.outputTokens) return 'outputTokens'
+      if (budget.inputTokens !== undefined && input >= budget.inputTokens) return 'inputTokens'
+      if (budget.totalTokens !== undefined && input + output >= budget.totalTokens) {
         return 'totalTokens'
+      }
       if (budget.calls !== undefined && spent.calls + reserved.calls >= budget.calls) return 'calls'
-      if (budget.costUsd !== undefined && (spent.costUsd ?? 0) >= budget.costUsd) return 'costUsd'
+      if (budget.costUsd !== undefined && (spent.costUsd ?? 0) + reserved.costUsd >= budget.costUsd)
+        return 'costUsd'
+      if (budget.flops !== undefined && (spent.flops ?? 0) >= budget.flops) return 'flops'
       if (budget.wallTimeMs !== undefined && now() - start >= budget.wallTimeMs) return 'wallTimeMs'
       return undefined
     },
@@ -171,14 +250,21 @@ export function createBudgetTracker(
     },
     assertAvailable() {
       const limit = tracker.exhaustedLimit()
-      if (limit !== undefined) throw new BudgetExhaustedError({ limit })
+      if (limit !== undefined) refuse(limit)
     },
-    remainingOutputTokens() {
-      const outputTokens = spent.outputTokens + reserved.outputTokens
+    remainingOutputTokens(query = {}) {
+      const output = spent.outputTokens + reserved.outputTokens
+      const input = spent.inputTokens + reserved.inputTokens + (query.inputTokens ?? 0)
       let remaining = Number.POSITIVE_INFINITY
-      if (budget.outputTokens !== undefined) remaining = budget.outputTokens - outputTokens
+      if (budget.outputTokens !== undefined) remaining = budget.outputTokens - output
       if (budget.totalTokens !== undefined) {
-        remaining = Math.min(remaining, budget.totalTokens - spent.inputTokens - outputTokens)
+        remaining = Math.min(remaining, budget.totalTokens - input - output)
+      }
+      const perToken = query.costUsdPerOutputToken ?? 0
+      if (budget.costUsd !== undefined && perToken > 0) {
+        const money =
+          budget.costUsd - (spent.costUsd ?? 0) - reserved.costUsd - (query.costUsd ?? 0)
+        remaining = Math.min(remaining, Math.floor((money / perToken) * (1 + costTolerance)))
       }
       return Math.max(0, remaining)
     },
@@ -208,6 +294,9 @@ export function createRecordingBudgetTracker(
     get reserved() {
       return parent.reserved
     },
+    get stoppedBy() {
+      return parent.stoppedBy
+    },
     charge(usage) {
       charged = addUsage(charged, usage)
       parent.charge(usage)
@@ -230,7 +319,7 @@ export function createRecordingBudgetTracker(
     exhaustedLimit: () => parent.exhaustedLimit(),
     isExhausted: () => parent.isExhausted(),
     assertAvailable: () => parent.assertAvailable(),
-    remainingOutputTokens: () => parent.remainingOutputTokens(),
+    remainingOutputTokens: (query) => parent.remainingOutputTokens(query),
     remainingCalls: () => parent.remainingCalls(),
     charged: () => charged,
   }

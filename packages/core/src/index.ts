@@ -1,6 +1,15 @@
 // @metagen/core: the specification every metagen package builds on.
 
-export type { Budget, BudgetAmount, BudgetReservation, BudgetTracker } from './budget.js'
+export type {
+  Budget,
+  BudgetAmount,
+  BudgetLimit,
+  BudgetReservation,
+  BudgetTracker,
+  OutputTokenQuery,
+  ReservedAmount,
+  StopReason,
+} from './budget.js'
 export {
   budgetLimitSchema,
   createBudgetTracker,
@@ -40,6 +49,7 @@ export type {
   GenerateWarning,
   LanguageModel,
   LanguageModelCapabilities,
+  ModelPrice,
   ResponseFormat,
   ScoreContinuationsRequest,
   ScoreContinuationsResult,
@@ -75,6 +85,7 @@ export {
   callScorer,
   createRunContext,
   runChild,
+  stopReason,
 } from './run-context.js'
 export type {
   Score,
@@ -120,3 +131,9 @@ export {
   assertNumberInRange,
   assertTruncateLength,
 } from './validate.js'
+export {
+  byteBoundInputTokens,
+  maxInputCostUsd,
+  maxInputTokensOf,
+  maxScoringInputTokensOf,
+} from './worst-case-usage.js'

@@ -160,6 +160,22 @@ export interface ScoreContinuationsResult {
   usage: Usage
 }
 
+/**
+ * A model's list price in US dollars per million tokens. Budgets with a `costUsd` limit reserve a
+ * call's worst-case cost from it before the call starts.
+ */
+export interface ModelPrice {
+  /** Prompt tokens (uncached). */
+  inputPerMillion: number
+  /** Generated tokens. */
+  outputPerMillion: number
+  /**
+   * The highest rate any prompt token can be charged, e.g. a cache write (default
+   * `inputPerMillion`).
+   */
+  maxInputPerMillion?: number
+}
+
 /** A model that generates text: every backend implements it. */
 export interface LanguageModel {
   /** Interface version. */
@@ -175,6 +191,18 @@ export interface LanguageModel {
    * several samples fails, it is returned with `error` set and the others are kept.
    */
   generate(request: GenerateRequest): Promise<GenerateResult>
+  /**
+   * Optional: the price that this model's usage `costUsd` is computed from. Absent when the model
+   * reports no cost (local models, a remote model missing from its price table).
+   */
+  readonly price?: ModelPrice | undefined
+  /**
+   * Optional: an upper bound on the prompt tokens (`usage.inputTokens`) that `request` will be
+   * charged, computed without running it (local models count with their tokenizer). Budgets
+   * reserve it before the call starts; without it they assume the bound of
+   * {@link maxInputTokensOf}.
+   */
+  maxInputTokens?(request: GenerateRequest): number
   /** Log-probabilities of given continuations (only when `capabilities.scoring`). */
   scoreContinuations?(request: ScoreContinuationsRequest): Promise<ScoreContinuationsResult>
 }

@@ -155,7 +155,12 @@ describe('budget reservations in callModel', () => {
     // 20 + 20 + the 10 that were left; the old cap (remaining at the start) gave each call 20
     expect(model.requests.map((request) => request.maxTokens)).toEqual([20, 20, 10])
     expect(context.budget.spent.outputTokens).toBe(50)
-    expect(context.budget.reserved).toEqual({ outputTokens: 0, calls: 0 })
+    expect(context.budget.reserved).toEqual({
+      outputTokens: 0,
+      inputTokens: 0,
+      costUsd: 0,
+      calls: 0,
+    })
   })
 
   it('refunds the unused part of a reservation and releases it when the call throws', async () => {

@@ -2,13 +2,21 @@
 // generators through it (budget checks, concurrency, tracing and usage accounting in one place).
 import {
   type Budget,
+  type BudgetAmount,
+  type BudgetReservation,
   type BudgetTracker,
   createBudgetTracker,
   createRecordingBudgetTracker,
+  type StopReason,
 } from './budget.js'
 import { compact } from './compact.js'
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './concurrency.js'
-import { BudgetExhaustedError, throwIfAborted, UnsupportedCapabilityError } from './errors.js'
+import {
+  AbortedError,
+  BudgetExhaustedError,
+  throwIfAborted,
+  UnsupportedCapabilityError,
+} from './errors.js'
 import type { Generator, GeneratorResult, RunContext } from './generator.js'
 import type {
   GenerateRequest,
@@ -21,6 +29,7 @@ import { createRng, type Rng } from './rng.js'
 import type { ScoreRequest, ScoreResult, Scorer } from './scorer.js'
 import { noopTraceSink, type TraceSink } from './trace.js'
 import { emptyUsage, type Usage } from './usage.js'
+import { maxInputCostUsd, maxInputTokensOf, maxScoringInputTokensOf } from './worst-case-usage.js'
 
 /** Options of {@link createRunContext}. */
 export interface RunContextOptions {
@@ -114,7 +123,10 @@ export async function runChild<TInput, TOutput>(
       id,
       name: generator.name,
       usage: emptyUsage(),
-      data: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+      data: {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        ...(AbortedError.isInstance(error) ? { stoppedBy: 'aborted' } : {}),
+      },
     })
     throw error
   }
@@ -125,19 +137,34 @@ export async function runChild<TInput, TOutput>(
     usage: result.usage,
     data: {
       output: summarise(result.output),
-      ...compact({ stoppedBy: result.stoppedBy }),
+      ...compact({ stoppedBy: stopReason(context.budget, result.stoppedBy) }),
     },
   })
   return result
 }
 
 /**
+ * Which limit stopped a run or span whose generator reported `stoppedBy: 'budget'`: the limit
+ * that refused the latest refused call of `budget`, else the limit that is reached now, else
+ * `budget` (a budget the generator keeps itself). Undefined when `stoppedBy` is undefined.
+ */
+export function stopReason(
+  budget: BudgetTracker,
+  stoppedBy: 'budget' | undefined,
+): StopReason | undefined {
+  if (stoppedBy === undefined) return undefined
+  return budget.stoppedBy ?? budget.exhaustedLimit() ?? 'budget'
+}
+
+/**
  * Calls `model.generate` the way every meta-generator should: waits for a concurrency slot,
  * refuses when the budget is exhausted, caps `maxTokens` so that the outputs of all `n` samples
- * fit the remaining output-token budget, reserves those tokens and one call before the call
- * starts (so concurrent and nested calls never overshoot) and refunds what the call did not
- * use, draws a seed from the context RNG when none is given, and emits a `model-call` trace
- * event. Throws {@link BudgetExhaustedError} when nothing is left.
+ * fit the remaining output-token, total-token and (for a model with a `price`) cost budgets,
+ * reserves the call's worst case before it starts (those output tokens, its prompt tokens by
+ * {@link maxInputTokensOf}, their cost and one call) so concurrent and nested calls never
+ * overshoot, and settles what the call actually used; draws a seed from the context RNG when
+ * none is given, and emits a `model-call` trace event. Throws {@link BudgetExhaustedError}
+ * (naming the limit) when the call does not fit.
  */
 export async function callModel(
   context: RunContext,
@@ -148,17 +175,36 @@ export async function callModel(
   return context.limiter.run(async () => {
     context.budget.assertAvailable()
     const n = request.n ?? 1
-    const remaining = context.budget.remainingOutputTokens()
+    const inputTokens = maxInputTokensOf(model, request)
+    const price = model.price
+    const inputCost = price ? maxInputCostUsd(price, inputTokens) : 0
+    const perOutputToken = price ? price.outputPerMillion / 1e6 : 0
+    const remaining = context.budget.remainingOutputTokens({
+      inputTokens,
+      costUsd: inputCost,
+      costUsdPerOutputToken: perOutputToken,
+    })
     let maxTokens = request.maxTokens
     if (Number.isFinite(remaining)) {
       const share = Math.floor(remaining / n)
       if (share < 1) {
+        // Not even one token per sample fits: reserving one throws, naming the binding limit.
+        context.budget.reserve({
+          outputTokens: n,
+          inputTokens,
+          costUsd: inputCost + n * perOutputToken,
+        })
         throw new BudgetExhaustedError({ limit: 'outputTokens' })
       }
       maxTokens = maxTokens === undefined ? share : Math.min(maxTokens, share)
     }
+    const outputTokens = maxTokens !== undefined ? maxTokens * n : 0
     const amount = {
-      outputTokens: Number.isFinite(remaining) && maxTokens !== undefined ? maxTokens * n : 0,
+      outputTokens: Number.isFinite(remaining) ? outputTokens : 0,
+      inputTokens,
+      // Without a token cap the output cost is unbounded; a priced model is always capped when
+      // the budget limits cost (remaining is then finite).
+      costUsd: inputCost + (maxTokens !== undefined ? outputTokens * perOutputToken : 0),
       calls: 1,
     }
     // The seed is drawn once the budget is reserved, so a refused call leaves the RNG untouched.
@@ -190,7 +236,8 @@ export async function callModel(
 
 /**
  * Calls `model.scoreContinuations` through the run context: waits for a concurrency slot,
- * refuses when the budget is exhausted, reserves one call, charges the usage and emits a
+ * refuses when the budget is exhausted, reserves one call and its worst-case prompt tokens
+ * ({@link maxScoringInputTokensOf}) and their cost, charges the usage and emits a
  * `model-call` trace event (`data.scoring: true`). Throws {@link BudgetExhaustedError} when
  * nothing is left and UnsupportedCapabilityError when the model cannot score.
  */
@@ -208,10 +255,18 @@ export async function callScoreContinuations(
   }
   const scoreContinuations = model.scoreContinuations.bind(model)
   return context.limiter.run(async () => {
+    context.budget.assertAvailable()
+    const inputTokens = maxScoringInputTokensOf(request)
+    const price = model.price
     return reservedModelCall(
       context,
       model,
-      { outputTokens: 0, calls: 1 },
+      {
+        outputTokens: 0,
+        inputTokens,
+        costUsd: price ? maxInputCostUsd(price, inputTokens) : 0,
+        calls: 1,
+      },
       () =>
         scoreContinuations({
           ...request,
@@ -234,7 +289,7 @@ export async function callScoreContinuations(
 async function reservedModelCall<R extends { usage: Usage }>(
   context: RunContext,
   model: LanguageModel,
-  amount: { outputTokens: number; calls: number },
+  amount: BudgetAmount,
   call: () => Promise<R>,
   data: (result: R) => Record<string, unknown>,
 ): Promise<R> {
@@ -262,7 +317,10 @@ async function reservedModelCall<R extends { usage: Usage }>(
  * limiter, signal and trace; the score event is the parent of its events) so that its own model
  * calls go through {@link callModel} and are charged as they happen; whatever part of the
  * scorer's reported usage was not charged through that context (a reward model's own
- * inference, a scorer that ignores the context) is charged afterwards.
+ * inference, a scorer that ignores the context) is charged afterwards, against the reservation
+ * of the scorer's `maxOwnUsage` made before it started. When that reservation does not fit,
+ * nothing is scored: every score has `error` set to the budget's message, like a judge whose
+ * calls the budget refuses.
  */
 export async function callScorer(
   context: RunContext,
@@ -271,21 +329,59 @@ export async function callScorer(
 ): Promise<ScoreResult> {
   throwIfAborted(context.signal)
   const id = context.nextId('r')
+  let reservation: BudgetReservation | undefined
+  const own = scorer.maxOwnUsage?.(requests)
+  if (own !== undefined) {
+    try {
+      reservation = context.budget.reserve({
+        outputTokens: 0,
+        inputTokens: own.inputTokens,
+        calls: own.calls,
+      })
+    } catch (error) {
+      if (!BudgetExhaustedError.isInstance(error)) throw error
+      // Like a judge whose call the budget refuses: every request unscored, nothing spent.
+      const refused: ScoreResult = {
+        scores: requests.map(() => ({ value: undefined, error: error.message })),
+        usage: emptyUsage(),
+      }
+      emitScore(context, id, scorer, refused, requests.length)
+      return refused
+    }
+  }
   const recording = createRecordingBudgetTracker(context.budget)
   const scoringContext = contextWithBudget(context, recording, id, `score:${scorer.name}`)
-  const result = await scorer.score(
-    requests,
-    compact({ signal: context.signal, context: scoringContext }),
-  )
-  context.budget.charge(subtractUsage(result.usage, recording.charged()))
+  let result: ScoreResult
+  try {
+    result = await scorer.score(
+      requests,
+      compact({ signal: context.signal, context: scoringContext }),
+    )
+  } catch (error) {
+    reservation?.release()
+    throw error
+  }
+  const uncharged = subtractUsage(result.usage, recording.charged())
+  if (reservation) reservation.settle(uncharged)
+  else context.budget.charge(uncharged)
+  emitScore(context, id, scorer, result, requests.length)
+  return result
+}
+
+function emitScore(
+  context: RunContext,
+  id: string,
+  scorer: Scorer,
+  result: ScoreResult,
+  count: number,
+): void {
   context.emit({
     kind: 'score',
     id,
     name: scorer.name,
     usage: result.usage,
-    data: { scores: result.scores.map((score) => score.value ?? null), count: requests.length },
+    data: { scores: result.scores.map((score) => score.value ?? null), count },
   })
-  return result
 }
 
 /** A context like `context` (limiter, signal, trace, ids) with `budget`, inside span `spanId`. */

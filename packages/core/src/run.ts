@@ -1,10 +1,10 @@
 // Running a generator: one call that sets up the run context (budget, seed, concurrency,
 // cancellation, trace sink, progress) and returns the output with its usage, trace and time.
 
-import type { Budget, BudgetTracker } from './budget.js'
+import type { Budget, BudgetTracker, StopReason } from './budget.js'
 import { compact } from './compact.js'
 import type { Generator, RunContext } from './generator.js'
-import { createRunContext, runChild } from './run-context.js'
+import { createRunContext, runChild, stopReason } from './run-context.js'
 import { noopTraceSink, type TraceEvent, type TraceSink } from './trace.js'
 import type { Usage } from './usage.js'
 
@@ -52,8 +52,13 @@ export interface RunResult<TOutput> {
   trace: TraceEvent[]
   /** Wall time of the run in seconds. */
   seconds: number
-  /** Set when the generator stopped early because the budget ran out. */
-  stoppedBy?: 'budget'
+  /**
+   * Set when the generator stopped early because the budget ran out: the limit that stopped it
+   * (`outputTokens`, `inputTokens`, `totalTokens`, `calls`, `costUsd`, `flops`, `wallTimeMs`; see
+   * {@link stopReason}). A cancelled run rejects with AbortedError instead; its trace's root
+   * `span-end` then has `data.stoppedBy: 'aborted'`.
+   */
+  stoppedBy?: StopReason
 }
 
 /**
@@ -99,6 +104,6 @@ export async function run<TInput, TOutput>(
     charged: { ...context.budget.spent },
     trace: events,
     seconds: (performance.now() - started) / 1000,
-    ...compact({ stoppedBy: result.stoppedBy }),
+    ...compact({ stoppedBy: stopReason(context.budget, result.stoppedBy) }),
   }
 }

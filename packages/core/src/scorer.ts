@@ -82,4 +82,12 @@ export interface Scorer {
    * `options.context` (which `callScorer` does not charge twice).
    */
   score(requests: readonly ScoreRequest[], options?: ScoreOptions): Promise<ScoreResult>
+  /**
+   * Optional, for a scorer that runs a model itself rather than through `options.context` (a
+   * reward model): an upper bound on the prompt tokens and calls that scoring `requests` spends
+   * that way. `callScorer` reserves it from the budget before scoring, so concurrent scorings
+   * cannot overshoot the inputTokens, totalTokens or calls limits; a scorer without it is
+   * charged only after it returns.
+   */
+  maxOwnUsage?(requests: readonly ScoreRequest[]): { inputTokens: number; calls: number }
 }

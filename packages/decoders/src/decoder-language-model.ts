@@ -52,6 +52,12 @@ export interface DecoderLanguageModelOptions {
   defaultMaxTokens?: number
   /** Whether the decoder produces n outputs in one batched call (default true). */
   nativeN?: boolean
+  /**
+   * Whether a call's `usage.inputTokens` is its encoded prompt alone (default true), so that the
+   * model can tell budgets that count before the call (`maxInputTokens`). False for decoders
+   * whose usage adds other prompt tokens (a reward model's, via `additionalUsage`).
+   */
+  promptIsAllInput?: boolean
   /** The decoding algorithm. */
   decode(call: DecoderCall): Promise<DecodeResult>
 }
@@ -61,7 +67,8 @@ export interface DecoderLanguageModelOptions {
  * (throws InvalidArgumentError when it leaves no room in the context), caps `maxTokens` at the
  * room left (with a warning), runs the decoder and reports usage as: inputTokens = prompt
  * tokens prefilled once, outputTokens = tokens the decoder chose, calls = 1,
- * flops = 2 x parameters x tokens fed (summed over models). `scoreContinuations` scores by
+ * flops = 2 x parameters x tokens fed (summed over models). `maxInputTokens` (which budgets
+ * reserve before a call) is the encoded prompt's length. `scoreContinuations` scores by
  * teacher forcing on `tokenModel`.
  */
 export function createDecoderLanguageModel(options: DecoderLanguageModelOptions): LanguageModel {
@@ -100,6 +107,14 @@ export function createDecoderLanguageModel(options: DecoderLanguageModelOptions)
     provider,
     modelId: options.modelId ?? tokenModel.modelId,
     capabilities,
+    ...(options.promptIsAllInput === false
+      ? {}
+      : {
+          /** The encoded prompt's length: what `usage.inputTokens` of the call will be. */
+          maxInputTokens(request: GenerateRequest): number {
+            return encodeRequestPrompt(request).length
+          },
+        }),
     async generate(request: GenerateRequest): Promise<GenerateResult> {
       validateGenerateRequest(request)
       const prompt = encodeRequestPrompt(request)

@@ -48,6 +48,8 @@ export function createRewardGuidedLanguageModel(
   return createDecoderLanguageModel({
     tokenModel: options.model,
     modelId: options.modelId ?? `${options.model.modelId}+guided-by-${options.scorer.name}`,
+    // The scorer's prompt tokens are added to the usage.
+    promptIsAllInput: false,
     ...compact({
       provider: options.provider,
       chatTemplate: options.chatTemplate,

@@ -14,6 +14,7 @@ import {
   InvalidArgumentError,
   type LanguageModel,
   type LanguageModelCapabilities,
+  type ModelPrice,
   type ScoreContinuationsRequest,
   type ScoreContinuationsResult,
   throwIfAborted,
@@ -247,6 +248,20 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
   readonly isReasoningModel: boolean
   protected readonly config: OpenAILanguageModelConfig
   protected readonly options: OpenAIModelOptions
+
+  /**
+   * The price of this model in the price table (the uncached prompt rate is the highest), or
+   * undefined when the table has none.
+   */
+  get price(): ModelPrice | undefined {
+    const price = findOpenAIPrice(this.modelId, this.config.prices)
+    if (!price) return undefined
+    return {
+      inputPerMillion: price.inputPerMillion,
+      outputPerMillion: price.outputPerMillion,
+      maxInputPerMillion: Math.max(price.inputPerMillion, price.cachedInputPerMillion ?? 0),
+    }
+  }
 
   /** The server dialect of the provider (`strict`, `compatible` or `vllm`). */
   get compatibility(): OpenAICompatibility {

@@ -1,5 +1,6 @@
 // The real openai SDK against a fake OpenAI server on 127.0.0.1: request parameters, headers and
 // the mapping of choices, logprobs, n and usage (chat and completions, JSON and SSE).
+import { callModel, createRunContext } from '@metagen/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAI } from '../src/index.js'
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '../src/testing/index.js'
@@ -215,6 +216,28 @@ describe('reasoning models and capability warnings', () => {
     }
     await model.generate({ prompt: 'hi', providerOptions: { openai: { responseFormat } } })
     expect(server.requests.at(-1)?.body?.response_format).toEqual(responseFormat)
+  })
+
+  it('advertises its price, so a costUsd budget holds concurrent calls under it', async () => {
+    const model = provider()('gpt-4o-mini')
+    expect(model.price).toEqual({
+      inputPerMillion: 0.15,
+      outputPerMillion: 0.6,
+      maxInputPerMillion: 0.15,
+    })
+    expect(provider()('unknown-model-x').price).toBeUndefined()
+    const budget = 4e-5
+    const context = createRunContext({ budget: { costUsd: budget }, concurrency: 8 })
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        callModel(context, model, { prompt: 'Q: 1+1?\nA:', maxTokens: 16 }),
+      ),
+    )
+    // Each call reserves its prompt's byte bound (43 tokens) at the input rate before it
+    // starts: eight of those alone cost more than the budget, so some calls are refused.
+    expect(outcomes.some((outcome) => outcome.status === 'rejected')).toBe(true)
+    expect(context.budget.spent.costUsd ?? 0).toBeGreaterThan(0)
+    expect(context.budget.spent.costUsd ?? 0).toBeLessThanOrEqual(budget)
   })
 
   it('warns and leaves costUsd out for a model without a price', async () => {

@@ -7,6 +7,7 @@ import {
   answersMatch,
   assertInteger,
   type Budget,
+  BudgetExhaustedError,
   compact,
   createBudgetTracker,
   createConcurrencyLimiter,
@@ -16,6 +17,7 @@ import {
   ModelLoadError,
   mixSeed,
   run,
+  type StopReason,
   type TextInput,
   type TextOutput,
   type TraceEvent,
@@ -60,8 +62,11 @@ export interface ProblemResult {
   seconds: number
   /** The seed of this problem's run. */
   seed: number
-  /** Set when the run stopped early because its budget ran out. */
-  stoppedBy?: 'budget'
+  /**
+   * Set when the run stopped early because its budget ran out: the limit that stopped it (see
+   * `RunResult.stoppedBy`); also for a run that failed because the budget refused its first call.
+   */
+  stoppedBy?: StopReason
   /** Message of the error that made this problem fail (it then counts as wrong). */
   error?: string
   /** The run's trace events, when `trace` was requested. */
@@ -210,6 +215,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         text: '',
         usage: { ...tracker.spent },
         seconds: (performance.now() - runStarted) / 1000,
+        ...(BudgetExhaustedError.isInstance(error)
+          ? { stoppedBy: tracker.stoppedBy ?? tracker.exhaustedLimit() ?? 'budget' }
+          : {}),
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }
     }

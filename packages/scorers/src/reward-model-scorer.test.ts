@@ -56,6 +56,25 @@ describe('createRewardModelScorer', () => {
     expect(usage).toMatchObject({ inputTokens: tokens, calls: 1, flops: 2 * 10 * tokens })
   })
 
+  it('maxOwnUsage bounds the prompt tokens and calls a scoring spends (budgets reserve it)', async () => {
+    const { model } = createFakeModel()
+    const scorer = createRewardModelScorer({ model, batchSize: 2 })
+    const requests = [
+      { prompt: 'Q: 2+3?\nA:', output: ' 2+3=5. The answer is 5.' },
+      { prompt: 'Q: 2+3?\nA:', output: ' 2+3=6. The answer is 6.' },
+      { prompt: 'Q: 2+3?\nA:', output: ' 2+3=5. The answer is 5.' },
+      { prompt: 'Q: 7*8?\nA:', output: ' 7*8=56. The answer is 56 ✓.' },
+    ]
+    const bound = scorer.maxOwnUsage?.(requests)
+    const { usage } = await scorer.score(requests)
+    // Three distinct sequences: two batches of at most 2.
+    expect(bound?.calls).toBe(2)
+    expect(usage.calls).toBe(2)
+    expect(usage.inputTokens).toBeLessThanOrEqual(bound?.inputTokens ?? 0)
+    // The check mark is 1 character (token) but 3 bytes: the byte bound is 2 over.
+    expect(bound?.inputTokens).toBe(usage.inputTokens + 2)
+  })
+
   it('locates steps by bytes when characters take several UTF-8 bytes', async () => {
     // +3 at '.', -3 elsewhere: reading any token but the period would give sigmoid(-3).
     const { model } = createFakeModel({

@@ -252,6 +252,25 @@ export function createRewardModelScorer(options: RewardModelScorerOptions): Scor
     specificationVersion: 'v1',
     name: options.name ?? (model.modelId ? `reward-model:${model.modelId}` : 'reward-model'),
     kind: { outcome: true, process: splitter !== undefined },
+    /**
+     * The most this scorer spends on its own model for `requests`: one token per UTF-8 byte of
+     * each distinct input text plus end-of-text (every token of the tokenizer covers at least one
+     * byte of the text), and one call per batch.
+     */
+    maxOwnUsage(requests: readonly ScoreRequest[]) {
+      const distinct = new Set<string>()
+      let inputTokens = 0
+      for (const request of requests) {
+        // Malformed requests spend nothing: score() rejects them.
+        if (typeof request?.prompt !== 'string' || typeof request.output !== 'string') continue
+        const key = `${request.partial === true ? 'p' : 'f'}\u0000${request.prompt}\u0000${request.output}`
+        if (distinct.has(key)) continue
+        distinct.add(key)
+        const text = formatInput(request.prompt, request.output)
+        inputTokens += (typeof text === 'string' ? encoder.encode(text).length : 0) + 1
+      }
+      return { inputTokens, calls: Math.ceil(distinct.size / batchSize) }
+    },
     async score(requests: readonly ScoreRequest[], scoreOptions: { signal?: AbortSignal } = {}) {
       validateScoreRequests(requests)
       throwIfAborted(scoreOptions.signal)

@@ -3,6 +3,7 @@
 import {
   type Budget,
   BudgetExhaustedError,
+  type BudgetLimit,
   type BudgetTracker,
   createBudgetTracker,
   type RunContext,
@@ -16,6 +17,7 @@ import {
  */
 export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget): BudgetTracker {
   const own = createBudgetTracker(local)
+  let stoppedBy: BudgetLimit | undefined
   const tracker: BudgetTracker = {
     budget: own.budget,
     get spent() {
@@ -24,17 +26,27 @@ export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget):
     get reserved() {
       return own.reserved
     },
+    get stoppedBy() {
+      return stoppedBy
+    },
     charge(usage) {
       own.charge(usage)
       parent.charge(usage)
     },
     reserve(amount) {
-      const local = own.reserve(amount)
+      let local: ReturnType<BudgetTracker['reserve']>
+      try {
+        local = own.reserve(amount)
+      } catch (error) {
+        if (BudgetExhaustedError.isInstance(error)) stoppedBy = own.stoppedBy
+        throw error
+      }
       let outer: ReturnType<BudgetTracker['reserve']>
       try {
         outer = parent.reserve(amount)
       } catch (error) {
         local.release()
+        if (BudgetExhaustedError.isInstance(error)) stoppedBy = parent.stoppedBy
         throw error
       }
       return {
@@ -56,10 +68,13 @@ export function createNestedBudgetTracker(parent: BudgetTracker, local: Budget):
     },
     assertAvailable() {
       const limit = tracker.exhaustedLimit()
-      if (limit !== undefined) throw new BudgetExhaustedError({ limit })
+      if (limit !== undefined) {
+        stoppedBy = limit
+        throw new BudgetExhaustedError({ limit })
+      }
     },
-    remainingOutputTokens() {
-      return Math.min(own.remainingOutputTokens(), parent.remainingOutputTokens())
+    remainingOutputTokens(query) {
+      return Math.min(own.remainingOutputTokens(query), parent.remainingOutputTokens(query))
     },
     remainingCalls() {
       return Math.min(own.remainingCalls(), parent.remainingCalls())

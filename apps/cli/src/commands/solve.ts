@@ -76,7 +76,7 @@ export async function solveCommand(
       writeLine(io.stdout, `answer: ${answer ?? '(none found)'}`)
       writeLine(
         io.stderr,
-        `${session.spec.strategy} on ${session.environment.modelId}: ${formatUsage(result.usage)}, ${result.seconds.toFixed(2)} s${result.stoppedBy ? ' (stopped by the budget)' : ''}${traceOut !== undefined ? `; trace written to ${traceOut}` : ''}`,
+        `${session.spec.strategy} on ${session.environment.modelId}: ${formatUsage(result.usage)}, ${result.seconds.toFixed(2)} s${result.stoppedBy ? ` (stopped by the budget: ${result.stoppedBy})` : ''}${traceOut !== undefined ? `; trace written to ${traceOut}` : ''}`,
       )
     }
     return 0

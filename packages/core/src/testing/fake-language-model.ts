@@ -10,6 +10,7 @@ import type {
   GenerateResult,
   LanguageModel,
   LanguageModelCapabilities,
+  ModelPrice,
   ScoreContinuationsRequest,
   ScoreContinuationsResult,
   TokenLogprob,
@@ -131,6 +132,16 @@ export interface FakeLanguageModelOptions {
   failCall?: (request: GenerateRequest, callIndex: number) => Error | undefined
   /** Milliseconds each `generate` call waits before answering (default 0), to exercise concurrency. */
   delayMs?: number
+  /**
+   * A price: the model advertises it as `price` and reports `usage.costUsd` of every call
+   * (input and output fake tokens at the per-million rates). Absent: no cost.
+   */
+  price?: ModelPrice
+  /**
+   * When true the model has `maxInputTokens`, which returns exactly the input tokens a call
+   * will report (the prompt's fake tokens). Absent: budgets use the byte bound of core.
+   */
+  countsInputTokens?: boolean
 }
 
 /** The fake language model plus what it recorded. */
@@ -238,12 +249,21 @@ export function createFakeLanguageModel(options: FakeLanguageModelOptions): Fake
           }
           outputs.push(output)
         }
+        const inputTokens = splitFakeTokens(prompt, unit).length
+        const price = options.price
         return {
           outputs,
           usage: {
-            inputTokens: splitFakeTokens(prompt, unit).length,
+            inputTokens,
             outputTokens,
             calls: 1,
+            ...(price
+              ? {
+                  costUsd:
+                    (inputTokens * price.inputPerMillion + outputTokens * price.outputPerMillion) /
+                    1e6,
+                }
+              : {}),
           },
           warnings: [],
         }
@@ -251,6 +271,10 @@ export function createFakeLanguageModel(options: FakeLanguageModelOptions): Fake
         active--
       }
     },
+  }
+  if (options.price) Object.assign(model, { price: { ...options.price } })
+  if (options.countsInputTokens) {
+    model.maxInputTokens = (request) => splitFakeTokens(fakePromptText(request), unit).length
   }
   const score = options.scoreContinuations
   if (score !== undefined) {
