@@ -23,6 +23,10 @@ generation_config.json, tokenizer.json, tokenizer_config.json, onnx/model*.onnx)
 Needs Debian's python3-torch (1.13) and python3-onnx; run from the repository root:
     nice -n 19 /usr/bin/python3 packages/onnx/scripts/build-fixtures.py
 The output is deterministic (fixed seeds) and committed, so tests need no Python.
+
+    /usr/bin/python3 packages/onnx/scripts/build-fixtures.py --bench-llama DIR
+builds instead, into DIR, the ~25M-parameter random-weight Llama of the onnx package's
+Llama benchmark (not committed).
 """
 
 import json
@@ -361,6 +365,8 @@ def export(c, path):
                 parameter.add_(torch.randn_like(parameter) * 0.05)
             else:
                 scale = 0.35 if 'embed' in name or 'positions' in name else 0.2
+                if 'init_scale' in c:
+                    scale = c['init_scale']
                 if c['family'] == 'gemma' and 'embed' in name:
                     scale = 0.35 / math.sqrt(c['hidden'])  # Gemma multiplies embeddings by sqrt(d)
                 parameter.normal_(0.0, scale)
@@ -629,7 +635,40 @@ def build_hybrid(tokenizer, vocab):
     write_json(os.path.join(folder, 'tokenizer.json'), tokenizer)
 
 
+def build_bench_llama(folder):
+    """A random-weight Llama of ~25M parameters (8 layers, hidden 512, 8 query / 4 KV heads of
+    64, SwiGLU 1536, RoPE, RMSNorm) with the fixtures' SentencePiece tokenizer, for the speed
+    comparison in bench/llama-comparison.bench.mjs. Built at bench time into `folder`, never
+    committed (about 100 MB of float32 weights)."""
+    sp, sp_size, _ = sentencepiece_tokenizer()
+    hidden, layers, heads, kv_heads, head_dim, intermediate = 512, 8, 8, 4, 64, 1536
+    c = {'family': 'llama', 'hidden': hidden, 'layers': layers, 'heads': heads,
+         'kv_heads': kv_heads, 'head_dim': head_dim, 'intermediate': intermediate,
+         'max_positions': 1024, 'position_ids': True, 'keep': False, 'tie': False, 'seed': 51,
+         'vocab': sp_size, 'init_scale': 0.02}
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, 'onnx'))
+    params = export(c, os.path.join(folder, 'onnx', 'model.onnx'))
+    write_json(os.path.join(folder, 'config.json'), {
+        'architectures': ['LlamaForCausalLM'], 'model_type': 'llama', 'vocab_size': sp_size,
+        'hidden_size': hidden, 'intermediate_size': intermediate, 'num_hidden_layers': layers,
+        'num_attention_heads': heads, 'num_key_value_heads': kv_heads, 'head_dim': head_dim,
+        'max_position_embeddings': 1024, 'rms_norm_eps': 1e-6, 'rope_theta': 10000.0,
+        'tie_word_embeddings': False, 'bos_token_id': 1, 'eos_token_id': 2, 'hidden_act': 'silu',
+        'torch_dtype': 'float32'})
+    write_json(os.path.join(folder, 'generation_config.json'), {'bos_token_id': 1, 'eos_token_id': 2})
+    write_json(os.path.join(folder, 'tokenizer.json'), sp)
+    write_json(os.path.join(folder, 'tokenizer_config.json'), {
+        'add_bos_token': True, 'add_eos_token': False, 'bos_token': '<s>', 'eos_token': '</s>',
+        'unk_token': '<unk>', 'pad_token': None, 'clean_up_tokenization_spaces': False,
+        'legacy': False, 'model_max_length': 1024, 'tokenizer_class': 'LlamaTokenizer'})
+    print(json.dumps({'folder': folder, 'parameters': params}))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == '--bench-llama':
+        build_bench_llama(os.path.abspath(sys.argv[2]))
+        return 0
     sp, sp_size, sp_ids = sentencepiece_tokenizer()
     bl, bl_size, bl_ids = byte_level_tokenizer()
     manifest = {}
