@@ -14,11 +14,11 @@ export interface LoadOnnxRewardModelOptions {
   threads?: number
   /**
    * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping (default
-   * 'within-run'): 'within-run' between the operators of one run, stopping when the run returns
-   * (fast on an idle machine, and an idle model takes no CPU from other models or processes);
-   * 'always' also between runs (onnxruntime's default: lowest latency for back-to-back runs, but
-   * the threads keep burning cores after each run); 'never' not at all (every parallel operator
-   * then wakes a sleeping thread, slower on an idle machine, best when cores are oversubscribed).
+   * 'brief'): 'brief' between operators and for up to 2 ms after a run, so consecutive decode
+   * steps find them awake, then they sleep (an idle model takes no CPU from other models or
+   * processes); 'always' for as long as onnxruntime spins by default, tens of ms after every
+   * run (what transformers.js uses); 'never' not at all (every parallel operator then wakes a
+   * sleeping thread: slower on an idle machine, best when cores are oversubscribed).
    * `true` means 'always', `false` 'never'.
    */
   spinning?: SpinningMode | boolean

@@ -16,7 +16,7 @@ export interface StartModelWorkerOptions<TContract> {
   kind: WorkerInit['kind']
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number | undefined
-  /** When onnxruntime's pool threads spin (default 'within-run'; true = 'always', false = 'never'). */
+  /** When onnxruntime's pool threads spin (default 'brief'; true = 'always', false = 'never'). */
   spinning?: SpinningMode | boolean | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
@@ -86,17 +86,17 @@ export async function startModelWorker<TContract>(
 }
 
 /**
- * The spinning mode of a `spinning` option: undefined gives 'within-run', true 'always', false
+ * The spinning mode of a `spinning` option: undefined gives 'brief', true 'always', false
  * 'never'. Throws InvalidArgumentError for anything else.
  */
 export function spinningMode(value: SpinningMode | boolean | undefined): SpinningMode {
-  if (value === undefined) return 'within-run'
+  if (value === undefined) return 'brief'
   if (value === true) return 'always'
   if (value === false) return 'never'
-  if (value === 'within-run' || value === 'always' || value === 'never') return value
+  if (value === 'brief' || value === 'always' || value === 'never') return value
   throw new InvalidArgumentError({
     argument: 'spinning',
-    expected: "'within-run', 'always', 'never' or a boolean",
+    expected: "'brief', 'always', 'never' or a boolean",
     received: value,
   })
 }

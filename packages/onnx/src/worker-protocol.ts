@@ -4,10 +4,10 @@ import type { CausalLmContract, RewardContract, ValueMetadata } from './model-co
 
 /**
  * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping:
- * 'within-run' between the operators of a run only (they sleep once the run returns),
- * 'always' also between runs (onnxruntime's default), 'never' not at all.
+ * 'brief' between operators and for up to 2 ms after a run, 'always' for as long as onnxruntime
+ * spins by default (tens of ms after every run), 'never' not at all.
  */
-export type SpinningMode = 'within-run' | 'always' | 'never'
+export type SpinningMode = 'brief' | 'always' | 'never'
 
 /** Sent once in `workerData`. */
 export interface WorkerInit {

@@ -62,18 +62,22 @@ async function load(): Promise<void> {
   })
 }
 
+/** How long 'brief' spinning keeps pool threads awake after their last work, in microseconds. */
+const BRIEF_SPIN_US = 2000
+
 /**
  * onnxruntime's session entries for a {@link WorkerInit.spinning} mode. Without spinning, every
  * operator that onnxruntime splits across threads wakes a sleeping pool thread (a futex round
  * trip, several microseconds): on a small model that is a few hundred operators per token and
- * costs more than the arithmetic. 'within-run' lets the pool threads spin between the operators
- * of a run and stops them when the run returns (`session.force_spinning_stop`), so an idle
- * session, another model's run and the JavaScript between two steps get the cores.
+ * costs more than the arithmetic. 'brief' lets the pool threads spin between operators and for
+ * up to 2 ms after a run (`session.intra_op.spin_duration_us`), so the next decode step, which
+ * follows within a fraction of a millisecond, finds them awake; after that they sleep and leave
+ * the cores to other models and processes (onnxruntime's default spins for tens of ms).
  */
 function spinningConfig(mode: WorkerInit['spinning']): Record<string, unknown> {
   if (mode === 'never') return { intra_op: { allow_spinning: '0' } }
   if (mode === 'always') return { intra_op: { allow_spinning: '1' } }
-  return { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' }
+  return { intra_op: { allow_spinning: '1', spin_duration_us: String(BRIEF_SPIN_US) } }
 }
 
 function integers(
