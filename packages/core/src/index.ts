@@ -117,6 +117,8 @@ export type {
   SampledTokens,
   SampleTokensRequest,
   SequenceState,
+  SpeculativeTokens,
+  SpeculativeTokensRequest,
   TokenModel,
   TokenModelStats,
 } from './token-model.js'

@@ -112,6 +112,14 @@ export interface TokenModel {
    * strings, several models) and fall back to `extend` otherwise.
    */
   sampleTokens?(request: SampleTokensRequest): Promise<SampledTokens[]>
+  /**
+   * Optional: greedy speculative decoding of one sequence, drafts by `request.draft`, run
+   * whole inside the backend (one round trip for the generation instead of several per
+   * round). Resolves to undefined, having done nothing, when this backend cannot run `draft`
+   * beside itself (a different backend, say): the caller then decodes with `extend`. See
+   * {@link SpeculativeTokensRequest} for the exact semantics.
+   */
+  speculativeTokens?(request: SpeculativeTokensRequest): Promise<SpeculativeTokens | undefined>
   /** A snapshot of the work counters. */
   stats(): TokenModelStats
   /** Frees every resource (sessions, worker threads). The model cannot be used afterwards. */
@@ -157,4 +165,58 @@ export interface SampledTokens {
   finishReason: 'stop' | 'length'
   /** True when the sequence ended because the model's context was full. */
   contextExhausted: boolean
+}
+
+/**
+ * Greedy speculative decoding of one sequence for {@link TokenModel.speculativeTokens}, with
+ * exactly the rounds of the decoders' `speculativeDecode` for a greedy request with no
+ * processors. Each round: the draft model proposes up to k tokens by argmax of its raw logits
+ * (lowest id on ties), stopping after a stop token; the budget of a round is
+ * min(k, maxTokens - chosen - 1, min(both contexts) - length - 1), at least 0. The target is
+ * extended by [the previous round's correction or bonus token, drafts] in one pass; draft i is
+ * accepted while it equals the argmax of the target's row before it; the first mismatch is
+ * replaced by that argmax, and when every draft matches the argmax of the last row is the
+ * bonus token. So the tokens are the target's greedy tokens, one by one. Rejected drafts are
+ * rolled back by truncation (every chosen token is fed to each model once). With `adaptive`,
+ * k grows by 2 after a round whose drafts were all accepted and shrinks by 1 otherwise, within
+ * [1, maxK]. The loop ends on a stop token (`'stop'`), after `maxTokens` tokens, or when one
+ * more token would not fit either model's context (`'length'`, `contextExhausted`). Like
+ * {@link TokenModel.sampleTokens}, the sequence is continued in place and the last chosen
+ * token is not fed.
+ */
+export interface SpeculativeTokensRequest {
+  /** The target sequence to continue, in place; it must have `lastLogits`. */
+  sequence: SequenceState
+  /** The draft model (same vocabulary); the backend prefills its own draft cache with `sequence.tokens`. */
+  draft: TokenModel
+  /** Draft tokens per round, an integer >= 1; with `adaptive`, the starting value. */
+  k: number
+  /** Adapt k per round (see above). */
+  adaptive: boolean
+  /** Upper bound of k with `adaptive`, an integer >= k. */
+  maxK: number
+  /** Most tokens chosen, an integer >= 1. */
+  maxTokens: number
+  /** Token ids that end the sequence. */
+  stopTokenIds: readonly number[]
+  /** Checked before every round; when aborted, rejects with AbortedError. */
+  signal?: AbortSignal
+}
+
+/** The outcome of {@link TokenModel.speculativeTokens}. */
+export interface SpeculativeTokens extends SampledTokens {
+  /** Verification rounds (one target forward pass each). */
+  rounds: number
+  /** Draft tokens proposed. */
+  draftedTokens: number
+  /** Draft tokens accepted. */
+  acceptedTokens: number
+  /** Forward passes of the target (verification rounds). */
+  targetForwardPasses: number
+  /** Tokens fed to the target (each chosen token at most once). */
+  targetTokensFed: number
+  /** Forward passes of the draft model, its prefill included. */
+  draftForwardPasses: number
+  /** Tokens fed to the draft model, its prefill included. */
+  draftTokensFed: number
 }

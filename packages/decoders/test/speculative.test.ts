@@ -17,6 +17,7 @@ import {
   createPromptLookupDrafter,
   createSpeculativeLanguageModel,
   type Drafter,
+  type SpeculativeDecodeResult,
   type SpeculativeStats,
   speculativeDecode,
 } from '../src/speculative/index.js'
@@ -72,6 +73,67 @@ describe('greedy speculative decoding on tinymath', () => {
     }
     // The draft shares the format and copies numbers: most drafts are accepted.
     expect(totals.accepted / totals.drafted).toBeGreaterThan(0.5)
+  })
+
+  it('runs inside the target backend when it can, with the same tokens, text and counters as the extend loop', async () => {
+    const inBackend = (drafter: Drafter) => drafter
+    // The same model drafter without `model`: speculativeDecode cannot hand it to the backend.
+    const onMainThread = (drafter: Drafter): Drafter => ({
+      name: drafter.name,
+      maxSequenceLength: drafter.maxSequenceLength,
+      start: drafter.start.bind(drafter),
+      propose: drafter.propose.bind(drafter),
+      update: drafter.update.bind(drafter),
+    })
+    for (const problem of problems.filter((_, index) => index % 75 === 11)) {
+      const prompt = target.tokenizer.encode(formatPrompt(problem.question))
+      for (const [k, adaptive] of [
+        [2, false],
+        [8, false],
+        [4, true],
+      ] as const) {
+        const results: SpeculativeDecodeResult[] = []
+        for (const wrap of [inBackend, onMainThread]) {
+          results.push(
+            await speculativeDecode({
+              target,
+              drafter: wrap(createModelDrafter(draft)),
+              prompt,
+              maxTokens: 120,
+              k,
+              adaptive,
+              sampling: { temperature: 0 },
+            }),
+          )
+        }
+        const [fast, reference] = results as [SpeculativeDecodeResult, SpeculativeDecodeResult]
+        const label = `problem ${problem.id}, k=${k}, adaptive=${adaptive}`
+        expect(fast.sequences[0]?.tokenIds, label).toEqual(reference.sequences[0]?.tokenIds)
+        expect(fast.sequences[0]?.text, label).toBe(reference.sequences[0]?.text)
+        expect(fast.sequences[0]?.finishReason, label).toBe(reference.sequences[0]?.finishReason)
+        expect(fast.sequences[0]?.sequenceLogprob).toBeCloseTo(
+          reference.sequences[0]?.sequenceLogprob as number,
+          4,
+        )
+        const { acceptanceRate, tokensPerRound, flops, ...counters } =
+          fast.stats as SpeculativeStats
+        const expected = reference.stats as SpeculativeStats
+        expect(counters, label).toEqual({
+          inputTokens: expected.inputTokens,
+          outputTokens: expected.outputTokens,
+          forwardPasses: expected.forwardPasses,
+          tokensProcessed: expected.tokensProcessed,
+          rounds: expected.rounds,
+          targetForwardPasses: expected.targetForwardPasses,
+          draftForwardPasses: expected.draftForwardPasses,
+          draftedTokens: expected.draftedTokens,
+          acceptedTokens: expected.acceptedTokens,
+        })
+        expect(acceptanceRate).toBeCloseTo(expected.acceptanceRate, 10)
+        expect(tokensPerRound).toBeCloseTo(expected.tokensPerRound, 10)
+        expect(flops).toBeCloseTo(expected.flops, -3)
+      }
+    }
   })
 
   it('equals the target greedy output with the prompt-lookup drafter and through the LanguageModel', async () => {

@@ -11,6 +11,8 @@ import {
   type SampledTokens,
   type SampleTokensRequest,
   type SequenceState,
+  type SpeculativeTokens,
+  type SpeculativeTokensRequest,
   type Tokenizer,
   type TokenModel,
   type TokenModelStats,
@@ -19,7 +21,7 @@ import { readCausalLmContract } from './model-contract.js'
 import { type OnnxDtype, readModelFolder } from './model-folder.js'
 import { startModelWorker } from './start-model-worker.js'
 import type { WorkerClient } from './worker-client.js'
-import type { SpinningMode, WorkerResponse } from './worker-protocol.js'
+import type { AttachDraftRequest, SpinningMode, WorkerResponse } from './worker-protocol.js'
 
 /** Settings of {@link loadOnnxTokenModel}. */
 export interface LoadOnnxTokenModelOptions {
@@ -60,6 +62,12 @@ export interface OnnxTokenModel extends TokenModel {
    * trip per call instead of one per token; concurrent calls step together in shared passes.
    */
   sampleTokens(request: SampleTokensRequest): Promise<SampledTokens[]>
+  /**
+   * Greedy speculative decoding of one sequence with another ONNX model as the drafter, run
+   * whole inside this model's worker (the draft model gets a second session there): one round
+   * trip per generation. Undefined for a draft model of another backend.
+   */
+  speculativeTokens(request: SpeculativeTokensRequest): Promise<SpeculativeTokens | undefined>
   /** The weight variant loaded. */
   readonly dtype: OnnxDtype
   /**
@@ -101,7 +109,7 @@ export async function loadOnnxTokenModel(
   }
   const folder = readModelFolder(path, { dtype: options.dtype })
   const { config } = folder
-  const { client, tokenizer, contract, parameterCount } = await startModelWorker(folder, {
+  const { client, tokenizer, contract, parameterCount, init } = await startModelWorker(folder, {
     kind: 'causal-lm',
     threads: options.threads,
     spinning: options.spinning,
@@ -116,6 +124,13 @@ export async function loadOnnxTokenModel(
     parameterCount,
     maxBatchRows,
     dtype: folder.dtype,
+    draftSettings: {
+      onnxPath: init.onnxPath,
+      padTokenId: init.padTokenId,
+      threads: init.threads,
+      spinning: init.spinning,
+      contract,
+    },
     kvBytesPerToken:
       2 *
       contract.layers *
@@ -194,6 +209,11 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   }
   private readonly client: WorkerClient
   private readonly maxBatchRows: number
+  /** How another model's worker loads this model as its draft. */
+  private readonly draftSettings: Omit<AttachDraftRequest, 'draftId'>
+  /** Draft models attached to this model's worker, with their draft ids. */
+  private readonly attachedDrafts = new Map<OnnxTokenModelImpl, Promise<number>>()
+  private nextDraftId = 1
   private readonly queue: QueuedExtend[] = []
   private running = false
   private closed = false
@@ -224,7 +244,9 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     maxBatchRows: number
     dtype: OnnxDtype
     kvBytesPerToken: number
+    draftSettings: Omit<AttachDraftRequest, 'draftId'>
   }) {
+    this.draftSettings = settings.draftSettings
     this.dtype = settings.dtype
     this.kvBytesPerToken = settings.kvBytesPerToken
     this.client = settings.client
@@ -393,6 +415,140 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     for (const sequence of sequences) if (sequence.disposeWhenIdle) sequence.dispose()
     if (response.aborted) throw new AbortedError(undefined, { cause: signal?.reason })
     return results
+  }
+
+  /**
+   * Greedy speculative decoding of one sequence with `request.draft` as the drafter, run whole
+   * in this model's worker (semantics: {@link SpeculativeTokensRequest}). The first call with a
+   * draft model loads a second session of it into this worker (its weights are held twice, once
+   * per worker); its work is counted in both models' stats. Resolves to undefined when `draft`
+   * is not an ONNX model loaded by this package. Throws InvalidArgumentError for a sequence
+   * that is not this model's, disposed, busy or without `lastLogits`, a draft with another
+   * vocabulary, and out-of-range settings.
+   */
+  async speculativeTokens(
+    request: SpeculativeTokensRequest,
+  ): Promise<SpeculativeTokens | undefined> {
+    this.assertOpen()
+    const draft = request?.draft
+    if (!(draft instanceof OnnxTokenModelImpl)) return undefined
+    const [sequence] = this.validateSampleTokens({
+      sequences: [request.sequence],
+      temperature: 0,
+      maxTokens: request.maxTokens,
+      stopTokenIds: request.stopTokenIds,
+    })
+    const target = sequence as OnnxSequence
+    draft.assertOpen()
+    if (draft.vocabSize !== this.vocabSize) {
+      throw new InvalidArgumentError({
+        argument: 'draft',
+        expected: `a draft model with the target's vocabulary of ${this.vocabSize} tokens`,
+        received: `${draft.vocabSize} tokens`,
+      })
+    }
+    const { k, adaptive, maxK } = request
+    if (!Number.isInteger(k) || k < 1) {
+      throw new InvalidArgumentError({ argument: 'k', expected: 'an integer >= 1', received: k })
+    }
+    if (!Number.isInteger(maxK) || maxK < k) {
+      throw new InvalidArgumentError({
+        argument: 'maxK',
+        expected: `an integer >= k (${k})`,
+        received: maxK,
+      })
+    }
+    if (typeof adaptive !== 'boolean') {
+      throw new InvalidArgumentError({
+        argument: 'adaptive',
+        expected: 'a boolean',
+        received: adaptive,
+      })
+    }
+    const signal = request.signal
+    if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason })
+    const draftId = await this.attachDraft(draft)
+    if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason })
+    if (target.disposed || target.busy) {
+      throw new InvalidArgumentError({
+        argument: 'sequence',
+        expected: 'a sequence that is neither disposed nor being extended',
+        received: target.disposed ? 'disposed' : 'busy',
+      })
+    }
+    const abortFlag = signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined
+    const onAbort = () => {
+      if (abortFlag) Atomics.store(abortFlag, 0, 1)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    target.busy = true
+    let response: Extract<WorkerResponse, { type: 'speculative-result' }>
+    try {
+      response = await this.client.request<Extract<WorkerResponse, { type: 'speculative-result' }>>(
+        {
+          type: 'speculative',
+          draftId,
+          sequenceId: target.id,
+          draftSequenceId: this.nextSequenceId++,
+          lastLogits: target.lastLogits as Float32Array,
+          length: target.tokens.length,
+          context: [...target.tokens],
+          k,
+          adaptive,
+          maxK,
+          maxTokens: request.maxTokens,
+          stopTokenIds: [...request.stopTokenIds],
+          contextLimit: Math.min(this.maxSequenceLength, draft.maxSequenceLength),
+          abortFlag,
+        },
+      )
+    } finally {
+      target.busy = false
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const fed = response.tokenIds.slice(0, response.fedTokens)
+    if (fed.length > 0) {
+      target.tokens.push(...fed)
+      target.lastLogits = response.lastLogits
+      target.recent = { logits: response.lastLogits, rows: 1, end: target.tokens.length }
+    }
+    this.counters.forwardPasses += response.targetForwardPasses
+    this.counters.batchRows += response.targetForwardPasses
+    this.counters.tokensProcessed += response.targetTokensFed
+    this.inferenceMilliseconds += response.runMs
+    draft.counters.forwardPasses += response.draftForwardPasses
+    draft.counters.batchRows += response.draftForwardPasses
+    draft.counters.tokensProcessed += response.draftTokensFed
+    if (target.disposeWhenIdle) target.dispose()
+    if (response.aborted) throw new AbortedError(undefined, { cause: signal?.reason })
+    return {
+      tokenIds: response.tokenIds,
+      logprobs: response.logprobs,
+      finishReason: response.finishReason,
+      contextExhausted: response.contextExhausted,
+      rounds: response.rounds,
+      draftedTokens: response.draftedTokens,
+      acceptedTokens: response.acceptedTokens,
+      targetForwardPasses: response.targetForwardPasses,
+      targetTokensFed: response.targetTokensFed,
+      draftForwardPasses: response.draftForwardPasses,
+      draftTokensFed: response.draftTokensFed,
+    }
+  }
+
+  /** Loads `draft` into this model's worker once; resolves to its draft id there. */
+  private attachDraft(draft: OnnxTokenModelImpl): Promise<number> {
+    let attached = this.attachedDrafts.get(draft)
+    if (attached === undefined) {
+      const draftId = this.nextDraftId++
+      attached = this.client
+        .request({ type: 'attach-draft', draftId, ...draft.draftSettings })
+        .then(() => draftId)
+      // A failed load is retried by the next call instead of being remembered.
+      attached.catch(() => this.attachedDrafts.delete(draft))
+      this.attachedDrafts.set(draft, attached)
+    }
+    return attached
   }
 
   stats(): TokenModelStats {

@@ -36,6 +36,8 @@ export interface StartedModel<TContract> {
   contract: TContract
   /** Parameters counted from the ONNX initializers (quantized weights by logical size). */
   parameterCount: number
+  /** What the worker was started with (session path, threads, padding id). */
+  init: WorkerInit
 }
 
 /**
@@ -56,16 +58,14 @@ export async function startModelWorker<TContract>(
     vocabSize: options.vocabSize ?? config.vocabSize,
     chatTemplate: folder.chatTemplate,
   })
-  const client = await WorkerClient.start(
-    {
-      kind: options.kind,
-      onnxPath: folder.onnxPath,
-      padTokenId: tokenizer.padTokenId,
-      threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
-      spinning: spinningMode(options.spinning),
-    },
-    folder.folder,
-  )
+  const init: WorkerInit = {
+    kind: options.kind,
+    onnxPath: folder.onnxPath,
+    padTokenId: tokenizer.padTokenId,
+    threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
+    spinning: spinningMode(options.spinning),
+  }
+  const client = await WorkerClient.start(init, folder.folder)
   let contract: TContract
   try {
     contract = options.readContract(client.inputs, client.outputs, config, folder.onnxPath)
@@ -82,7 +82,7 @@ export async function startModelWorker<TContract>(
     // the configuration still gives an order of magnitude for FLOP estimates.
     parameterCount = estimateParameterCount(config)
   }
-  return { client, tokenizer, contract, parameterCount }
+  return { client, tokenizer, contract, parameterCount, init }
 }
 
 /**

@@ -45,6 +45,41 @@ export interface DecodeJobRequest {
   abortFlag: Int32Array | undefined
 }
 
+/** Greedy speculative decoding of one sequence inside the worker (TokenModel.speculativeTokens). */
+export interface SpeculativeJobRequest {
+  /** The draft session attached with `attach-draft`. */
+  draftId: number
+  /** The target sequence, continued in place. */
+  sequenceId: number
+  /** A fresh id for the job's draft sequence (released when the job ends). */
+  draftSequenceId: number
+  /** The target's next-token row after its last token. */
+  lastLogits: Float32Array
+  /** The target sequence's length in tokens. */
+  length: number
+  /** Every token of the target sequence: the draft's prefill. */
+  context: number[]
+  k: number
+  adaptive: boolean
+  maxK: number
+  maxTokens: number
+  stopTokenIds: number[]
+  /** min(both models' context lengths). */
+  contextLimit: number
+  /** One Int32 in a SharedArrayBuffer: nonzero once the caller aborted. */
+  abortFlag: Int32Array | undefined
+}
+
+/** A second causal LM session (a draft model) loaded into this worker. */
+export interface AttachDraftRequest {
+  draftId: number
+  onnxPath: string
+  padTokenId: number
+  threads: number
+  spinning: SpinningMode
+  contract: CausalLmContract
+}
+
 export type WorkerRequest =
   | { type: 'configure'; contract: CausalLmContract | RewardContract }
   | { type: 'extend'; requestId: number; items: ExtendItem[] }
@@ -54,6 +89,8 @@ export type WorkerRequest =
   | { type: 'release'; sequenceId: number }
   | { type: 'truncate'; sequenceId: number; length: number }
   | { type: 'close'; requestId: number }
+  | ({ type: 'attach-draft'; requestId: number } & AttachDraftRequest)
+  | ({ type: 'speculative'; requestId: number } & SpeculativeJobRequest)
 
 export type WorkerResponse =
   | { type: 'ready'; inputs: ValueMetadata[]; outputs: ValueMetadata[] }
@@ -85,6 +122,31 @@ export type WorkerResponse =
       /** Rows of this job summed over passes. */
       batchRows: number
       /** Milliseconds in session.run of the passes counted in `passes`. */
+      runMs: number
+      /** True when the loop stopped early because the caller aborted. */
+      aborted: boolean
+    }
+  | { type: 'attached'; requestId: number }
+  | {
+      type: 'speculative-result'
+      requestId: number
+      /** Chosen tokens and their logprobs under the target. */
+      tokenIds: number[]
+      logprobs: number[]
+      finishReason: 'stop' | 'length'
+      contextExhausted: boolean
+      /** Chosen tokens now in the target's cache (all but the last, unless aborted). */
+      fedTokens: number
+      /** The target's next-token row after its last fed token. */
+      lastLogits: Float32Array
+      rounds: number
+      draftedTokens: number
+      acceptedTokens: number
+      targetForwardPasses: number
+      targetTokensFed: number
+      draftForwardPasses: number
+      draftTokensFed: number
+      /** Milliseconds in the target's session.run. */
       runMs: number
       /** True when the loop stopped early because the caller aborted. */
       aborted: boolean

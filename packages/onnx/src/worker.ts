@@ -15,9 +15,12 @@ import {
   truncateEntry,
 } from './kv-cache.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
+import { runSpeculativeJob, type SpeculativeJobModel } from './speculative-job.js'
 import type {
+  AttachDraftRequest,
   DecodeJobRequest,
   ExtendItem,
+  SpeculativeJobRequest,
   WorkerInit,
   WorkerRequest,
   WorkerResponse,
@@ -34,6 +37,21 @@ const sequences = new Map<number, KvEntry>()
 let session: ort.InferenceSession
 let contract: CausalLmContract | RewardContract | undefined
 
+/** A causal LM session with its sequences: this worker's model, or an attached draft model. */
+interface CausalRuntime {
+  session: ort.InferenceSession
+  contract: CausalLmContract
+  sequences: Map<number, KvEntry>
+  padTokenId: number
+}
+
+/** Draft models attached for speculative decoding inside this worker, by draft id. */
+const drafts = new Map<number, CausalRuntime>()
+
+function mainRuntime(): CausalRuntime {
+  return { session, contract: contract as CausalLmContract, sequences, padTokenId: init.padTokenId }
+}
+
 function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): ValueMetadata[] {
   return values.map((value) => ({
     name: value.name,
@@ -42,15 +60,22 @@ function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): Valu
   }))
 }
 
+function createSession(
+  onnxPath: string,
+  settings: { threads: number; spinning: WorkerInit['spinning'] },
+): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(onnxPath, {
+    intraOpNumThreads: settings.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: spinningConfig(settings.spinning) },
+  })
+}
+
 async function load(): Promise<void> {
   try {
-    session = await ort.InferenceSession.create(init.onnxPath, {
-      intraOpNumThreads: init.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: spinningConfig(init.spinning) },
-    })
+    session = await createSession(init.onnxPath, init)
   } catch (error) {
     post({ type: 'load-error', message: `onnxruntime cannot load the model: ${messageOf(error)}` })
     return
@@ -139,10 +164,13 @@ interface PassResult {
  * length as legacy GPT-2 exports do), where padding would shift them: its items run in groups
  * of equal cached length and equal new-token count, each group one pass without padding.
  */
-async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
-  const model = contract as CausalLmContract
+async function extend(
+  items: ExtendItem[],
+  runtime: CausalRuntime = mainRuntime(),
+): Promise<Extract<WorkerResponse, { type: 'extend-result' }>> {
+  const model = runtime.contract
   const entries = items.map((item) => {
-    const entry = sequences.get(item.sequenceId)
+    const entry = runtime.sequences.get(item.sequenceId)
     if (!entry) throw new MetagenError(`unknown or released sequence ${item.sequenceId}`)
     return entry
   })
@@ -166,7 +194,7 @@ async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
   const commits: Array<() => void> = []
   for (const group of groups) {
     const result = await runPass(
-      model,
+      runtime,
       group.map((index) => items[index] as ExtendItem),
       group.map((index) => entries[index] as KvEntry),
       commits,
@@ -189,11 +217,12 @@ async function extend(items: ExtendItem[]): Promise<WorkerResponse> {
 }
 
 async function runPass(
-  model: CausalLmContract,
+  runtime: CausalRuntime,
   items: ExtendItem[],
   entries: KvEntry[],
   commits: Array<() => void>,
 ): Promise<PassResult> {
+  const model = runtime.contract
   const shape = {
     layers: model.layers,
     heads: model.kvHeads,
@@ -205,7 +234,7 @@ async function runPass(
   const window = Math.max(...items.map((item) => item.tokens.length))
   const total = past.length + window
   const attention = new Uint8Array(rows * total)
-  const inputIds = new Array<number>(rows * window).fill(init.padTokenId)
+  const inputIds = new Array<number>(rows * window).fill(runtime.padTokenId)
   for (let row = 0; row < rows; row++) {
     attention.set(past.mask.subarray(row * past.length, (row + 1) * past.length), row * total)
   }
@@ -258,7 +287,7 @@ async function runPass(
     fetches.push(`present.${layer}.key`, `present.${layer}.value`)
   }
   const started = performance.now()
-  const outputs = await session.run(feeds, fetches)
+  const outputs = await runtime.session.run(feeds, fetches)
   const runMs = performance.now() - started
   const logitsTensor = outputs.logits
   if (!logitsTensor) throw new MetagenError('the model has no "logits" output')
@@ -540,6 +569,61 @@ async function driveDecoding(): Promise<void> {
   }
 }
 
+// ---- speculative decoding inside the worker (TokenModel.speculativeTokens) ----
+
+async function attachDraft(requestId: number, request: AttachDraftRequest): Promise<void> {
+  try {
+    if (!drafts.has(request.draftId)) {
+      const draftSession = await createSession(request.onnxPath, request)
+      drafts.set(request.draftId, {
+        session: draftSession,
+        contract: request.contract,
+        sequences: new Map(),
+        padTokenId: request.padTokenId,
+      })
+    }
+    post({ type: 'attached', requestId })
+  } catch (error) {
+    post({ type: 'error', requestId, message: `cannot load the draft model: ${messageOf(error)}` })
+  }
+}
+
+/** One model's side of a speculative job: single-sequence extends and truncations. */
+function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
+  return {
+    vocabSize: runtime.contract.vocabSize,
+    async extend(sequenceId, tokens, all) {
+      const response = await extend([{ sequenceId, tokens, allLogits: all }], runtime)
+      return { logits: response.logits[0] as Float32Array, runMs: response.runMs }
+    },
+    truncate(sequenceId, length) {
+      const entry = runtime.sequences.get(sequenceId)
+      if (entry) runtime.sequences.set(sequenceId, truncateEntry(entry, length))
+    },
+  }
+}
+
+async function speculate(requestId: number, request: SpeculativeJobRequest): Promise<void> {
+  const draftRuntime = drafts.get(request.draftId)
+  if (!draftRuntime || !sequences.has(request.sequenceId)) {
+    const missing = draftRuntime ? `sequence ${request.sequenceId}` : `draft ${request.draftId}`
+    post({ type: 'error', requestId, message: `unknown or released ${missing}` })
+    return
+  }
+  draftRuntime.sequences.set(request.draftSequenceId, emptyEntry())
+  try {
+    const result = await runSpeculativeJob(request, jobModel(mainRuntime()), jobModel(draftRuntime))
+    const lastLogits = Float32Array.from(result.lastLogits)
+    post({ type: 'speculative-result', requestId, ...result, lastLogits }, [
+      lastLogits.buffer as ArrayBuffer,
+    ])
+  } catch (error) {
+    post({ type: 'error', requestId, message: messageOf(error) })
+  } finally {
+    draftRuntime.sequences.delete(request.draftSequenceId)
+  }
+}
+
 port.on('message', async (message: WorkerRequest) => {
   switch (message.type) {
     case 'configure': {
@@ -562,12 +646,22 @@ port.on('message', async (message: WorkerRequest) => {
     }
     case 'close': {
       sequences.clear()
+      for (const draft of drafts.values()) await draft.session.release()
+      drafts.clear()
       await session?.release()
       post({ type: 'closed', requestId: message.requestId })
       return
     }
     case 'decode': {
       startDecodeJob(message.requestId, message)
+      return
+    }
+    case 'attach-draft': {
+      await attachDraft(message.requestId, message)
+      return
+    }
+    case 'speculative': {
+      await speculate(message.requestId, message)
       return
     }
     case 'extend':

@@ -1,5 +1,6 @@
 // The drafter interface of speculative decoding: something that cheaply proposes the next few
 // tokens of many sequences at once (a small model, or n-gram lookup in the text so far).
+import type { TokenModel } from '@metagen/core'
 import type { DecodeStats } from '../prefill.js'
 
 /** A drafter's per-sequence state (e.g. the draft model's KV cache). */
@@ -55,6 +56,12 @@ export interface Drafter {
   readonly name: string
   /** Longest sequence (prompt + generated) the drafter supports (Infinity when unlimited). */
   readonly maxSequenceLength: number
+  /**
+   * The draft model, for a drafter whose greedy drafts are exactly that model's argmax
+   * ({@link createModelDrafter}): a target backend may then run the whole greedy speculative
+   * loop itself ({@link TokenModel.speculativeTokens}). Undefined for other drafters.
+   */
+  readonly model?: TokenModel | undefined
   /**
    * Creates `count` sessions that continue `prompt` (a model drafter prefills once and forks).
    * Forward work is added to `stats`.

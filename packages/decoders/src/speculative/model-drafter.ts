@@ -45,6 +45,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
   return {
     name: `model:${model.modelId}`,
     maxSequenceLength: model.maxSequenceLength,
+    model,
     async start(prompt, count, stats, options) {
       throwIfAborted(options.signal)
       const root = model.createSequence()

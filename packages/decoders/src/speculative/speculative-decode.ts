@@ -177,6 +177,7 @@ export async function speculativeDecode(
     recordForward(stats, target, options.prompt.length)
     stats.targetForwardPasses += 1
     stats.inputTokens += options.prompt.length
+    if (await decodeInBackend()) return finishStats()
     const sessions = await drafter.start(options.prompt, n, draftStats, signalOption)
     for (let index = 0; index < n; index++) {
       const rng = baseRng?.fork(index)
@@ -214,13 +215,79 @@ export async function speculativeDecode(
       sample.session.dispose()
     }
   }
-  stats.forwardPasses += draftStats.forwardPasses
-  stats.tokensProcessed += draftStats.tokensProcessed
-  stats.flops += draftStats.flops
-  stats.draftForwardPasses = draftStats.forwardPasses
-  stats.acceptanceRate = stats.draftedTokens > 0 ? stats.acceptedTokens / stats.draftedTokens : 0
-  stats.tokensPerRound = stats.rounds > 0 ? stats.outputTokens / stats.rounds : 0
-  return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted }
+  return finishStats()
+
+  function finishStats(): SpeculativeDecodeResult {
+    stats.forwardPasses += draftStats.forwardPasses
+    stats.tokensProcessed += draftStats.tokensProcessed
+    stats.flops += draftStats.flops
+    stats.draftForwardPasses = draftStats.forwardPasses
+    stats.acceptanceRate = stats.draftedTokens > 0 ? stats.acceptedTokens / stats.draftedTokens : 0
+    stats.tokensPerRound = stats.rounds > 0 ? stats.outputTokens / stats.rounds : 0
+    return { sequences: samples.map((sample) => sample.sequence), stats, contextExhausted }
+  }
+
+  /**
+   * One greedy sample with no processors, no stop strings and a plain model drafter: the
+   * target's backend may run the whole loop (TokenModel.speculativeTokens, the same rounds as
+   * below) in one call. Returns false, having changed nothing, when it cannot.
+   */
+  async function decodeInBackend(): Promise<boolean> {
+    const draftModel = drafter.model
+    if (
+      !plainGreedy ||
+      n !== 1 ||
+      stops.length > 0 ||
+      draftModel === undefined ||
+      target.speculativeTokens === undefined
+    ) {
+      return false
+    }
+    const outcome = await target.speculativeTokens({
+      sequence: root,
+      draft: draftModel,
+      k,
+      adaptive,
+      maxK,
+      maxTokens,
+      stopTokenIds: tokenizer.eosTokenIds,
+      ...signalOption,
+    })
+    if (outcome === undefined) return false
+    const sequence: DecodedSequence = {
+      tokenIds: outcome.tokenIds,
+      text: '',
+      finishReason: outcome.finishReason,
+      logprobs: outcome.logprobs,
+      sequenceLogprob: outcome.logprobs.reduce((total, logprob) => total + logprob, 0),
+    }
+    sequence.text = tokenizer.decode(outcome.tokenIds)
+    samples.push({
+      index: 0,
+      target: root,
+      pending: [],
+      session: { dispose() {} },
+      tokens: [...options.prompt, ...outcome.tokenIds],
+      sequence,
+      draftRng: undefined,
+      verifyRng: undefined,
+      k,
+      done: true,
+    })
+    contextExhausted = outcome.contextExhausted
+    stats.outputTokens += outcome.tokenIds.length
+    stats.rounds += outcome.rounds
+    stats.draftedTokens += outcome.draftedTokens
+    stats.acceptedTokens += outcome.acceptedTokens
+    stats.targetForwardPasses += outcome.targetForwardPasses
+    stats.forwardPasses += outcome.targetForwardPasses
+    stats.tokensProcessed += outcome.targetTokensFed
+    stats.flops += 2 * target.parameterCount * outcome.targetTokensFed
+    draftStats.forwardPasses += outcome.draftForwardPasses
+    draftStats.tokensProcessed += outcome.draftTokensFed
+    draftStats.flops += 2 * draftModel.parameterCount * outcome.draftTokensFed
+    return true
+  }
 
   async function runRound(active: Sample[]): Promise<void> {
     // 1. Drafts. Leave room for the correction/bonus token, maxTokens and the contexts.
