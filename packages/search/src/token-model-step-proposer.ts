@@ -82,6 +82,25 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
   const tokenizer = model.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
   const records = new WeakMap<StepState, TokenStateRecord>()
+  // A one-byte ASCII delimiter is in a step's text exactly when one of its tokens' bytes holds
+  // it (an ASCII byte is never part of a multi-byte character), so "the step ends at the first
+  // token whose text holds the delimiter" is a set of stop tokens, and the backend can run the
+  // sampling loop itself. Undefined for longer delimiters, which can span tokens.
+  // (Also undefined when the tokenizer's byte table does not cover the vocabulary.)
+  let stepStopTokensCache: number[] | undefined | null = null
+  const stepStopTokens = (): number[] | undefined => {
+    if (stepStopTokensCache !== null) return stepStopTokensCache
+    stepStopTokensCache = undefined
+    const code = resolved.delimiter.length === 1 ? resolved.delimiter.charCodeAt(0) : -1
+    const table = code >= 0 && code <= 0x7f ? tokenizer.tokenBytes() : []
+    if (table.length < model.vocabSize) return undefined
+    const stops = new Set(tokenizer.eosTokenIds)
+    table.forEach((bytes, id) => {
+      if (bytes.includes(code)) stops.add(id)
+    })
+    stepStopTokensCache = [...stops]
+    return stepStopTokensCache
+  }
 
   function flopsOf(tokens: number): number {
     return 2 * model.parameterCount * tokens
@@ -187,7 +206,8 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       })
       const total = requests.reduce((sum, request) => sum + request.count, 0)
       const share = outputTokenShare(context, total, resolved.maxStepTokens)
-      const rng = createRng(context.rng.nextSeed())
+      const seed = context.rng.nextSeed()
+      const rng = createRng(seed)
       const forksBefore = model.stats().forks
 
       const children: SampledChild[] = []
@@ -217,8 +237,81 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       let passes = 0
       let fedTokens = 0
       let sampledTokens = 0
+
+      /**
+       * The same sampling loop run inside the backend (TokenModel.sampleTokens): the children of
+       * one cap step together in shared passes, one round trip per cap instead of one per
+       * token, and a step ends at the first token whose text holds the delimiter (those tokens
+       * are stop tokens). Children that will be expanded then get that last token fed in one
+       * batched extend, as the loop above feeds it.
+       */
+      async function sampleInBackend(
+        sampleTokens: NonNullable<TokenModel['sampleTokens']>,
+        stopTokens: number[],
+      ): Promise<void> {
+        const byCap = new Map<number, number[]>()
+        children.forEach((child, index) => {
+          const group = byCap.get(child.cap)
+          if (group) group.push(index)
+          else byCap.set(child.cap, [index])
+        })
+        await Promise.all(
+          [...byCap].map(async ([cap, indexes]) => {
+            const results = await sampleTokens({
+              sequences: indexes.map((index) => (children[index] as SampledChild).sequence),
+              temperature: resolved.temperature,
+              seed,
+              rngLabels: indexes,
+              maxTokens: Math.max(1, cap),
+              stopTokenIds: stopTokens,
+              ...(context.signal ? { signal: context.signal } : {}),
+            })
+            results.forEach((result, position) => {
+              const child = children[indexes[position] as number] as SampledChild
+              child.tokens = result.tokenIds
+              child.fed = result.tokenIds.length - 1
+            })
+          }),
+        )
+        const toFeed: SampledChild[] = []
+        for (const child of children) {
+          sampledTokens += child.tokens.length
+          fedTokens += child.fed
+          passes = Math.max(passes, child.fed)
+          child.done = true
+          const last = child.tokens[child.tokens.length - 1] as number
+          if (eos.has(last)) {
+            child.finishReason = 'stop'
+            continue
+          }
+          child.text = tokenizer.decode(child.tokens)
+          if (child.text.includes(resolved.delimiter)) {
+            const parent = requests[child.requestIndex]?.state as StepState
+            if (resolved.isComplete?.(parent.text + child.text)) child.finishReason = 'stop'
+            else toFeed.push(child)
+          } else {
+            child.finishReason = 'length'
+          }
+        }
+        if (toFeed.length === 0) return
+        await model.extend(
+          toFeed.map((child) => ({
+            sequence: child.sequence,
+            tokens: [child.tokens[child.tokens.length - 1] as number],
+          })),
+          context.signal ? { signal: context.signal } : undefined,
+        )
+        passes++
+        fedTokens += toFeed.length
+        for (const child of toFeed) child.fed++
+      }
       try {
         await context.limiter.run(async () => {
+          const stopTokens = model.sampleTokens !== undefined ? stepStopTokens() : undefined
+          if (stopTokens !== undefined && model.sampleTokens !== undefined) {
+            await sampleInBackend(model.sampleTokens.bind(model), stopTokens)
+            return
+          }
           for (;;) {
             const toFeed: SampledChild[] = []
             for (const child of children) {

@@ -1,6 +1,6 @@
 // Integration: the token-level step proposer on the REAL tinymath-draft through @metagen/onnx.
 // The backend's counters show that expanding K children of a node feeds only the new tokens.
-import { createRunContext } from '@metagen/core'
+import { createRunContext, type TokenModel } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
 import { loadOnnxTokenModel, type OnnxTokenModel } from '@metagen/onnx'
 import { extractAnswer, formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
@@ -75,6 +75,57 @@ describe('token-model step proposer on tinymath-draft', () => {
     )
     for (const child of [...children, ...grandchildren]) proposer.release(child.state)
     proposer.release(root)
+  })
+
+  it('samples inside the backend (sampleTokens) exactly as the per-token extend loop does (greedy)', async () => {
+    // The same model without sampleTokens: the proposer falls back to one extend per token.
+    const stepwise: TokenModel = {
+      specificationVersion: 'v1',
+      modelId: model.modelId,
+      tokenizer: model.tokenizer,
+      vocabSize: model.vocabSize,
+      maxSequenceLength: model.maxSequenceLength,
+      parameterCount: model.parameterCount,
+      createSequence: () => model.createSequence(),
+      extend: (requests, options) => model.extend(requests, options),
+      stats: () => model.stats(),
+      close: async () => {},
+    }
+    const isComplete = (text: string) => extractAnswer(text) !== undefined
+    const liveBefore = model.stats().liveSequences
+    const outcomes = []
+    for (const backend of [model, stepwise]) {
+      const proposer = createTokenModelStepProposer({ model: backend, isComplete, temperature: 0 })
+      const context = createRunContext({ seed: 3 })
+      const before = model.stats()
+      const { root } = await proposer.start({ prompt }, context)
+      const states: StepState[] = [root]
+      const steps: Array<{ text: string; finishReason: unknown; tokens: number; flops: unknown }> =
+        []
+      // Depth-first along the first unfinished child, three children per node, until solved.
+      for (let depth = 0; depth < 12; depth++) {
+        const parent = states.at(-1) as StepState
+        const response = await proposer.propose([{ state: parent, count: 3 }], context)
+        const children = response.results[0]?.children ?? []
+        for (const child of children) {
+          steps.push({
+            text: child.state.text,
+            finishReason: child.state.finishReason,
+            tokens: child.state.generatedTokens,
+            flops: child.usage.flops,
+          })
+        }
+        const next = children.find((child) => !child.state.finished)?.state
+        for (const child of children) if (child.state !== next) proposer.release(child.state)
+        if (!next) break
+        states.push(next)
+      }
+      for (const state of states) proposer.release(state)
+      outcomes.push({ steps, fed: model.stats().tokensProcessed - before.tokensProcessed })
+    }
+    expect(outcomes[0]?.steps.length).toBeGreaterThan(3)
+    expect(outcomes[0]).toEqual(outcomes[1])
+    expect(model.stats().liveSequences).toBe(liveBefore)
   })
 
   it('contrast: the language-model proposer re-sends and re-prefills the prefix on every call', async () => {
