@@ -9,24 +9,40 @@ export interface WireChatMessage {
   content: unknown
 }
 
+/** How the final message of a chat request is treated (vLLM's chat-template options). */
+export interface ChatPromptOptions {
+  /**
+   * vLLM's `continue_final_message`: the request ends with an assistant message (a partial
+   * answer) that the model continues as its own turn, rather than answering it afresh.
+   */
+  continueFinalMessage?: boolean
+}
+
 /**
  * Renders chat messages as one prompt. With `chatTemplate` (a model folder's own template, e.g.
  * `tokenizer.applyChatTemplate`), `system`, `user` and `assistant` messages with text content are
- * rendered by it (InvalidArgumentError naming `messages[i].role` for another role). Without it:
- * the tinymath rule below.
+ * rendered by it (InvalidArgumentError naming `messages[i].role` for another role); with
+ * `continueFinalMessage` the rendering is cut right after the final assistant message's content,
+ * so the template neither closes that turn nor opens a new one (as vLLM does). Without a
+ * template: the tinymath rule below.
  *
- * Tinymath rule: renders chat messages as one tinymath prompt. Only `user` messages are accepted (the models
- * have no system prompt and no multi-turn format): a `system`, `assistant` or other role throws
- * InvalidArgumentError (`messages[i].role`). The user contents (strings, or arrays of
- * `{ type: 'text', text }` parts, concatenated) are joined with a newline. When the joined text
- * already starts with `Q:` it is used as given, with `\nA:` appended unless it already ends in
- * `A:`; otherwise it is a bare question and becomes `Q: {question}\nA:`.
+ * Tinymath rule: renders chat messages as one tinymath prompt. The models have no system prompt
+ * and no multi-turn format, so the messages are `user` messages, optionally followed by ONE final
+ * `assistant` message when `continueFinalMessage` is set: a partial answer that the model
+ * continues. Any other `system`, `assistant` or other role throws InvalidArgumentError
+ * (`messages[i].role`). The user contents (strings, or arrays of `{ type: 'text', text }` parts,
+ * concatenated) are joined with a newline. When the joined text already starts with `Q:` it is
+ * used as given, with `\nA:` appended unless it already ends in `A:`; otherwise it is a bare
+ * question and becomes `Q: {question}\nA:`. The final assistant message's content is appended to
+ * that prompt exactly as given (tinymath answers start with a space: ` 4*17=68.`).
  */
 export function chatMessagesToPrompt(
   messages: unknown,
   chatTemplate?: (messages: readonly ChatMessage[]) => string,
+  options: ChatPromptOptions = {},
 ): string {
-  if (chatTemplate) return renderWithTemplate(messages, chatTemplate)
+  const continueFinal = options.continueFinalMessage === true
+  if (chatTemplate) return renderWithTemplate(messages, chatTemplate, continueFinal)
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new InvalidArgumentError({
       argument: 'messages',
@@ -35,6 +51,7 @@ export function chatMessagesToPrompt(
     })
   }
   const parts: string[] = []
+  let partialAnswer: string | undefined
   messages.forEach((message: unknown, index) => {
     if (typeof message !== 'object' || message === null) {
       throw new InvalidArgumentError({
@@ -44,16 +61,31 @@ export function chatMessagesToPrompt(
       })
     }
     const { role, content } = message as WireChatMessage
+    const isFinal = index === messages.length - 1
+    if (role === 'assistant' && isFinal && continueFinal && index > 0) {
+      partialAnswer = messageText(content, index)
+      return
+    }
     if (role !== 'user') {
       throw new InvalidArgumentError({
         argument: `messages[${index}].role`,
         expected:
-          '"user" (the tinymath models have no chat template: send the question as user message(s))',
+          role === 'assistant' && isFinal
+            ? '"user", or a final "assistant" message with continue_final_message: true (the tinymath models have no multi-turn format: a final assistant message can only be continued)'
+            : '"user" (the tinymath models have no chat template: send the question as user message(s), optionally followed by a partial answer as a final assistant message with continue_final_message: true)',
         received: role,
       })
     }
     parts.push(messageText(content, index))
   })
+  if (continueFinal && partialAnswer === undefined) {
+    throw new InvalidArgumentError({
+      argument: 'continue_final_message',
+      expected:
+        'false or absent unless the last message is an assistant message after the question',
+      received: true,
+    })
+  }
   const text = parts.join('\n').trim()
   if (text === '') {
     throw new InvalidArgumentError({
@@ -62,8 +94,8 @@ export function chatMessagesToPrompt(
       received: messages,
     })
   }
-  if (/^Q:/.test(text)) return /A:$/.test(text) ? text : `${text}\nA:`
-  return formatPrompt(text)
+  const prompt = /^Q:/.test(text) ? (/A:$/.test(text) ? text : `${text}\nA:`) : formatPrompt(text)
+  return prompt + (partialAnswer ?? '')
 }
 
 function messageText(content: unknown, index: number): string {
@@ -93,8 +125,30 @@ function messageText(content: unknown, index: number): string {
 function renderWithTemplate(
   messages: unknown,
   chatTemplate: (messages: readonly ChatMessage[]) => string,
+  continueFinal: boolean,
 ): string {
-  return chatTemplate(parseChatMessages(messages))
+  const parsed = parseChatMessages(messages)
+  const rendered = chatTemplate(parsed)
+  if (!continueFinal) return rendered
+  const final = parsed[parsed.length - 1] as ChatMessage
+  if (final.role !== 'assistant') {
+    throw new InvalidArgumentError({
+      argument: 'continue_final_message',
+      expected: 'false or absent unless the last message is an assistant message',
+      received: true,
+    })
+  }
+  // The template renders the final turn closed (and a generation prompt after it): keep the
+  // text up to the end of its content, as vLLM does.
+  const end = final.content === '' ? -1 : rendered.lastIndexOf(final.content)
+  if (end < 0) {
+    throw new InvalidArgumentError({
+      argument: 'messages',
+      expected: `a final assistant message that the chat template renders verbatim (to continue it), and non-empty`,
+      received: final.content,
+    })
+  }
+  return rendered.slice(0, end + final.content.length)
 }
 
 /**

@@ -99,12 +99,17 @@ export function parseRequest(
       received: model,
     })
   }
+  const continueFinalMessage = kind === 'chat' ? parseContinueFinalMessage(get) : false
   const messages =
     kind === 'chat' && options.keepMessages ? parseChatMessages(get('messages')) : undefined
   const prompts = messages
     ? [messages.map((message) => message.content).join('\n')]
     : kind === 'chat'
-      ? [chatMessagesToPrompt(get('messages'), options.chatTemplate)]
+      ? [
+          chatMessagesToPrompt(get('messages'), options.chatTemplate, {
+            continueFinalMessage,
+          }),
+        ]
       : parsePrompts(get('prompt'))
 
   const n = get('n') ?? 1
@@ -369,6 +374,39 @@ function parseStop(stop: unknown): string[] | undefined {
     })
   }
   return list as string[]
+}
+
+/**
+ * vLLM's `continue_final_message` and `add_generation_prompt` (booleans; vLLM's defaults false
+ * and true). Continuing the final message means no generation prompt after it, so both true is
+ * an error, as in vLLM. Otherwise the generation prompt is always added, so
+ * `add_generation_prompt: false` without `continue_final_message: true` is an error too rather
+ * than ignored. Returns whether to continue the final message.
+ */
+function parseContinueFinalMessage(get: (name: string) => unknown): boolean {
+  for (const name of ['continue_final_message', 'add_generation_prompt']) {
+    const value = get(name)
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidArgumentError({ argument: name, expected: 'a boolean', received: value })
+    }
+  }
+  const continueFinal = get('continue_final_message') === true
+  if (continueFinal && get('add_generation_prompt') === true) {
+    throw new InvalidArgumentError({
+      argument: 'add_generation_prompt',
+      expected: 'false or absent with continue_final_message: true (as in vLLM)',
+      received: true,
+    })
+  }
+  if (!continueFinal && get('add_generation_prompt') === false) {
+    throw new InvalidArgumentError({
+      argument: 'add_generation_prompt',
+      expected:
+        'true or absent (the generation prompt is always added; to continue a final assistant message send continue_final_message: true)',
+      received: false,
+    })
+  }
+  return continueFinal
 }
 
 function rejectUnsupported(get: (name: string) => unknown): void {

@@ -1,5 +1,6 @@
 // Integration tests: the real server on a free port, the real tinymath models through the ONNX
 // backend, and the real `openai` SDK as the client.
+import { createOpenAI } from '@metagen/openai'
 import { formatPrompt, isCorrect, loadDevSet, type TinymathProblem } from '@metagen/tinymath'
 import OpenAI, { BadRequestError, NotFoundError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -67,6 +68,56 @@ describe('metagen server over the openai SDK', () => {
     })
     expect(message?.content).toBe(completion.choices[0]?.text)
     expect(isCorrect(message?.content ?? '', problem.answer)).toBe(true)
+  })
+
+  it('continues a partial assistant answer with continue_final_message, as vLLM clients send it', async () => {
+    const problem = problems[3] as TinymathProblem
+    const prompt = formatPrompt(problem.question)
+    const whole = await client.completions.create({
+      model: 'tinymath-generator',
+      prompt,
+      temperature: 0,
+      max_tokens: 128,
+    })
+    const text = whole.choices[0]?.text ?? ''
+    const partial = text.slice(0, text.indexOf('.') + 1)
+    expect(partial.length).toBeGreaterThan(1)
+    const body = {
+      model: 'tinymath-generator',
+      messages: [
+        { role: 'user' as const, content: problem.question },
+        { role: 'assistant' as const, content: partial },
+      ],
+      temperature: 0,
+      max_tokens: 128,
+      continue_final_message: true,
+      add_generation_prompt: false,
+    }
+    const continued = await client.chat.completions.create(body)
+    // The rest of the greedy answer: the partial turn was continued, not answered afresh.
+    expect(continued.choices[0]?.message.content).toBe(text.slice(partial.length))
+    expect(continued.usage?.prompt_tokens).toBeGreaterThan(whole.usage?.prompt_tokens ?? 0)
+    // Without the flag a trailing assistant message cannot be answered (no multi-turn format).
+    const { continue_final_message: _flag, add_generation_prompt: _prompt, ...plain } = body
+    const refused = await client.chat.completions.create(plain).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(BadRequestError)
+    expect((refused as BadRequestError).message).toMatch(
+      /messages\[1\]\.role.*continue_final_message/,
+    )
+    // metagen's own OpenAI adapter on a vLLM-compatible server continues it the same way.
+    const vllm = createOpenAI({ baseURL: client.baseURL, apiKey: 'unused', compatibility: 'vllm' })
+    const model = vllm('tinymath-generator', { api: 'chat' })
+    expect(model.capabilities.continuation).toBe('assistant-prefill')
+    const adapted = await model.generate({
+      messages: body.messages,
+      temperature: 0,
+      maxTokens: 128,
+    })
+    expect(adapted.outputs[0]?.text).toBe(text.slice(partial.length))
+    const both = await client.chat.completions
+      .create(Object.assign({}, body, { add_generation_prompt: true }))
+      .catch((error: unknown) => error)
+    expect((both as BadRequestError).message).toMatch(/add_generation_prompt/)
   })
 
   it('returns n = 4 samples with index 0..3', async () => {
