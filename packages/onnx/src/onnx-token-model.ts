@@ -31,14 +31,15 @@ export interface LoadOnnxTokenModelOptions {
   threads?: number
   /**
    * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping (default
-   * 'brief'): 'brief' between operators and for up to 2 ms after a run, so consecutive decode
+   * 'auto'): 'brief' between operators and for up to 2 ms after a run, so consecutive decode
    * steps find them awake, then they sleep (an idle model takes no CPU from other models or
    * processes); 'always' for as long as onnxruntime spins by default, tens of ms after every
    * run (what transformers.js uses); 'never' not at all (every parallel operator then wakes a
-   * sleeping thread: slower on an idle machine, best when cores are oversubscribed).
-   * `true` means 'always', `false` 'never'.
+   * sleeping thread: slower on an idle machine, far faster on an oversubscribed one); 'auto'
+   * picks 'brief' when the one-minute load average is below the number of cores when the model
+   * loads, else 'never'. `true` means 'always', `false` 'never'.
    */
-  spinning?: SpinningMode | boolean
+  spinning?: SpinningMode | 'auto' | boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
   maxBatchRows?: number
   /**

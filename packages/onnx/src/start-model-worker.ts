@@ -1,7 +1,7 @@
 // Shared loading path of every ONNX model kind: the tokenizer on the main thread, the session in
 // a worker, the model's contract read from the session's metadata (a ModelLoadError, and the
 // worker ended, when it does not fit), and the parameter count from the ONNX initializers.
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { InvalidArgumentError, type Tokenizer } from '@metagen/core'
 import type { ValueMetadata } from './model-contract.js'
 import type { ModelConfig, ModelFolder } from './model-folder.js'
@@ -16,8 +16,8 @@ export interface StartModelWorkerOptions<TContract> {
   kind: WorkerInit['kind']
   /** onnxruntime intra-op threads (default: min(4, available cores)). */
   threads?: number | undefined
-  /** When onnxruntime's pool threads spin (default 'brief'; true = 'always', false = 'never'). */
-  spinning?: SpinningMode | boolean | undefined
+  /** When onnxruntime's pool threads spin (default 'auto'; true = 'always', false = 'never'). */
+  spinning?: SpinningMode | 'auto' | boolean | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
     inputs: readonly ValueMetadata[],
@@ -86,17 +86,24 @@ export async function startModelWorker<TContract>(
 }
 
 /**
- * The spinning mode of a `spinning` option: undefined gives 'brief', true 'always', false
- * 'never'. Throws InvalidArgumentError for anything else.
+ * The spinning mode a `spinning` option resolves to: true gives 'always', false 'never', and
+ * 'auto' (or undefined) gives 'brief' when the machine's one-minute load average is below its
+ * number of cores, else 'never'. A spinning pool thread only helps when it has a core to
+ * itself: on an oversubscribed machine it competes with the thread it waits for (step beam
+ * search on tinymath-draft ran 6-8x slower with 'brief' than with 'never' at load average 50
+ * on 2 cores), while on an idle one it removes a thread wake-up per operator. Throws
+ * InvalidArgumentError for anything else.
  */
-export function spinningMode(value: SpinningMode | boolean | undefined): SpinningMode {
-  if (value === undefined) return 'brief'
+export function spinningMode(value: SpinningMode | 'auto' | boolean | undefined): SpinningMode {
   if (value === true) return 'always'
   if (value === false) return 'never'
   if (value === 'brief' || value === 'always' || value === 'never') return value
+  if (value === undefined || value === 'auto') {
+    return (loadavg()[0] ?? 0) < availableParallelism() ? 'brief' : 'never'
+  }
   throw new InvalidArgumentError({
     argument: 'spinning',
-    expected: "'brief', 'always', 'never' or a boolean",
+    expected: "'auto', 'brief', 'always', 'never' or a boolean",
     received: value,
   })
 }

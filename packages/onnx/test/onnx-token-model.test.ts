@@ -384,7 +384,7 @@ describe('spinning modes', () => {
   it('every mode loads and computes the same logits', async () => {
     const tokens = [...(prompts[0] as number[]), 221, 17]
     const logits: Float32Array[] = []
-    for (const spinning of ['brief', 'always', 'never', true, false] as const) {
+    for (const spinning of ['auto', 'brief', 'always', 'never', true, false] as const) {
       const draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
         threads: 2,
         spinning,
