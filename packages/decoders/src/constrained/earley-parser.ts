@@ -292,7 +292,7 @@ export function stepThreads(
 ): number {
   const { terminals } = grammar
   let count = 0
-  let created: EarleySet | undefined
+  let completed = 0
   output.accepting = false
   for (let thread = 0; thread < input.count; thread++) {
     const id = input.terminals[thread] as number
@@ -309,18 +309,13 @@ export function stepThreads(
       count++
     }
     if (compiled.automaton.accepting[next]) {
-      created ??= new EarleySet(grammar)
-      for (const item of set.waitingOnTerminal.get(id) ?? []) {
-        created.add(
-          set.productions[item] as number,
-          (set.dots[item] as number) + 1,
-          set.origins[item] as EarleySet,
-        )
-      }
+      completedTerminals[completed] = id
+      completedSets[completed] = set
+      completed++
     }
   }
-  if (created) {
-    created.close()
+  if (completed > 0) {
+    const created = completionSet(grammar, completed)
     output.accepting = created.accepting
     for (const id of created.terminals) {
       output.terminals[count] = id
@@ -331,6 +326,47 @@ export function stepThreads(
   }
   output.count = count
   return count
+}
+
+const completedTerminals: number[] = []
+const completedSets: EarleySet[] = []
+const completionSets = new WeakMap<EarleySet, Map<string, EarleySet>>()
+
+/**
+ * The Earley set opened when the terminals `completedTerminals[i]` started in
+ * `completedSets[i]` (i < count) complete at one position. It depends only on those pairs, so
+ * it is built once and shared (cached on the first pair's set): a walk that completes a number
+ * on every digit builds one set, not one per trie node, and parser states reached along
+ * different paths share it.
+ */
+function completionSet(grammar: CompiledGrammar, count: number): EarleySet {
+  const first = completedSets[0] as EarleySet
+  let key = `${completedTerminals[0]}`
+  for (let index = 1; index < count; index++) {
+    key += `,${completedTerminals[index]}@${(completedSets[index] as EarleySet).id}`
+  }
+  let cache = completionSets.get(first)
+  if (!cache) {
+    cache = new Map()
+    completionSets.set(first, cache)
+  }
+  const cached = cache.get(key)
+  if (cached) return cached
+  const created = new EarleySet(grammar)
+  for (let index = 0; index < count; index++) {
+    const id = completedTerminals[index] as number
+    const set = completedSets[index] as EarleySet
+    for (const item of set.waitingOnTerminal.get(id) ?? []) {
+      created.add(
+        set.productions[item] as number,
+        (set.dots[item] as number) + 1,
+        set.origins[item] as EarleySet,
+      )
+    }
+  }
+  created.close()
+  cache.set(key, created)
+  return created
 }
 
 /** Loads a state into a buffer. */

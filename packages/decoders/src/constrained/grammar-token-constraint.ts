@@ -19,7 +19,7 @@ import {
 } from './earley-parser.js'
 import type { CompiledGrammar } from './grammar.js'
 import { createTokenTrie, type TokenTrie } from './token-trie.js'
-import { decodeLocalCode, walkTokenTrie } from './token-walk.js'
+import { type TokenWalkCodes, walkTokenTrie } from './token-walk.js'
 
 /** The token-level operations of a compiled grammar (states are interned integers). */
 export interface GrammarTokenMachine {
@@ -27,9 +27,9 @@ export interface GrammarTokenMachine {
   readonly initialState: number
   /**
    * Allowed non-eos tokens (ascending) and, per token, the fewest bytes that then complete, the
-   * state after it where already known (-1 otherwise: see `advance`), and its local code: tokens
-   * of one state with equal codes >= 0 lead to the same state (-1: a terminal completed inside
-   * the token, or the plain walk made the mask).
+   * state after it where already known (-1 otherwise: see `advance`), and its code: tokens of
+   * one mask with equal codes >= 0 lead to the same state (-1: unknown, e.g. when the plain walk
+   * made the mask).
    */
   mask(state: number): {
     readonly tokens: Int32Array
@@ -82,13 +82,20 @@ export interface GrammarTokenMachineOptions {
 
 class SearchExhausted extends Error {}
 
+/** Most token ids held by one machine's mask cache (about 12 bytes each). */
+const maxCachedMaskTokens = 4_000_000
+
 interface MaskEntry {
   tokens: Int32Array
   minimumBytes: Int32Array
-  /** The state after each token once known (-1 until then). */
-  next: Int32Array
-  /** Local code of each token (`token-walk.ts`; -1 when a terminal completed inside it). */
+  /** The state after each token once known (-1 until then; allocated on first use). */
+  next?: Int32Array
+  /** Non-eos tokens outside the mask, for masks of more than half the vocabulary (lazy). */
+  complement?: Int32Array
+  /** Code of each token (`token-walk.ts`: equal codes, same next state; -1 unknown). */
   codes: Int32Array
+  /** What the codes stand for (undefined for the plain walk, which records none). */
+  walkCodes: TokenWalkCodes | undefined
   /** Largest code (-1 when none). */
   maxCode: number
   worst: number
@@ -169,8 +176,8 @@ export function createGrammarTokenMachine(
       }
     }
     loadState(states[state] as ParserState, bufferAt(0))
-    if (localWalk) walkTokenTrie(grammar, trie, bufferAt(0), record)
-    else visit(0, 0)
+    const walkCodes = localWalk ? walkTokenTrie(grammar, trie, bufferAt(0), record) : undefined
+    if (!localWalk) visit(0, 0)
     // Ordered by token id (a counting pass instead of a sort), so that masks and allowed lists
     // need no sorting per step; the scratch is reset on the way.
     // (each trie node is reached at most once per walk, so `count` counts distinct tokens)
@@ -195,25 +202,56 @@ export function createGrammarTokenMachine(
     return {
       tokens: sortedTokens,
       minimumBytes: sortedBytes,
-      next: new Int32Array(count).fill(-1),
       codes: sortedCodes,
+      walkCodes,
       maxCode,
       worst,
     }
   }
-  /** The state reached by the tokens of local code `code` from `state` (interned). */
-  const stateOfCode = (state: number, code: number): number => {
-    const root = new ThreadBuffer()
-    loadState(states[state] as ParserState, root)
-    return intern(saveState(decodeLocalCode(grammar, root, code)))
-  }
-  const maskOf = (state: number) => {
+  /** The state reached by the tokens of code `code` in a mask (interned). */
+  const stateOfCode = (entry: MaskEntry, code: number): number =>
+    intern(saveState((entry.walkCodes as TokenWalkCodes).decode(grammar, code)))
+  // The mask cache is bounded by the tokens it holds (oldest masks dropped first: they are
+  // recomputed when needed), so long generations on large vocabularies stay within memory.
+  let cachedTokens = 0
+  const maskOf = (state: number): MaskEntry => {
     let entry = masks.get(state)
     if (!entry) {
       entry = computeMask(state)
+      if (cachedTokens + entry.tokens.length > maxCachedMaskTokens) {
+        for (const [oldState, old] of masks) {
+          if (cachedTokens + entry.tokens.length <= maxCachedMaskTokens / 2) break
+          masks.delete(oldState)
+          cachedTokens -= old.tokens.length
+        }
+      }
       masks.set(state, entry)
+      cachedTokens += entry.tokens.length
     }
     return entry
+  }
+  const nextOf = (entry: MaskEntry): Int32Array => {
+    entry.next ??= new Int32Array(entry.tokens.length).fill(-1)
+    return entry.next
+  }
+  const eosInside = trie.eosTokenIds.every((token) => token < trie.vocabSize)
+  const excludedIds = new Uint8Array(trie.vocabSize)
+  for (const token of trie.eosTokenIds) if (token < trie.vocabSize) excludedIds[token] = 1
+  const complementOf = (entry: MaskEntry): Int32Array => {
+    if (!entry.complement) {
+      const complement = new Int32Array(trie.vocabSize - entry.tokens.length)
+      let count = 0
+      let next = 0
+      for (let index = 0; index <= entry.tokens.length; index++) {
+        const until = index < entry.tokens.length ? (entry.tokens[index] as number) : trie.vocabSize
+        for (let token = next; token < until; token++) {
+          if (!excludedIds[token]) complement[count++] = token
+        }
+        next = until + 1
+      }
+      entry.complement = complement.subarray(0, count)
+    }
+    return entry.complement
   }
 
   const advance = (state: number, token: number): number => {
@@ -377,7 +415,8 @@ export function createGrammarTokenMachine(
     // or every word of one length inside a length-limited string: same local code, so no
     // parser advance per token). Per code: 0 unknown, 1 kept, 2 masked.
     const verdicts = new Map<number, boolean>()
-    const codeVerdicts = new Uint8Array(entry.maxCode + 1)
+    const codeVerdicts =
+      entry.maxCode < 2 ** 22 ? new Uint8Array(entry.maxCode + 1) : new Map<number, number>()
     for (let index = 0; index < tokens.length; index++) {
       const token = tokens[index] as number
       const bytes = minimumBytes[index] as number
@@ -388,16 +427,18 @@ export function createGrammarTokenMachine(
       if (lowerBound(bytes) > budget) continue
       const code = codes[index] as number
       if (code >= 0) {
-        const known = codeVerdicts[code] as number
+        const known =
+          (codeVerdicts instanceof Map ? codeVerdicts.get(code) : codeVerdicts[code]) ?? 0
         if (known !== 0) {
           if (known === 1) kept[keptCount++] = token
           continue
         }
       }
-      let next = entry.next[index] as number
+      const nextStates = nextOf(entry)
+      let next = nextStates[index] as number
       if (next < 0) {
-        next = code >= 0 ? stateOfCode(state, code) : advance(state, token)
-        entry.next[index] = next
+        next = code >= 0 ? stateOfCode(entry, code) : advance(state, token)
+        nextStates[index] = next
       }
       if (next < 0) continue
       let verdict = verdicts.get(next)
@@ -405,7 +446,10 @@ export function createGrammarTokenMachine(
         verdict = keeps(next)
         verdicts.set(next, verdict)
       }
-      if (code >= 0) codeVerdicts[code] = verdict ? 1 : 2
+      if (code >= 0) {
+        if (codeVerdicts instanceof Map) codeVerdicts.set(code, verdict ? 1 : 2)
+        else codeVerdicts[code] = verdict ? 1 : 2
+      }
       if (verdict) kept[keptCount++] = token
     }
     return kept.subarray(0, keptCount)
@@ -422,7 +466,10 @@ export function createGrammarTokenMachine(
   return {
     trie,
     initialState,
-    mask: (state) => maskOf(state),
+    mask: (state) => {
+      const entry = maskOf(state)
+      return { ...entry, next: nextOf(entry) }
+    },
     allowedTokens(state, remainingTokens) {
       const tokens = allowedNonEos(state, remainingTokens)
       const result = Array.from(tokens)
@@ -442,6 +489,31 @@ export function createGrammarTokenMachine(
     },
     maskLogits(state, logits, remainingTokens) {
       const tokens = allowedNonEos(state, remainingTokens)
+      const entry = maskOf(state)
+      if (eosInside && tokens === entry.tokens && tokens.length * 2 > trie.vocabSize) {
+        // Most of the vocabulary is allowed (e.g. inside a string): write only the rest.
+        const accepting = (states[state] as ParserState).accepting
+        const complement = complementOf(entry)
+        for (let index = 0; index < complement.length; index++) {
+          const token = complement[index] as number
+          if (token < logits.length) logits[token] = Number.NEGATIVE_INFINITY
+        }
+        for (let token = trie.vocabSize; token < logits.length; token++) {
+          logits[token] = Number.NEGATIVE_INFINITY
+        }
+        for (const token of trie.eosTokenIds) {
+          if (!accepting && token < logits.length) logits[token] = Number.NEGATIVE_INFINITY
+        }
+        for (let index = 0; index < tokens.length; index++) {
+          const token = tokens[index] as number
+          if (token < logits.length && (logits[token] as number) > Number.NEGATIVE_INFINITY) {
+            return true
+          }
+        }
+        return (
+          accepting && trie.eosTokenIds.some((token) => (logits[token] ?? -Infinity) > -Infinity)
+        )
+      }
       const kept = new Float32Array(tokens.length)
       for (let index = 0; index < tokens.length; index++) {
         kept[index] = logits[tokens[index] as number] as number

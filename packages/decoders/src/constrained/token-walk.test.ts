@@ -48,6 +48,22 @@ const merges: string[] = []
 }
 const tokenizer = createTestTokenizer(merges)
 
+/** Filler logits (finite, index-dependent). */
+function fillerLogits(length: number): Float32Array {
+  return Float32Array.from({ length }, (_, index) => (index * 7919) % 13)
+}
+
+/** The ids whose logit `maskLogits` kept (unchanged), or a note on the first corrupted one. */
+function keptTokens(logits: Float32Array): Array<number | string> {
+  const kept: Array<number | string> = []
+  const filler = fillerLogits(logits.length)
+  logits.forEach((value, index) => {
+    if (value === filler[index]) kept.push(index)
+    else if (value !== Number.NEGATIVE_INFINITY) kept.push(`changed ${index}`)
+  })
+  return kept
+}
+
 const cases: Array<[string, Constraint]> = [
   [
     'object with strings, enum, pattern and integers',
@@ -126,6 +142,26 @@ describe('local walk of the token trie', () => {
     for (const character of 'a Z~!') expect(codeOf(character)).toBeGreaterThanOrEqual(0)
     // one character in: the same automaton state, whatever the character
     expect(new Set(['a', 'Z', '~', '!'].map(codeOf)).size).toBe(1)
+    // most of the vocabulary is allowed here: maskLogits writes only the complement
+    expect(mask.tokens.length * 2).toBeGreaterThan(tokenizer.vocabSize)
+    const logits = fillerLogits(tokenizer.vocabSize + 3)
+    expect(machine.maskLogits(inside, logits)).toBe(true)
+    expect(keptTokens(logits)).toEqual(machine.allowedTokens(inside))
+  })
+
+  it('keeps eos in accepting states when maskLogits writes only the complement', () => {
+    const machine = createGrammarTokenMachine(
+      (createGrammarConstraint('root ::= [^"]*').grammar as () => CompiledGrammar)(),
+      tokenizer,
+    )
+    const state = machine.initialState
+    expect(machine.isAccepting(state)).toBe(true)
+    expect(machine.mask(state).tokens.length * 2).toBeGreaterThan(tokenizer.vocabSize)
+    const logits = fillerLogits(tokenizer.vocabSize)
+    expect(machine.maskLogits(state, logits)).toBe(true)
+    const allowed = machine.allowedTokens(state)
+    expect(allowed).toEqual(expect.arrayContaining([...tokenizer.eosTokenIds]))
+    expect(keptTokens(logits)).toEqual(allowed)
   })
 
   for (const [name, constraint, seeds, steps] of [
@@ -156,6 +192,13 @@ describe('local walk of the token trie', () => {
           expect(fast.allowedTokens(fastState, budget)).toEqual(
             plain.allowedTokens(plainState, budget),
           )
+          // maskLogits keeps exactly the allowed logits (eos included when accepting), with and
+          // without a budget, on logits longer than the vocabulary
+          for (const remaining of [undefined, budget]) {
+            const logits = fillerLogits(tokenizer.vocabSize + 3)
+            fast.maskLogits(fastState, logits, remaining)
+            expect(keptTokens(logits)).toEqual(plain.allowedTokens(plainState, remaining))
+          }
           compared++
           const allowed = Array.from(fastMask.tokens)
           if (allowed.length === 0) break

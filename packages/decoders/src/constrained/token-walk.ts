@@ -4,7 +4,8 @@
 // thread buffers, no allocation per node. Only an edge on which some terminal completes goes
 // through the Earley parser (`stepThreads`), and the walk goes on from there with the new
 // threads. Tokens that end before any completion carry a "local code" (the tuple of automaton
-// states they end in), so tokens that lead to the same parser state (e.g. every word of a given
+// states they end in, relative to the position the walk started from or the last completion
+// on their path), so tokens that lead to the same parser state (e.g. every word of a given
 // length inside a length-limited string) share the token-budget verdict without a parser
 // advance per token.
 import { minimumCompletionBytes, stepThreads, ThreadBuffer } from './earley-parser.js'
@@ -13,8 +14,8 @@ import type { TokenTrie } from './token-trie.js'
 
 /**
  * Receives the tokens ending at trie `node` (all allowed), the fewest bytes that complete the
- * text after them, and their local code (>= 0, see {@link decodeLocalCode}) or -1 when a
- * terminal completed inside them.
+ * text after them, and their code (>= 0: tokens with equal codes lead to the same parser
+ * position, see {@link TokenWalkCodes}; -1 when unknown).
  */
 export type TokenWalkRecord = (node: number, bytes: number, code: number) => void
 
@@ -37,61 +38,89 @@ function statesAt(trie: TokenTrie, level: number, threads: number): Int32Array {
 }
 
 /**
- * Radices of the local code of a thread buffer: thread i contributes `(state_i + 1) *
- * multiplier_i` (0 = the thread died). Undefined above 2^20 codes (verdicts are kept per code in
- * a byte array).
+ * One parser position a walk started from (the root, or the position after a terminal
+ * completed on a trie edge): codes `offset .. offset + size - 1` are its threads moved to other
+ * automaton states (thread i contributes `(state_i + 1) * multipliers[i]`, 0 = the thread
+ * died; not accepting), and code `offset + size` is the position itself.
  */
-export function localCodeMultipliers(
-  grammar: CompiledGrammar,
-  root: ThreadBuffer,
-): Int32Array | undefined {
-  const multipliers = new Int32Array(root.count)
-  let product = 1
-  for (let thread = 0; thread < root.count; thread++) {
-    multipliers[thread] = product
-    const terminal = grammar.terminals[root.terminals[thread] as number]
-    product *= ((terminal?.automaton.stateCount ?? 0) as number) + 1
-    if (product > 2 ** 20) return undefined
-  }
-  return multipliers
+interface WalkContext {
+  readonly offset: number
+  readonly size: number
+  readonly root: ThreadBuffer
+  readonly multipliers: Int32Array
 }
 
-/**
- * The parser position of a local code (as recorded by {@link walkTokenTrie} from `root`): the
- * root's threads moved to the coded automaton states, dead threads dropped, not accepting.
- */
-export function decodeLocalCode(
-  grammar: CompiledGrammar,
-  root: ThreadBuffer,
-  code: number,
-): ThreadBuffer {
-  const multipliers = localCodeMultipliers(grammar, root) as Int32Array
-  const buffer = new ThreadBuffer()
-  for (let thread = 0; thread < root.count; thread++) {
-    const terminal = grammar.terminals[root.terminals[thread] as number]
-    const radix = ((terminal?.automaton.stateCount ?? 0) as number) + 1
-    const state = (Math.floor(code / (multipliers[thread] as number)) % radix) - 1
-    if (state < 0) continue
-    buffer.terminals[buffer.count] = root.terminals[thread] as number
-    buffer.states[buffer.count] = state
-    buffer.sets[buffer.count] = root.sets[thread] as ThreadBuffer['sets'][number]
-    buffer.count++
+/** The code space of one walk: tokens with equal codes lead to the same parser position. */
+export class TokenWalkCodes {
+  readonly contexts: WalkContext[] = []
+  /** One past the largest code handed out. */
+  end = 0
+
+  /** Registers a position (owned from now on); undefined when its codes would be too many. */
+  open(grammar: CompiledGrammar, root: ThreadBuffer): WalkContext | undefined {
+    const multipliers = new Int32Array(root.count)
+    let size = 1
+    for (let thread = 0; thread < root.count; thread++) {
+      multipliers[thread] = size
+      const terminal = grammar.terminals[root.terminals[thread] as number]
+      size *= ((terminal?.automaton.stateCount ?? 0) as number) + 1
+      if (size > 2 ** 20) return undefined
+    }
+    if (this.end + size + 1 > 2 ** 30) return undefined
+    const context = { offset: this.end, size, root, multipliers }
+    this.contexts.push(context)
+    this.end += size + 1
+    return context
   }
-  return buffer
+
+  /** The parser position of `code`. */
+  decode(grammar: CompiledGrammar, code: number): ThreadBuffer {
+    let low = 0
+    let high = this.contexts.length - 1
+    while (low < high) {
+      const middle = (low + high + 1) >> 1
+      if ((this.contexts[middle] as WalkContext).offset <= code) low = middle
+      else high = middle - 1
+    }
+    const { offset, size, root, multipliers } = this.contexts[low] as WalkContext
+    const local = code - offset
+    if (local === size) return root
+    const buffer = new ThreadBuffer()
+    for (let thread = 0; thread < root.count; thread++) {
+      const terminal = grammar.terminals[root.terminals[thread] as number]
+      const radix = ((terminal?.automaton.stateCount ?? 0) as number) + 1
+      const state = (Math.floor(local / (multipliers[thread] as number)) % radix) - 1
+      if (state < 0) continue
+      buffer.terminals[buffer.count] = root.terminals[thread] as number
+      buffer.states[buffer.count] = state
+      buffer.sets[buffer.count] = root.sets[thread] as ThreadBuffer['sets'][number]
+      buffer.count++
+    }
+    return buffer
+  }
 }
 
 /**
  * Walks `trie` from its root with the parser position `root` and reports every token whose
  * bytes keep the parser alive (or end in an accepting position), exactly as a walk that steps
- * the Earley parser on every byte would, to `record`.
+ * the Earley parser on every byte would, to `record`; returns the code space of the codes
+ * recorded.
  */
 export function walkTokenTrie(
   grammar: CompiledGrammar,
   trie: TokenTrie,
   root: ThreadBuffer,
   record: TokenWalkRecord,
-): void {
-  walkFrom(grammar, trie, 0, root, record, 0)
+): TokenWalkCodes {
+  const codes = new TokenWalkCodes()
+  const copy = new ThreadBuffer()
+  copy.terminals = root.terminals.slice(0, root.count)
+  copy.states = root.states.slice(0, root.count)
+  copy.sets = root.sets.slice(0, root.count)
+  copy.count = root.count
+  copy.accepting = root.accepting
+  walkFrom(grammar, trie, 0, copy, record, 0, codes, codes.open(grammar, copy))
+  return codes
 }
 
 function walkFrom(
@@ -101,6 +130,8 @@ function walkFrom(
   buffer: ThreadBuffer,
   record: TokenWalkRecord,
   level: number,
+  codes: TokenWalkCodes,
+  context: WalkContext | undefined,
 ): void {
   const threads = buffer.count
   if (threads === 0) return
@@ -119,7 +150,8 @@ function walkFrom(
     distance.push(compiled.distance)
     after[thread] = (buffer.sets[thread] as ThreadBuffer['sets'][number]).afterTerminal(id)
   }
-  const multipliers = level === 0 ? localCodeMultipliers(grammar, buffer) : undefined
+  const multipliers = context?.multipliers
+  const offset = context ? context.offset : 0
   // states[depth * threads + thread]: the automaton states at the current node's ancestors
   // (depth relative to `start`; -1: the thread died).
   const states = statesAt(trie, level, threads)
@@ -143,12 +175,13 @@ function walkFrom(
     const output = new ThreadBuffer()
     const alive = stepThreads(grammar, exitInput, nodeBytes[node] as number, output)
     if (alive === 0 && !output.accepting) return
-    if ((tokenStart[node + 1] as number) > (tokenStart[node] as number)) {
-      record(node, minimumCompletionBytes(grammar, output), -1)
+    const hasTokens = (tokenStart[node + 1] as number) > (tokenStart[node] as number)
+    const walkOn = alive > 0 && (childStart[node + 1] as number) > (childStart[node] as number)
+    const next = hasTokens || walkOn ? codes.open(grammar, output) : undefined
+    if (hasTokens) {
+      record(node, minimumCompletionBytes(grammar, output), next ? next.offset + next.size : -1)
     }
-    if (alive > 0 && (childStart[node + 1] as number) > (childStart[node] as number)) {
-      walkFrom(grammar, trie, node, output, record, level + 1)
-    }
+    if (walkOn) walkFrom(grammar, trie, node, output, record, level + 1, codes, next)
   }
   if (threads === 1) {
     // The common case (inside a string, a number, a folded object): one automaton.
@@ -178,7 +211,7 @@ function walkFrom(
         continue
       }
       if ((tokenStart[node + 1] as number) > (tokenStart[node] as number)) {
-        record(node, (toAccept[target] as number) + rest, coded ? target + 1 : -1)
+        record(node, (toAccept[target] as number) + rest, coded ? offset + target + 1 : -1)
       }
       states[depth] = target
       node++
@@ -222,7 +255,7 @@ function walkFrom(
         if (value < bytes) bytes = value
         if (multipliers) code += (target + 1) * (multipliers[thread] as number)
       }
-      record(node, bytes, multipliers ? code : -1)
+      record(node, bytes, multipliers ? offset + code : -1)
     }
     node++
   }
