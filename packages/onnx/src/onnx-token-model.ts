@@ -36,8 +36,8 @@ export interface LoadOnnxTokenModelOptions {
    * processes); 'always' for as long as onnxruntime spins by default, tens of ms after every
    * run (what transformers.js uses); 'never' not at all (every parallel operator then wakes a
    * sleeping thread: slower on an idle machine, far faster on an oversubscribed one); 'auto'
-   * picks 'brief' when the one-minute load average is below the number of cores when the model
-   * loads, else 'never'. `true` means 'always', `false` 'never'.
+   * picks 'brief' when the one-minute load average is below half the number of cores when
+   * the model loads, else 'never'. `true` means 'always', `false` 'never'.
    */
   spinning?: SpinningMode | 'auto' | boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */

@@ -87,8 +87,8 @@ export async function startModelWorker<TContract>(
 
 /**
  * The spinning mode a `spinning` option resolves to: true gives 'always', false 'never', and
- * 'auto' (or undefined) gives 'brief' when the machine's one-minute load average is below its
- * number of cores, else 'never'. A spinning pool thread only helps when it has a core to
+ * 'auto' (or undefined) gives 'brief' when the machine's one-minute load average is below half
+ * its number of cores, else 'never'. A spinning pool thread only helps when it has a core to
  * itself: on an oversubscribed machine it competes with the thread it waits for (step beam
  * search on tinymath-draft ran 6-8x slower with 'brief' than with 'never' at load average 50
  * on 2 cores), while on an idle one it removes a thread wake-up per operator. Throws
@@ -99,7 +99,7 @@ export function spinningMode(value: SpinningMode | 'auto' | boolean | undefined)
   if (value === false) return 'never'
   if (value === 'brief' || value === 'always' || value === 'never') return value
   if (value === undefined || value === 'auto') {
-    return (loadavg()[0] ?? 0) < availableParallelism() ? 'brief' : 'never'
+    return (loadavg()[0] ?? 0) < availableParallelism() / 2 ? 'brief' : 'never'
   }
   throw new InvalidArgumentError({
     argument: 'spinning',
