@@ -75,14 +75,21 @@ async function loadMeasured(name, load) {
 }
 env.allowRemoteModels = false
 env.localModelPath = tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, '')
+// onnxruntime thread spinning of our models: BENCH_SPINNING=auto|brief|always|never (default
+// auto, which picks 'brief' only when the load average is below half the cores at load time).
+const spinning = process.env.BENCH_SPINNING ?? 'auto'
+const startLoad = (await import('node:os')).loadavg()[0]
 const generator = await loadMeasured('tinymath-generator', () =>
-  loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { modelId: 'tinymath-generator' }),
+  loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+    modelId: 'tinymath-generator',
+    spinning,
+  }),
 )
 const draft = await loadMeasured('tinymath-draft', () =>
-  loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { modelId: 'tinymath-draft' }),
+  loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { modelId: 'tinymath-draft', spinning }),
 )
 const verifier = await loadMeasured('tinymath-verifier', () =>
-  loadOnnxRewardModel(tinymathModelPaths['tinymath-verifier']),
+  loadOnnxRewardModel(tinymathModelPaths['tinymath-verifier'], { spinning }),
 )
 const reference = await loadMeasured('transformers.js tinymath-generator', async () => ({
   tokenizer: await AutoTokenizer.from_pretrained('generator'),
@@ -317,6 +324,9 @@ for (let round = 0; round < rounds; round++) {
 const fixed = (value) => value.toFixed(2)
 log(
   `metagen bench:summary: ${rounds} interleaved rounds, medians of per-round ratios (> 1 = metagen faster)`,
+)
+log(
+  `spinning option: ${spinning} (one-minute load average when the models loaded: ${startLoad.toFixed(1)})`,
 )
 log(
   `load average at the end: ${(await import('node:os'))
