@@ -737,16 +737,14 @@ class SchemaGrammarCompiler {
       return choice(...values.map((value) => literal(this.stringifyValue(value))))
     }
     if (types.has('number')) types.add('integer')
-    if (flat.multipleOf.length > 0 && types.has('number')) {
+    let multiples: GrammarExpression | undefined
+    if (flat.multipleOf.length > 0 && types.has('integer')) {
       if (flat.multipleOf.every((value) => Number.isInteger(value))) {
         types.delete('number')
       } else {
-        this.fail(
-          path,
-          'multipleOf',
-          'an integer (fractional multipleOf is not supported)',
-          flat.multipleOf,
-        )
+        multiples = this.fractionalMultiples(flat, path, excludedValues, !types.has('number'))
+        types.delete('number')
+        types.delete('integer')
       }
     }
     if (forbidden.size > 0) required = new Set([...required].filter((name) => !forbidden.has(name)))
@@ -760,6 +758,7 @@ class SchemaGrammarCompiler {
     }
     if (types.has('number')) alternatives.push(this.number(flat, path, excludedValues))
     else if (types.has('integer')) alternatives.push(this.integer(flat, path, excludedValues))
+    if (multiples) alternatives.push(multiples)
     if (types.has('string'))
       alternatives.push(this.string(flat, path, excludedValues, negatedStrings))
     if (types.has('array')) alternatives.push(this.array(flat, path))
@@ -804,7 +803,13 @@ class SchemaGrammarCompiler {
       )
     }
     const skip = new Set(excluded.filter((value): value is number => typeof value === 'number'))
-    if (step === 1 && skip.size === 0) return terminal(integerRangeRegex(low, high))
+    if (step === 1) {
+      // Excluded values are subtracted from the (canonical) digit texts.
+      const removed = [...skip]
+        .filter((value) => Number.isInteger(value) && value >= low && value <= high)
+        .map((value) => [escapeRegex(String(value))])
+      return intersectionTerminal([integerRangeRegex(low, high)], removed)
+    }
     // Enumerate the multiples when there are few; otherwise a subset: multiples with a fixed
     // digit count range (every one inside the bounds).
     const first = Math.ceil(low / step) * step
@@ -896,17 +901,34 @@ class SchemaGrammarCompiler {
     return ruleReference(name)
   }
 
+  /**
+   * Numbers within the bounds: integers plus decimals `i.f` (`f` ending in 1-9) whose whole unit
+   * interval lies inside the range, with at most 15 significant digits so that distinct texts
+   * are distinct doubles and no decimal parses to an integer; sub-unit ranges enumerated to 6
+   * decimals. Excluded values (`not` const/enum) are subtracted in their canonical decimal form.
+   */
   private number(flat: Flat, path: string, excluded: unknown[]): GrammarExpression {
     const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = flat.numbers
     const skip = excluded.filter((value): value is number => typeof value === 'number')
-    if (skip.length > 0) this.fail(path, 'not', 'value exclusions on integers only', skip)
+    const withoutExcluded = (pattern: string): GrammarExpression =>
+      skip.length === 0
+        ? terminal(pattern)
+        : intersectionTerminal(
+            [pattern],
+            skip.flatMap((value) =>
+              value === 0 ? [['0'], ['-0']] : [[escapeRegex(fixedDecimal(value))]],
+            ),
+          )
     if (
       minimum === undefined &&
       maximum === undefined &&
       exclusiveMinimum === undefined &&
       exclusiveMaximum === undefined
     ) {
-      return terminal(numberPattern)
+      // With exclusions: no exponent form and canonical decimals, so each value has one text.
+      return skip.length === 0
+        ? terminal(numberPattern)
+        : withoutExcluded(`-?(?:${integerRangeRegex(0, maxSafe)}|${decimalsRegex(0, maxSafe)})`)
     }
     // Integers in range, plus i.f (f > 0) with the whole interval (i, i+1) inside the range.
     const { low, high } = this.bounds(flat)
@@ -918,19 +940,16 @@ class SchemaGrammarCompiler {
       maximum ?? Number.POSITIVE_INFINITY,
       exclusiveMaximum ?? Number.POSITIVE_INFINITY,
     )
-    const fraction = '\\.[0-9]{0,14}[1-9]'
     const parts: string[] = []
     if (low <= high) parts.push(integerRangeRegex(low, high))
     // Non-negative i: i >= ceil(lowReal) (i.f > i >= lowReal), i + 1 <= highReal.
     const positiveLow = Math.max(0, Math.ceil(Math.max(lowReal, -maxSafe)))
     const positiveHigh = Math.min(maxSafe, Math.floor(highReal) - 1)
-    if (positiveLow <= positiveHigh)
-      parts.push(`${integerRangeRegex(positiveLow, positiveHigh)}${fraction}`)
+    if (positiveLow <= positiveHigh) parts.push(decimalsRegex(positiveLow, positiveHigh))
     // Negative -(i.f): -(i+1) >= lowReal, -i <= highReal.
     const negativeLow = Math.max(0, Math.ceil(-Math.min(highReal, maxSafe)))
     const negativeHigh = Math.min(maxSafe, Math.floor(-lowReal) - 1)
-    if (negativeLow <= negativeHigh)
-      parts.push(`-${integerRangeRegex(negativeLow, negativeHigh)}${fraction}`)
+    if (negativeLow <= negativeHigh) parts.push(`-(?:${decimalsRegex(negativeLow, negativeHigh)})`)
     if (parts.length === 0) {
       // A range inside one unit interval: decimals with up to 6 fraction digits, enumerated.
       for (let digits = 1; digits <= 6 && parts.length === 0; digits++) {
@@ -945,13 +964,71 @@ class SchemaGrammarCompiler {
           if (number < lowReal || number > highReal) continue
           if (exclusiveMinimum !== undefined && number <= exclusiveMinimum) continue
           if (exclusiveMaximum !== undefined && number >= exclusiveMaximum) continue
+          if (skip.includes(number)) continue
           values.push(String(number))
         }
         if (values.length > 0) parts.push(alternationRegex(values))
       }
     }
     if (parts.length === 0) return nothingExpression
-    return terminal(parts.map((part) => `(?:${part})`).join('|'))
+    return withoutExcluded(parts.map((part) => `(?:${part})`).join('|'))
+  }
+
+  /**
+   * Multiples of fractional `multipleOf` values within the bounds: the common multiple `step`
+   * (exact, in decimal) times n, for at most 1000 values of n (those nearest the lower bound, or
+   * nearest 0 when unbounded: a subset), each written exactly in decimal and kept only when
+   * it is a multiple of every `multipleOf` both exactly and in double division (as validators
+   * compute it), inside the bounds, not excluded, and an integer when `integerOnly`.
+   */
+  private fractionalMultiples(
+    flat: Flat,
+    path: string,
+    excluded: unknown[],
+    integerOnly: boolean,
+  ): GrammarExpression {
+    const fractions = flat.multipleOf.map((value) => decimalFractionOf(value))
+    const scale = Math.max(...fractions.map((fraction) => fraction.scale))
+    const scaled = fractions.map(
+      (fraction) => fraction.numerator * 10n ** BigInt(scale - fraction.scale),
+    )
+    const step = scaled.reduce((left, right) => (left / bigGcd(left, right)) * right)
+    if (step > 10n ** 15n) {
+      this.fail(
+        path,
+        'multipleOf',
+        'values whose common multiple has at most 15 significant digits',
+        flat.multipleOf,
+      )
+    }
+    const stepValue = Number(step) / 10 ** scale
+    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = flat.numbers
+    const low = Math.max(minimum ?? -Infinity, exclusiveMinimum ?? -Infinity)
+    const high = Math.min(maximum ?? Infinity, exclusiveMaximum ?? Infinity)
+    const limit = 1000
+    let first = Number.isFinite(low) ? Math.ceil(low / stepValue) - 1 : undefined
+    let last = Number.isFinite(high) ? Math.floor(high / stepValue) + 1 : undefined
+    if (first === undefined && last === undefined) {
+      first = -limit / 2
+      last = limit / 2
+    } else if (first === undefined) first = (last as number) - limit
+    else if (last === undefined || last - first > limit) last = first + limit
+    const skip = excluded.filter((value): value is number => typeof value === 'number')
+    const values: string[] = []
+    for (let n = first; n <= (last as number); n++) {
+      const text = scaledDecimal(BigInt(n) * step, scale)
+      const value = Number(text)
+      if (String(value) !== text && fixedDecimal(value) !== text) continue
+      if (integerOnly && !Number.isInteger(value)) continue
+      if (minimum !== undefined && value < minimum) continue
+      if (maximum !== undefined && value > maximum) continue
+      if (exclusiveMinimum !== undefined && value <= exclusiveMinimum) continue
+      if (exclusiveMaximum !== undefined && value >= exclusiveMaximum) continue
+      if (skip.includes(value)) continue
+      if (!flat.multipleOf.every((divisor) => Number.isInteger(value / divisor))) continue
+      values.push(text)
+    }
+    return values.length === 0 ? nothingExpression : terminal(alternationRegex(values))
   }
 
   // strings
@@ -1821,4 +1898,55 @@ function sameLengthRange(low: string, high: string): string {
   }
   if (!allNine) parts.push(`${firstHigh}${sameLengthRange('0'.repeat(rest), highRest)}`)
   return `(?:${parts.join('|')})`
+}
+
+/** Non-negative decimals `i.f` with i in [low, high], f ending in 1-9, at most 15 significant digits. */
+function decimalsRegex(low: number, high: number): string {
+  const parts: string[] = []
+  for (let digits = 1; digits <= 14; digits++) {
+    const from = Math.max(low, digits === 1 ? 0 : 10 ** (digits - 1))
+    const to = Math.min(high, 10 ** digits - 1)
+    if (from > to) continue
+    parts.push(`(?:${integerRangeRegex(from, to)})\\.[0-9]{0,${14 - digits}}[1-9]`)
+  }
+  return parts.length === 0 ? '[]' : parts.join('|')
+}
+
+/** A finite positive number as an exact decimal fraction numerator / 10^scale (from its shortest text). */
+function decimalFractionOf(value: number): { numerator: bigint; scale: number } {
+  const [mantissa = '0', exponentText] = String(value).split('e')
+  const [whole = '0', fraction = ''] = mantissa.split('.')
+  let numerator = BigInt(whole + fraction)
+  let scale = fraction.length - Number(exponentText ?? 0)
+  if (scale < 0) {
+    numerator *= 10n ** BigInt(-scale)
+    scale = 0
+  }
+  return { numerator, scale }
+}
+
+/** `numerator / 10^scale` written in plain decimal, without trailing zeros. */
+function scaledDecimal(numerator: bigint, scale: number): string {
+  const negative = numerator < 0n
+  const digits = (negative ? -numerator : numerator).toString().padStart(scale + 1, '0')
+  const whole = digits.slice(0, digits.length - scale)
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '')
+  const text = fraction === '' ? whole : `${whole}.${fraction}`
+  return negative && text !== '0' ? `-${text}` : text
+}
+
+/** A finite number in plain decimal (no exponent), as a JSON text of it would be generated. */
+function fixedDecimal(value: number): string {
+  if (value === 0) return '0'
+  const negative = value < 0
+  const { numerator, scale } = decimalFractionOf(Math.abs(value))
+  const text = scaledDecimal(numerator, scale)
+  return negative ? `-${text}` : text
+}
+
+function bigGcd(left: bigint, right: bigint): bigint {
+  let a = left < 0n ? -left : left
+  let b = right < 0n ? -right : right
+  while (b !== 0n) [a, b] = [b, a % b]
+  return a
 }
