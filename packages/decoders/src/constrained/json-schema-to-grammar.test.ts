@@ -2,16 +2,19 @@
 // resolution of $ref, meta-schema references, fractional multipleOf, number exclusions and
 // decimals that must not round to another value. Schemas written for this repository.
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
 import { createJsonSchemaConstraint, jsonSchemaToGrammar } from './json-schema-to-grammar.js'
 
 /** Asserts that `schema` accepts exactly the `valid` texts among `valid` and `invalid`. */
-function expectTexts(schema: object, valid: string[], invalid: string[]): void {
+function expectTexts(schema: Record<string, unknown>, valid: string[], invalid: string[]): void {
   const constraint = createJsonSchemaConstraint(schema)
   for (const text of valid) expect(constraint.matches(text), `accepts ${text}`).toBe(true)
   for (const text of invalid) expect(constraint.matches(text), `rejects ${text}`).toBe(false)
   // every accepted text validates with ajv (floating-point division for multipleOf)
-  const validate = new Ajv2020({ strict: false }).compile(schema)
+  const ajv = new Ajv2020({ strict: false })
+  ;(addFormats as unknown as (instance: Ajv2020) => void)(ajv)
+  const validate = ajv.compile(schema)
   for (const text of valid) expect(validate(JSON.parse(text)), `ajv: ${text}`).toBe(true)
 }
 
@@ -142,6 +145,55 @@ describe('jsonSchemaToGrammar: numbers', () => {
       { type: 'number', minimum: 999990, exclusiveMaximum: 1000000 },
       ['999999', '999999.5', '999999.123456789'],
       ['999999.999999999999999', '999999.1234567891', '1000000'],
+    )
+  })
+})
+
+describe('jsonSchemaToGrammar: formats and objects', () => {
+  it('generates subsets of every ajv-formats string format instead of ignoring it', () => {
+    expectTexts(
+      { type: 'string', format: 'uri-reference' },
+      ['"https://a.b/c"'],
+      ['"a b"', '"ɟ x"'],
+    )
+    expectTexts({ type: 'string', format: 'url' }, ['"https://ab.cd/x"'], ['"https://rat"'])
+    expectTexts({ type: 'string', format: 'regex' }, ['"ab1"', '""'], ['"("', '"a["'])
+    expectTexts({ type: 'string', format: 'json-pointer' }, ['""', '"/a/0"'], ['"a"'])
+    expectTexts({ type: 'string', format: 'duration' }, ['"P3D"', '"PT10M"'], ['"P"', '"3D"'])
+    expectTexts({ type: 'string', format: 'byte' }, ['"QUJD"'], ['"QUJ"'])
+  })
+
+  it('keeps numbers with format int32/int64 to integers in range (strings unaffected)', () => {
+    expectTexts(
+      { type: ['integer', 'string'], format: 'int32' },
+      ['2147483647', '-2147483648', '"x"'],
+      ['2147483648', '1.5'],
+    )
+    expectTexts({ type: 'number', format: 'int64' }, ['123456789012'], ['0.5'])
+  })
+
+  it('writes the keys minProperties needs with distinct lengths, so none repeats', () => {
+    const schema = {
+      type: 'object',
+      additionalProperties: { type: 'integer' },
+      minProperties: 3,
+      maxProperties: 4,
+    }
+    // of 3 needed keys, key i has a length equal to i modulo 3
+    expectTexts(
+      schema,
+      ['{"abc":1,"d":2,"ef":3}', '{"":1,"d":2,"ef":3,"d":4}'],
+      ['{"a":1,"b":2,"c":3}', '{"abc":1,"d":2}', '{"abc":1,"d":2,"ef":3,"g":4,"h":5}'],
+    )
+    expectTexts(
+      {
+        type: 'object',
+        patternProperties: { '^x-': { type: 'boolean' } },
+        additionalProperties: false,
+        minProperties: 2,
+      },
+      ['{"x-":false,"x-a":true}'],
+      ['{"x-a":true,"x-b":false}', '{"x-a":true}'],
     )
   })
 })

@@ -82,17 +82,43 @@ const time =
 const octet = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 const label = '[a-z0-9](?:[a-z0-9\\-]{0,20}[a-z0-9])?'
 const hex = '[0-9a-f]{1,4}'
+const uri = `https?://${label}(?:\\.${label}){0,3}(?:/[a-zA-Z0-9_\\-.~]*){0,5}`
+const email = `[a-z0-9]+(?:[._+\\-][a-z0-9]+){0,3}@${label}(?:\\.${label}){0,2}\\.[a-z]{2,6}`
+const hostname = `${label}(?:\\.${label}){0,3}`
+const pointer = '(?:/[a-z0-9_]{0,12}){0,4}'
 /** Generated subsets of the formats (each is a subset of what ajv-formats' full mode accepts). */
 const formatPatterns: Readonly<Record<string, string>> = {
   date,
   time,
   'date-time': `${date}T${time}`,
+  'iso-time': time,
+  'iso-date-time': `${date}T${time}`,
   uuid: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
   ipv4: `${octet}(?:\\.${octet}){3}`,
   ipv6: `${hex}(?::${hex}){7}`,
-  hostname: `${label}(?:\\.${label}){0,3}`,
-  email: `[a-z0-9]+(?:[._+\\-][a-z0-9]+){0,3}@${label}(?:\\.${label}){0,2}\\.[a-z]{2,6}`,
-  uri: `https?://${label}(?:\\.${label}){0,3}(?:/[a-zA-Z0-9_\\-.~]*){0,5}`,
+  hostname,
+  'idn-hostname': hostname,
+  email,
+  'idn-email': email,
+  // A URI is also a URI reference, an IRI, an IRI reference and a URI template.
+  uri,
+  'uri-reference': uri,
+  iri: uri,
+  'iri-reference': uri,
+  url: `https?://[a-z0-9]{1,12}(?:\\.[a-z0-9]{1,12}){0,2}\\.[a-z]{2,6}(?:/[a-zA-Z0-9_\\-.~]*){0,5}`,
+  'uri-template': uri,
+  // Literal words are regular expressions.
+  regex: '[a-z0-9]{0,20}',
+  'json-pointer': pointer,
+  'json-pointer-uri-fragment': `#${pointer}`,
+  'relative-json-pointer': `(?:0|[1-9][0-9]{0,2})(?:#|${pointer})`,
+  duration: 'P(?:[1-9][0-9]{0,2}[DW]|T[1-9][0-9]{0,2}[HMS])',
+  byte: '(?:[A-Za-z0-9+/]{4}){0,16}',
+}
+/** Numeric formats (ajv-formats): the integers in these ranges. */
+const integerFormats: Readonly<Record<string, readonly [number, number]>> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-maxSafe, maxSafe],
 }
 
 /** The base URI of a schema without `$id` (a reserved domain, never fetched). */
@@ -552,6 +578,13 @@ class SchemaGrammarCompiler {
     }
     if (typeof s.pattern === 'string') flat.patterns.push(s.pattern)
     if (typeof s.format === 'string' && s.format in formatPatterns) flat.formats.push(s.format)
+    const integerFormat = typeof s.format === 'string' ? integerFormats[s.format] : undefined
+    if (integerFormat) {
+      // A number with format int32/int64 must be an integer in range (strings are unaffected).
+      flat.multipleOf.push(1)
+      numbers.minimum = Math.max(numbers.minimum ?? integerFormat[0], integerFormat[0])
+      numbers.maximum = Math.min(numbers.maximum ?? integerFormat[1], integerFormat[1])
+    }
     if (s.uniqueItems === true) flat.uniqueItems = true
     if (s.not !== undefined) flat.not.push(s.not as JsonSchema)
     return flat
@@ -1330,23 +1363,24 @@ class SchemaGrammarCompiler {
         ? this.extraEntry(flat, path, new Set(names))
         : undefined
     if (extrasNeeded > 0 && extra === undefined) return nothingExpression
-    if (extrasNeeded > 1 && entries.length > 0) {
-      this.fail(
-        path,
-        'minProperties',
-        'at most one property beyond the declared ones (distinct generated keys cannot be enforced)',
-        minimum,
-      )
-    }
     const extraMinimum = extrasNeeded
     const extraMaximum = maximum === undefined ? undefined : maximum - entries.length
-    if (extrasNeeded > 1 && entries.length === 0) {
-      this.fail(
-        path,
-        'minProperties',
-        'at most 1 when no properties are declared (distinct generated keys cannot be enforced)',
-        minimum,
-      )
+    // Several undeclared keys are needed: generated keys could repeat (a repeated key counts
+    // once), so the needed ones get distinct lengths, unescaped (a subset): of k needed keys,
+    // key i has a length equal to i modulo k. Further optional keys may repeat those (harmless:
+    // the object keeps at least the needed distinct keys and at most as many keys as entries).
+    let distinct: GrammarExpression[] | undefined
+    if (extra !== undefined && extrasNeeded > 1) {
+      if (extrasNeeded > 32) {
+        this.fail(path, 'minProperties', 'at most 32 undeclared properties', minimum)
+      }
+      distinct = []
+      for (let index = 0; index < extrasNeeded; index++) {
+        const lengths = `(?:${rawCharacter}{${extrasNeeded}})*${rawCharacter}{${index}}`
+        const entry = this.extraEntry(flat, path, new Set(names), lengths)
+        if (entry === undefined) return nothingExpression
+        distinct.push(entry)
+      }
     }
     const comma = terminal(escapeRegex(',') + this.space)
     const entryCache = new Map<string, GrammarExpression>()
@@ -1363,6 +1397,13 @@ class SchemaGrammarCompiler {
     }
     const extras = (written: boolean): GrammarExpression => {
       if (!extra || extraMaximum === 0) return sequence()
+      if (distinct) {
+        const needed = distinct.map((entry, index) =>
+          index === 0 && !written ? entry : sequence(comma, entry),
+        )
+        const more = extraMaximum === undefined ? undefined : extraMaximum - distinct.length
+        return sequence(...needed, repeat(sequence(comma, extra), 0, more))
+      }
       if (written) return repeat(sequence(comma, extra), extraMinimum, extraMaximum)
       const body = sequence(
         extra,
@@ -1398,11 +1439,15 @@ class SchemaGrammarCompiler {
     return sequence(literal('{'), first(0), literal('}'))
   }
 
-  /** One `"key":value` pair for keys that are not declared, or undefined when none is allowed. */
+  /**
+   * One `"key":value` pair for keys that are not declared (whose raw text also matches
+   * `keyLanguage` when given), or undefined when none is allowed.
+   */
   private extraEntry(
     flat: Flat,
     path: string,
     declared: Set<string>,
+    keyLanguage?: string,
   ): GrammarExpression | undefined {
     const patterns = [...flat.patternProperties.keys()]
     let base: StringLanguage = { patterns: [`${jsonCharacter}*`], removed: [] }
@@ -1428,6 +1473,7 @@ class SchemaGrammarCompiler {
           }
         : this.stringLanguage(names, `${path}/propertyNames`, [])
     }
+    if (keyLanguage !== undefined) base = { ...base, patterns: [...base.patterns, keyLanguage] }
     const declaredContent = [...declared].map((name) => [
       escapeRegex(JSON.stringify(name).slice(1, -1)),
     ])
