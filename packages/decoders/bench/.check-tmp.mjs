@@ -31,5 +31,5 @@ for (const entry of JSON.parse(readFileSync(process.argv[2], 'utf8'))) {
     let ok = false; try { ok = validate(JSON.parse(text)) } catch {}
     outs.push(`${ok ? 'ok' : 'INVALID'} ${text}`)
   }
-  console.log(`${entry.id} (satisfiable ${entry.satisfiable}):\n  ${outs.join('\n  ')}`)
+  console.log(Math.round(process.memoryUsage().heapUsed/1e6), "MB", `${entry.id} (satisfiable ${entry.satisfiable}):\n  ${outs.join('\n  ')}`)
 }

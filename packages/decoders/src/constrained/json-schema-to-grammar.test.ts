@@ -173,27 +173,27 @@ describe('jsonSchemaToGrammar: formats and objects', () => {
   })
 
   it('writes the keys minProperties needs with distinct lengths, so none repeats', () => {
-    const schema = {
-      type: 'object',
-      additionalProperties: { type: 'integer' },
-      minProperties: 3,
-      maxProperties: 4,
-    }
-    // of 3 needed keys, key i has a length equal to i modulo 3
-    expectTexts(
-      schema,
-      ['{"abc":1,"d":2,"ef":3}', '{"":1,"d":2,"ef":3,"d":4}'],
-      ['{"a":1,"b":2,"c":3}', '{"abc":1,"d":2}', '{"abc":1,"d":2,"ef":3,"g":4,"h":5}'],
-    )
+    // key i of the 3 needed keys has exactly i + 1 characters
     expectTexts(
       {
         type: 'object',
-        patternProperties: { '^x-': { type: 'boolean' } },
-        additionalProperties: false,
+        additionalProperties: { type: 'integer' },
+        minProperties: 3,
+        maxProperties: 4,
+      },
+      ['{"a":1,"bc":2,"def":3}', '{"a":1,"bc":2,"def":3,"a":4}'],
+      ['{"a":1,"b":2,"c":3}', '{"abc":1,"d":2}', '{"a":1,"bc":2,"def":3,"g":4,"h":5}'],
+    )
+    // lengths start at propertyNames' minLength
+    expectTexts(
+      {
+        type: 'object',
+        propertyNames: { minLength: 2 },
+        additionalProperties: { type: 'boolean' },
         minProperties: 2,
       },
-      ['{"x-":false,"x-a":true}'],
-      ['{"x-a":true,"x-b":false}', '{"x-a":true}'],
+      ['{"ab":true,"cde":false}'],
+      ['{"a":true,"bc":false}', '{"ab":true}'],
     )
   })
 })

@@ -190,9 +190,12 @@ const combinatorKeys = new Set(['allOf', 'anyOf', 'oneOf', '$ref', 'if', 'then',
  * required or forbidden properties) and refused otherwise; `not` is exact for type, const/enum and
  * required negations and refused otherwise. Some keywords generate a documented subset of the
  * valid texts (never an invalid text): object properties in declaration order and only declared
- * properties when any are declared; formats (date, time, date-time, email, uri, uuid, ipv4, ipv6,
- * hostname) as fixed subsets; numbers with at most 15 integer digits; uniqueItems with infinite
- * item domains as at most one item; contains satisfied by the first items. Throws
+ * properties when any are declared; the formats ajv-formats checks (date-time, email, uri,
+ * uri-reference, uuid, ipv4, regex, duration, ...) as fixed subsets; numbers with at most 15
+ * significant digits; fractional multipleOf as at most 1000 exact decimal multiples; keys needed
+ * by minProperties with distinct lengths; uniqueItems with infinite item domains as at most one
+ * item; contains satisfied by the first items. `$ref` is resolved as a URI against the enclosing
+ * `$id`s. Throws
  * {@link InvalidArgumentError} naming the keyword for what it cannot enforce.
  */
 export function jsonSchemaToGrammar(
@@ -1366,18 +1369,24 @@ class SchemaGrammarCompiler {
     const extraMinimum = extrasNeeded
     const extraMaximum = maximum === undefined ? undefined : maximum - entries.length
     // Several undeclared keys are needed: generated keys could repeat (a repeated key counts
-    // once), so the needed ones get distinct lengths, unescaped (a subset): of k needed keys,
-    // key i has a length equal to i modulo k. Further optional keys may repeat those (harmless:
-    // the object keeps at least the needed distinct keys and at most as many keys as entries).
+    // once), so the needed ones get distinct lengths, unescaped (a subset): key i has exactly
+    // start + i characters (start: propertyNames' minLength, at least 1). Further optional keys
+    // may repeat those (harmless: the object keeps at least the needed distinct keys and at
+    // most as many keys as entries).
     let distinct: GrammarExpression[] | undefined
     if (extra !== undefined && extrasNeeded > 1) {
       if (extrasNeeded > 32) {
         this.fail(path, 'minProperties', 'at most 32 undeclared properties', minimum)
       }
+      const start = Math.max(1, this.keyMinimumLength(flat, path))
       distinct = []
       for (let index = 0; index < extrasNeeded; index++) {
-        const lengths = `(?:${rawCharacter}{${extrasNeeded}})*${rawCharacter}{${index}}`
-        const entry = this.extraEntry(flat, path, new Set(names), lengths)
+        const entry = this.extraEntry(
+          flat,
+          path,
+          new Set(names),
+          `${rawCharacter}{${start + index}}`,
+        )
         if (entry === undefined) return nothingExpression
         distinct.push(entry)
       }
@@ -1437,6 +1446,16 @@ class SchemaGrammarCompiler {
       return entry.required ? written : choice(written, first(index + 1))
     }
     return sequence(literal('{'), first(0), literal('}'))
+  }
+
+  /** The `minLength` of single-branch `propertyNames` (0 when none). */
+  private keyMinimumLength(flat: Flat, path: string): number {
+    let minimum = 0
+    for (const schema of flat.propertyNames) {
+      const branches = this.expand(schema, `${path}/propertyNames`, 1)
+      if (branches.length === 1) minimum = Math.max(minimum, branches[0]?.numbers.minLength ?? 0)
+    }
+    return Math.ceil(minimum)
   }
 
   /**
