@@ -137,6 +137,7 @@ describe('jsonSchemaToGrammar: numbers', () => {
       ['1', '0.5'],
     )
     expectTexts({ type: 'integer', minimum: -100000, not: { const: 7 } }, ['6', '-100000'], ['7'])
+    // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
     expectTexts({ if: { const: 2 }, then: false }, ['3', 'null'], ['2'])
   })
 

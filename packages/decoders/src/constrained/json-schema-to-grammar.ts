@@ -792,7 +792,7 @@ class SchemaGrammarCompiler {
         if (!excludedValues.includes(value)) alternatives.push(literal(String(value)))
       }
     }
-    if (types.has('number')) alternatives.push(this.number(flat, path, excludedValues))
+    if (types.has('number')) alternatives.push(this.number(flat, excludedValues))
     else if (types.has('integer')) alternatives.push(this.integer(flat, path, excludedValues))
     if (multiples) alternatives.push(multiples)
     if (types.has('string'))
@@ -943,7 +943,7 @@ class SchemaGrammarCompiler {
    * are distinct doubles and no decimal parses to an integer; sub-unit ranges enumerated to 6
    * decimals. Excluded values (`not` const/enum) are subtracted in their canonical decimal form.
    */
-  private number(flat: Flat, path: string, excluded: unknown[]): GrammarExpression {
+  private number(flat: Flat, excluded: unknown[]): GrammarExpression {
     const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = flat.numbers
     const skip = excluded.filter((value): value is number => typeof value === 'number')
     const withoutExcluded = (pattern: string): GrammarExpression =>
