@@ -20,6 +20,8 @@ export type { FunctionScoreResult, FunctionScorerOptions } from './function-scor
 export { createFunctionScorer } from './function-scorer.js'
 export type { JudgeScale, JudgeScorerOptions, JudgeTemplate } from './judge-scorer.js'
 export { createJudgeScorer, defaultJudgeTemplate } from './judge-scorer.js'
+export type { LikelihoodPairwiseJudgeOptions } from './likelihood-pairwise-judge.js'
+export { createLikelihoodPairwiseJudge } from './likelihood-pairwise-judge.js'
 export type { LogprobReduction, LogprobScorerOptions } from './logprob-scorer.js'
 export { createLogprobScorer } from './logprob-scorer.js'
 export type {

@@ -4,6 +4,7 @@
 import {
   defineStrategy,
   type Generator,
+  InvalidArgumentError,
   nestedStrategySchema,
   parseOption,
   type StrategyDefinition,
@@ -16,6 +17,7 @@ import {
   bleuSimilarity,
   chrFSimilarity,
   createAnswerMatchSimilarity,
+  createLikelihoodPairwiseJudge,
   createPairwiseJudge,
   editSimilarity,
   rougeLSimilarity,
@@ -284,6 +286,8 @@ export const universalSelfConsistencyStrategy: StrategyDefinition = defineStrate
 
 const tournamentModeOption = tournamentOptionSchemas.mode.default('knockout')
 
+const judgeByOption = z.enum(['prompt', 'likelihood'])
+
 /** Tournament selection with a pairwise LLM judge. */
 export const tournamentStrategy: StrategyDefinition = defineStrategy({
   name: 'tournament',
@@ -302,13 +306,28 @@ export const tournamentStrategy: StrategyDefinition = defineStrategy({
       .boolean()
       .default(false)
       .describe('Judge every match in both orders to cancel position bias (two calls per match).'),
+    judgeBy: judgeByOption
+      .default('prompt')
+      .describe(
+        'prompt: ask the judge which output is better ([[A]]/[[B]]); likelihood: the output with the higher mean token log-probability under the judge wins (for models that cannot follow a judging instruction, e.g. tinymath).',
+      ),
   }),
   scaling: scaleSamples,
   async build(options, environment) {
-    const judge = createPairwiseJudge({
-      model: await environment.languageModel(options.judge),
-      swap: options.swap,
-    })
+    const judgeBy = parseOption('strategy.judgeBy', judgeByOption, options.judgeBy)
+    if (judgeBy === 'likelihood' && options.swap) {
+      throw new InvalidArgumentError({
+        argument: 'strategy.swap',
+        expected:
+          'false with judgeBy likelihood (a likelihood verdict does not depend on the order)',
+        received: true,
+      })
+    }
+    const model = await environment.languageModel(options.judge)
+    const judge =
+      judgeBy === 'likelihood'
+        ? createLikelihoodPairwiseJudge({ model })
+        : createPairwiseJudge({ model, swap: options.swap })
     return asTextGenerator(
       tournament({
         ...(await buildSource(options, environment)),
