@@ -7,7 +7,6 @@
 //
 // Run: pnpm bench:summary            (root; builds what it needs first)
 //      BENCH_ROUNDS=5 pnpm bench:summary
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers'
 import { createRunContext } from '@metagen/core'
 import {
   createModelDrafter,
@@ -33,6 +32,11 @@ import {
   loadDevSet,
   tinymathModelPaths,
 } from '@metagen/tinymath'
+import {
+  loadTransformersReference,
+  transformersGreedy,
+  transformersSamples,
+} from '../../packages/onnx/bench/transformers-reference.mjs'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 if (!Number.isInteger(rounds) || rounds < 1) {
@@ -73,8 +77,6 @@ async function loadMeasured(name, load) {
   memory[name] = mib(process.memoryUsage().rss - before)
   return model
 }
-env.allowRemoteModels = false
-env.localModelPath = tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, '')
 // onnxruntime thread spinning of our models: BENCH_SPINNING=auto|brief|always|never (default
 // auto, which picks 'brief' only when the load average is below half the cores at load time).
 const spinning = process.env.BENCH_SPINNING ?? 'auto'
@@ -91,10 +93,12 @@ const draft = await loadMeasured('tinymath-draft', () =>
 const verifier = await loadMeasured('tinymath-verifier', () =>
   loadOnnxRewardModel(tinymathModelPaths['tinymath-verifier'], { spinning }),
 )
-const reference = await loadMeasured('transformers.js tinymath-generator', async () => ({
-  tokenizer: await AutoTokenizer.from_pretrained('generator'),
-  model: await AutoModelForCausalLM.from_pretrained('generator', { dtype: 'fp32', device: 'cpu' }),
-}))
+const reference = await loadMeasured('transformers.js tinymath-generator', () =>
+  loadTransformersReference(
+    tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, ''),
+    'generator',
+  ),
+)
 
 const devSet = await loadDevSet()
 const every = (step, count) => devSet.filter((_, index) => index % step === 0).slice(0, count)
@@ -120,16 +124,7 @@ async function greedyMetagen(prompt) {
   })
   return real(result.sequences[0].tokenIds)
 }
-async function greedyTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  const output = await reference.model.generate({
-    ...inputs,
-    max_new_tokens: greedyMaxTokens,
-    do_sample: false,
-  })
-  return real(Array.from(output[0].data, Number).slice(promptLength))
-}
+const greedyTransformers = (prompt) => transformersGreedy(reference, prompt, greedyMaxTokens, real)
 
 const samples = 16
 const sampleMaxTokens = 96
@@ -158,22 +153,8 @@ async function samplesSequential(prompt, seed) {
   }
   return tokens
 }
-async function samplesTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  let tokens = 0
-  for (let index = 0; index < samples; index++) {
-    const output = await reference.model.generate({
-      ...inputs,
-      max_new_tokens: sampleMaxTokens,
-      do_sample: true,
-      temperature: 1,
-      top_k: 0,
-    })
-    tokens += real(Array.from(output[0].data, Number).slice(promptLength)).length
-  }
-  return tokens
-}
+const samplesTransformers = (prompt) =>
+  transformersSamples(reference, prompt, samples, sampleMaxTokens, real)
 
 const speculativeMaxTokens = 200
 const speculativeVariants = [

@@ -15,8 +15,12 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers'
 import { loadOnnxTokenModel } from '../dist/index.js'
+import {
+  loadTransformersReference,
+  transformersGreedy,
+  transformersSamples,
+} from './transformers-reference.mjs'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 if (!Number.isInteger(rounds) || rounds < 1) {
@@ -37,12 +41,7 @@ if (!existsSync(join(folder, 'tokenizer_config.json'))) {
   }
 }
 
-env.allowRemoteModels = false
-env.localModelPath = tmpdir()
-const reference = {
-  tokenizer: await AutoTokenizer.from_pretrained(name),
-  model: await AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32', device: 'cpu' }),
-}
+const reference = await loadTransformersReference(tmpdir(), name)
 const metagen = await loadOnnxTokenModel(folder)
 const eos = new Set(metagen.tokenizer.eosTokenIds)
 const real = (ids) => ids.filter((id) => !eos.has(id))
@@ -82,36 +81,13 @@ async function generateMetagen(prompt, n, temperature, maxTokens, seed) {
 async function greedyMetagen(prompt) {
   return (await generateMetagen(prompt, 1, 0, greedyTokens, 0))[0]
 }
-async function greedyTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  const output = await reference.model.generate({
-    ...inputs,
-    max_new_tokens: greedyTokens,
-    do_sample: false,
-  })
-  return real(Array.from(output[0].data, Number).slice(promptLength))
-}
+const greedyTransformers = (prompt) => transformersGreedy(reference, prompt, greedyTokens, real)
 async function samplesMetagen(prompt, seed) {
   const outputs = await generateMetagen(prompt, samples, 1, sampleTokens, seed)
   return outputs.reduce((total, ids) => total + ids.length, 0)
 }
-async function samplesTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  let tokens = 0
-  for (let index = 0; index < samples; index++) {
-    const output = await reference.model.generate({
-      ...inputs,
-      max_new_tokens: sampleTokens,
-      do_sample: true,
-      temperature: 1,
-      top_k: 0,
-    })
-    tokens += real(Array.from(output[0].data, Number).slice(promptLength)).length
-  }
-  return tokens
-}
+const samplesTransformers = (prompt) =>
+  transformersSamples(reference, prompt, samples, sampleTokens, real)
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
 async function timed(run) {

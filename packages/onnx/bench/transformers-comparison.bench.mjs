@@ -4,21 +4,25 @@
 // prompt at temperature 1: metagen prefills once and decodes the 16 forks in one batch per step;
 // transformers.js, which has no working multiple samples, generates them one after another.
 // Run: pnpm --filter @metagen/onnx bench   (after pnpm build)
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers'
 import { createRng, softmax } from '@metagen/core'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { loadOnnxTokenModel } from '../dist/index.js'
+import {
+  loadTransformersReference,
+  transformersGreedy,
+  transformersSamples,
+} from './transformers-reference.mjs'
 
 const problems = (await loadDevSet()).filter((_, index) => index % 15 === 0).slice(0, 20)
 const maxNewTokens = 96
 
 // transformers.js, loading the embedded folder by name, with no remote access.
-env.allowRemoteModels = false
-env.localModelPath = tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, '')
-const reference = {
-  tokenizer: await AutoTokenizer.from_pretrained('generator'),
-  model: await AutoModelForCausalLM.from_pretrained('generator', { dtype: 'fp32', device: 'cpu' }),
-}
+const reference = await loadTransformersReference(
+  tinymathModelPaths['tinymath-generator'].replace(/generator\/?$/, ''),
+  'generator',
+)
+/** New ids without the end-of-text/padding id 0. */
+const real = (ids) => ids.filter((id) => id !== 0)
 const metagen = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'])
 
 async function greedyMetagen(prompt) {
@@ -38,17 +42,7 @@ async function greedyMetagen(prompt) {
   return output
 }
 
-async function greedyTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  const output = await reference.model.generate({
-    ...inputs,
-    max_new_tokens: maxNewTokens,
-    do_sample: false,
-  })
-  const ids = Array.from(output[0].data, Number).slice(promptLength)
-  return ids.filter((id) => id !== 0)
-}
+const greedyTransformers = (prompt) => transformersGreedy(reference, prompt, maxNewTokens, real)
 
 async function measure(name, decode) {
   // One warm-up problem, then the timed run.
@@ -119,24 +113,8 @@ async function sampleMetagen(prompt, rng) {
   return tokens
 }
 
-async function sampleTransformers(prompt) {
-  const inputs = reference.tokenizer(prompt)
-  const promptLength = inputs.input_ids.dims[1]
-  let tokens = 0
-  for (let index = 0; index < samples; index++) {
-    const output = await reference.model.generate({
-      ...inputs,
-      max_new_tokens: maxNewTokens,
-      do_sample: true,
-      temperature: 1,
-      top_k: 0,
-    })
-    tokens += Array.from(output[0].data, Number)
-      .slice(promptLength)
-      .filter((id) => id !== 0).length
-  }
-  return tokens
-}
+const sampleTransformers = (prompt) =>
+  transformersSamples(reference, prompt, samples, maxNewTokens, real)
 
 async function measureSampling(name, sample) {
   const started = performance.now()
