@@ -238,6 +238,20 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       let fedTokens = 0
       let sampledTokens = 0
 
+      /** Feeds each child's last sampled token in one batched pass and counts it. */
+      async function feedLastTokens(toFeed: SampledChild[]): Promise<void> {
+        await model.extend(
+          toFeed.map((child) => ({
+            sequence: child.sequence,
+            tokens: [child.tokens[child.tokens.length - 1] as number],
+          })),
+          context.signal ? { signal: context.signal } : undefined,
+        )
+        passes++
+        fedTokens += toFeed.length
+        for (const child of toFeed) child.fed++
+      }
+
       /**
        * The same sampling loop run inside the backend (TokenModel.sampleTokens): the children of
        * one cap step together in shared passes, one round trip per cap instead of one per
@@ -294,16 +308,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
           }
         }
         if (toFeed.length === 0) return
-        await model.extend(
-          toFeed.map((child) => ({
-            sequence: child.sequence,
-            tokens: [child.tokens[child.tokens.length - 1] as number],
-          })),
-          context.signal ? { signal: context.signal } : undefined,
-        )
-        passes++
-        fedTokens += toFeed.length
-        for (const child of toFeed) child.fed++
+        await feedLastTokens(toFeed)
       }
       try {
         await context.limiter.run(async () => {
@@ -340,16 +345,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
               }
             }
             if (toFeed.length === 0) break
-            await model.extend(
-              toFeed.map((child) => ({
-                sequence: child.sequence,
-                tokens: [child.tokens[child.tokens.length - 1] as number],
-              })),
-              context.signal ? { signal: context.signal } : undefined,
-            )
-            passes++
-            fedTokens += toFeed.length
-            for (const child of toFeed) child.fed++
+            await feedLastTokens(toFeed)
           }
         }, context.signal)
       } catch (error) {
