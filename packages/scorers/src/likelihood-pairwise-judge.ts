@@ -11,7 +11,11 @@ import {
   UnsupportedCapabilityError,
   type Usage,
 } from '@metagen/core'
-import type { PairwiseJudge, PairwiseJudgment } from './pairwise-judge.js'
+import {
+  assertPairwiseComparisons,
+  type PairwiseJudge,
+  type PairwiseJudgment,
+} from './pairwise-judge.js'
 
 /** Options of {@link createLikelihoodPairwiseJudge}. */
 export interface LikelihoodPairwiseJudgeOptions {
@@ -49,27 +53,12 @@ export function createLikelihoodPairwiseJudge(
   return {
     name: options.name ?? `likelihood-judge:${model.modelId}`,
     async compare(comparisons, compareOptions = {}) {
-      if (!Array.isArray(comparisons)) {
-        throw new InvalidArgumentError({
-          argument: 'comparisons',
-          expected: 'an array of { prompt, first, second }',
-          received: comparisons,
-        })
-      }
+      assertPairwiseComparisons(comparisons)
       const signal = compareOptions.signal ?? compareOptions.context?.signal
       throwIfAborted(signal)
       const usages: Usage[] = []
       const judgments = await Promise.all(
-        comparisons.map(async (comparison, index): Promise<PairwiseJudgment> => {
-          for (const field of ['prompt', 'first', 'second'] as const) {
-            if (typeof comparison?.[field] !== 'string') {
-              throw new InvalidArgumentError({
-                argument: `comparisons[${index}].${field}`,
-                expected: 'a string',
-                received: comparison?.[field],
-              })
-            }
-          }
+        comparisons.map(async (comparison): Promise<PairwiseJudgment> => {
           if (comparison.first.trim() === '' || comparison.second.trim() === '') {
             return { preference: undefined, error: 'empty output: nothing to compare' }
           }

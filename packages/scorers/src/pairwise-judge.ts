@@ -93,6 +93,33 @@ export function defaultPairwiseTemplate(comparison: PairwiseComparison): string 
   ].join('\n')
 }
 
+/**
+ * Checks the argument of {@link PairwiseJudge.compare}: an array whose every entry has string
+ * `prompt`, `first` and `second`; throws InvalidArgumentError naming `comparisons[i].field`.
+ */
+export function assertPairwiseComparisons(
+  comparisons: unknown,
+): asserts comparisons is PairwiseComparison[] {
+  if (!Array.isArray(comparisons)) {
+    throw new InvalidArgumentError({
+      argument: 'comparisons',
+      expected: 'an array of { prompt, first, second }',
+      received: comparisons,
+    })
+  }
+  comparisons.forEach((comparison, index) => {
+    for (const field of ['prompt', 'first', 'second'] as const) {
+      if (typeof comparison?.[field] !== 'string') {
+        throw new InvalidArgumentError({
+          argument: `comparisons[${index}].${field}`,
+          expected: 'a string',
+          received: comparison?.[field],
+        })
+      }
+    }
+  })
+}
+
 /** Creates a {@link PairwiseJudge} over a language model. */
 export function createPairwiseJudge(options: PairwiseJudgeOptions): PairwiseJudge {
   const model = validateJudgeModel(options.model)
@@ -104,24 +131,7 @@ export function createPairwiseJudge(options: PairwiseJudgeOptions): PairwiseJudg
   return {
     name: options.name ?? `pairwise-judge:${model.modelId}`,
     async compare(comparisons, compareOptions = {}) {
-      if (!Array.isArray(comparisons)) {
-        throw new InvalidArgumentError({
-          argument: 'comparisons',
-          expected: 'an array of { prompt, first, second }',
-          received: comparisons,
-        })
-      }
-      comparisons.forEach((comparison, index) => {
-        for (const field of ['prompt', 'first', 'second'] as const) {
-          if (typeof comparison?.[field] !== 'string') {
-            throw new InvalidArgumentError({
-              argument: `comparisons[${index}].${field}`,
-              expected: 'a string',
-              received: comparison?.[field],
-            })
-          }
-        }
-      })
+      assertPairwiseComparisons(comparisons)
       throwIfAborted(compareOptions.signal ?? compareOptions.context?.signal)
       const usages: Usage[] = []
       const judgeOnce = async (comparison: PairwiseComparison): Promise<PairwiseJudgment> => {
