@@ -141,7 +141,12 @@ describe('the playground API', () => {
     ).toEqual(['queued', 'running'])
     const events = messages.flatMap((message) => (message.type === 'trace' ? [message.event] : []))
     const nodes = events.filter((event) => event.kind === 'node')
-    expect(nodes.length).toBeGreaterThan(4)
+    // The root's first layer holds the `width` samples (identical steps merged, with their count),
+    // and the tree reaches a finished solution.
+    const firstLayer = nodes.filter((node) => node.data?.depth === 1)
+    const multiplicity = (node: (typeof nodes)[number]) =>
+      typeof node.data?.multiplicity === 'number' ? node.data.multiplicity : 1
+    expect(firstLayer.reduce((sum, node) => sum + multiplicity(node), 0)).toBe(4)
     expect(nodes.some((node) => node.data?.finished === true)).toBe(true)
     const calls = events.filter((event) => event.kind === 'model-call')
     const usages = messages.flatMap((message) => (message.type === 'usage' ? [message] : []))
