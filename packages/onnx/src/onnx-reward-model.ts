@@ -54,6 +54,13 @@ export interface OnnxRewardModel {
     sequences: readonly (readonly number[])[],
     options?: { signal?: AbortSignal },
   ): Promise<Float32Array[]>
+  /**
+   * The token positions one `scoreTokens` call computes for sequences of these lengths,
+   * padding included: the sequences are sorted by length and cut into passes of at most
+   * `maxBatchSize` rows, each pass padded to its longest sequence (rows x longest). This is
+   * what FLOP accounting charges.
+   */
+  computedPositions(lengths: readonly number[]): number
   /** A snapshot of the counters. */
   stats(): RewardModelStats
   /** Ends the worker. */
@@ -96,6 +103,15 @@ export async function loadOnnxRewardModel(
     tokenizer,
     maxSequenceLength: config.maxPositions,
     parameterCount,
+    computedPositions(lengths) {
+      const sorted = [...lengths].sort((a, b) => a - b)
+      let positions = 0
+      for (let start = 0; start < sorted.length; start += maxBatchSize) {
+        const pass = sorted.slice(start, start + maxBatchSize)
+        positions += pass.length * (pass[pass.length - 1] as number)
+      }
+      return positions
+    },
     async scoreTokens(sequences, scoreOptions = {}) {
       if (!Array.isArray(sequences)) {
         throw new InvalidArgumentError({

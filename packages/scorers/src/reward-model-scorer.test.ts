@@ -56,6 +56,28 @@ describe('createRewardModelScorer', () => {
     expect(usage).toMatchObject({ inputTokens: tokens, calls: 1, flops: 2 * 10 * tokens })
   })
 
+  it('charges FLOPs for the positions the model says a batch computes (padding included)', async () => {
+    const seen: number[][] = []
+    const { model } = createFakeModel({
+      computedPositions(lengths) {
+        seen.push([...lengths])
+        return lengths.length * Math.max(...lengths)
+      },
+    })
+    const scorer = createRewardModelScorer({ model, batchSize: 2 })
+    const requests = [
+      { prompt: 'Q: 2+3?\nA:', output: ' 5.' },
+      { prompt: 'Q: 2+3?\nA:', output: ' 2+3=5. The answer is 5.' },
+      { prompt: 'Q: 7*8?\nA:', output: ' 7*8=56. 56+1=57. The answer is 57.' },
+    ]
+    const lengths = requests.map((request) => request.prompt.length + request.output.length + 1)
+    const { usage } = await scorer.score(requests)
+    // Sorted by length, batches of 2: [short, middle] then [long].
+    expect(seen).toEqual([[lengths[0], lengths[1]], [lengths[2]]])
+    expect(usage.inputTokens).toBe(lengths[0]! + lengths[1]! + lengths[2]!)
+    expect(usage.flops).toBe(2 * 10 * (2 * lengths[1]! + lengths[2]!))
+  })
+
   it('maxOwnUsage bounds the prompt tokens and calls a scoring spends (budgets reserve it)', async () => {
     const { model } = createFakeModel()
     const scorer = createRewardModelScorer({ model, batchSize: 2 })

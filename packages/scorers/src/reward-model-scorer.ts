@@ -39,8 +39,14 @@ export interface SequenceScoringModel {
   readonly modelId?: string
   /** Longest sequence the model accepts, in tokens. */
   readonly maxSequenceLength?: number
-  /** Number of parameters, for FLOP estimates (2 x parameters per token). */
+  /** Number of parameters, for FLOP estimates (2 x parameters per computed position). */
   readonly parameterCount?: number
+  /**
+   * The token positions one `scoreTokens` call computes for sequences of these lengths,
+   * padding included (a batched model pads each pass to its longest sequence). FLOPs are
+   * charged for these positions; without it, for the sequences' own tokens.
+   */
+  computedPositions?(lengths: readonly number[]): number
 }
 
 /** Maps a raw model score to [0, 1]. */
@@ -328,7 +334,9 @@ export function createRewardModelScorer(options: RewardModelScorerOptions): Scor
         usage.inputTokens += tokens
         usage.calls += 1
         if (model.parameterCount !== undefined) {
-          usage.flops = (usage.flops ?? 0) + 2 * model.parameterCount * tokens
+          const computed =
+            model.computedPositions?.(batch.map((item) => item.tokens.length)) ?? tokens
+          usage.flops = (usage.flops ?? 0) + 2 * model.parameterCount * computed
         }
         batch.forEach((item, position) => {
           scores[item.index] = finish(item, raw[position])

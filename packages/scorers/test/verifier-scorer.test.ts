@@ -112,6 +112,22 @@ describe('reward-model scorer on tinymath-verifier', () => {
     })
   })
 
+  it('charges FLOPs for the padded positions a batched pass computes', async () => {
+    const requests = [...gold.slice(0, 3), ...corrupted.slice(0, 3)]
+    const lengths = requests.map(
+      (request) => model.tokenizer.encode(request.prompt + request.output).length + 1,
+    )
+    // One pass of 6 rows, each padded to the longest (the scorer's batch of 16 and the model's
+    // pass of 32 both hold them).
+    expect(model.computedPositions(lengths)).toBe(6 * Math.max(...lengths))
+    expect(model.computedPositions([3, 5, 4])).toBe(15)
+    const { usage } = await createRewardModelScorer({ model }).score(requests)
+    const real = lengths.reduce((sum, length) => sum + length, 0)
+    expect(usage.inputTokens).toBe(real)
+    expect(usage.flops).toBe(2 * model.parameterCount * 6 * Math.max(...lengths))
+    expect(usage.flops).toBeGreaterThan(2 * model.parameterCount * real)
+  })
+
   it('refuses a model without a score output', async () => {
     await expect(
       loadOnnxRewardModel(tinymathModelPaths['tinymath-generator']),
