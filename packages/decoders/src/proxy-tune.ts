@@ -1,40 +1,19 @@
 // Proxy tuning (Liu et al. 2024, "Tuning Language Models by Proxy"): a large untuned model is
 // steered by the difference between a small tuned expert and its untuned base, as a preset of
 // the logit arithmetic of logit-arithmetic.ts.
-import { compact, InvalidArgumentError, type TokenModel } from '@metagen/core'
-import { logitArithmetic } from './logit-arithmetic.js'
+import { InvalidArgumentError, type TokenModel } from '@metagen/core'
+import { type LogitArithmeticOptions, logitArithmetic } from './logit-arithmetic.js'
 import type { DecodeResult } from './sample-sequences.js'
-import type { SamplingOptions } from './sampling-options.js'
 
-/** Options of {@link proxyTune}. */
-export interface ProxyTuneOptions {
-  /** M: the large (untuned) base model that is steered. */
-  base: TokenModel
-  /** M+: the small tuned model (the expert); same vocabulary as `base`. */
-  expert: TokenModel
-  /** M-: the small untuned model the expert was tuned from (the anti-expert); same vocabulary. */
+/**
+ * Options of {@link proxyTune}: those of {@link logitArithmetic}, read as proxy tuning's three
+ * models: `base` is M, the large untuned model that is steered; `expert` is M+, the small tuned
+ * model; `antiExpert` is M-, the small untuned model the expert was tuned from (required here;
+ * all three share one vocabulary). `alpha` (default 1, the paper's method) scales the offset:
+ * s_M + alpha (s_M+ - s_M-).
+ */
+export interface ProxyTuneOptions extends LogitArithmeticOptions {
   antiExpert: TokenModel
-  /**
-   * Strength of the steering, a finite number (default 1, the paper's method). The paper's
-   * analysis of the tuning strength scales the offset: s_M + alpha (s_M+ - s_M-).
-   */
-  alpha?: number
-  /** Prompt token ids. */
-  prompt: readonly number[]
-  /** Number of samples (default 1). */
-  n?: number
-  /** Maximum generated tokens. */
-  maxTokens?: number
-  /** Processor chain applied to the proxy-tuned logits (default: temperature 1 sampling). */
-  sampling?: SamplingOptions
-  /** Seed. */
-  seed?: number
-  /** Text-level stop sequences. */
-  stop?: readonly string[]
-  /** How many alternatives per position to report. */
-  topLogprobs?: number
-  /** Checked between steps. */
-  signal?: AbortSignal
 }
 
 /**
@@ -59,20 +38,5 @@ export function proxyTune(options: ProxyTuneOptions): Promise<DecodeResult> {
       received: options.antiExpert,
     })
   }
-  return logitArithmetic({
-    base: options.base,
-    expert: options.expert,
-    antiExpert: options.antiExpert,
-    prompt: options.prompt,
-    ...compact({
-      alpha: options.alpha,
-      n: options.n,
-      maxTokens: options.maxTokens,
-      sampling: options.sampling,
-      seed: options.seed,
-      stop: options.stop,
-      topLogprobs: options.topLogprobs,
-      signal: options.signal,
-    }),
-  })
+  return logitArithmetic(options)
 }
