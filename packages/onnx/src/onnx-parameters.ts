@@ -3,7 +3,7 @@
 // so a multi-gigabyte file costs a few kilobytes of reads. Quantized weights count by their
 // logical size (a 4-bit MatMulNBits weight of K x N counts K x N), and quantization scales and
 // zero points do not count.
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { MetagenError } from '@metagen/core'
 
 const WINDOW = 1 << 16
@@ -14,9 +14,12 @@ export class FileReader {
   private buffer = Buffer.alloc(WINDOW)
   private start = 0
   private end = 0
+  /** The file's length in bytes. */
+  readonly size: number
 
   constructor(path: string) {
     this.descriptor = openSync(path, 'r')
+    this.size = fstatSync(this.descriptor).size
   }
 
   close(): void {
@@ -51,6 +54,24 @@ export class FileReader {
     }
     throw new MetagenError(`malformed varint at byte ${position}`)
   }
+}
+
+/**
+ * The [start, end) payloads of the main graph (ModelProto field 7) in a model file: the
+ * top-level fields are walked to the end of the file. Throws MetagenError naming `path` when
+ * the file is not a protobuf message (an undefined wire type, a truncated field).
+ */
+export function mainGraphs(reader: FileReader, path: string): Array<[number, number]> {
+  const graphs: Array<[number, number]> = []
+  try {
+    for (const field of fields(reader, 0, reader.size)) {
+      if (field.number === 7 && field.wire === 2) graphs.push([field.start, field.end])
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new MetagenError(`${path} is not an ONNX file: ${reason}`)
+  }
+  return graphs
 }
 
 /** One field: number, wire type, and either a varint value or a [start, end) payload. */
@@ -197,29 +218,11 @@ export function countOnnxParameters(path: string): number {
   try {
     const initializers = new Map<string, number>()
     const nodes: Node[] = []
-    let position = 0
-    for (;;) {
-      let key: number
-      let afterKey: number
-      try {
-        ;[key, afterKey] = reader.varint(position)
-      } catch {
-        break // the end of the file
-      }
-      const number = Math.floor(key / 8)
-      const wire = key & 7
-      if (wire === 2) {
-        const [length, payload] = reader.varint(afterKey)
-        // ModelProto field 7 is the graph.
-        if (number === 7) readGraph(reader, payload, payload + length, initializers, nodes)
-        position = payload + length
-      } else if (wire === 0) position = reader.varint(afterKey)[1]
-      else if (wire === 1) position = afterKey + 8
-      else if (wire === 5) position = afterKey + 4
-      else throw new MetagenError(`not an ONNX file: unsupported protobuf wire type ${wire}`)
+    for (const [start, end] of mainGraphs(reader, path)) {
+      readGraph(reader, start, end, initializers, nodes)
     }
     if (initializers.size === 0 && nodes.length === 0) {
-      throw new MetagenError('not an ONNX file: no graph found')
+      throw new MetagenError(`${path} is not an ONNX file: no graph found`)
     }
     const logical = new Map<string, number>()
     const excluded = new Set<string>()

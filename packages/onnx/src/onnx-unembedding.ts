@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { MetagenError } from '@metagen/core'
 import { halfToFloat } from './float16.js'
-import { type Field, FileReader, fields, readString } from './onnx-parameters.js'
+import { type Field, FileReader, fields, mainGraphs, readString } from './onnx-parameters.js'
 
 /** The unembedding matrix of a causal LM. */
 export interface UnembeddingMatrix {
@@ -51,25 +51,8 @@ export function readUnembeddingMatrix(path: string): UnembeddingMatrix {
     const tensors = new Map<string, TensorInfo>()
     const nodes: NodeInfo[] = []
     const outputs: string[] = []
-    let position = 0
-    for (;;) {
-      let key: number
-      let afterKey: number
-      try {
-        ;[key, afterKey] = reader.varint(position)
-      } catch {
-        break
-      }
-      const number = Math.floor(key / 8)
-      const wire = key & 7
-      if (wire === 2) {
-        const [length, payload] = reader.varint(afterKey)
-        if (number === 7) readMainGraph(reader, payload, payload + length, tensors, nodes, outputs)
-        position = payload + length
-      } else if (wire === 0) position = reader.varint(afterKey)[1]
-      else if (wire === 1) position = afterKey + 8
-      else if (wire === 5) position = afterKey + 4
-      else throw new MetagenError(`${path} is not an ONNX file (protobuf wire type ${wire})`)
+    for (const [start, end] of mainGraphs(reader, path)) {
+      readMainGraph(reader, start, end, tensors, nodes, outputs)
     }
     const target = outputs.includes('logits') ? 'logits' : outputs[0]
     if (target === undefined) throw new MetagenError(`${path}: the ONNX graph has no output`)
