@@ -128,8 +128,6 @@ export async function loadOnnxTokenModel(
     draftSettings: {
       onnxPath: init.onnxPath,
       padTokenId: init.padTokenId,
-      threads: init.threads,
-      spinning: init.spinning,
       contract,
     },
     kvBytesPerToken:

@@ -75,8 +75,6 @@ export interface AttachDraftRequest {
   draftId: number
   onnxPath: string
   padTokenId: number
-  threads: number
-  spinning: SpinningMode
   contract: CausalLmContract
 }
 

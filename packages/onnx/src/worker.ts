@@ -574,7 +574,10 @@ async function driveDecoding(): Promise<void> {
 async function attachDraft(requestId: number, request: AttachDraftRequest): Promise<void> {
   try {
     if (!drafts.has(request.draftId)) {
-      const draftSession = await createSession(request.onnxPath, request)
+      // One thread, no pool: the draft's passes are tiny, and a second intra-op pool in this
+      // worker would spin between its passes on the cores the target's pool needs next (on
+      // 2 cores the two pools' spinning threads slowed every round by 1.2-1.5x).
+      const draftSession = await createSession(request.onnxPath, { threads: 1, spinning: 'never' })
       drafts.set(request.draftId, {
         session: draftSession,
         contract: request.contract,
