@@ -14,8 +14,9 @@ export type {
   LoadOnnxRewardModelOptions,
   OnnxRewardModel,
   RewardModelStats,
+  RewardPassPlanOptions,
 } from './onnx-reward-model.js'
-export { loadOnnxRewardModel } from './onnx-reward-model.js'
+export { loadOnnxRewardModel, planRewardPasses } from './onnx-reward-model.js'
 export type { LoadOnnxTokenModelOptions, OnnxTokenModel } from './onnx-token-model.js'
 export { loadOnnxTokenModel } from './onnx-token-model.js'
 export type { LoadTokenizerOptions, TokenizerFamily } from './onnx-tokenizer.js'

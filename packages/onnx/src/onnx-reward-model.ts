@@ -23,8 +23,17 @@ export interface LoadOnnxRewardModelOptions {
    * the model loads, else 'never'. `true` means 'always', `false` 'never'.
    */
   spinning?: SpinningMode | 'auto' | boolean
-  /** Sequences per ONNX run; larger batches are split (default 32). */
+  /** Sequences per ONNX run, an integer >= 1; larger batches are split (default 32). */
   maxBatchSize?: number
+  /**
+   * What one ONNX run costs besides its token positions, in token positions, an integer >= 0
+   * (default 16): the fixed cost of a run (a few hundred operators, each dispatched and
+   * synchronised across the thread pool) expressed as the positions that would take as long.
+   * Every batch is cut into runs so as to minimise positions computed (rows x longest
+   * sequence, padding included) + this per run: a long sequence is not batched with short ones
+   * when padding them would cost more than a run of its own ({@link planRewardPasses}).
+   */
+  passOverheadTokens?: number
   /** Weight variant with transformers.js's file names (default `fp32`; see loadOnnxTokenModel). */
   dtype?: OnnxDtype
 }
@@ -56,9 +65,8 @@ export interface OnnxRewardModel {
   ): Promise<Float32Array[]>
   /**
    * The token positions one `scoreTokens` call computes for sequences of these lengths,
-   * padding included: the sequences are sorted by length and cut into passes of at most
-   * `maxBatchSize` rows, each pass padded to its longest sequence (rows x longest). This is
-   * what FLOP accounting charges.
+   * padding included: the passes of {@link planRewardPasses}, each padded to its longest
+   * sequence (rows x longest). This is what FLOP accounting charges.
    */
   computedPositions(lengths: readonly number[]): number
   /** A snapshot of the counters. */
@@ -90,6 +98,16 @@ export async function loadOnnxRewardModel(
       received: maxBatchSize,
     })
   }
+  const passOverheadTokens = options.passOverheadTokens ?? 16
+  if (!Number.isInteger(passOverheadTokens) || passOverheadTokens < 0) {
+    throw new InvalidArgumentError({
+      argument: 'passOverheadTokens',
+      expected: 'an integer >= 0',
+      received: passOverheadTokens,
+    })
+  }
+  const plan = (lengths: readonly number[]) =>
+    planRewardPasses(lengths, { maxBatchSize, passOverheadTokens })
   const { client, tokenizer, parameterCount } = await startModelWorker(folder, {
     kind: 'reward-model',
     threads: options.threads,
@@ -104,11 +122,10 @@ export async function loadOnnxRewardModel(
     maxSequenceLength: config.maxPositions,
     parameterCount,
     computedPositions(lengths) {
-      const sorted = [...lengths].sort((a, b) => a - b)
       let positions = 0
-      for (let start = 0; start < sorted.length; start += maxBatchSize) {
-        const pass = sorted.slice(start, start + maxBatchSize)
-        positions += pass.length * (pass[pass.length - 1] as number)
+      for (const pass of plan(lengths)) {
+        const longest = lengths[pass[pass.length - 1] as number] as number
+        positions += pass.length * longest
       }
       return positions
     },
@@ -145,16 +162,12 @@ export async function loadOnnxRewardModel(
           }
         }
       })
-      // Batches are cut from the sequences sorted by length, so that each pass pads little;
+      // Passes are cut from the sequences sorted by length, so that each pass pads little;
       // results go back to the caller's order.
-      const order = sequences
-        .map((_, index) => index)
-        .sort((a, b) => (sequences[a] as number[]).length - (sequences[b] as number[]).length)
       const results = new Array<Float32Array>(sequences.length)
-      for (let start = 0; start < order.length; start += maxBatchSize) {
+      for (const indexes of plan(sequences.map((sequence) => sequence.length))) {
         if (scoreOptions.signal?.aborted)
           throw new AbortedError(undefined, { cause: scoreOptions.signal.reason })
-        const indexes = order.slice(start, start + maxBatchSize)
         const batch = indexes.map((index) => [...(sequences[index] as number[])])
         const run = chain.then(() =>
           client.request<Extract<WorkerResponse, { type: 'score-result' }>>({
@@ -176,4 +189,78 @@ export async function loadOnnxRewardModel(
     close: () => client.close(),
     [Symbol.asyncDispose]: () => client.close(),
   }
+}
+
+/** Settings of {@link planRewardPasses}. */
+export interface RewardPassPlanOptions {
+  /** Most sequences in one pass, an integer >= 1. */
+  maxBatchSize: number
+  /** The fixed cost of one pass in token positions, >= 0 (see LoadOnnxRewardModelOptions). */
+  passOverheadTokens: number
+}
+
+/**
+ * How a reward model scores sequences of these lengths: the passes (ONNX runs), each a list of
+ * indexes into `lengths`, shortest first, every pass holding sequences of neighbouring lengths.
+ * The sequences are sorted by length and cut into consecutive passes of at most `maxBatchSize`
+ * that minimise the estimated cost, sum over passes of rows x longest length (the positions a
+ * left-padded pass computes) + `passOverheadTokens`; for sorted lengths the best cut into
+ * passes is always a cut into consecutive runs, found exactly by dynamic programming. Ties go
+ * to fewer, fuller passes. With `passOverheadTokens` 0 no sequence is ever padded (only equal
+ * lengths share a pass); with a huge one, passes are full (`maxBatchSize` rows). Throws
+ * InvalidArgumentError for bad settings or lengths.
+ */
+export function planRewardPasses(
+  lengths: readonly number[],
+  options: RewardPassPlanOptions,
+): number[][] {
+  const { maxBatchSize, passOverheadTokens } = options
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new InvalidArgumentError({
+      argument: 'maxBatchSize',
+      expected: 'an integer >= 1',
+      received: maxBatchSize,
+    })
+  }
+  if (!Number.isFinite(passOverheadTokens) || passOverheadTokens < 0) {
+    throw new InvalidArgumentError({
+      argument: 'passOverheadTokens',
+      expected: 'a finite number >= 0',
+      received: passOverheadTokens,
+    })
+  }
+  lengths.forEach((length, index) => {
+    if (!Number.isInteger(length) || length < 1) {
+      throw new InvalidArgumentError({
+        argument: `lengths[${index}]`,
+        expected: 'an integer >= 1',
+        received: length,
+      })
+    }
+  })
+  // Stable: equal lengths keep the caller's order.
+  const order = lengths
+    .map((_, index) => index)
+    .sort((a, b) => (lengths[a] as number) - (lengths[b] as number))
+  const count = order.length
+  // best[end]: least cost of the first `end` sorted sequences; start[end]: where its last pass begins.
+  const best = new Float64Array(count + 1).fill(Number.POSITIVE_INFINITY)
+  const start = new Int32Array(count + 1)
+  best[0] = 0
+  for (let end = 1; end <= count; end++) {
+    const longest = lengths[order[end - 1] as number] as number
+    // Longest passes first, so that ties go to fewer passes.
+    for (let first = Math.max(0, end - maxBatchSize); first < end; first++) {
+      const cost = (best[first] as number) + (end - first) * longest + passOverheadTokens
+      if (cost < (best[end] as number)) {
+        best[end] = cost
+        start[end] = first
+      }
+    }
+  }
+  const passes: number[][] = []
+  for (let end = count; end > 0; end = start[end] as number) {
+    passes.push(order.slice(start[end] as number, end))
+  }
+  return passes.reverse()
 }

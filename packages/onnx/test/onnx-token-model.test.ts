@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, type TokenModel } from '@metagen/core'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadOnnxRewardModel, loadOnnxTokenModel } from '../dist/index.js'
+import { loadOnnxRewardModel, loadOnnxTokenModel, planRewardPasses } from '../dist/index.js'
 
 let model: TokenModel
 let prompts: number[][]
@@ -418,11 +418,70 @@ describe('loadOnnxRewardModel', () => {
           maxAbsDifference(batched[index] as Float32Array, alone as Float32Array),
         ).toBeLessThan(1e-4)
       }
-      expect(verifier.stats().forwardPasses).toBe(1 + batch.length)
+      const passes = planRewardPasses(
+        batch.map((sequence) => sequence.length),
+        { maxBatchSize: 32, passOverheadTokens: 16 },
+      )
+      expect(verifier.stats().forwardPasses).toBe(passes.length + batch.length)
       await expect(verifier.scoreTokens([[]])).rejects.toThrow(/sequences\[0\]/)
     } finally {
       await verifier.close()
     }
+  })
+})
+
+describe('planRewardPasses', () => {
+  const plan = (lengths: number[], maxBatchSize = 32, passOverheadTokens = 16) =>
+    planRewardPasses(lengths, { maxBatchSize, passOverheadTokens })
+  const cost = (lengths: number[], passes: number[][], overhead: number) =>
+    passes.reduce(
+      (sum, pass) =>
+        sum + pass.length * Math.max(...pass.map((index) => lengths[index] as number)) + overhead,
+      0,
+    )
+
+  it('batches near lengths and runs a far longer sequence alone, shortest first', () => {
+    // One pass of all three: 3 x 100 + 16 = 316; [10, 12] then [100]: 24 + 16 + 100 + 16 = 156.
+    expect(plan([100, 10, 12])).toEqual([[1, 2], [0]])
+    expect(plan([3, 5, 4])).toEqual([[0, 2, 1]])
+    // Without a per-pass cost nothing is padded: only equal lengths share a pass.
+    expect(plan([7, 9, 7, 9], 32, 0)).toEqual([
+      [0, 2],
+      [1, 3],
+    ])
+    expect(plan([])).toEqual([])
+  })
+
+  it('keeps passes within maxBatchSize and finds the least-cost cut (checked against every cut)', () => {
+    const lengths = [47, 50, 52, 63, 68, 75, 83, 90, 104, 111, 120, 135, 150, 179]
+    for (const [maxBatchSize, overhead] of [
+      [16, 16],
+      [4, 16],
+      [16, 64],
+      [3, 0],
+    ] as const) {
+      const passes = plan(lengths, maxBatchSize, overhead)
+      expect(passes.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, index) => index))
+      for (const pass of passes) expect(pass.length).toBeLessThanOrEqual(maxBatchSize)
+      // Every way to cut the (sorted) list into consecutive passes of at most maxBatchSize.
+      let least = Number.POSITIVE_INFINITY
+      for (let mask = 0; mask < 2 ** (lengths.length - 1); mask++) {
+        const cut: number[][] = [[0]]
+        for (let index = 1; index < lengths.length; index++) {
+          if (mask & (1 << (index - 1))) cut.push([index])
+          else cut[cut.length - 1]?.push(index)
+        }
+        if (cut.every((pass) => pass.length <= maxBatchSize))
+          least = Math.min(least, cost(lengths, cut, overhead))
+      }
+      expect(cost(lengths, passes, overhead)).toBe(least)
+    }
+  })
+
+  it('rejects bad settings and lengths, naming them', () => {
+    expect(() => plan([3], 0)).toThrow(/maxBatchSize/)
+    expect(() => plan([3], 4, -1)).toThrow(/passOverheadTokens/)
+    expect(() => plan([3, 0])).toThrow(/lengths\[1\]/)
   })
 })
 

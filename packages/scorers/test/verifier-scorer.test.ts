@@ -2,7 +2,12 @@
 // change scores, steps are read where the verifier was trained, and bad models/inputs are
 // reported clearly. The full dev-set gold-vs-corrupted measurement is scripts/measure-verifier.mjs.
 import { InvalidArgumentError, ModelLoadError, type ScoreRequest } from '@metagen/core'
-import { loadOnnxRewardModel, loadOnnxTokenModel, type OnnxRewardModel } from '@metagen/onnx'
+import {
+  loadOnnxRewardModel,
+  loadOnnxTokenModel,
+  type OnnxRewardModel,
+  planRewardPasses,
+} from '@metagen/onnx'
 import {
   formatPrompt,
   formatSolution,
@@ -117,15 +122,22 @@ describe('reward-model scorer on tinymath-verifier', () => {
     const lengths = requests.map(
       (request) => model.tokenizer.encode(request.prompt + request.output).length + 1,
     )
-    // One pass of 6 rows, each padded to the longest (the scorer's batch of 16 and the model's
-    // pass of 32 both hold them).
-    expect(model.computedPositions(lengths)).toBe(6 * Math.max(...lengths))
+    // The model's passes (planRewardPasses with its defaults), each row padded to the pass's
+    // longest sequence.
+    const passes = planRewardPasses(lengths, { maxBatchSize: 32, passOverheadTokens: 16 })
+    const padded = passes.reduce(
+      (sum, pass) => sum + pass.length * Math.max(...pass.map((index) => lengths[index] as number)),
+      0,
+    )
+    expect(model.computedPositions(lengths)).toBe(padded)
     expect(model.computedPositions([3, 5, 4])).toBe(15)
+    // A far longer sequence gets a pass of its own rather than padding the short ones to it.
+    expect(model.computedPositions([10, 12, 100])).toBe(2 * 12 + 100)
     const { usage } = await createRewardModelScorer({ model }).score(requests)
     const real = lengths.reduce((sum, length) => sum + length, 0)
     expect(usage.inputTokens).toBe(real)
-    expect(usage.flops).toBe(2 * model.parameterCount * 6 * Math.max(...lengths))
-    expect(usage.flops).toBeGreaterThan(2 * model.parameterCount * real)
+    expect(usage.flops).toBe(2 * model.parameterCount * padded)
+    expect(padded).toBeGreaterThanOrEqual(real)
   })
 
   it('refuses a model without a score output', async () => {
