@@ -61,6 +61,19 @@ export interface ExtendResult {
   logits: Float32Array
   /** Number of rows in `logits`. */
   rows: number
+  /**
+   * The token positions the backend computed for this request, for FLOP accounting
+   * (2 x parameters per computed position). A batched forward pass over `rows` sequences
+   * appending up to `window` tokens each computes rows x window positions, including the
+   * padding columns of shorter requests (left padding) and ghost rows (rows of a reused cache
+   * block that nobody extends, which ride along instead of being copied away). Each request
+   * of a pass gets a share proportional to the real tokens it feeds, in integers that sum to
+   * the pass's rows x window; requests of concurrent calls that share a pass split it the same
+   * way. An unpadded single-sequence pass computes exactly its tokens. Attention over the
+   * cached past is not counted. Undefined when the backend does not report it: FLOPs are then
+   * charged for `tokens.length`.
+   */
+  computedPositions?: number
 }
 
 /** Counters of the work a token-level model has done, for tests and compute reports. */
@@ -71,6 +84,11 @@ export interface TokenModelStats {
   tokensProcessed: number
   /** Sum over forward passes of the batch size. */
   batchRows: number
+  /**
+   * Positions computed, summed over forward passes (see {@link ExtendResult.computedPositions}): tokens
+   * processed plus padding and ghost rows. Undefined for backends that do not report it.
+   */
+  computedPositions?: number
   /** Sequences created with {@link TokenModel.createSequence}. */
   sequencesCreated: number
   /** Forks made. */
@@ -165,6 +183,13 @@ export interface SampledTokens {
   finishReason: 'stop' | 'length'
   /** True when the sequence ended because the model's context was full. */
   contextExhausted: boolean
+  /**
+   * This sequence's shares of the positions its forward passes computed (see
+   * {@link ExtendResult.computedPositions}): one share per fed token's pass, padding and ghost rows
+   * included. Undefined when the backend does not report it (FLOPs are then charged for the
+   * tokens fed, `tokenIds.length - 1`).
+   */
+  computedPositions?: number
 }
 
 /**
@@ -219,4 +244,11 @@ export interface SpeculativeTokens extends SampledTokens {
   draftForwardPasses: number
   /** Tokens fed to the draft model, its prefill included. */
   draftTokensFed: number
+  /**
+   * Positions the draft's passes computed, its prefill included (see
+   * {@link ExtendResult.computedPositions}); undefined when the backend does not report it.
+   * The inherited `computedPositions` are the target's verification passes: `targetTokensFed`
+   * plus the ghost rows they carried.
+   */
+  draftComputedPositions?: number
 }

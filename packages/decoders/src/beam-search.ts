@@ -317,14 +317,14 @@ export async function beamSearch(options: BeamSearchOptions): Promise<BeamSearch
       }
       const toExtend = live.flat()
       if (toExtend.length === 0) break
-      await model.extend(
+      const extended = await model.extend(
         toExtend.map((beam) => ({
           sequence: beam.state,
           tokens: [beam.tokenIds[beam.tokenIds.length - 1] as number],
         })),
         options.signal ? { signal: options.signal } : {},
       )
-      recordForward(stats, model, toExtend.length)
+      recordForward(stats, model, toExtend.length, extended)
     }
   } finally {
     for (const state of owned) state.dispose()

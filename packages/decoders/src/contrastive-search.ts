@@ -70,7 +70,7 @@ export function logitsRepresentation(row: ArrayLike<number>): Float64Array {
  * model outputs at v's position, and r_j ranges over every earlier position (prompt included).
  * The chosen fork becomes the sequence, so no token is recomputed. Reported logprobs are
  * log p(v | x) of the model (after penalties, temperature 1). One sequence; usage counts the k
- * candidate rows fed per step in tokensProcessed and flops.
+ * candidate rows fed per step in tokensProcessed and flops (flops: the positions computed).
  */
 export async function contrastiveSearch(options: ContrastiveSearchOptions): Promise<DecodeResult> {
   const { model } = options
@@ -134,14 +134,14 @@ export async function contrastiveSearch(options: ContrastiveSearchOptions): Prom
       let chosenRepresentation: Float64Array | undefined
       if (candidates.length > 1 && alpha > 0) {
         for (const _ of candidates) forks.push(state.fork())
-        await model.extend(
+        const extended = await model.extend(
           candidates.map((candidate, index) => ({
             sequence: forks[index] as SequenceState,
             tokens: [candidate.tokenId],
           })),
           options.signal ? { signal: options.signal } : {},
         )
-        recordForward(stats, model, candidates.length)
+        recordForward(stats, model, candidates.length, extended)
         let bestScore = Number.NEGATIVE_INFINITY
         candidates.forEach((candidate, index) => {
           const representation = logitsRepresentation(
@@ -194,11 +194,11 @@ export async function contrastiveSearch(options: ContrastiveSearchOptions): Prom
         forks.length = 0
         history.push(chosenRepresentation as Float64Array)
       } else if (!done) {
-        await model.extend(
+        const extended = await model.extend(
           [{ sequence: state, tokens: [chosen.tokenId] }],
           options.signal ? { signal: options.signal } : {},
         )
-        recordForward(stats, model, 1)
+        recordForward(stats, model, 1, extended)
         history.push(logitsRepresentation(state.lastLogits as Float32Array))
       }
       if (done) break

@@ -67,7 +67,8 @@ export interface DecoderLanguageModelOptions {
  * (throws InvalidArgumentError when it leaves no room in the context), caps `maxTokens` at the
  * room left (with a warning), runs the decoder and reports usage as: inputTokens = prompt
  * tokens prefilled once, outputTokens = tokens the decoder chose, calls = 1,
- * flops = 2 x parameters x tokens fed (summed over models). `maxInputTokens` (which budgets
+ * flops = 2 x parameters x positions computed (tokens fed plus the padding and ghost rows the
+ * backend reports; summed over models). `maxInputTokens` (which budgets
  * reserve before a call) is the encoded prompt's length. `scoreContinuations` scores by
  * teacher forcing on `tokenModel`.
  */

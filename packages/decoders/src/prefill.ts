@@ -1,6 +1,7 @@
 // Prefilling a prompt into fresh sequence states, and the shared bookkeeping of forward work
 // (tokens fed per model, hence FLOPs) that every decoder reports.
 import {
+  type ExtendResult,
   InvalidArgumentError,
   type SequenceState,
   type TokenModel,
@@ -17,7 +18,11 @@ export interface DecodeStats {
   forwardPasses: number
   /** Tokens fed through any model (prompt included), summed over models. */
   tokensProcessed: number
-  /** Estimated FLOPs: sum over models of 2 x parameterCount x tokens fed to that model. */
+  /**
+   * Estimated FLOPs: sum over models of 2 x parameterCount x the positions that model computed
+   * (the tokens fed, plus the padding columns and ghost rows of batched passes when the backend
+   * reports them as `computedPositions`, as the ONNX backend does).
+   */
   flops: number
 }
 
@@ -26,11 +31,38 @@ export function emptyDecodeStats(): DecodeStats {
   return { inputTokens: 0, outputTokens: 0, forwardPasses: 0, tokensProcessed: 0, flops: 0 }
 }
 
-/** Adds the work of one `extend` call on `model` that fed `tokens` tokens. */
-export function recordForward(stats: DecodeStats, model: TokenModel, tokens: number): void {
+/**
+ * Adds the work of one `extend` call on `model` that fed `tokens` tokens and returned
+ * `results`. FLOPs are charged for the positions the call computed: the sum of the results'
+ * `computedPositions` (padding and ghost rows included) when every result reports it, else
+ * `tokens`.
+ */
+export function recordForward(
+  stats: DecodeStats,
+  model: TokenModel,
+  tokens: number,
+  results?: readonly ExtendResult[],
+): void {
   stats.forwardPasses += 1
   stats.tokensProcessed += tokens
-  stats.flops += 2 * model.parameterCount * tokens
+  stats.flops += 2 * model.parameterCount * computedPositionsOf(results, tokens)
+}
+
+/**
+ * The positions a call computed: the sum of `reports` (each a result's `computedPositions`)
+ * when there is at least one and every one is defined, else `fallback` (the tokens fed).
+ */
+export function computedPositionsOf(
+  results: readonly { computedPositions?: number | undefined }[] | undefined,
+  fallback: number,
+): number {
+  if (results === undefined || results.length === 0) return fallback
+  let sum = 0
+  for (const result of results) {
+    if (result.computedPositions === undefined) return fallback
+    sum += result.computedPositions
+  }
+  return sum
 }
 
 /**
@@ -75,7 +107,7 @@ export async function prefillModels(
   throwIfAborted(options.signal)
   const states = models.map((model) => model.createSequence())
   try {
-    const results = await Promise.all(
+    const results: ExtendResult[][] = await Promise.all(
       models.map((model, index) =>
         model.extend(
           [
@@ -89,8 +121,8 @@ export async function prefillModels(
         ),
       ),
     )
-    models.forEach((model) => {
-      recordForward(stats, model, prompt.length)
+    models.forEach((model, index) => {
+      recordForward(stats, model, prompt.length, results[index])
     })
     stats.inputTokens += prompt.length
     return { states, rows: results.map((result) => (result[0] as { logits: Float32Array }).logits) }

@@ -276,8 +276,11 @@ export async function rewardGuidedDecode(
         sequence: sample.state,
         tokens: [sample.tokens[sample.tokens.length - 1] as number],
       }))
-      await model.extend(requestsToExtend, options.signal ? { signal: options.signal } : {})
-      recordForward(stats, model, requestsToExtend.length)
+      const extended = await model.extend(
+        requestsToExtend,
+        options.signal ? { signal: options.signal } : {},
+      )
+      recordForward(stats, model, requestsToExtend.length, extended)
     }
   } finally {
     promptState.dispose()

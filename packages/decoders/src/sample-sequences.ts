@@ -287,7 +287,8 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
       const fed = result.tokenIds.length - 1
       steps = Math.max(steps, fed)
       stats.tokensProcessed += fed
-      stats.flops += 2 * (models[0] as TokenModel).parameterCount * fed
+      stats.flops +=
+        2 * (models[0] as TokenModel).parameterCount * (result.computedPositions ?? fed)
       if (result.contextExhausted) contextExhausted = true
       finish(sample, result.finishReason)
     })
@@ -362,8 +363,8 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
           tokens: [sample.tokens[sample.tokens.length - 1] as number],
         }))
         try {
-          await model.extend(requests, signalOption)
-          recordForward(stats, model, requests.length)
+          const extended = await model.extend(requests, signalOption)
+          recordForward(stats, model, requests.length, extended)
         } catch (error) {
           throwIfAborted(options.signal)
           if (active.length === 1) {
@@ -375,8 +376,8 @@ export async function sampleSequences(options: SampleSequencesOptions): Promise<
             const sample = active[index] as SampleState
             if (sample.done) continue
             try {
-              await model.extend([request], signalOption)
-              recordForward(stats, model, 1)
+              const extended = await model.extend([request], signalOption)
+              recordForward(stats, model, 1, extended)
             } catch (singleError) {
               throwIfAborted(options.signal)
               finish(sample, 'error', singleError)

@@ -75,6 +75,7 @@ export async function scoreTokenContinuations(
         stats,
         model,
         nonEmpty.reduce((total, entry) => total + entry.tokens.length, 0),
+        results,
       )
       nonEmpty.forEach((entry, entryIndex) => {
         const result = results[entryIndex] as { logits: Float32Array }

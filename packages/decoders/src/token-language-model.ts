@@ -92,8 +92,9 @@ export function resolveSamplingOptions(
  * batch). Temperature 0 is greedy. Sample i of a seeded request draws from
  * `createRng(seed).fork(i)`, so it is the same whatever n is. Reported logprobs are those of the
  * distribution sampled from (see {@link TokenChoice}). Usage: inputTokens = prompt tokens
- * (prefilled once), outputTokens = generated tokens, calls = 1, flops = 2 x parameters x tokens
- * fed. `scoreContinuations` uses teacher forcing.
+ * (prefilled once), outputTokens = generated tokens, calls = 1, flops = 2 x parameters x
+ * positions computed (tokens fed, plus the padding and ghost rows of batched passes when the
+ * backend reports `computedPositions`). `scoreContinuations` uses teacher forcing.
  */
 export function createTokenLanguageModel(
   tokenModel: TokenModel,

@@ -18,6 +18,7 @@ import {
   diverseBeamSearch,
   logitArithmetic,
   sampleSequences,
+  scoreTokenContinuations,
 } from '../src/index.js'
 
 let generator: TokenModel
@@ -76,7 +77,14 @@ describe('createTokenLanguageModel on tinymath-generator', () => {
     expect(after.tokensProcessed - before.tokensProcessed).toBe(promptLength + generated - 8)
     expect(after.liveSequences).toBe(before.liveSequences)
     expect(result.usage.inputTokens).toBe(promptLength)
-    expect(result.usage.flops).toBe(2 * generator.parameterCount * (promptLength + generated - 8))
+    // FLOPs: the positions the passes computed (here every sample runs to the same length, so
+    // no ghost rows: exactly the tokens fed).
+    expect(result.usage.flops).toBe(
+      2 * generator.parameterCount * (after.computedPositions! - before.computedPositions!),
+    )
+    expect(after.computedPositions! - before.computedPositions!).toBeGreaterThanOrEqual(
+      promptLength + generated - 8,
+    )
   })
 
   it('replays a seed exactly, and sample i does not depend on n', async () => {
@@ -289,5 +297,81 @@ describe('contrastive methods and logit arithmetic on the real models', () => {
       sampling: { temperature: 0 },
     })
     expect(steered.sequences[0]!.tokenIds).toEqual(greedy.sequences[0]!.tokenIds)
+  })
+})
+
+describe('FLOPs count the positions batched passes compute (padding and ghost rows)', () => {
+  const computedSince = (model: TokenModel, before: { computedPositions?: number }) =>
+    model.stats().computedPositions! - before.computedPositions!
+
+  it('charges single-sequence unpadded generation exactly its tokens fed, as before', async () => {
+    const prompt = promptIds(generator, problems[2]!)
+    const result = await sampleSequences({
+      models: [generator],
+      prompt,
+      sampling: { temperature: 0 },
+      maxTokens: 80,
+    })
+    const generated = result.sequences[0]!.tokenIds.length
+    expect(result.sequences[0]!.finishReason).toBe('stop')
+    // The prompt, then every generated token but the last.
+    expect(result.stats.flops).toBe(2 * generator.parameterCount * (prompt.length + generated - 1))
+  })
+
+  it('charges the ghost rows that samples finished early leave in a reused block', async () => {
+    const prompt = promptIds(draft, problems[9]!)
+    const before = draft.stats()
+    const result = await sampleSequences({
+      models: [draft],
+      prompt,
+      n: 6,
+      seed: 5,
+      sampling: { temperature: 1.6 },
+      maxTokens: 60,
+    })
+    const lengths = result.sequences.map((sequence) => sequence.tokenIds.length)
+    // Samples of different lengths: the survivors keep the block, the finished ride along.
+    expect(new Set(lengths).size).toBeGreaterThan(1)
+    const fed = draft.stats().tokensProcessed - before.tokensProcessed
+    const computed = computedSince(draft, before)
+    expect(fed).toBe(prompt.length + lengths.reduce((sum, length) => sum + length - 1, 0))
+    expect(computed).toBeGreaterThan(fed)
+    expect(result.stats.tokensProcessed).toBe(fed)
+    expect(result.stats.flops).toBe(2 * draft.parameterCount * computed)
+  })
+
+  it('charges teacher forcing of continuations of different lengths the padded pass', async () => {
+    const prompt = promptIds(generator, problems[0]!)
+    const continuations = [[221], [221, 17, 18, 19], [17, 18]]
+    const { stats } = await scoreTokenContinuations(generator, { prompt, continuations })
+    // The prompt pass, then one pass of 3 rows x the longest continuation.
+    expect(stats.tokensProcessed).toBe(prompt.length + 7)
+    expect(stats.flops).toBe(2 * generator.parameterCount * (prompt.length + 3 * 4))
+  })
+
+  it('splits passes shared by concurrent generations so that their charges sum to them', async () => {
+    const model = createTokenLanguageModel(generator)
+    const before = generator.stats()
+    const [first, second] = await Promise.all(
+      [problems[1]!, problems[8]!].map((problem, index) =>
+        model.generate({
+          prompt: formatPrompt(problem.question),
+          n: 2,
+          seed: 30 + index,
+          temperature: 1,
+        }),
+      ),
+    )
+    const computed = computedSince(generator, before)
+    expect(first!.usage.flops! + second!.usage.flops!).toBe(2 * generator.parameterCount * computed)
+    expect(computed).toBeGreaterThanOrEqual(
+      generator.stats().tokensProcessed - before.tokensProcessed,
+    )
+    // Usage's token counts stay the real tokens.
+    expect(first!.usage.inputTokens).toBe(promptIds(generator, problems[1]!).length)
+    expect(second!.usage.inputTokens).toBe(promptIds(generator, problems[8]!).length)
+    expect(first!.usage.outputTokens).toBe(
+      first!.outputs.reduce((sum, output) => sum + output.tokenIds!.length, 0),
+    )
   })
 })

@@ -221,6 +221,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     forwardPasses: 0,
     tokensProcessed: 0,
     batchRows: 0,
+    computedPositions: 0,
     sequencesCreated: 0,
     forks: 0,
     liveSequences: 0,
@@ -394,6 +395,8 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     this.counters.batchRows += response.batchRows
     this.inferenceMilliseconds += response.runMs
     const results = sequences.map((sequence, index): SampledTokens => {
+      const computedPositions = response.computedPositions[index] as number
+      this.counters.computedPositions = (this.counters.computedPositions ?? 0) + computedPositions
       const tokenIds = response.tokenIds[index] as number[]
       // Every chosen token but the last was fed.
       const fed = tokenIds.slice(0, -1)
@@ -409,6 +412,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
         logprobs: response.logprobs[index] as number[],
         finishReason: response.finishReasons[index] as 'stop' | 'length',
         contextExhausted: response.contextExhausted[index] as boolean,
+        computedPositions,
       }
     })
     for (const sequence of sequences) if (sequence.disposeWhenIdle) sequence.dispose()
@@ -514,10 +518,14 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     this.counters.forwardPasses += response.targetForwardPasses
     this.counters.batchRows += response.targetForwardPasses
     this.counters.tokensProcessed += response.targetTokensFed
+    this.counters.computedPositions =
+      (this.counters.computedPositions ?? 0) + response.targetComputedPositions
     this.inferenceMilliseconds += response.runMs
     draft.counters.forwardPasses += response.draftForwardPasses
     draft.counters.batchRows += response.draftForwardPasses
     draft.counters.tokensProcessed += response.draftTokensFed
+    draft.counters.computedPositions =
+      (draft.counters.computedPositions ?? 0) + response.draftComputedPositions
     if (target.disposeWhenIdle) target.dispose()
     if (response.aborted) throw new AbortedError(undefined, { cause: signal?.reason })
     return {
@@ -532,6 +540,8 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
       targetTokensFed: response.targetTokensFed,
       draftForwardPasses: response.draftForwardPasses,
       draftTokensFed: response.draftTokensFed,
+      computedPositions: response.targetComputedPositions,
+      draftComputedPositions: response.draftComputedPositions,
     }
   }
 
@@ -775,12 +785,15 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
             const results: ExtendResult[] = queued.requests.map((request, index) => {
               const logits = response.logits[offset + index] as Float32Array
               const rowCount = response.rows[offset + index] as number
+              const computedPositions = response.computedPositions[offset + index] as number
               const sequence = request.sequence as OnnxSequence
               sequence.tokens.push(...request.tokens)
               sequence.lastLogits = logits.subarray((rowCount - 1) * this.vocabSize)
               sequence.recent = { logits, rows: rowCount, end: sequence.tokens.length }
               this.counters.tokensProcessed += request.tokens.length
-              return { logits, rows: rowCount }
+              this.counters.computedPositions =
+                (this.counters.computedPositions ?? 0) + computedPositions
+              return { logits, rows: rowCount, computedPositions }
             })
             offset += queued.requests.length
             this.settle(queued)

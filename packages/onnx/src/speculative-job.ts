@@ -12,7 +12,7 @@ export interface SpeculativeJobModel {
     sequenceId: number,
     tokens: number[],
     all: boolean,
-  ): Promise<{ logits: Float32Array; runMs: number }>
+  ): Promise<{ logits: Float32Array; runMs: number; computedPositions: number }>
   /** Rolls the sequence back to its first `length` tokens (bookkeeping only). */
   truncate(sequenceId: number, length: number): void
   /** Logits width. */
@@ -50,6 +50,8 @@ export async function runSpeculativeJob(
     targetTokensFed: 0,
     draftForwardPasses: 0,
     draftTokensFed: 0,
+    targetComputedPositions: 0,
+    draftComputedPositions: 0,
     runMs: 0,
     aborted: false,
   }
@@ -69,7 +71,9 @@ export async function runSpeculativeJob(
 
   // The draft's cache: prefilled with the context, then it holds the committed tokens (but
   // `draftPending`) plus the drafts fed this round.
-  let draftRow = (await draft.extend(draftSequenceId, [...request.context], false)).logits
+  const prefill = await draft.extend(draftSequenceId, [...request.context], false)
+  let draftRow = prefill.logits
+  result.draftComputedPositions += prefill.computedPositions
   let draftLength = request.context.length
   result.draftForwardPasses++
   result.draftTokensFed += request.context.length
@@ -97,6 +101,7 @@ export async function runSpeculativeJob(
       if (draftPending.length > 0) {
         const fed = await draft.extend(draftSequenceId, draftPending, false)
         draftRow = fed.logits
+        result.draftComputedPositions += fed.computedPositions
         draftLength += draftPending.length
         result.draftForwardPasses++
         result.draftTokensFed += draftPending.length
@@ -106,7 +111,9 @@ export async function runSpeculativeJob(
         const token = argmax(draftRow)
         drafts.push(token)
         if (drafts.length >= budget || stop.has(token)) break
-        draftRow = (await draft.extend(draftSequenceId, [token], false)).logits
+        const step = await draft.extend(draftSequenceId, [token], false)
+        draftRow = step.logits
+        result.draftComputedPositions += step.computedPositions
         draftLength++
         result.draftForwardPasses++
         result.draftTokensFed++
@@ -121,6 +128,7 @@ export async function runSpeculativeJob(
       const verified = await target.extend(sequenceId, feed, true)
       rows = verified.logits
       result.runMs += verified.runMs
+      result.targetComputedPositions += verified.computedPositions
       targetLength += feed.length
       result.targetForwardPasses++
       result.targetTokensFed += feed.length

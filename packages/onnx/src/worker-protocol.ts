@@ -103,6 +103,11 @@ export type WorkerResponse =
       runMs: number
       /** Forward passes run (more than one when rows of different lengths cannot share one). */
       passes: number
+      /**
+       * Per item: its share, pro rata by tokens fed, of the rows x window positions of its
+       * pass (padding and ghost rows included); the shares of a pass sum to its total.
+       */
+      computedPositions: number[]
     }
   | { type: 'score-result'; requestId: number; scores: Float32Array[]; runMs: number }
   | {
@@ -115,6 +120,8 @@ export type WorkerResponse =
       contextExhausted: boolean[]
       /** Per sequence: the next-token row after its last fed token. */
       lastLogits: Float32Array[]
+      /** Per sequence: the sum of its shares of the positions its passes computed. */
+      computedPositions: number[]
       /** Forward passes this job started (a pass shared with other jobs counts for the first). */
       passes: number
       /** Rows of this job summed over passes. */
@@ -144,6 +151,10 @@ export type WorkerResponse =
       targetTokensFed: number
       draftForwardPasses: number
       draftTokensFed: number
+      /** Positions the target's passes computed, ghost rows included (tokens fed when unbatched). */
+      targetComputedPositions: number
+      /** Positions the draft's passes computed (its prefill included). */
+      draftComputedPositions: number
       /** Milliseconds in the target's session.run. */
       runMs: number
       /** True when the loop stopped early because the caller aborted. */

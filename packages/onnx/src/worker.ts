@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { argmax, createRng, logSoftmax, MetagenError, type Rng } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
+import { apportionPositions } from './computed-positions.js'
 import { float16ToFloat32 } from './float16.js'
 import {
   emptyEntry,
@@ -156,6 +157,8 @@ interface PassResult {
   logits: Float32Array[]
   rows: number[]
   runMs: number
+  /** Per item, its share of the pass's rows x window computed positions (computed-positions.ts). */
+  computedPositions: number[]
 }
 
 /**
@@ -189,6 +192,7 @@ async function extend(
   }
   const logits = new Array<Float32Array>(items.length)
   const rows = new Array<number>(items.length)
+  const computedPositions = new Array<number>(items.length)
   let runMs = 0
   // Compute every group before committing any, so that a failed pass changes no sequence.
   const commits: Array<() => void> = []
@@ -203,6 +207,7 @@ async function extend(
     group.forEach((index, position) => {
       logits[index] = result.logits[position] as Float32Array
       rows[index] = result.rows[position] as number
+      computedPositions[index] = result.computedPositions[position] as number
     })
   }
   for (const commit of commits) commit()
@@ -213,6 +218,7 @@ async function extend(
     rows,
     runMs,
     passes: groups.length,
+    computedPositions,
   }
 }
 
@@ -331,7 +337,12 @@ async function runPass(
       entry.mask = undefined
     })
   })
-  return { logits, rows: rowCounts, runMs }
+  // Ghost rows and padding columns cost as much as real tokens: the pass computes rows x window.
+  const computedPositions = apportionPositions(
+    rows * window,
+    items.map((item) => item.tokens.length),
+  )
+  return { logits, rows: rowCounts, runMs, computedPositions }
 }
 
 async function score(batch: number[][]): Promise<WorkerResponse> {
@@ -387,6 +398,8 @@ interface DecodeSample {
   contextExhausted: boolean
   /** The token chosen this step, to be fed. */
   pending: number
+  /** This sample's shares of the positions its passes computed. */
+  computedPositions: number
 }
 
 interface DecodeJob {
@@ -423,6 +436,7 @@ function startDecodeJob(requestId: number, request: DecodeJobRequest): void {
       finishReason: undefined,
       contextExhausted: false,
       pending: -1,
+      computedPositions: 0,
     })),
     stop: new Set(request.stopTokenIds),
     passes: 0,
@@ -495,6 +509,7 @@ function finishDecodeJob(job: DecodeJob, aborted: boolean): void {
       finishReasons: job.samples.map((sample) => sample.finishReason ?? 'length'),
       contextExhausted: job.samples.map((sample) => sample.contextExhausted),
       lastLogits,
+      computedPositions: job.samples.map((sample) => sample.computedPositions),
       passes: job.passes,
       batchRows: job.batchRows,
       runMs: job.runMs,
@@ -561,6 +576,7 @@ async function driveDecoding(): Promise<void> {
           job.batchRows++
           sample.length++
           sample.lastLogits = response.logits[index] as Float32Array
+          sample.computedPositions += response.computedPositions[index] as number
         })
       }
     }
@@ -597,7 +613,11 @@ function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
     vocabSize: runtime.contract.vocabSize,
     async extend(sequenceId, tokens, all) {
       const response = await extend([{ sequenceId, tokens, allLogits: all }], runtime)
-      return { logits: response.logits[0] as Float32Array, runMs: response.runMs }
+      return {
+        logits: response.logits[0] as Float32Array,
+        runMs: response.runMs,
+        computedPositions: response.computedPositions[0] as number,
+      }
     },
     truncate(sequenceId, length) {
       const entry = runtime.sequences.get(sequenceId)

@@ -3,6 +3,7 @@
 // sampled together, one batched `extend` per token step. A node's prefix is never recomputed.
 import {
   createRng,
+  type ExtendResult,
   emptyUsage,
   InvalidArgumentError,
   type RunContext,
@@ -50,6 +51,8 @@ interface SampledChild {
   done: boolean
   finishReason: StepState['finishReason']
   fed: number
+  /** Positions computed for this child (its fed tokens plus padding and ghost rows), for FLOPs. */
+  computed: number
 }
 
 /**
@@ -67,7 +70,9 @@ interface SampledChild {
  *
  * Usage: `start` charges the prompt as input tokens; `propose` charges every sampled token
  * (end-of-text included) as an output token and one call per propose; FLOPs are
- * 2 x parameters x tokens fed.
+ * 2 x parameters x the positions the model computed for the tokens fed (their
+ * `computedPositions`: padding and ghost rows of batched passes included when the backend
+ * reports them, else the tokens fed).
  */
 export function createTokenModelStepProposer(options: TokenModelStepProposerOptions): StepProposer {
   const model = options.model
@@ -161,8 +166,9 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       }
       context.budget.assertAvailable()
       const sequence = model.createSequence()
+      let prefilled: ExtendResult[]
       try {
-        await context.limiter.run(
+        prefilled = await context.limiter.run(
           () =>
             model.extend(
               [{ sequence, tokens }],
@@ -178,7 +184,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
         inputTokens: tokens.length,
         outputTokens: 0,
         calls: 1,
-        flops: flopsOf(tokens.length),
+        flops: flopsOf(prefilled[0]?.computedPositions ?? tokens.length),
       }
       context.budget.charge(usage)
       emitCall(context, usage, { prefill: tokens.length })
@@ -230,17 +236,19 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
             done: false,
             finishReason: undefined,
             fed: 0,
+            computed: 0,
           })
         }
       })
 
       let passes = 0
       let fedTokens = 0
+      let computedPositions = 0
       let sampledTokens = 0
 
       /** Feeds each child's last sampled token in one batched pass and counts it. */
       async function feedLastTokens(toFeed: SampledChild[]): Promise<void> {
-        await model.extend(
+        const extended = await model.extend(
           toFeed.map((child) => ({
             sequence: child.sequence,
             tokens: [child.tokens[child.tokens.length - 1] as number],
@@ -249,7 +257,12 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
         )
         passes++
         fedTokens += toFeed.length
-        for (const child of toFeed) child.fed++
+        toFeed.forEach((child, index) => {
+          const computed = extended[index]?.computedPositions ?? 1
+          child.fed++
+          child.computed += computed
+          computedPositions += computed
+        })
       }
 
       /**
@@ -284,6 +297,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
               const child = children[indexes[position] as number] as SampledChild
               child.tokens = result.tokenIds
               child.fed = result.tokenIds.length - 1
+              child.computed = result.computedPositions ?? child.fed
             })
           }),
         )
@@ -291,6 +305,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
         for (const child of children) {
           sampledTokens += child.tokens.length
           fedTokens += child.fed
+          computedPositions += child.computed
           passes = Math.max(passes, child.fed)
           child.done = true
           const last = child.tokens[child.tokens.length - 1] as number
@@ -354,7 +369,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
           inputTokens: 0,
           outputTokens: sampledTokens,
           calls: 1,
-          flops: flopsOf(fedTokens),
+          flops: flopsOf(computedPositions),
         }
         context.budget.charge(usage)
         throw error
@@ -364,7 +379,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
         inputTokens: 0,
         outputTokens: sampledTokens,
         calls: 1,
-        flops: flopsOf(fedTokens),
+        flops: flopsOf(computedPositions),
       }
       context.budget.charge(usage)
       emitCall(context, usage, {
@@ -390,7 +405,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
           generatedTokens: parent.generatedTokens + child.tokens.length,
         })
         const share = shares[index] ?? emptyUsage()
-        share.flops = flopsOf(child.fed)
+        share.flops = flopsOf(child.computed)
         const proposed: ProposedStep = { state, step, usage: share }
         results[child.requestIndex]?.children.push(proposed)
       })

@@ -2,11 +2,12 @@
 // tokens autoregressively (one batched forward pass per position) on forks of its cache.
 import {
   InvalidArgumentError,
+  type SampledTokens,
   type SequenceState,
   type TokenModel,
   throwIfAborted,
 } from '@metagen/core'
-import { recordForward } from '../prefill.js'
+import { computedPositionsOf, recordForward } from '../prefill.js'
 import type { Drafter, DraftProposal, DraftRequest, DraftSession } from './drafter.js'
 
 class ModelDraftSession implements DraftSession {
@@ -50,11 +51,11 @@ export function createModelDrafter(model: TokenModel): Drafter {
       throwIfAborted(options.signal)
       const root = model.createSequence()
       try {
-        await model.extend(
+        const prefilled = await model.extend(
           [{ sequence: root, tokens: prompt }],
           options.signal ? { signal: options.signal } : {},
         )
-        recordForward(stats, model, prompt.length)
+        recordForward(stats, model, prompt.length, prefilled)
         return Array.from({ length: count }, () => new ModelDraftSession(root.fork()))
       } finally {
         root.dispose()
@@ -87,7 +88,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
           if (tokens.length > 0) feeds.push({ index, tokens })
         })
         if (feeds.length > 0) {
-          await model.extend(
+          const extended = await model.extend(
             feeds.map((feed) => ({
               sequence: (sessions[feed.index] as ModelDraftSession).state,
               tokens: feed.tokens,
@@ -98,6 +99,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
             stats,
             model,
             feeds.reduce((total, feed) => total + feed.tokens.length, 0),
+            extended,
           )
           if (position === 0) {
             for (const feed of feeds) (sessions[feed.index] as ModelDraftSession).pending = []
@@ -132,7 +134,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
             (index) => active[index] && (sessions[index] as ModelDraftSession).pending.length > 0,
           )
         if (feeds.length > 0) {
-          await model.extend(
+          const extended = await model.extend(
             feeds.map((index) => ({
               sequence: (sessions[index] as ModelDraftSession).state,
               tokens: (sessions[index] as ModelDraftSession).pending,
@@ -146,6 +148,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
               (total, index) => total + (sessions[index] as ModelDraftSession).pending.length,
               0,
             ),
+            extended,
           )
           for (const index of feeds) (sessions[index] as ModelDraftSession).pending = []
         }
@@ -157,6 +160,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
           else byBudget.set(request.maxDraftTokens, [index])
         })
         const fedPerIndex: number[] = []
+        const sampled: SampledTokens[] = []
         await Promise.all(
           [...byBudget].map(async ([budget, indexes]) => {
             const results = await sampleTokens({
@@ -172,6 +176,7 @@ export function createModelDrafter(model: TokenModel): Drafter {
               proposal.tokens = result.tokenIds
               proposal.probabilities = result.tokenIds.map(() => undefined)
               fedPerIndex.push(result.tokenIds.length - 1)
+              sampled.push(result)
             })
           }),
         )
@@ -180,6 +185,10 @@ export function createModelDrafter(model: TokenModel): Drafter {
         for (let step = 0; step < steps; step++) {
           recordForward(stats, model, fedPerIndex.filter((fed) => fed > step).length)
         }
+        // Those steps charged the tokens fed; the backend's passes may have computed more
+        // (padding, ghost rows).
+        const fed = fedPerIndex.reduce((total, count) => total + count, 0)
+        stats.flops += 2 * model.parameterCount * (computedPositionsOf(sampled, fed) - fed)
       }
     },
     update(session, proposal, accepted, next) {

@@ -173,8 +173,11 @@ export async function speculativeDecode(
   const root = target.createSequence()
   const samples: Sample[] = []
   try {
-    await target.extend([{ sequence: root, tokens: options.prompt }], signalOption)
-    recordForward(stats, target, options.prompt.length)
+    const prefilled = await target.extend(
+      [{ sequence: root, tokens: options.prompt }],
+      signalOption,
+    )
+    recordForward(stats, target, options.prompt.length, prefilled)
     stats.targetForwardPasses += 1
     stats.inputTokens += options.prompt.length
     if (await decodeInBackend()) return finishStats()
@@ -282,10 +285,12 @@ export async function speculativeDecode(
     stats.targetForwardPasses += outcome.targetForwardPasses
     stats.forwardPasses += outcome.targetForwardPasses
     stats.tokensProcessed += outcome.targetTokensFed
-    stats.flops += 2 * target.parameterCount * outcome.targetTokensFed
+    stats.flops +=
+      2 * target.parameterCount * (outcome.computedPositions ?? outcome.targetTokensFed)
     draftStats.forwardPasses += outcome.draftForwardPasses
     draftStats.tokensProcessed += outcome.draftTokensFed
-    draftStats.flops += 2 * draftModel.parameterCount * outcome.draftTokensFed
+    draftStats.flops +=
+      2 * draftModel.parameterCount * (outcome.draftComputedPositions ?? outcome.draftTokensFed)
     return true
   }
 
@@ -353,6 +358,7 @@ export async function speculativeDecode(
           stats,
           target,
           requests.reduce((total, request) => total + request.tokens.length, 0),
+          results,
         )
         stats.targetForwardPasses += 1
         requests.forEach((request, index) => {
@@ -364,8 +370,9 @@ export async function speculativeDecode(
         // no sequence), failing only the samples whose own request fails.
         for (const request of requests) {
           try {
-            const [result] = await target.extend([strip(request)], signalOption)
-            recordForward(stats, target, request.tokens.length)
+            const single = await target.extend([strip(request)], signalOption)
+            const [result] = single
+            recordForward(stats, target, request.tokens.length, single)
             stats.targetForwardPasses += 1
             rowsOf.set(request.sample, result as { logits: Float32Array; rows: number })
           } catch (singleError) {
