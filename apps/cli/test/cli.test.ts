@@ -188,6 +188,16 @@ describe('metagen eval', () => {
     expect(first.usage).toMatchObject({ calls: 6 }) // n samples are one batched call per problem
     delete first.seconds
     delete second.seconds
+    // FLOPs count the positions batched passes compute, and which problems share a pass
+    // depends on timing: everything else is identical at any concurrency.
+    for (const report of [first, second]) {
+      expect(report.usage.flops).toBeGreaterThan(0)
+      delete report.usage.flops
+      for (const problem of report.problems) {
+        expect(problem.usage.flops).toBeGreaterThan(0)
+        delete problem.usage.flops
+      }
+    }
     expect(second).toEqual(first)
   })
 
