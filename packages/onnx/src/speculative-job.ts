@@ -2,7 +2,7 @@
 // (TokenModel.speculativeTokens): the draft session lives in the same worker as the target, so a
 // whole generation is one round trip from the main thread, with no hand-off per round. The
 // rounds are exactly those of the decoders' speculativeDecode for a plain greedy request.
-import { argmax, logSoftmax, MetagenError } from '@metagen/core'
+import { argmax, logSumExp, MetagenError } from '@metagen/core'
 import type { SpeculativeJobRequest, WorkerResponse } from './worker-protocol.js'
 
 /** One model's side of the job: extend and roll back one of its sequences. */
@@ -151,7 +151,8 @@ export async function runSpeculativeJob(
     for (let position = 0; position <= drafts.length; position++) {
       const row = rowAt(position)
       const best = argmax(row)
-      const logprob = logSoftmax(row)[best] as number
+      // logSoftmax(row)[best], the same arithmetic without the vocabulary-sized array.
+      const logprob = (row[best] as number) - logSumExp(row)
       if (!(logprob > Number.NEGATIVE_INFINITY)) {
         throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
       }
