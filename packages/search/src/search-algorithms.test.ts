@@ -82,14 +82,19 @@ describe.each(searches)('%s', (_name, factory) => {
       const nodeOutput = nodes.reduce((sum, node) => sum + (node.usage?.outputTokens ?? 0), 0)
       expect(nodeOutput).toBe(result.usage.outputTokens)
       expect(result.usage.outputTokens).toBe(context.budget.spent.outputTokens)
-      // No prefix is recomputed: every sampled token is fed once, except the last token of each
-      // finished solution, and the prompt is prefilled once.
-      // (a merged node stands for `multiplicity` sampled solutions)
-      const finished = nodes
-        .filter((node) => node.data?.finished === true)
-        .reduce((sum, node) => sum + ((node.data?.multiplicity as number | undefined) ?? 1), 0)
+      // No prefix is recomputed: the prompt is prefilled once and every sampled token is fed
+      // once, except the last token of every sampled step, which is fed only when its node is
+      // expanded (a merged node stands for `multiplicity` samples and is expanded as one state).
+      const steps = nodes.slice(1)
+      const samples = steps.reduce(
+        (sum, node) => sum + ((node.data?.multiplicity as number | undefined) ?? 1),
+        0,
+      )
+      const parents = new Set(steps.map((node) => node.parentId))
+      const expanded = steps.filter((node) => parents.has(node.id)).length
+      expect(expanded).toBeGreaterThan(0)
       expect(model.stats().tokensProcessed).toBe(
-        prompt.length + result.usage.outputTokens - finished,
+        prompt.length + result.usage.outputTokens - samples + expanded,
       )
       expect(model.stats().liveSequences).toBe(0)
     }

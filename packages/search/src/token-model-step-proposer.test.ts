@@ -15,7 +15,8 @@ describe('createTokenModelStepProposer', () => {
     expect(model.stats().tokensProcessed).toBe(prompt.length)
 
     const before = model.stats()
-    const { results } = await proposer.propose([{ state: root, count: 5 }], context)
+    const response = await proposer.propose([{ state: root, count: 5 }], context)
+    const { results } = response
     const after = model.stats()
     const children = results[0]?.children ?? []
     expect(children).toHaveLength(5)
@@ -25,17 +26,58 @@ describe('createTokenModelStepProposer', () => {
       expect(child.state.generatedTokens).toBe(3)
     }
     expect(after.forks - before.forks).toBe(5)
-    // Each child's 3 tokens are fed once: the first is drawn from the root's cached logits, so
-    // 3 passes of 5 rows each, 15 tokens, and the 18-token prompt is never fed again.
-    expect(after.tokensProcessed - before.tokensProcessed).toBe(15)
-    expect(after.forwardPasses - before.forwardPasses).toBe(3)
+    // Each child's first token is drawn from the root's cached logits and its second and third
+    // from the logits of feeding the one before; the closing '.' waits until the child is
+    // expanded: 2 passes of 5 rows each, 10 tokens, and the 18-token prompt is never fed again.
+    expect(after.tokensProcessed - before.tokensProcessed).toBe(10)
+    expect(after.forwardPasses - before.forwardPasses).toBe(2)
+    expect(response.usage.flops).toBe(2 * model.parameterCount * 10)
 
-    // A grandchild extends its parent's cache, it does not recompute it.
+    // A grandchild extends its parent's cache, it does not recompute it: the parent's pending
+    // '.' is fed once (one row), then each of the 2 grandchildren feeds 2 of its 3 tokens.
     const parent = children[0]?.state
     if (!parent) throw new Error('no child')
     const second = await proposer.propose([{ state: parent, count: 2 }], context)
     expect(second.results[0]?.children.map((child) => child.state.steps.length)).toEqual([2, 2])
-    expect(model.stats().tokensProcessed - after.tokensProcessed).toBe(6)
+    expect(model.stats().tokensProcessed - after.tokensProcessed).toBe(5)
+    expect(model.stats().forwardPasses - after.forwardPasses).toBe(3)
+    // Each grandchild's share holds half of the parent's feed.
+    const shares = second.results[0]?.children.map((child) => child.usage.flops) ?? []
+    expect(shares).toEqual([2.5, 2.5].map((tokens) => 2 * model.parameterCount * tokens))
+    expect(second.usage.flops).toBe(2 * model.parameterCount * 5)
+
+    // Expanded again (e.g. by a tree search), the parent is not fed twice.
+    const third = await proposer.propose([{ state: parent, count: 1 }], context)
+    expect(third.usage.flops).toBe(2 * model.parameterCount * 2)
+  })
+
+  it('feeds a state expanded by two concurrent calls once', async () => {
+    const model = createDigitStepsTokenModel()
+    const proposer = createTokenModelStepProposer({ model })
+    const context = createRunContext({ seed: 5 })
+    const { root } = await proposer.start({ prompt }, context)
+    const first = await proposer.propose([{ state: root, count: 1 }], context)
+    const parent = first.results[0]?.children[0]?.state
+    if (!parent) throw new Error('no child')
+    const before = model.stats().tokensProcessed
+    const [a, b] = await Promise.all([
+      proposer.propose([{ state: parent, count: 2 }], context),
+      proposer.propose(
+        [
+          { state: parent, count: 1 },
+          { state: parent, count: 1 },
+        ],
+        context,
+      ),
+    ])
+    for (const response of [a, b]) {
+      const children = response.results.flatMap((result) => result.children)
+      expect(children).toHaveLength(2)
+      for (const child of children) expect(child.state.steps.length).toBe(2)
+    }
+    // The parent's closing '.' once, then 2 of the 3 tokens of each of the 4 grandchildren.
+    expect(model.stats().tokensProcessed - before).toBe(1 + 4 * 2)
+    expect((a.usage.flops ?? 0) + (b.usage.flops ?? 0)).toBe(2 * model.parameterCount * 9)
   })
 
   it('finishes a solution at end-of-text and replays exactly for a fixed seed', async () => {

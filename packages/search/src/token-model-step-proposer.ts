@@ -1,6 +1,7 @@
 // A step proposer over a core TokenModel that shares KV caches: every node holds a
 // SequenceState, children fork their parent's state, and all children of one propose call are
-// sampled together, one batched `extend` per token step. A node's prefix is never recomputed.
+// sampled together, one batched `extend` per token step. A node's prefix is never recomputed,
+// and a step's closing token is fed only when its node is expanded.
 import {
   createRng,
   type ExtendResult,
@@ -36,8 +37,19 @@ export interface TokenModelStepProposerOptions extends StepProposerOptions {
 }
 
 interface TokenStateRecord {
-  /** Holds the cache of every token of the prompt and the solution; undefined once released. */
+  /**
+   * Holds the cache of every token of the prompt and the solution but `pending`; undefined once
+   * released.
+   */
   sequence: SequenceState | undefined
+  /**
+   * The step's closing token, sampled but not fed yet: it is fed (for all parents of a propose
+   * call in one batched pass) only when the state is expanded, so that the many steps a search
+   * samples and then drops cost no pass of their own.
+   */
+  pending: number | undefined
+  /** The pass feeding `pending`, while it runs (a concurrent propose call waits for it). */
+  feeding?: Promise<unknown> | undefined
 }
 
 interface SampledChild {
@@ -53,26 +65,34 @@ interface SampledChild {
   fed: number
   /** Positions computed for this child (its fed tokens plus padding and ghost rows), for FLOPs. */
   computed: number
+  /** The closing token of a step that may be expanded later (fed only then). */
+  pending: number | undefined
+  /** Positions computed feeding the parent's pending token, this child's share. */
+  parentFeedComputed: number
 }
 
 /**
  * Creates a step proposer over a token-level model.
  *
- * `start` prefills the prompt once. `propose` forks each parent's sequence `count` times; the
- * first token of every child is drawn from the parent's cached last logits (no model call), and
- * each further token step is ONE batched `extend` of all still-running children of all requests,
- * feeding only the one new token per child. A step ends when its decoded text contains the
- * delimiter (that last token is still fed, so the child can be expanded later without any
- * recomputation, unless `isComplete` says the solution is done), at end-of-text, or at the token
- * cap (finished with `length`). A finished solution's last token is never fed: every sampled
- * token is fed exactly once except the last token of each finished solution. Sampling is temperature sampling from a generator seeded by the
- * context's RNG, so runs replay exactly for a fixed seed.
+ * `start` prefills the prompt once. `propose` first feeds the closing token of every parent's
+ * last step (one batched `extend` for all parents that have one), then forks each parent's
+ * sequence `count` times; the first token of every child is drawn from the parent's cached last
+ * logits (no model call), and each further token step is ONE batched `extend` of all
+ * still-running children of all requests, feeding only the one new token per child. A step ends
+ * when its decoded text contains the delimiter (its last token is kept with the state and fed
+ * only if the state is expanded, unless `isComplete` says the solution is done), at end-of-text,
+ * or at the token cap (finished with `length`). Every sampled token is fed at most once, and
+ * only the tokens of expanded states: never the last token of a finished solution, and a step's
+ * closing token only when its node is expanded (a search that drops most sampled steps never
+ * pays for them). Sampling is temperature sampling from a generator seeded by the context's
+ * RNG, so runs replay exactly for a fixed seed.
  *
  * Usage: `start` charges the prompt as input tokens; `propose` charges every sampled token
  * (end-of-text included) as an output token and one call per propose; FLOPs are
- * 2 x parameters x the positions the model computed for the tokens fed (their
+ * 2 x parameters x the positions the model computed for the tokens the call fed (their
  * `computedPositions`: padding and ghost rows of batched passes included when the backend
- * reports them, else the tokens fed).
+ * reports them, else the tokens fed); a child's share includes an equal part of its parent's
+ * closing-token feed.
  */
 export function createTokenModelStepProposer(options: TokenModelStepProposerOptions): StepProposer {
   const model = options.model
@@ -114,20 +134,23 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
   function makeState(
     sequence: SequenceState | undefined,
     fields: Omit<StepState, 'finished'>,
+    pending?: number,
   ): StepState {
     let finishReason = fields.finishReason
     if (finishReason === undefined) {
+      // The pending closing token takes a position of the context when it is fed.
+      const length = sequence ? sequence.length + (pending === undefined ? 0 : 1) : 0
       if (fields.generatedTokens >= resolved.maxTokens) finishReason = 'length'
-      else if (sequence && sequence.length >= model.maxSequenceLength) finishReason = 'length'
+      else if (sequence && length >= model.maxSequenceLength) finishReason = 'length'
     }
     const finished = finishReason !== undefined
     const state: StepState = Object.freeze({ ...fields, finished, finishReason })
     // A finished solution is never expanded: drop its cache right away.
     if (finished && sequence) {
       sequence.dispose()
-      records.set(state, { sequence: undefined })
+      records.set(state, { sequence: undefined, pending: undefined })
     } else {
-      records.set(state, { sequence })
+      records.set(state, { sequence, pending: finished ? undefined : pending })
     }
     return state
   }
@@ -199,22 +222,94 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
 
     async propose(requests: readonly ProposeRequest[], context: RunContext) {
       assertProposeRequests(requests)
-      const parentSequences = requests.map((request, index) => {
-        const sequence = records.get(request.state)?.sequence
-        if (!sequence || sequence.disposed || request.state.finished || !sequence.lastLogits) {
+      const parentRecords = requests.map((request, index) => {
+        const record = records.get(request.state)
+        const sequence = record?.sequence
+        if (
+          !record ||
+          !sequence ||
+          sequence.disposed ||
+          request.state.finished ||
+          !sequence.lastLogits
+        ) {
           throw new InvalidArgumentError({
             argument: `requests[${index}].state`,
             expected: 'an unfinished, unreleased state made by this proposer',
             received: request.state?.text,
           })
         }
-        return sequence
+        return record
       })
+      const parentSequences = parentRecords.map((record) => record.sequence as SequenceState)
       const total = requests.reduce((sum, request) => sum + request.count, 0)
       const share = outputTokenShare(context, total, resolved.maxStepTokens)
       const seed = context.rng.nextSeed()
       const rng = createRng(seed)
       const forksBefore = model.stats().forks
+
+      let passes = 0
+      let fedTokens = 0
+      let computedPositions = 0
+      let sampledTokens = 0
+
+      // The closing tokens of the parents' last steps, in one batched pass (a state asked for
+      // twice is fed once; one that a concurrent call is feeding is waited for).
+      const distinctParents = [...new Set(parentRecords)]
+      const toFeedFirst = distinctParents.filter(
+        (record) => record.pending !== undefined && record.feeding === undefined,
+      )
+      const feedingElsewhere = distinctParents
+        .filter((record) => record.feeding !== undefined)
+        .map((record) => record.feeding)
+      // Each parent's feed (positions computed), shared equally by the children of this call
+      // that fork it.
+      const parentFeedShare = new Map<TokenStateRecord, number>()
+      if (toFeedFirst.length > 0) {
+        const feeding = context.limiter.run(
+          () =>
+            model.extend(
+              toFeedFirst.map((record) => ({
+                sequence: record.sequence as SequenceState,
+                tokens: [record.pending as number],
+              })),
+              context.signal ? { signal: context.signal } : undefined,
+            ),
+          context.signal,
+        )
+        for (const record of toFeedFirst) record.feeding = feeding
+        let extended: ExtendResult[]
+        try {
+          extended = await feeding
+        } catch (error) {
+          context.budget.charge({ inputTokens: 0, outputTokens: 0, calls: 1, flops: 0 })
+          throw error
+        } finally {
+          for (const record of toFeedFirst) record.feeding = undefined
+        }
+        passes++
+        fedTokens += toFeedFirst.length
+        toFeedFirst.forEach((record, index) => {
+          record.pending = undefined
+          const computed = extended[index]?.computedPositions ?? 1
+          computedPositions += computed
+          const children = requests.reduce(
+            (sum, request, requestIndex) =>
+              sum + (parentRecords[requestIndex] === record ? request.count : 0),
+            0,
+          )
+          parentFeedShare.set(record, computed / children)
+        })
+      }
+      if (feedingElsewhere.length > 0) await Promise.all(feedingElsewhere)
+      for (const [index, record] of parentRecords.entries()) {
+        if (record.pending !== undefined || record.sequence?.disposed !== false) {
+          throw new InvalidArgumentError({
+            argument: `requests[${index}].state`,
+            expected: 'an unreleased state whose closing token could be fed',
+            received: requests[index]?.state.text,
+          })
+        }
+      }
 
       const children: SampledChild[] = []
       requests.forEach((request, requestIndex) => {
@@ -237,14 +332,12 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
             finishReason: undefined,
             fed: 0,
             computed: 0,
+            pending: undefined,
+            parentFeedComputed:
+              parentFeedShare.get(parentRecords[requestIndex] as TokenStateRecord) ?? 0,
           })
         }
       })
-
-      let passes = 0
-      let fedTokens = 0
-      let computedPositions = 0
-      let sampledTokens = 0
 
       /** Feeds each child's last sampled token in one batched pass and counts it. */
       async function feedLastTokens(toFeed: SampledChild[]): Promise<void> {
@@ -269,8 +362,7 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
        * The same sampling loop run inside the backend (TokenModel.sampleTokens): the children of
        * one cap step together in shared passes, one round trip per cap instead of one per
        * token, and a step ends at the first token whose text holds the delimiter (those tokens
-       * are stop tokens). Children that will be expanded then get that last token fed in one
-       * batched extend, as the loop above feeds it.
+       * are stop tokens). A step's closing token stays pending, as in the loop below.
        */
       async function sampleInBackend(
         sampleTokens: NonNullable<TokenModel['sampleTokens']>,
@@ -301,12 +393,12 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
             })
           }),
         )
-        const toFeed: SampledChild[] = []
+        const parentPasses = passes
         for (const child of children) {
           sampledTokens += child.tokens.length
           fedTokens += child.fed
           computedPositions += child.computed
-          passes = Math.max(passes, child.fed)
+          passes = Math.max(passes, parentPasses + child.fed)
           child.done = true
           const last = child.tokens[child.tokens.length - 1] as number
           if (eos.has(last)) {
@@ -317,13 +409,11 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
           if (child.text.includes(resolved.delimiter)) {
             const parent = requests[child.requestIndex]?.state as StepState
             if (resolved.isComplete?.(parent.text + child.text)) child.finishReason = 'stop'
-            else toFeed.push(child)
+            else child.pending = last
           } else {
             child.finishReason = 'length'
           }
         }
-        if (toFeed.length === 0) return
-        await feedLastTokens(toFeed)
       }
       try {
         await context.limiter.run(async () => {
@@ -349,9 +439,10 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
               if (child.text.includes(resolved.delimiter)) {
                 child.done = true
                 const parent = requests[child.requestIndex]?.state as StepState
-                // A complete solution is never expanded, so its last token need not be fed.
+                // A complete solution is never expanded, so its last token need not be fed; an
+                // incomplete one's is fed if and when the state is expanded.
                 if (resolved.isComplete?.(parent.text + child.text)) child.finishReason = 'stop'
-                else toFeed.push(child)
+                else child.pending = token
               } else if (child.tokens.length >= child.cap) {
                 child.done = true
                 child.finishReason = 'length'
@@ -398,14 +489,18 @@ export function createTokenModelStepProposer(options: TokenModelStepProposerOpti
       children.forEach((child, index) => {
         const parent = requests[child.requestIndex]?.state as StepState
         const step = child.text
-        const state = makeState(child.sequence, {
-          text: parent.text + step,
-          steps: step === '' ? parent.steps : [...parent.steps, step],
-          finishReason: child.finishReason,
-          generatedTokens: parent.generatedTokens + child.tokens.length,
-        })
+        const state = makeState(
+          child.sequence,
+          {
+            text: parent.text + step,
+            steps: step === '' ? parent.steps : [...parent.steps, step],
+            finishReason: child.finishReason,
+            generatedTokens: parent.generatedTokens + child.tokens.length,
+          },
+          child.pending,
+        )
         const share = shares[index] ?? emptyUsage()
-        share.flops = flopsOf(child.computed)
+        share.flops = flopsOf(child.computed + child.parentFeedComputed)
         const proposed: ProposedStep = { state, step, usage: share }
         results[child.requestIndex]?.children.push(proposed)
       })

@@ -25,11 +25,13 @@ afterAll(async () => {
   await model?.close()
 })
 
-/** Tokens of each child that were fed: all but the last token of a finished solution. */
+/**
+ * Tokens of each child that were fed: all but its last, which is fed only if the child is
+ * expanded (never when it finished the solution).
+ */
 function fedTokens(parent: StepState, children: readonly { state: StepState }[]): number {
   return children.reduce(
-    (sum, child) =>
-      sum + child.state.generatedTokens - parent.generatedTokens - (child.state.finished ? 1 : 0),
+    (sum, child) => sum + child.state.generatedTokens - parent.generatedTokens - 1,
     0,
   )
 }
@@ -70,8 +72,9 @@ describe('token-model step proposer on tinymath-draft', () => {
     expect(grandchildren).toHaveLength(K)
     for (const child of grandchildren) expect(child.state.text.startsWith(parent.text)).toBe(true)
     expect(afterSecond.forks - afterFirst.forks).toBe(K)
+    // Plus the parent's closing delimiter, fed once now that it is expanded.
     expect(afterSecond.tokensProcessed - afterFirst.tokensProcessed).toBe(
-      fedTokens(parent, grandchildren),
+      1 + fedTokens(parent, grandchildren),
     )
     for (const child of [...children, ...grandchildren]) proposer.release(child.state)
     proposer.release(root)
