@@ -1,6 +1,11 @@
 // Tournament selection over a scripted sample model and a scripted pairwise judge model: pins the
 // knockout bracket (byes, pairings, advancement), round-robin points, failed matches and budget.
-import { createCollectingTraceSink, createRunContext, type TextInput } from '@metagen/core'
+import {
+  createCollectingTraceSink,
+  createRunContext,
+  type TextInput,
+  UnsupportedCapabilityError,
+} from '@metagen/core'
 import { createFakeLanguageModel } from '@metagen/core/testing'
 import { createPairwiseJudge } from '@metagen/scorers'
 import { describe, expect, it } from 'vitest'
@@ -196,6 +201,58 @@ describe('tournament: round-robin', () => {
     expect(output.matches.filter((match) => match.error !== undefined)).toHaveLength(2)
     expect(output.points).toEqual([1, 0, 0, null])
     expect(output.text).toBe('The answer is 5.')
+  })
+})
+
+describe('tournament: a judge that never gives a verdict', () => {
+  for (const mode of ['knockout', 'round-robin'] as const) {
+    it(`throws a clear error when the judge replies to every match without a verdict (${mode})`, async () => {
+      for (const reply of ['', 'Q: 4*17=68. A: 68.']) {
+        const judgeModel = createFakeLanguageModel({ reply: () => reply })
+        const run = tournament({
+          model: scripted([1, 2, 3, 4]),
+          n: 4,
+          mode,
+          judge: createPairwiseJudge({ model: judgeModel }),
+        }).run(input, createRunContext())
+        const matches = mode === 'knockout' ? 3 : 6
+        await expect(run).rejects.toThrow(UnsupportedCapabilityError)
+        await expect(run).rejects.toThrow(
+          new RegExp(`all ${matches} matches without a parseable verdict`),
+        )
+        await expect(run).rejects.toThrow(/judgeBy: 'likelihood'.*--judge-by likelihood/)
+        await expect(run).rejects.toThrow(
+          reply === '' ? /every reply was empty/ : /it replied "Q: 4\*17=68\. A: 68\."/,
+        )
+        // Every match was sent to the judge before the verdicts were counted.
+        expect(judgeModel.requests).toHaveLength(matches)
+      }
+    })
+  }
+
+  it('a partial loss of verdicts still picks a winner, and so does a run stopped by the budget', async () => {
+    // Matches with a 5 get no verdict, the others do.
+    const judge = createPairwiseJudge({ model: largerAnswerJudge([5]) })
+    const { output } = await tournament({
+      model: scripted([5, 9, 1, 5]),
+      n: 4,
+      mode: 'round-robin',
+      judge,
+    }).run(input, createRunContext())
+    expect(output.matches.filter((match) => match.preference === undefined)).toHaveLength(5)
+    expect(output.matches.filter((match) => match.reply === 'I cannot tell.')).toHaveLength(5)
+    expect(output.text).toBe('step 1. The answer is 9.')
+
+    const silent = createFakeLanguageModel({ reply: () => '' })
+    // One sampling call and the two first-round matches, then the budget is spent.
+    const context = createRunContext({ budget: { calls: 3 } })
+    const result = await tournament({
+      model: scripted([1, 2, 3, 4]),
+      n: 4,
+      judge: createPairwiseJudge({ model: silent }),
+    }).run(input, context)
+    expect(result.stoppedBy).toBe('budget')
+    expect(result.output.matches.every((match) => match.preference === undefined)).toBe(true)
   })
 })
 

@@ -10,6 +10,7 @@ import {
   type RunContext,
   type TextInput,
   type TextOutput,
+  UnsupportedCapabilityError,
   type Usage,
 } from '@metagen/core'
 import type { PairwiseJudge } from '@metagen/scorers'
@@ -48,6 +49,8 @@ export interface TournamentMatch {
   winner?: number
   /** Why there is no verdict. */
   error?: string
+  /** The judge's reply when it replied without a parseable verdict. */
+  reply?: string
 }
 
 /** What {@link tournament} returns besides the text. */
@@ -79,7 +82,12 @@ export interface TournamentOutput extends TextOutput {
  * out) is recorded with its `error` and decides nothing: in a knockout the earlier entrant
  * advances, as on a tie; in a round-robin neither gets a point. The other matches stand. When the
  * run's budget is exhausted before a knockout round, its matches are not sent to the judge (same
- * rule, error `budget exhausted`) and the result has `stoppedBy: 'budget'`.
+ * rule, error `budget exhausted`) and the result has `stoppedBy: 'budget'`. But when no match
+ * got a verdict although the judge replied to every one (a judge model that cannot follow the
+ * judging prompt, like the tinymath models, which answer in their own format), the tournament
+ * throws UnsupportedCapabilityError (capability `pairwise-judging`) naming the number of
+ * matches and an example reply and suggesting `judgeBy: 'likelihood'`
+ * (`createLikelihoodPairwiseJudge`) instead of returning an arbitrary winner.
  * Judge calls go through the run context (budget, concurrency, seed, trace); their usage is part
  * of the result's usage. With one successful sample it wins without a judge call.
  */
@@ -143,6 +151,7 @@ export function tournament(options: TournamentOptions): Generator<TextInput, Tou
           }
           if (judgment?.preference === undefined) {
             match.error = judgment?.error ?? 'the judge returned no judgment'
+            if (judgment?.reply !== undefined) match.reply = judgment.reply
           }
           return match
         })
@@ -191,6 +200,7 @@ export function tournament(options: TournamentOptions): Generator<TextInput, Tou
       if (!stoppedByBudget && context.budget.isExhausted() && matches.some((m) => m.error)) {
         stoppedByBudget = true
       }
+      if (!stoppedByBudget) assertSomeVerdict(matches, judge.name)
       context.emit({
         kind: 'note',
         id: context.nextId('v'),
@@ -242,4 +252,31 @@ export function pairKnockoutRound(alive: readonly number[]): {
     pairs.push([alive[position] as number, alive[position + 1] as number])
   }
   return { byes: alive.slice(0, byeCount), pairs }
+}
+
+/**
+ * Throws UnsupportedCapabilityError when `matches` is not empty and the judge replied to every
+ * match without a parseable verdict: its choice of winner would be arbitrary (the earlier
+ * entrant in a knockout, the earliest sample in a round-robin). A partial loss of verdicts, or
+ * matches without a verdict because a call failed, pass.
+ */
+function assertSomeVerdict(matches: readonly TournamentMatch[], judgeName: string): void {
+  if (matches.length === 0 || !matches.every((match) => match.reply !== undefined)) return
+  if (matches.some((match) => match.preference !== undefined)) return
+  const example = matches.find((match) => match.reply?.trim() !== '')?.reply
+  const shown =
+    example === undefined
+      ? 'every reply was empty'
+      : `e.g. it replied ${JSON.stringify(example.length > 120 ? `${example.slice(0, 120)}...` : example)}`
+  const count = matches.length === 1 ? 'the only match' : `all ${matches.length} matches`
+  throw new UnsupportedCapabilityError({
+    capability: 'pairwise-judging',
+    message:
+      `tournament: the judge ${judgeName} replied to ${count} without a parseable verdict ` +
+      `([[A]], [[B]] or [[C]]), so no match was decided (${shown}; first error: ` +
+      `${matches[0]?.error}). A model that cannot follow the judging prompt (the tinymath ` +
+      `models answer in their own Q:/A: format) can judge by likelihood instead: ` +
+      `judgeBy: 'likelihood' in the strategy spec, --judge-by likelihood on the command line, ` +
+      `or createLikelihoodPairwiseJudge of @metagen/scorers.`,
+  })
 }

@@ -1,6 +1,6 @@
 // Integration tests on the real tinymath ONNX models (draft sampler, verifier reward model)
 // through the real backend, on a small subset of the dev set.
-import { createRunContext, normaliseAnswer } from '@metagen/core'
+import { createRunContext, normaliseAnswer, UnsupportedCapabilityError } from '@metagen/core'
 import { createTokenLanguageModel } from '@metagen/decoders'
 import {
   loadOnnxRewardModel,
@@ -8,7 +8,12 @@ import {
   type OnnxRewardModel,
   type OnnxTokenModel,
 } from '@metagen/onnx'
-import { createRewardModelScorer, createTinymathStepChecker } from '@metagen/scorers'
+import {
+  createLikelihoodPairwiseJudge,
+  createPairwiseJudge,
+  createRewardModelScorer,
+  createTinymathStepChecker,
+} from '@metagen/scorers'
 import {
   extractAnswer,
   formatPrompt,
@@ -22,6 +27,7 @@ import {
   bestOfN,
   majorityVote,
   minimumBayesRisk,
+  tournament,
   weightedVote,
 } from '../src/index.js'
 
@@ -158,5 +164,26 @@ describe('on tinymath-draft', () => {
     expect(output.candidates).toHaveLength(3)
     expect(usage.calls).toBe(3)
     expect(output.expectedUtilities).toHaveLength(3)
+  })
+
+  it('a tournament whose prompt judge never gives a verdict (tinymath) says so and suggests the likelihood judge', async () => {
+    const model = createTokenLanguageModel(tokenModel)
+    const prompt = formatPrompt(problems[1]!.question)
+    const judged = tournament({ model, n: 3, judge: createPairwiseJudge({ model }) }).run(
+      { prompt },
+      createRunContext({ seed: 4 }),
+    )
+    await expect(judged).rejects.toThrow(UnsupportedCapabilityError)
+    await expect(judged).rejects.toThrow(
+      /replied to all 2 matches without a parseable verdict.*--judge-by likelihood/,
+    )
+    // The likelihood judge decides every match on the same model.
+    const { output } = await tournament({
+      model,
+      n: 3,
+      judge: createLikelihoodPairwiseJudge({ model }),
+    }).run({ prompt }, createRunContext({ seed: 4 }))
+    expect(output.matches).toHaveLength(2)
+    expect(output.matches.every((match) => match.preference !== undefined)).toBe(true)
   })
 })

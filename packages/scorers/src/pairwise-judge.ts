@@ -27,6 +27,11 @@ export interface PairwiseJudgment {
   preference: PairwisePreference | undefined
   /** Why there is no verdict. */
   error?: string
+  /**
+   * The judge's reply when it replied but gave no parseable verdict (a judge that never gives
+   * one cannot follow the judging prompt); absent when the call failed or was not made.
+   */
+  reply?: string
 }
 
 /** The result of {@link PairwiseJudge.compare}. */
@@ -149,7 +154,11 @@ export function createPairwiseJudge(options: PairwiseJudgeOptions): PairwiseJudg
         const parsed = parse(reply.text)
         return parsed.value !== undefined
           ? { preference: parsed.value }
-          : { preference: undefined, error: parsed.error ?? `unparseable reply "${reply.text}"` }
+          : {
+              preference: undefined,
+              error: parsed.error ?? `unparseable reply "${reply.text}"`,
+              reply: reply.text,
+            }
       }
       const judgments = await Promise.all(
         comparisons.map(async (comparison): Promise<PairwiseJudgment> => {
