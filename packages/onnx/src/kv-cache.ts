@@ -4,6 +4,7 @@
 // and a batch whose rows come from different blocks is gathered into fresh past tensors,
 // compacting away padding. The common decode step (the same rows in the same order, perhaps
 // minus some finished ones) reuses the previous block as is, without a copy.
+import type { KvStorage } from './kv-pool.js'
 
 /** Cache storage: float32, or float16 bits (onnxruntime-node passes float16 as Uint16Array). */
 export type KvArray = Float32Array | Uint16Array
@@ -17,6 +18,8 @@ export interface KvBlock {
   length: number
   /** Per row: 1 where the position holds a real token, 0 for padding; each of `length` bytes. */
   masks: Uint8Array[]
+  /** The pooled storage `keys` and `values` are views of (see kv-pool.ts), if any. */
+  storage?: KvStorage | undefined
 }
 
 /** A sequence's view of the cache. */
@@ -100,7 +103,11 @@ export interface PastBatch {
 export function gatherPast(
   entries: readonly KvEntry[],
   shape: KvShape,
-  options: { unpadded?: boolean } = {},
+  options: {
+    unpadded?: boolean
+    /** Arrays of at least `size` elements to gather into (else new ones); padding is zeroed. */
+    allocate?: (size: number) => { keys: readonly KvArray[]; values: readonly KvArray[] }
+  } = {},
 ): PastBatch {
   const block = entries[0]?.block
   let longest = 0
@@ -136,18 +143,33 @@ export function gatherPast(
   const rows = entries.length
   const length = longest
   const { layers, heads, headSize } = shape
-  const allocate = (size: number): KvArray =>
-    shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size)
+  const size = rows * heads * length * headSize
   const keys: KvArray[] = []
   const values: KvArray[] = []
+  const storage = options.allocate?.(size)
   for (let layer = 0; layer < layers; layer++) {
-    keys.push(allocate(rows * heads * length * headSize))
-    values.push(allocate(rows * heads * length * headSize))
+    if (storage) {
+      keys.push((storage.keys[layer] as KvArray).subarray(0, size))
+      values.push((storage.values[layer] as KvArray).subarray(0, size))
+    } else {
+      keys.push(shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size))
+      values.push(shape.type === 'float16' ? new Uint16Array(size) : new Float32Array(size))
+    }
   }
   const mask = new Uint8Array(rows * length)
   entries.forEach((entry, rowIndex) => {
     const offset = length - entry.realLength
     mask.fill(1, rowIndex * length + offset, (rowIndex + 1) * length)
+    if (storage && offset > 0) {
+      // Reused arrays hold earlier values: padding must read as zeros, as in fresh arrays.
+      for (let layer = 0; layer < layers; layer++) {
+        for (let head = 0; head < heads; head++) {
+          const base = (rowIndex * heads + head) * length * headSize
+          ;(keys[layer] as KvArray).fill(0, base, base + offset * headSize)
+          ;(values[layer] as KvArray).fill(0, base, base + offset * headSize)
+        }
+      }
+    }
     const source = entry.block
     if (source === undefined || entry.realLength === 0) return
     const runs = realRuns(maskOf(entry) as Uint8Array)

@@ -2,6 +2,7 @@
 // cache, so that the synchronous native run never blocks the main thread and caches never
 // cross the thread boundary (only token ids and logits do). What to feed comes from the
 // contract the main thread read from this session's metadata (see model-contract.ts).
+import { existsSync, readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { argmax, createRng, logSoftmax, MetagenError, type Rng } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
@@ -15,6 +16,8 @@ import {
   type KvEntry,
   truncateEntry,
 } from './kv-cache.js'
+import { newKvOutputName, PAST_LENGTH_INPUT, patchNewKvOutputs } from './kv-output-patch.js'
+import { IDLE_KEEP_BYTES, KvPool, type KvStorage } from './kv-pool.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
 import { runSpeculativeJob, type SpeculativeJobModel } from './speculative-job.js'
 import type {
@@ -36,6 +39,8 @@ const post = (message: WorkerResponse, transfer: ArrayBuffer[] = []) =>
 
 const sequences = new Map<number, KvEntry>()
 let session: ort.InferenceSession
+/** True when `session` has the new-positions-only KV outputs (see kv-output-patch.ts). */
+let sessionSlicedKv = false
 let contract: CausalLmContract | RewardContract | undefined
 
 /** A causal LM session with its sequences: this worker's model, or an attached draft model. */
@@ -44,39 +49,88 @@ interface CausalRuntime {
   contract: CausalLmContract
   sequences: Map<number, KvEntry>
   padTokenId: number
+  /** Reusable storage for this model's present/past tensors. */
+  pool: KvPool
+  /**
+   * The session has the new-positions-only KV outputs (kv-output-patch.ts): passes fetch
+   * those and append them to pooled arrays instead of fetching whole `present.*` copies.
+   */
+  slicedKv: boolean
 }
 
 /** Draft models attached for speculative decoding inside this worker, by draft id. */
 const drafts = new Map<number, CausalRuntime>()
+const mainPool = new KvPool()
 
 function mainRuntime(): CausalRuntime {
-  return { session, contract: contract as CausalLmContract, sequences, padTokenId: init.padTokenId }
+  return {
+    session,
+    contract: contract as CausalLmContract,
+    sequences,
+    padTokenId: init.padTokenId,
+    pool: mainPool,
+    slicedKv: sessionSlicedKv,
+  }
+}
+
+/** The pooled storages that blocks of `runtime`'s sequences occupy (not to be overwritten). */
+function liveStorages(runtime: CausalRuntime): Set<KvStorage> {
+  const live = new Set<KvStorage>()
+  for (const entry of runtime.sequences.values()) {
+    const storage = entry.block?.storage
+    if (storage !== undefined) live.add(storage)
+  }
+  return live
 }
 
 function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): ValueMetadata[] {
-  return values.map((value) => ({
-    name: value.name,
-    type: value.isTensor ? value.type : undefined,
-    shape: value.isTensor ? [...value.shape] : [],
-  }))
+  // The patch's own input and outputs are this worker's business, not the model contract's.
+  const own = (name: string) => name === PAST_LENGTH_INPUT || name.startsWith('metagen_new.')
+  return values
+    .filter((value) => !own(value.name))
+    .map((value) => ({
+      name: value.name,
+      type: value.isTensor ? value.type : undefined,
+      shape: value.isTensor ? [...value.shape] : [],
+    }))
 }
 
-function createSession(
+/**
+ * A session of the model at `onnxPath`, with the new-positions-only KV outputs when the model
+ * has `present.*` outputs and its weights are inside the file (external data is resolved next
+ * to the file, so such models load from their path unpatched, as does any model onnxruntime
+ * rejects patched).
+ */
+async function createSession(
   onnxPath: string,
   settings: { threads: number; spinning: WorkerInit['spinning'] },
-): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(onnxPath, {
+): Promise<{ session: ort.InferenceSession; slicedKv: boolean }> {
+  const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: settings.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     extra: { session: spinningConfig(settings.spinning) },
-  })
+  }
+  if (!existsSync(`${onnxPath}_data`)) {
+    const bytes = readFileSync(onnxPath)
+    const patched = patchNewKvOutputs(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+    if (patched !== undefined) {
+      try {
+        return { session: await ort.InferenceSession.create(patched, options), slicedKv: true }
+      } catch {
+        // Fall through to the unpatched model, whose errors are the ones worth reporting.
+      }
+    }
+  }
+  return { session: await ort.InferenceSession.create(onnxPath, options), slicedKv: false }
 }
 
 async function load(): Promise<void> {
   try {
-    session = await createSession(init.onnxPath, init)
+    const created = await createSession(init.onnxPath, init)
+    session = created.session
+    sessionSlicedKv = created.slicedKv
   } catch (error) {
     post({ type: 'load-error', message: `onnxruntime cannot load the model: ${messageOf(error)}` })
     return
@@ -149,6 +203,36 @@ function positionIds(
   return positions
 }
 
+/**
+ * Writes `past` ([slices, pastLength, headSize] per row-head slice) followed by `added`
+ * ([slices, window, headSize]) into `target` ([slices, pastLength + window, headSize]).
+ */
+function appendPositions(
+  past: KvArray,
+  added: KvArray,
+  target: KvArray,
+  shape: { slices: number; pastLength: number; window: number; headSize: number },
+): void {
+  const { slices, pastLength, window, headSize } = shape
+  const pastSpan = pastLength * headSize
+  const addedSpan = window * headSize
+  const targetSpan = pastSpan + addedSpan
+  // Both sides have the model's cache type, so set() copies bits unchanged.
+  const into = target as Float32Array
+  for (let slice = 0; slice < slices; slice++) {
+    if (pastSpan > 0) {
+      into.set(
+        (past as Float32Array).subarray(slice * pastSpan, (slice + 1) * pastSpan),
+        slice * targetSpan,
+      )
+    }
+    into.set(
+      (added as Float32Array).subarray(slice * addedSpan, (slice + 1) * addedSpan),
+      slice * targetSpan + pastSpan,
+    )
+  }
+}
+
 function asFloat32(data: Float32Array | Uint16Array): Float32Array {
   return data instanceof Uint16Array ? float16ToFloat32(data) : data
 }
@@ -196,21 +280,28 @@ async function extend(
   let runMs = 0
   // Compute every group before committing any, so that a failed pass changes no sequence.
   const commits: Array<() => void> = []
-  for (const group of groups) {
-    const result = await runPass(
-      runtime,
-      group.map((index) => items[index] as ExtendItem),
-      group.map((index) => entries[index] as KvEntry),
-      commits,
-    )
-    runMs += result.runMs
-    group.forEach((index, position) => {
-      logits[index] = result.logits[position] as Float32Array
-      rows[index] = result.rows[position] as number
-      computedPositions[index] = result.computedPositions[position] as number
-    })
+  const reserved: KvStorage[] = []
+  try {
+    for (const group of groups) {
+      const result = await runPass(
+        runtime,
+        group.map((index) => items[index] as ExtendItem),
+        group.map((index) => entries[index] as KvEntry),
+        commits,
+        reserved,
+      )
+      runMs += result.runMs
+      group.forEach((index, position) => {
+        logits[index] = result.logits[position] as Float32Array
+        rows[index] = result.rows[position] as number
+        computedPositions[index] = result.computedPositions[position] as number
+      })
+    }
+    for (const commit of commits) commit()
+  } finally {
+    // Committed blocks keep their storage live through their sequences; the rest is free.
+    for (const storage of reserved) runtime.pool.release(storage)
   }
-  for (const commit of commits) commit()
   return {
     type: 'extend-result',
     requestId: 0,
@@ -227,6 +318,7 @@ async function runPass(
   items: ExtendItem[],
   entries: KvEntry[],
   commits: Array<() => void>,
+  reserved: KvStorage[],
 ): Promise<PassResult> {
   const model = runtime.contract
   const shape = {
@@ -235,7 +327,16 @@ async function runPass(
     headSize: model.headDim,
     type: model.kvType,
   }
-  const past = gatherPast(entries, shape, { unpadded: model.positionIdsType === undefined })
+  const live = liveStorages(runtime)
+  const acquire = (size: number): KvStorage => {
+    const storage = runtime.pool.acquire(size, model.layers, model.kvType, live)
+    reserved.push(storage)
+    return storage
+  }
+  const past = gatherPast(entries, shape, {
+    unpadded: model.positionIdsType === undefined,
+    allocate: acquire,
+  })
   const rows = past.batchRows
   const window = Math.max(...items.map((item) => item.tokens.length))
   const total = past.length + window
@@ -290,7 +391,13 @@ async function runPass(
       past.values[layer] as KvArray,
       pastDims,
     )
-    fetches.push(`present.${layer}.key`, `present.${layer}.value`)
+    for (const part of ['key', 'value']) {
+      const present = `present.${layer}.${part}`
+      fetches.push(runtime.slicedKv ? newKvOutputName(present) : present)
+    }
+  }
+  if (runtime.slicedKv) {
+    feeds[PAST_LENGTH_INPUT] = new ort.Tensor('int64', BigInt64Array.of(BigInt(past.length)), [1])
   }
   const started = performance.now()
   const outputs = await runtime.session.run(feeds, fetches)
@@ -309,17 +416,52 @@ async function runPass(
   for (let row = 0; row < rows; row++)
     masks.push(attention.subarray(row * total, (row + 1) * total))
   const block: KvBlock = { keys: [], values: [], rows, length: total, masks }
-  for (let layer = 0; layer < model.layers; layer++) {
-    const key = outputs[`present.${layer}.key`]
-    const value = outputs[`present.${layer}.value`]
-    if (!key || !value) throw new MetagenError(`the model has no present.${layer}.key/value output`)
-    if (key.dims[2] !== total) {
-      throw new MetagenError(
-        `present.${layer}.key has length ${key.dims[2]}; expected past + new tokens = ${total}`,
-      )
+  if (runtime.slicedKv) {
+    // Past and new positions into pooled arrays: what onnxruntime's present would hold.
+    const size = rows * model.kvHeads * total * model.headDim
+    const storage = acquire(size)
+    block.storage = storage
+    for (let layer = 0; layer < model.layers; layer++) {
+      for (const part of ['key', 'value'] as const) {
+        const name = newKvOutputName(`present.${layer}.${part}`)
+        const added = outputs[name]
+        if (!added || added.dims[2] !== window) {
+          throw new MetagenError(
+            `${name} has shape [${added?.dims.join(', ')}]; expected ${window} new positions`,
+          )
+        }
+        const target = (storage[part === 'key' ? 'keys' : 'values'][layer] as KvArray).subarray(
+          0,
+          size,
+        )
+        appendPositions(
+          (part === 'key' ? past.keys : past.values)[layer] as KvArray,
+          added.data as KvArray,
+          target,
+          {
+            slices: rows * model.kvHeads,
+            pastLength: past.length,
+            window,
+            headSize: model.headDim,
+          },
+        )
+        ;(part === 'key' ? block.keys : block.values).push(target)
+      }
     }
-    block.keys.push(key.data as KvArray)
-    block.values.push(value.data as KvArray)
+  } else {
+    for (let layer = 0; layer < model.layers; layer++) {
+      const key = outputs[`present.${layer}.key`]
+      const value = outputs[`present.${layer}.value`]
+      if (!key || !value)
+        throw new MetagenError(`the model has no present.${layer}.key/value output`)
+      if (key.dims[2] !== total) {
+        throw new MetagenError(
+          `present.${layer}.key has length ${key.dims[2]}; expected past + new tokens = ${total}`,
+        )
+      }
+      block.keys.push(key.data as KvArray)
+      block.values.push(value.data as KvArray)
+    }
   }
   const logits: Float32Array[] = []
   const rowCounts: number[] = []
@@ -582,6 +724,7 @@ async function driveDecoding(): Promise<void> {
     }
   } finally {
     decoding = false
+    mainPool.trim(liveStorages(mainRuntime()), IDLE_KEEP_BYTES)
   }
 }
 
@@ -593,12 +736,14 @@ async function attachDraft(requestId: number, request: AttachDraftRequest): Prom
       // One thread, no pool: the draft's passes are tiny, and a second intra-op pool in this
       // worker would spin between its passes on the cores the target's pool needs next (on
       // 2 cores the two pools' spinning threads slowed every round by 1.2-1.5x).
-      const draftSession = await createSession(request.onnxPath, { threads: 1, spinning: 'never' })
+      const created = await createSession(request.onnxPath, { threads: 1, spinning: 'never' })
       drafts.set(request.draftId, {
-        session: draftSession,
+        session: created.session,
+        slicedKv: created.slicedKv,
         contract: request.contract,
         sequences: new Map(),
         padTokenId: request.padTokenId,
+        pool: new KvPool(),
       })
     }
     post({ type: 'attached', requestId })
@@ -644,6 +789,7 @@ async function speculate(requestId: number, request: SpeculativeJobRequest): Pro
     post({ type: 'error', requestId, message: messageOf(error) })
   } finally {
     draftRuntime.sequences.delete(request.draftSequenceId)
+    draftRuntime.pool.trim(liveStorages(draftRuntime), IDLE_KEEP_BYTES)
   }
 }
 
@@ -665,6 +811,7 @@ port.on('message', async (message: WorkerRequest) => {
     }
     case 'release': {
       sequences.delete(message.sequenceId)
+      if (sequences.size === 0 && !decoding) mainPool.trim(new Set(), IDLE_KEEP_BYTES)
       return
     }
     case 'close': {
