@@ -327,8 +327,10 @@ async function runPass(
     headSize: model.headDim,
     type: model.kvType,
   }
-  const live = liveStorages(runtime)
+  // Liveness is read at each acquisition: passes run concurrently (a decode job beside extend
+  // requests), and one that committed while this one awaited its run made its storage live.
   const acquire = (size: number): KvStorage => {
+    const live = liveStorages(runtime)
     const storage = runtime.pool.acquire(size, model.layers, model.kvType, live)
     reserved.push(storage)
     return storage
