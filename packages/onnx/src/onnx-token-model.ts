@@ -423,8 +423,8 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   /**
    * Greedy speculative decoding of one sequence with `request.draft` as the drafter, run whole
    * in this model's worker (semantics: {@link SpeculativeTokensRequest}). The first call with a
-   * draft model loads a second session of it into this worker (its weights are held twice, once
-   * per worker); its work is counted in both models' stats. Resolves to undefined when `draft`
+   * draft model loads a second, single-threaded session of it into this worker (its weights
+   * are held twice, once per worker); its work is counted in both models' stats. Resolves to undefined when `draft`
    * is not an ONNX model loaded by this package. Throws InvalidArgumentError for a sequence
    * that is not this model's, disposed, busy or without `lastLogits`, a draft with another
    * vocabulary, and out-of-range settings.
