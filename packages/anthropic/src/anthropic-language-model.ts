@@ -26,6 +26,8 @@ import {
   type LanguageModel,
   type LanguageModelCapabilities,
   type ModelPrice,
+  type PromptTokenOverhead,
+  promptAsMessage,
   type ResponseFormat,
   throwIfAborted,
   UnsupportedCapabilityError,
@@ -54,6 +56,19 @@ import {
 } from './anthropic-prices.js'
 import { parseAnthropicProviderOptions } from './anthropic-provider-options.js'
 import { classifyAnthropicError } from './map-anthropic-error.js'
+
+/**
+ * The template tokens the Messages API adds to a request beyond its text, for the prompt-token
+ * bound that budgets reserve (`maxInputTokens`). Anthropic documents no per-message figure and
+ * its tokenizer is not public, so neither this figure nor the bound's one-token-per-byte
+ * assumption can be checked offline: the declared values are core's generous default, 16 per
+ * message (role markers; system messages are joined with a blank line) and 16 per request (the
+ * reply primer).
+ */
+export const anthropicPromptTokenOverhead: PromptTokenOverhead = Object.freeze({
+  perMessage: 16,
+  perRequest: 16,
+})
 
 /**
  * When to mark the shared prompt with `cache_control`: `auto` when n > 1 and the prompt is
@@ -211,12 +226,14 @@ export class AnthropicLanguageModel extends RemoteLanguageModel implements Langu
   }
 
   /**
-   * An upper bound on the prompt tokens of `request`: core's byte bound, plus 512 per sample for
-   * the system prompt Anthropic adds to a structured-output request (answered by tool use).
+   * An upper bound on the prompt tokens of `request`: core's byte bound with
+   * {@link anthropicPromptTokenOverhead} (a prompt counts as one user message), plus 512 per
+   * sample for the system prompt Anthropic adds to a structured-output request (answered by
+   * tool use).
    */
   maxInputTokens(request: GenerateRequest): number {
     const toolUse = request.responseFormat?.type === 'json_schema' ? 512 * (request.n ?? 1) : 0
-    return byteBoundInputTokens(request) + toolUse
+    return byteBoundInputTokens(promptAsMessage(request), anthropicPromptTokenOverhead) + toolUse
   }
 
   constructor(

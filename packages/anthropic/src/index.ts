@@ -9,7 +9,7 @@ export type {
   AnthropicSamplingFields,
   AnthropicStreamPart,
 } from './anthropic-language-model.js'
-export { AnthropicLanguageModel } from './anthropic-language-model.js'
+export { AnthropicLanguageModel, anthropicPromptTokenOverhead } from './anthropic-language-model.js'
 export type { AnthropicModelPrice } from './anthropic-prices.js'
 export {
   anthropicPrices,

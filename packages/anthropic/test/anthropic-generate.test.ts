@@ -9,7 +9,7 @@ import {
 } from '@metagen/core'
 import { fakeTokenize } from '@metagen/provider-utils/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createAnthropic } from '../src/index.js'
+import { anthropicPromptTokenOverhead, createAnthropic } from '../src/index.js'
 import { type FakeAnthropicServer, startFakeAnthropicServer } from '../src/testing/index.js'
 
 let server: FakeAnthropicServer
@@ -457,6 +457,17 @@ describe('settings', () => {
     expect(provider()('claude-opus-5').price).toBeUndefined()
     const request = { prompt: 'Q: 2+3?\nA:' }
     const plain = model.maxInputTokens(request)
+    // The declared overhead (anthropicPromptTokenOverhead): 16 per message (a prompt is one user
+    // message) and 16 per request, beyond one token per byte.
+    expect(anthropicPromptTokenOverhead).toEqual({ perMessage: 16, perRequest: 16 })
+    expect(plain).toBe(16 + 10 + 16)
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Q: 2+3?\nA:' },
+    ]
+    expect(model.maxInputTokens({ messages, n: 2 })).toBe(2 * (16 + (9 + 16) + (10 + 16)))
+    const chat = await model.generate({ messages, maxTokens: 8 })
+    expect(chat.usage.inputTokens).toBeLessThanOrEqual(model.maxInputTokens({ messages }))
     const result = await model.generate({ ...request, maxTokens: 8 })
     expect(result.usage.inputTokens).toBeLessThanOrEqual(plain)
     const schema = { type: 'object', properties: { answer: { type: 'number' } } }

@@ -133,9 +133,12 @@ export {
   assertNumberInRange,
   assertTruncateLength,
 } from './validate.js'
+export type { PromptTokenOverhead } from './worst-case-usage.js'
 export {
   byteBoundInputTokens,
+  defaultPromptTokenOverhead,
   maxInputCostUsd,
   maxInputTokensOf,
   maxScoringInputTokensOf,
+  promptAsMessage,
 } from './worst-case-usage.js'

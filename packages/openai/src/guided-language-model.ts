@@ -56,6 +56,10 @@ export function createGuidedLanguageModel(
     provider: model.provider,
     modelId: model.modelId,
     capabilities: { ...model.capabilities, scoring: false },
+    // Guided decoding adds no prompt tokens: the wrapped model's bound holds.
+    ...(model.maxInputTokens
+      ? { maxInputTokens: (request: GenerateRequest) => model.maxInputTokens!(request) }
+      : {}),
     generate(request: GenerateRequest): Promise<GenerateResult> {
       const own = { ...request.providerOptions?.openai }
       delete own.guidedJson

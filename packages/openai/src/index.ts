@@ -22,7 +22,11 @@ export type {
   OpenAISamplingFields,
   OpenAIStreamPart,
 } from './openai-language-model.js'
-export { isOpenAIReasoningModel, OpenAILanguageModel } from './openai-language-model.js'
+export {
+  isOpenAIReasoningModel,
+  OpenAILanguageModel,
+  openAIPromptTokenOverhead,
+} from './openai-language-model.js'
 export type { OpenAIModelPrice } from './openai-prices.js'
 export {
   computeOpenAICost,

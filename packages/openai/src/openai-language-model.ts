@@ -6,7 +6,9 @@
 import {
   addUsage,
   assertInteger,
+  byteBoundInputTokens,
   compact,
+  defaultPromptTokenOverhead,
   type GenerateOutput,
   type GenerateRequest,
   type GenerateResult,
@@ -15,6 +17,8 @@ import {
   type LanguageModel,
   type LanguageModelCapabilities,
   type ModelPrice,
+  type PromptTokenOverhead,
+  promptAsMessage,
   type ScoreContinuationsRequest,
   type ScoreContinuationsResult,
   throwIfAborted,
@@ -93,6 +97,56 @@ export interface OpenAIModelOptions {
    * API answers a trailing assistant message as a new turn). Rejected with compatibility `strict`.
    */
   continueFinalMessage?: boolean
+  /**
+   * The template tokens the server adds to a request beyond its text, for the prompt-token bound
+   * that budgets reserve before a call (`maxInputTokens`). Default: see
+   * {@link openAIPromptTokenOverhead}. Set it for a compatible server whose chat template adds
+   * more (a long default system prompt, tool definitions).
+   */
+  promptTokenOverhead?: PromptTokenOverhead
+}
+
+/**
+ * OpenAI's chat completions API: every message is wrapped as `<|start|>{role}\n{content}<|end|>`
+ * (3 tokens; 4 for gpt-3.5-turbo-0301) and the reply is primed with
+ * `<|start|>assistant<|message|>` (3 tokens), as `num_tokens_from_messages` of OpenAI's cookbook
+ * "How to count tokens with tiktoken" counts them; its tokenizers (cl100k_base, o200k_base) are
+ * byte-level BPE. We send no `name` (1 more token each).
+ */
+const openAIChatOverhead: PromptTokenOverhead = Object.freeze({ perMessage: 4, perRequest: 3 })
+/** OpenAI's legacy completions API tokenizes the prompt as is: no template, no BOS token. */
+const openAICompletionOverhead: PromptTokenOverhead = Object.freeze({
+  perMessage: 0,
+  perRequest: 0,
+})
+/**
+ * A compatible server (vLLM, llama.cpp, Ollama, SGLang) renders the model's own chat template:
+ * a few header tokens per message (ChatML's `<|im_start|>user\n` and `<|im_end|>\n`, Llama 3's
+ * `<|start_header_id|>user<|end_header_id|>\n\n` and `<|eot_id|>`), within 16, but some add a
+ * default system prompt to every request (Qwen2.5's "You are Qwen, created by Alibaba Cloud. You
+ * are a helpful assistant.", Llama 3.1's "Cutting Knowledge Date: ... Today Date: ..." header:
+ * 20 to 30 tokens with their delimiters), hence 64 per request. Completions add at most a BOS
+ * token and a SentencePiece dummy prefix: core's default of 16 per request.
+ */
+const compatibleChatOverhead: PromptTokenOverhead = Object.freeze({
+  perMessage: 16,
+  perRequest: 64,
+})
+
+/**
+ * The prompt-token overhead an OpenAI model assumes by default, by endpoint and server:
+ * api.openai.com chat 4 per message and 3 per request (OpenAI's cookbook), its completions 0;
+ * a compatible server's chat 16 per message and 64 per request (chat templates with a default
+ * system prompt), its completions 16 per request.
+ */
+export function openAIPromptTokenOverhead(
+  api: OpenAIApi,
+  compatibility: OpenAICompatibility,
+): PromptTokenOverhead {
+  if (compatibility === 'strict') {
+    return api === 'chat' ? openAIChatOverhead : openAICompletionOverhead
+  }
+  return api === 'chat' ? compatibleChatOverhead : defaultPromptTokenOverhead
 }
 
 /** Everything an OpenAI language model needs from its provider. */
@@ -268,6 +322,19 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
     return this.config.compatibility
   }
 
+  /**
+   * An upper bound on the prompt tokens of `request`, which budgets reserve before the call:
+   * core's byte bound (one token per UTF-8 byte: the tokenizer is byte-level BPE) with this
+   * model's template overhead (`options.promptTokenOverhead`, default
+   * {@link openAIPromptTokenOverhead}); on the chat API a prompt counts as one user message.
+   */
+  maxInputTokens(request: GenerateRequest): number {
+    const overhead =
+      this.options.promptTokenOverhead ??
+      openAIPromptTokenOverhead(this.api, this.config.compatibility)
+    return byteBoundInputTokens(this.api === 'chat' ? promptAsMessage(request) : request, overhead)
+  }
+
   /** Throws InvalidArgumentError for a bad model id or option (the message names `options.<key>`). */
   protected constructor(
     modelId: string,
@@ -280,6 +347,18 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       assertInteger('options.maxNPerRequest', options.maxNPerRequest, 1)
     if (options.maxStopSequences !== undefined)
       assertInteger('options.maxStopSequences', options.maxStopSequences, 0)
+    if (options.promptTokenOverhead !== undefined) {
+      const overhead = options.promptTokenOverhead
+      if (typeof overhead !== 'object' || overhead === null) {
+        throw new InvalidArgumentError({
+          argument: 'options.promptTokenOverhead',
+          expected: 'an object { perMessage, perRequest } of integers >= 0',
+          received: overhead,
+        })
+      }
+      assertInteger('options.promptTokenOverhead.perMessage', overhead.perMessage, 0)
+      assertInteger('options.promptTokenOverhead.perRequest', overhead.perRequest, 0)
+    }
     if (
       options.vllmGuidedDecoding !== undefined &&
       options.vllmGuidedDecoding !== 'structured_outputs' &&

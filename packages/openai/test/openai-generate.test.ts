@@ -1,6 +1,11 @@
 // The real openai SDK against a fake OpenAI server on 127.0.0.1: request parameters, headers and
 // the mapping of choices, logprobs, n and usage (chat and completions, JSON and SSE).
-import { callModel, createRunContext } from '@metagen/core'
+import {
+  BudgetExhaustedError,
+  callModel,
+  createRunContext,
+  type LanguageModel,
+} from '@metagen/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAI } from '../src/index.js'
 import { type FakeOpenAIServer, startFakeOpenAIServer } from '../src/testing/index.js'
@@ -233,11 +238,70 @@ describe('reasoning models and capability warnings', () => {
         callModel(context, model, { prompt: 'Q: 1+1?\nA:', maxTokens: 16 }),
       ),
     )
-    // Each call reserves its prompt's byte bound (43 tokens) at the input rate before it
-    // starts: eight of those alone cost more than the budget, so some calls are refused.
+    // Each call reserves its prompt's bound (a compatible server's chat template: 10 bytes +
+    // 16 per message + 64 per request = 90 tokens) at the input rate and its 16 output tokens
+    // before it starts: eight of those cost more than the budget, so some calls are refused.
     expect(outcomes.some((outcome) => outcome.status === 'rejected')).toBe(true)
     expect(context.budget.spent.costUsd ?? 0).toBeGreaterThan(0)
     expect(context.budget.spent.costUsd ?? 0).toBeLessThanOrEqual(budget)
+  })
+
+  it('bounds prompt tokens with its endpoint’s template overhead, and budgets reserve that bound', async () => {
+    const strict = provider({ compatibility: 'strict' })
+    const chat = strict('gpt-4o-mini')
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Q: What is 3+4?\nA:' },
+    ]
+    // OpenAI's cookbook: 3 (at most 4) tokens per message, 3 priming the reply.
+    const bound = chat.maxInputTokens({ messages })
+    expect(bound).toBe(3 + (9 + 4) + (18 + 4))
+    const result = await chat.generate({ messages, maxTokens: 8 })
+    expect(result.usage.inputTokens).toBeLessThanOrEqual(bound)
+    // A prompt is sent as one user message.
+    expect(chat.maxInputTokens({ prompt: 'Q: 1+1?\nA:', n: 2 })).toBe(2 * (3 + 10 + 4))
+    const prompted = await chat.generate({ prompt: 'Q: 1+1?\nA:', maxTokens: 8 })
+    expect(prompted.usage.inputTokens).toBeLessThanOrEqual(3 + 10 + 4)
+    // The legacy completions API adds nothing to the prompt.
+    const completion = strict('gpt-3.5-turbo-instruct')
+    expect(completion.maxInputTokens({ prompt: 'Q: 1+1?\nA:' })).toBe(10)
+    const completed = await completion.generate({ prompt: 'Q: 1+1?\nA:', maxTokens: 8 })
+    expect(completed.usage.inputTokens).toBeLessThanOrEqual(10)
+    // A compatible server's chat template may add a default system prompt: 64 per request.
+    expect(provider()('local-model').maxInputTokens({ messages })).toBe(64 + (9 + 16) + (18 + 16))
+    expect(provider()('local-model', { api: 'completion' }).maxInputTokens({ prompt: 'hi' })).toBe(
+      2 + 16,
+    )
+    // A server whose template adds more declares it.
+    const declared = provider()('local-model', {
+      promptTokenOverhead: { perMessage: 8, perRequest: 200 },
+    })
+    expect(declared.maxInputTokens({ messages })).toBe(200 + (9 + 8) + (18 + 8))
+    expect(() =>
+      provider()('local-model', { promptTokenOverhead: { perMessage: 8, perRequest: -1 } }),
+    ).toThrow(/options\.promptTokenOverhead\.perRequest: expected an integer >= 0/)
+    expect(() => provider()('local-model', { promptTokenOverhead: 5 as never })).toThrow(
+      /options\.promptTokenOverhead: expected an object/,
+    )
+    // Budgets reserve the model's bound: 17 tokens fit a 20-token input budget, where core's
+    // default bound (10 + 16 + 16 = 42) would refuse the call before it starts.
+    const context = createRunContext({ budget: { inputTokens: 20 } })
+    const reserved = await callModel(context, chat, { prompt: 'Q: 1+1?\nA:', maxTokens: 4 })
+    expect(reserved.usage.inputTokens).toBeLessThanOrEqual(20)
+    expect(context.budget.spent.inputTokens).toBe(reserved.usage.inputTokens)
+    const withoutBound: LanguageModel = {
+      specificationVersion: 'v1',
+      provider: chat.provider,
+      modelId: chat.modelId,
+      capabilities: chat.capabilities,
+      generate: (request) => chat.generate(request),
+    }
+    await expect(
+      callModel(createRunContext({ budget: { inputTokens: 20 } }), withoutBound, {
+        prompt: 'Q: 1+1?\nA:',
+        maxTokens: 4,
+      }),
+    ).rejects.toThrow(BudgetExhaustedError)
   })
 
   it('warns and leaves costUsd out for a model without a price', async () => {
