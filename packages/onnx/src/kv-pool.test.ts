@@ -22,6 +22,12 @@ describe('KvPool', () => {
     expect(pool.acquire(100, 2, 'float32', none)).toBe(first)
   })
 
+  it('allocates the requested capacity when it exceeds the headroom', () => {
+    const pool = new KvPool()
+    expect(pool.acquire(10, 1, 'float32', none, 1000).capacity).toBe(1000)
+    expect(pool.acquire(1000, 1, 'float32', none, 10).capacity).toBeGreaterThanOrEqual(1000)
+  })
+
   it('never hands out a storage too small, of another type or layer count', () => {
     const pool = new KvPool()
     const small = pool.acquire(10, 2, 'float32', none)

@@ -23,7 +23,7 @@ const GROWTH = 1.5
 /** Free storages kept for later passes; beyond that the smallest are dropped. */
 const MAX_FREE = 4
 /** Bytes of free storage a model keeps while idle, for its next generation. */
-export const IDLE_KEEP_BYTES = 16 * 2 ** 20
+export const IDLE_KEEP_BYTES = 32 * 2 ** 20
 
 /** A pool of {@link KvStorage}s for one model (layers and element type fixed by the caller). */
 export class KvPool {
@@ -32,13 +32,15 @@ export class KvPool {
   /**
    * A storage of at least `size` elements per array that is neither reserved nor in `live`
    * (the storages that committed blocks of live sequences occupy), reserved for the caller
-   * until {@link release}. Allocates one with headroom when no free storage is large enough.
+   * until {@link release}. When no free storage is large enough, allocates one of
+   * max(1.5 x size, `capacity`) elements.
    */
   acquire(
     size: number,
     layers: number,
     type: 'float32' | 'float16',
     live: ReadonlySet<KvStorage>,
+    capacity = 0,
   ): KvStorage {
     let best: KvStorage | undefined
     for (const storage of this.storages) {
@@ -47,7 +49,7 @@ export class KvPool {
       if (best === undefined || storage.capacity < best.capacity) best = storage
     }
     if (best === undefined) {
-      best = allocateStorage(Math.ceil(size * GROWTH), layers, type)
+      best = allocateStorage(Math.max(Math.ceil(size * GROWTH), capacity), layers, type)
       this.storages.push(best)
       this.dropFree(live, MAX_FREE, Number.POSITIVE_INFINITY)
     }

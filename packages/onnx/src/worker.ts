@@ -4,7 +4,7 @@
 // contract the main thread read from this session's metadata (see model-contract.ts).
 import { existsSync, readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
-import { argmax, createRng, logSoftmax, MetagenError, type Rng } from '@metagen/core'
+import { argmax, createRng, logSoftmax, logSumExp, MetagenError, type Rng } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
 import { apportionPositions } from './computed-positions.js'
 import { float16ToFloat32 } from './float16.js'
@@ -166,8 +166,19 @@ function integers(
   dims: readonly number[],
 ): ort.Tensor {
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims)
+  // Token ids, positions and mask bits fit in 32 bits: writing each int64 as two little-endian
+  // 32-bit words avoids a BigInt per element (masks alone are rows x length per step).
   const data = new BigInt64Array(values.length)
-  for (let index = 0; index < values.length; index++) data[index] = BigInt(values[index] as number)
+  const words = new Int32Array(data.buffer)
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as number
+    if (value !== (value | 0)) {
+      data[index] = BigInt(value)
+      continue
+    }
+    words[2 * index] = value
+    words[2 * index + 1] = value < 0 ? -1 : 0
+  }
   return new ort.Tensor('int64', data, dims)
 }
 
@@ -254,6 +265,7 @@ interface PassResult {
 async function extend(
   items: ExtendItem[],
   runtime: CausalRuntime = mainRuntime(),
+  horizon = 0,
 ): Promise<Extract<WorkerResponse, { type: 'extend-result' }>> {
   const model = runtime.contract
   const entries = items.map((item) => {
@@ -289,6 +301,7 @@ async function extend(
         group.map((index) => entries[index] as KvEntry),
         commits,
         reserved,
+        horizon,
       )
       runMs += result.runMs
       group.forEach((index, position) => {
@@ -319,6 +332,7 @@ async function runPass(
   entries: KvEntry[],
   commits: Array<() => void>,
   reserved: KvStorage[],
+  horizon: number,
 ): Promise<PassResult> {
   const model = runtime.contract
   const shape = {
@@ -329,15 +343,19 @@ async function runPass(
   }
   // Liveness is read at each acquisition: passes run concurrently (a decode job beside extend
   // requests), and one that committed while this one awaited its run made its storage live.
-  const acquire = (size: number): KvStorage => {
+  const acquire = (size: number, rows: number): KvStorage => {
     const live = liveStorages(runtime)
-    const storage = runtime.pool.acquire(size, model.layers, model.kvType, live)
+    // New storage is sized for the length the caller expects the batch to reach (a decode
+    // job's horizon), so that the job's later steps find it large enough; untouched capacity
+    // costs address space, not memory.
+    const capacity = rows * model.kvHeads * horizon * model.headDim
+    const storage = runtime.pool.acquire(size, model.layers, model.kvType, live, capacity)
     reserved.push(storage)
     return storage
   }
   const past = gatherPast(entries, shape, {
     unpadded: model.positionIdsType === undefined,
-    allocate: acquire,
+    allocate: (size) => acquire(size, entries.length),
   })
   const rows = past.batchRows
   const window = Math.max(...items.map((item) => item.tokens.length))
@@ -421,7 +439,7 @@ async function runPass(
   if (runtime.slicedKv) {
     // Past and new positions into pooled arrays: what onnxruntime's present would hold.
     const size = rows * model.kvHeads * total * model.headDim
-    const storage = acquire(size)
+    const storage = acquire(size, rows)
     block.storage = storage
     for (let layer = 0; layer < model.layers; layer++) {
       for (const part of ['key', 'value'] as const) {
@@ -598,10 +616,11 @@ function startDecodeJob(requestId: number, request: DecodeJobRequest): void {
 function chooseToken(job: DecodeJob, sample: DecodeSample): void {
   const { temperature } = job.request
   let token: number
-  let logprobs: Float64Array
+  let logprob: number
   if (temperature === 0) {
-    logprobs = logSoftmax(sample.lastLogits)
+    // log-softmax of the chosen token only: the same arithmetic as logSoftmax(logits)[token].
     token = argmax(sample.lastLogits)
+    logprob = (sample.lastLogits[token] as number) - logSumExp(sample.lastLogits)
   } else {
     let scaled = sample.lastLogits
     if (temperature !== 1) {
@@ -609,10 +628,10 @@ function chooseToken(job: DecodeJob, sample: DecodeSample): void {
       for (let index = 0; index < scaled.length; index++)
         scaled[index] = (sample.lastLogits[index] as number) / temperature
     }
-    logprobs = logSoftmax(scaled)
+    const logprobs = logSoftmax(scaled)
     token = drawFromLogprobs(logprobs, sample.rng as Rng)
+    logprob = logprobs[token] as number
   }
-  const logprob = logprobs[token] as number
   if (!(logprob > Number.NEGATIVE_INFINITY)) {
     throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
   }
@@ -702,12 +721,22 @@ async function driveDecoding(): Promise<void> {
         const jobs = new Set(chunk.map((entry) => entry.job))
         let response: Extract<WorkerResponse, { type: 'extend-result' }>
         try {
+          const horizon = Math.max(
+            ...chunk.map(({ job, sample }) =>
+              Math.min(
+                job.request.maxSequenceLength,
+                sample.length + 1 + job.request.maxTokens - sample.tokenIds.length,
+              ),
+            ),
+          )
           response = (await extend(
             chunk.map(({ sample }) => ({
               sequenceId: sample.sequenceId,
               tokens: [sample.pending],
               allLogits: false,
             })),
+            mainRuntime(),
+            horizon,
           )) as Extract<WorkerResponse, { type: 'extend-result' }>
         } catch (error) {
           for (const job of jobs) failDecodeJob(job, error)
