@@ -131,6 +131,39 @@ describe('token-model step proposer on tinymath-draft', () => {
     expect(model.stats().liveSequences).toBe(liveBefore)
   })
 
+  it('charges FLOPs for the positions its passes computed (padding and ghost rows included)', async () => {
+    const proposer = createTokenModelStepProposer({
+      model,
+      isComplete: (text) => extractAnswer(text) !== undefined,
+    })
+    const context = createRunContext({ seed: 9 })
+    const before = model.stats()
+    const { root, usage: startUsage } = await proposer.start({ prompt }, context)
+    let flops = startUsage.flops ?? 0
+    let frontier: StepState[] = [root]
+    for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
+      const response = await proposer.propose(
+        frontier.map((state) => ({ state, count: 3 })),
+        context,
+      )
+      flops += response.usage.flops ?? 0
+      const children = response.results.flatMap((result) => result.children)
+      // The children's shares add up to the call's FLOPs.
+      const shares = children.reduce((sum, child) => sum + (child.usage.flops ?? 0), 0)
+      expect(shares).toBeCloseTo(response.usage.flops ?? 0, -2)
+      for (const state of frontier) proposer.release(state)
+      const open = children.filter((child) => !child.state.finished).map((child) => child.state)
+      for (const child of children)
+        if (!open.slice(0, 2).includes(child.state)) proposer.release(child.state)
+      frontier = open.slice(0, 2)
+    }
+    for (const state of frontier) proposer.release(state)
+    const after = model.stats()
+    const computed = (after.computedPositions ?? 0) - (before.computedPositions ?? 0)
+    expect(flops).toBe(2 * model.parameterCount * computed)
+    expect(computed).toBeGreaterThanOrEqual(after.tokensProcessed - before.tokensProcessed)
+  })
+
   it('contrast: the language-model proposer re-sends and re-prefills the prefix on every call', async () => {
     const languageModel = createTokenLanguageModel(model, { modelId: 'tinymath-draft' })
     const proposer = createLanguageModelStepProposer({ model: languageModel })
