@@ -49,8 +49,8 @@ export function recordForward(
 }
 
 /**
- * The positions a call computed: the sum of `reports` (each a result's `computedPositions`)
- * when there is at least one and every one is defined, else `fallback` (the tokens fed).
+ * The positions a call computed: the sum of the `results`' `computedPositions` when there is at
+ * least one result and every one reports it, else `fallback` (the tokens fed).
  */
 export function computedPositionsOf(
   results: readonly { computedPositions?: number | undefined }[] | undefined,
