@@ -131,7 +131,7 @@ export interface TokenModel {
    */
   sampleTokens?(request: SampleTokensRequest): Promise<SampledTokens[]>
   /**
-   * Optional: greedy speculative decoding of one sequence, drafts by `request.draft`, run
+   * Optional: speculative decoding (greedy or sampled) of one sequence, drafts by `request.draft`, run
    * whole inside the backend (one round trip for the generation instead of several per
    * round). Resolves to undefined, having done nothing, when this backend cannot run `draft`
    * beside itself (a different backend, say): the caller then decodes with `extend`. See
@@ -193,9 +193,9 @@ export interface SampledTokens {
 }
 
 /**
- * Greedy speculative decoding of one sequence for {@link TokenModel.speculativeTokens}, with
- * exactly the rounds of the decoders' `speculativeDecode` for a greedy request with no
- * processors. Each round: the draft model proposes up to k tokens by argmax of its raw logits
+ * Speculative decoding of one sequence for {@link TokenModel.speculativeTokens}, with exactly
+ * the rounds of the decoders' `speculativeDecode` for a request with no processors (greedy, or
+ * sampling at a temperature). Each round: the draft model proposes up to k tokens by argmax of its raw logits
  * (lowest id on ties), stopping after a stop token; the budget of a round is
  * min(k, maxTokens - chosen - 1, min(both contexts) - length - 1), at least 0. The target is
  * extended by [the previous round's correction or bonus token, drafts] in one pass; draft i is
@@ -208,6 +208,14 @@ export interface SampledTokens {
  * more token would not fit either model's context (`'length'`, `contextExhausted`). Like
  * {@link TokenModel.sampleTokens}, the sequence is continued in place and the last chosen
  * token is not fed.
+ *
+ * With `temperature` > 0 (speculative sampling), both models' logits are divided by the
+ * temperature: draft i is drawn from the draft's distribution q_i, accepted with probability
+ * min(1, p_i(d_i) / q_i(d_i)) under the target's p_i, and the first rejected one is replaced by
+ * a draw from normalise(max(0, p_i - q_i)); when every draft is accepted the bonus token is
+ * drawn from the last row. So every chosen token follows the target's distribution at that
+ * temperature (draws from streams seeded by `seed`; the same seed gives the same tokens, not
+ * the tokens of the decoders' extend loop). Logprobs are under the tempered target.
  */
 export interface SpeculativeTokensRequest {
   /** The target sequence to continue, in place; it must have `lastLogits`. */
@@ -224,6 +232,10 @@ export interface SpeculativeTokensRequest {
   maxTokens: number
   /** Token ids that end the sequence. */
   stopTokenIds: readonly number[]
+  /** 0 (default) for greedy, else a finite temperature > 0 for speculative sampling. */
+  temperature?: number
+  /** Seed (uint32) of the draws; required when temperature > 0. */
+  seed?: number
   /** Checked before every round; when aborted, rejects with AbortedError. */
   signal?: AbortSignal
 }

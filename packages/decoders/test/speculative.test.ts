@@ -255,7 +255,7 @@ describe('speculative decoding feeds each committed token to the target once', (
 })
 
 describe('speculative sampling on tinymath keeps the target distribution', () => {
-  it('first and second generated tokens: chi-squared vs exact probabilities and vs direct sampling (alpha 0.001 each)', async () => {
+  it('first and second generated tokens: chi-squared vs exact probabilities and vs direct sampling (alpha 0.001 each), in the extend loop and inside the worker', async () => {
     // A position where the target is uncertain (inside a product's digits), at temperature 2 so
     // that the first two positions spread over several tokens and the draft often disagrees.
     const problem = problems.find((candidate) => candidate.id === '1001-22') as TinymathProblem
@@ -313,13 +313,47 @@ describe('speculative sampling on tinymath keeps the target distribution', () =>
       seed: 7,
       sampling: { temperature },
     })
+    // One sample per call goes to the target's backend (TokenModel.speculativeTokens), which
+    // runs the same rounds inside its worker: the same tests apply to its draws.
+    const inWorker = []
+    const inWorkerCounts = { drafted: 0, accepted: 0 }
+    let backendCalls = 0
+    const speculativeTokens = target.speculativeTokens?.bind(target)
+    const targetWithCount = target as { speculativeTokens?: typeof speculativeTokens }
+    targetWithCount.speculativeTokens = (request) => {
+      backendCalls++
+      return (speculativeTokens as NonNullable<typeof speculativeTokens>)(request)
+    }
+    try {
+      for (let index = 0; index < runs; index++) {
+        const one = await speculativeDecode({
+          target,
+          drafter: createModelDrafter(draft),
+          prompt,
+          maxTokens: 2,
+          k: 3,
+          seed: 5000 + index,
+          sampling: { temperature },
+        })
+        inWorker.push(...one.sequences)
+        inWorkerCounts.drafted += one.stats.draftedTokens
+        inWorkerCounts.accepted += one.stats.acceptedTokens
+      }
+    } finally {
+      targetWithCount.speculativeTokens = speculativeTokens
+    }
+    expect(backendCalls).toBe(runs)
     const observed = count(speculative.sequences)
     const reference = count(direct.sequences)
+    const observedInWorker = count(inWorker)
     const tests = {
       firstExact: chiSquaredGoodnessOfFit(observed.firstCounts, first),
       pairExact: chiSquaredGoodnessOfFit(observed.pairCounts, pairs),
       firstDirect: chiSquaredTwoSample(observed.firstCounts, reference.firstCounts),
       pairDirect: chiSquaredTwoSample(observed.pairCounts, reference.pairCounts),
+      inWorkerFirstExact: chiSquaredGoodnessOfFit(observedInWorker.firstCounts, first),
+      inWorkerPairExact: chiSquaredGoodnessOfFit(observedInWorker.pairCounts, pairs),
+      inWorkerFirstDirect: chiSquaredTwoSample(observedInWorker.firstCounts, reference.firstCounts),
     }
     for (const [name, test] of Object.entries(tests)) {
       expect(test.degreesOfFreedom, name).toBeGreaterThanOrEqual(2)
@@ -328,6 +362,8 @@ describe('speculative sampling on tinymath keeps the target distribution', () =>
     // The draft really disagreed sometimes, so the rejection path was exercised.
     expect(speculative.stats.acceptanceRate).toBeLessThan(0.95)
     expect(speculative.stats.draftedTokens).toBeGreaterThanOrEqual(runs)
+    expect(inWorkerCounts.accepted / inWorkerCounts.drafted).toBeLessThan(0.95)
+    expect(inWorkerCounts.drafted).toBeGreaterThanOrEqual(runs)
     console.log(
       'speculative sampling chi-squared p-values:',
       JSON.stringify(

@@ -421,7 +421,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   }
 
   /**
-   * Greedy speculative decoding of one sequence with `request.draft` as the drafter, run whole
+   * Speculative decoding (greedy or sampled) of one sequence with `request.draft` as the drafter, run whole
    * in this model's worker (semantics: {@link SpeculativeTokensRequest}). The first call with a
    * draft model loads a second, single-threaded session of it into this worker (its weights
    * are held twice, once per worker); its work is counted in both models' stats. Resolves to undefined when `draft`
@@ -435,11 +435,13 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     this.assertOpen()
     const draft = request?.draft
     if (!(draft instanceof OnnxTokenModelImpl)) return undefined
+    const temperature = request.temperature ?? 0
     const [sequence] = this.validateSampleTokens({
       sequences: [request.sequence],
-      temperature: 0,
+      temperature,
       maxTokens: request.maxTokens,
       stopTokenIds: request.stopTokenIds,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
     })
     const target = sequence as OnnxSequence
     draft.assertOpen()
@@ -501,6 +503,8 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
           maxK,
           maxTokens: request.maxTokens,
           stopTokenIds: [...request.stopTokenIds],
+          temperature,
+          seed: request.seed ?? 0,
           contextLimit: Math.min(this.maxSequenceLength, draft.maxSequenceLength),
           abortFlag,
         },

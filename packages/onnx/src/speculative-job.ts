@@ -2,7 +2,7 @@
 // (TokenModel.speculativeTokens): the draft session lives in the same worker as the target, so a
 // whole generation is one round trip from the main thread, with no hand-off per round. The
 // rounds are exactly those of the decoders' speculativeDecode for a plain greedy request.
-import { argmax, logSumExp, MetagenError } from '@metagen/core'
+import { argmax, createRng, logSoftmax, logSumExp, MetagenError, type Rng } from '@metagen/core'
 import type { SpeculativeJobRequest, WorkerResponse } from './worker-protocol.js'
 
 /** One model's side of the job: extend and roll back one of its sequences. */
@@ -83,6 +83,18 @@ export async function runSpeculativeJob(
   let targetPending: number[] = []
   let lastRow = request.lastLogits
   let k = request.k
+  // Speculative sampling: drafts from the draft's tempered distribution, verdicts and
+  // replacements from the target's, each from its own stream of the seed.
+  const temperature = request.temperature
+  const sampling =
+    temperature > 0
+      ? {
+          draftRng: createRng(request.seed).fork('draft'),
+          verifyRng: createRng(request.seed).fork('verify'),
+        }
+      : undefined
+  // Per draft: the draft's probabilities it was drawn from (sampling only).
+  let draftProbabilities: Float64Array[] = []
 
   while (!finished) {
     if (request.abortFlag !== undefined && Atomics.load(request.abortFlag, 0) !== 0) {
@@ -96,6 +108,7 @@ export async function runSpeculativeJob(
     )
     // 1. Drafts: argmax of the draft's raw logits, one draft pass per position after the first.
     const drafts: number[] = []
+    draftProbabilities = []
     const draftBase = draftLength + draftPending.length
     if (budget > 0) {
       if (draftPending.length > 0) {
@@ -108,7 +121,12 @@ export async function runSpeculativeJob(
         draftPending = []
       }
       for (;;) {
-        const token = argmax(draftRow)
+        let token: number
+        if (sampling) {
+          const q = probabilitiesOf(tempered(draftRow, temperature))
+          token = drawFrom(q, sampling.draftRng)
+          draftProbabilities.push(q)
+        } else token = argmax(draftRow)
         drafts.push(token)
         if (drafts.length >= budget || stop.has(token)) break
         const step = await draft.extend(draftSequenceId, [token], false)
@@ -149,20 +167,24 @@ export async function runSpeculativeJob(
     let next = -1
     let nextLogprob = 0
     for (let position = 0; position <= drafts.length; position++) {
-      const row = rowAt(position)
-      const best = argmax(row)
-      // logSoftmax(row)[best], the same arithmetic without the vocabulary-sized array.
-      const logprob = (row[best] as number) - logSumExp(row)
-      if (!(logprob > Number.NEGATIVE_INFINITY)) {
+      const verdict = sampling
+        ? verifySampled(
+            tempered(rowAt(position), temperature),
+            drafts[position],
+            draftProbabilities[position],
+            sampling.verifyRng,
+          )
+        : verifyGreedy(rowAt(position), drafts[position])
+      if (!(verdict.logprob > Number.NEGATIVE_INFINITY)) {
         throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
       }
-      if (position < drafts.length && drafts[position] === best) {
+      if (verdict.accepted) {
         accepted++
-        if (!commit(best, logprob)) break
+        if (!commit(verdict.token, verdict.logprob)) break
         continue
       }
-      next = best
-      nextLogprob = logprob
+      next = verdict.token
+      nextLogprob = verdict.logprob
       break
     }
     result.acceptedTokens += accepted
@@ -203,4 +225,88 @@ export async function runSpeculativeJob(
   result.lastLogits = lastRow
   result.fedTokens = targetLength - request.length
   return result
+}
+
+interface Verdict {
+  /** True when the position's draft is kept. */
+  accepted: boolean
+  /** The draft when accepted, else the correction (or bonus) token. */
+  token: number
+  /** Its logprob under the target's row. */
+  logprob: number
+}
+
+/** Greedy: the draft is kept when it is the row's argmax, which otherwise replaces it. */
+function verifyGreedy(row: Float32Array, draft: number | undefined): Verdict {
+  const best = argmax(row)
+  // logSoftmax(row)[best], the same arithmetic without the vocabulary-sized array.
+  const logprob = (row[best] as number) - logSumExp(row)
+  return { accepted: draft === best, token: best, logprob }
+}
+
+/**
+ * Speculative sampling at one position (`row` already tempered): keep the draft with
+ * probability min(1, p(d) / q(d)), else draw from normalise(max(0, p - q)); without a draft
+ * (the bonus position) draw from p.
+ */
+function verifySampled(
+  row: Float32Array,
+  draft: number | undefined,
+  q: Float64Array | undefined,
+  rng: Rng,
+): Verdict {
+  const logprobs = logSoftmax(row)
+  const p = new Float64Array(logprobs.length)
+  for (let index = 0; index < p.length; index++) p[index] = Math.exp(logprobs[index] as number)
+  const verdict = (accepted: boolean, token: number): Verdict => ({
+    accepted,
+    token,
+    logprob: logprobs[token] as number,
+  })
+  if (draft === undefined || q === undefined) return verdict(false, drawFrom(p, rng))
+  if (rng.next() * (q[draft] as number) < (p[draft] as number)) return verdict(true, draft)
+  const residual = new Float64Array(p.length)
+  let total = 0
+  for (let token = 0; token < p.length; token++) {
+    const value = (p[token] as number) - (q[token] as number)
+    if (value > 0) {
+      residual[token] = value
+      total += value
+    }
+  }
+  return verdict(false, total > 1e-12 ? drawFrom(residual, rng, total) : drawFrom(p, rng))
+}
+
+/** float32(logits / temperature), as the decoders' temperature step computes it. */
+function tempered(logits: Float32Array, temperature: number): Float32Array {
+  if (temperature === 1) return logits
+  const result = new Float32Array(logits.length)
+  for (let index = 0; index < result.length; index++)
+    result[index] = (logits[index] as number) / temperature
+  return result
+}
+
+/** Softmax as float64 probabilities, exp(logSoftmax(logits)). */
+function probabilitiesOf(logits: Float32Array): Float64Array {
+  const logprobs = logSoftmax(logits)
+  for (let index = 0; index < logprobs.length; index++)
+    logprobs[index] = Math.exp(logprobs[index] as number)
+  return logprobs
+}
+
+/** Inverse-transform draw from non-negative weights summing to `total` (lowest id on ties). */
+function drawFrom(weights: Float64Array, rng: Rng, total = 1): number {
+  const draw = rng.next() * total
+  let cumulative = 0
+  let last = -1
+  for (let index = 0; index < weights.length; index++) {
+    const weight = weights[index] as number
+    if (!(weight > 0)) continue
+    cumulative += weight
+    last = index
+    if (draw < cumulative) return index
+  }
+  if (last === -1)
+    throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
+  return last
 }

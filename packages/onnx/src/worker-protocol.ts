@@ -64,6 +64,10 @@ export interface SpeculativeJobRequest {
   maxK: number
   maxTokens: number
   stopTokenIds: number[]
+  /** 0 for greedy, else the temperature of speculative sampling. */
+  temperature: number
+  /** Seed of the draws when temperature > 0. */
+  seed: number
   /** min(both models' context lengths). */
   contextLimit: number
   /** One Int32 in a SharedArrayBuffer: nonzero once the caller aborted. */

@@ -1,5 +1,6 @@
-// Greedy speculative decoding inside the worker (speculativeTokens), tinymath-generator with
-// tinymath-draft: the tokens are the target's greedy tokens one by one, the cache afterwards
+// Speculative decoding inside the worker (speculativeTokens), tinymath-generator with
+// tinymath-draft: greedy tokens are the target's greedy tokens one by one, sampled ones replay
+// by seed with tempered logprobs, the cache afterwards
 // holds every chosen token but the last (the next extend continues it), each chosen token is
 // fed to the target once, and bad input is rejected clearly.
 import {
@@ -125,6 +126,49 @@ describe('speculativeTokens (greedy, draft model in the target worker)', () => {
     sequence.dispose()
   })
 
+  it('samples at a temperature: the same seed gives the same tokens, each with its tempered logprob, and leaves the sequence ready to continue', async () => {
+    const prompt = prompts[2] as number[]
+    const run = async (seed: number) => {
+      const sequence = await prefilled(prompt)
+      const result = await target.speculativeTokens({
+        sequence,
+        draft,
+        k: 4,
+        adaptive: true,
+        maxK: 8,
+        maxTokens: 40,
+        stopTokenIds: eos(),
+        temperature: 3,
+        seed,
+      })
+      return { sequence, result }
+    }
+    const first = await run(11)
+    const again = await run(11)
+    const other = await run(12)
+    expect(again.result?.tokenIds).toEqual(first.result?.tokenIds)
+    expect(again.result?.logprobs).toEqual(first.result?.logprobs)
+    expect(other.result?.tokenIds).not.toEqual(first.result?.tokenIds)
+    const tokens = first.result?.tokenIds as number[]
+    expect(tokens.length).toBeGreaterThan(0)
+    expect(first.result?.draftedTokens).toBeGreaterThan(first.result?.acceptedTokens as number)
+    // Each logprob is the chosen token's under the target's tempered row in that context, and
+    // the cache holds every chosen token but the last, like sampleTokens leaves it.
+    const check = target.createSequence()
+    await target.extend([{ sequence: check, tokens: prompt }])
+    for (const [index, token] of tokens.entries()) {
+      const row = (check.lastLogits as Float32Array).map((value) => value / 3)
+      const max = Math.max(...row)
+      const normaliser =
+        max + Math.log(row.reduce((total, value) => total + Math.exp(value - max), 0))
+      expect(first.result?.logprobs[index]).toBeCloseTo((row[token] as number) - normaliser, 3)
+      if (index < tokens.length - 1) await target.extend([{ sequence: check, tokens: [token] }])
+    }
+    expect(first.sequence.length).toBe(prompt.length + (first.result?.tokenIds.length ?? 0) - 1)
+    for (const sequence of [first.sequence, again.sequence, other.sequence, check])
+      sequence.dispose()
+  })
+
   it('rejects bad settings and aborted signals', async () => {
     const sequence = await prefilled(prompts[1] as number[])
     const request = {
@@ -143,6 +187,10 @@ describe('speculativeTokens (greedy, draft model in the target worker)', () => {
     await expect(target.speculativeTokens({ ...request, maxTokens: 0 })).rejects.toThrow(
       /maxTokens/,
     )
+    await expect(target.speculativeTokens({ ...request, temperature: -1 })).rejects.toThrow(
+      /temperature/,
+    )
+    await expect(target.speculativeTokens({ ...request, temperature: 1 })).rejects.toThrow(/seed/)
     const controller = new AbortController()
     controller.abort()
     await expect(

@@ -150,8 +150,10 @@ export async function speculativeDecode(
   assertInteger('maxTokens', maxTokens, 1)
   const greedy = sampling.temperature === 0
   // Drafts are the draft model's plain argmax: a model drafter may draft inside its backend.
-  const plainGreedy = greedy && isPlainSampling(sampling)
-  const baseRng = greedy ? undefined : createRng(options.seed ?? randomSeed())
+  const plain = isPlainSampling(sampling)
+  const plainGreedy = greedy && plain
+  const seed = greedy ? undefined : (options.seed ?? randomSeed())
+  const baseRng = seed === undefined ? undefined : createRng(seed)
   const tokenizer = target.tokenizer
   const eos = new Set(tokenizer.eosTokenIds)
   const stops = options.stop ?? []
@@ -231,14 +233,16 @@ export async function speculativeDecode(
   }
 
   /**
-   * One greedy sample with no processors, no stop strings and a plain model drafter: the
-   * target's backend may run the whole loop (TokenModel.speculativeTokens, the same rounds as
-   * below) in one call. Returns false, having changed nothing, when it cannot.
+   * One sample, greedy or at a temperature, with no other processors, no stop strings and a
+   * plain model drafter: the target's backend may run the whole loop
+   * (TokenModel.speculativeTokens, the same rounds as below; sampled draws come from the
+   * backend's streams of the seed) in one call. Returns false, having changed nothing, when it
+   * cannot.
    */
   async function decodeInBackend(): Promise<boolean> {
     const draftModel = drafter.model
     if (
-      !plainGreedy ||
+      !plain ||
       n !== 1 ||
       stops.length > 0 ||
       draftModel === undefined ||
@@ -254,6 +258,7 @@ export async function speculativeDecode(
       maxK,
       maxTokens,
       stopTokenIds: tokenizer.eosTokenIds,
+      ...(seed === undefined ? {} : { temperature: sampling.temperature ?? 1, seed }),
       ...signalOption,
     })
     if (outcome === undefined) return false
