@@ -23,7 +23,7 @@ const GROWTH = 1.5
 /** Free storages kept for later passes; beyond that the smallest are dropped. */
 const MAX_FREE = 4
 /** Bytes of free storage a model keeps while idle, for its next generation. */
-export const IDLE_KEEP_BYTES = 32 * 2 ** 20
+export const IDLE_KEEP_BYTES = 64 * 2 ** 20
 
 /** A pool of {@link KvStorage}s for one model (layers and element type fixed by the caller). */
 export class KvPool {
