@@ -3,7 +3,8 @@
 // adaptive k, and the model-free prompt-lookup drafter), run interleaved in the same process.
 // Prints the speed-up ratio (plain time / speculative time), the acceptance rate, tokens per
 // verification round, target forward passes, and checks that every output equals the plain
-// greedy output token for token.
+// greedy output token for token. Then speculative sampling at temperature 1 inside the target's
+// worker vs the decoders' extend loop vs plain sampling.
 //
 // Usage (after `pnpm turbo run build --filter=@metagen/decoders...`):
 //   node bench/speculative.bench.mjs                 # 30 dev problems (every 10th)
@@ -135,6 +136,50 @@ for (const [variantIndex, variant] of variants.entries()) {
     ].join(' '),
   )
 }
+
+// Speculative sampling (temperature 1, draft model, adaptive k): inside the target's worker
+// (TokenModel.speculativeTokens) vs the decoders' extend loop (the same request with the
+// target's speculativeTokens hidden) vs plain sampling, interleaved on the same problems.
+const sampledTotals = { plain: [0, 0], worker: [0, 0], loop: [0, 0] }
+for (const [index, problem] of problems.entries()) {
+  const prompt = target.tokenizer.encode(formatPrompt(problem.question))
+  const runs = {
+    plain: () =>
+      sampleSequences({ models: [target], prompt, maxTokens, seed: index, sampling: {} }),
+    worker: () => sampledSpeculative(prompt, index),
+    loop: async () => {
+      target.speculativeTokens = undefined
+      try {
+        return await sampledSpeculative(prompt, index)
+      } finally {
+        delete target.speculativeTokens
+      }
+    },
+  }
+  for (const [name, run] of Object.entries(runs)) {
+    const start = performance.now()
+    const result = await run()
+    sampledTotals[name][1] += performance.now() - start
+    sampledTotals[name][0] += result.sequences[0].tokenIds.length
+  }
+}
+function sampledSpeculative(prompt, seed) {
+  return speculativeDecode({
+    target,
+    drafter: createModelDrafter(draft),
+    prompt,
+    maxTokens,
+    k,
+    adaptive: true,
+    seed,
+    sampling: {},
+  })
+}
+const rate = ([tokens, ms]) => (tokens / ms) * 1000
+console.log(
+  `speculative sampling, temperature 1, draft model, adaptive k from ${k}: in the worker ${rate(sampledTotals.worker).toFixed(0)} tok/s, extend loop ${rate(sampledTotals.loop).toFixed(0)} tok/s, plain sampling ${rate(sampledTotals.plain).toFixed(0)} tok/s; worker/extend loop ${(rate(sampledTotals.worker) / rate(sampledTotals.loop)).toFixed(2)}x, worker/plain ${(rate(sampledTotals.worker) / rate(sampledTotals.plain)).toFixed(2)}x`,
+)
+
 await target.close()
 await draft.close()
 if (totals.variants.some((total) => total.mismatches.length > 0)) process.exitCode = 1
