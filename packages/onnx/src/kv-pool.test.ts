@@ -26,6 +26,9 @@ describe('KvPool', () => {
     const pool = new KvPool()
     expect(pool.acquire(10, 1, 'float32', none, 1000).capacity).toBe(1000)
     expect(pool.acquire(1000, 1, 'float32', none, 10).capacity).toBeGreaterThanOrEqual(1000)
+    // A huge hint is capped at 256 MiB per storage (2 arrays of 4-byte elements here); the
+    // arrays are allocated but never touched, so they take address space, not memory.
+    expect(pool.acquire(10, 1, 'float32', none, 1e12).capacity).toBe(32 * 2 ** 20)
   })
 
   it('never hands out a storage too small, of another type or layer count', () => {

@@ -22,6 +22,8 @@ export interface KvStorage {
 const GROWTH = 1.5
 /** Free storages kept for later passes; beyond that the smallest are dropped. */
 const MAX_FREE = 4
+/** Most bytes a storage is given for a caller's capacity hint (beyond 1.5x its request). */
+const MAX_HINTED_BYTES = 256 * 2 ** 20
 /** Bytes of free storage a model keeps while idle, for its next generation. */
 export const IDLE_KEEP_BYTES = 64 * 2 ** 20
 
@@ -33,7 +35,7 @@ export class KvPool {
    * A storage of at least `size` elements per array that is neither reserved nor in `live`
    * (the storages that committed blocks of live sequences occupy), reserved for the caller
    * until {@link release}. When no free storage is large enough, allocates one of
-   * max(1.5 x size, `capacity`) elements.
+   * max(1.5 x size, `capacity`) elements, `capacity` capped at 256 MiB per storage.
    */
   acquire(
     size: number,
@@ -49,7 +51,11 @@ export class KvPool {
       if (best === undefined || storage.capacity < best.capacity) best = storage
     }
     if (best === undefined) {
-      best = allocateStorage(Math.max(Math.ceil(size * GROWTH), capacity), layers, type)
+      // A capacity hint is honoured up to MAX_HINTED_BYTES per storage: a long horizon on a
+      // large model must not reserve gigabytes that a failing allocation would turn into an error.
+      const hintLimit = Math.floor(MAX_HINTED_BYTES / ((type === 'float16' ? 2 : 4) * layers * 2))
+      const allocated = Math.max(Math.ceil(size * GROWTH), Math.min(capacity, hintLimit))
+      best = allocateStorage(allocated, layers, type)
       this.storages.push(best)
       this.dropFree(live, MAX_FREE, Number.POSITIVE_INFINITY)
     }
