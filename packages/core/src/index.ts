@@ -15,6 +15,7 @@ export {
   createBudgetTracker,
   createRecordingBudgetTracker,
 } from './budget.js'
+export { concatBytes } from './bytes.js'
 export type { Compact } from './compact.js'
 export { compact } from './compact.js'
 export type { ConcurrencyLimiter } from './concurrency.js'
@@ -75,7 +76,7 @@ export {
 } from './option-schema.js'
 export { validateGenerateRequest, validateResponseFormat } from './request.js'
 export type { Rng } from './rng.js'
-export { createRng, mixSeed } from './rng.js'
+export { createRng, drawWeighted, mixSeed } from './rng.js'
 export type { RunOptions, RunProgress, RunResult } from './run.js'
 export { run } from './run.js'
 export type { RunContextOptions } from './run-context.js'
@@ -135,6 +136,7 @@ export {
 } from './validate.js'
 export type { PromptTokenOverhead } from './worst-case-usage.js'
 export {
+  assertPromptTokenOverhead,
   byteBoundInputTokens,
   defaultPromptTokenOverhead,
   maxInputCostUsd,

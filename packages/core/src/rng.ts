@@ -118,3 +118,24 @@ export function mixSeed(seed: number, label: string | number): number {
   hash ^= hash >>> 12
   return hash >>> 0
 }
+
+/**
+ * Inverse-transform draw from non-negative `weights` that sum to `total` (default 1, for
+ * probabilities): the first index whose running sum exceeds `rng.next() * total`, skipping
+ * weights that are not > 0. When rounding leaves the draw beyond the last running sum, the last
+ * positive index is returned; -1 when no weight is positive (the caller decides what error that
+ * is). Consumes exactly one draw.
+ */
+export function drawWeighted(weights: ArrayLike<number>, rng: Rng, total = 1): number {
+  const draw = rng.next() * total
+  let cumulative = 0
+  let last = -1
+  for (let index = 0; index < weights.length; index++) {
+    const weight = weights[index] as number
+    if (!(weight > 0)) continue
+    cumulative += weight
+    last = index
+    if (draw < cumulative) return index
+  }
+  return last
+}

@@ -70,15 +70,7 @@ export function byteBoundInputTokens(
   request: GenerateRequest,
   overhead: PromptTokenOverhead = defaultPromptTokenOverhead,
 ): number {
-  if (typeof overhead !== 'object' || overhead === null) {
-    throw new InvalidArgumentError({
-      argument: 'overhead',
-      expected: 'an object { perMessage, perRequest } of integers >= 0',
-      received: overhead,
-    })
-  }
-  assertInteger('overhead.perMessage', overhead.perMessage, 0)
-  assertInteger('overhead.perRequest', overhead.perRequest, 0)
+  assertPromptTokenOverhead('overhead', overhead)
   let total = overhead.perRequest
   if (request.prompt !== undefined) total += bytes(request.prompt)
   for (const message of request.messages ?? []) {
@@ -88,6 +80,26 @@ export function byteBoundInputTokens(
   if (format?.type === 'json_schema') total += bytes(JSON.stringify(format.schema))
   if (format?.type === 'grammar') total += bytes(format.grammar)
   return total * (request.n ?? 1)
+}
+
+/**
+ * Checks that `value` is a {@link PromptTokenOverhead} (two integers >= 0); throws
+ * InvalidArgumentError naming `argument` (e.g. 'options.promptTokenOverhead') otherwise.
+ */
+export function assertPromptTokenOverhead(
+  argument: string,
+  value: unknown,
+): asserts value is PromptTokenOverhead {
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidArgumentError({
+      argument,
+      expected: 'an object { perMessage, perRequest } of integers >= 0',
+      received: value,
+    })
+  }
+  const overhead = value as PromptTokenOverhead
+  assertInteger(`${argument}.perMessage`, overhead.perMessage, 0)
+  assertInteger(`${argument}.perRequest`, overhead.perRequest, 0)
 }
 
 /**

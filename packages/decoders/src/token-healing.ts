@@ -2,7 +2,7 @@
 // ends mid-token (a trailing space, a partial word, `http:`) forces a tokenisation the model
 // rarely saw in training. Healing backs up the prompt's last token(s) and lets the model choose
 // how to spell the removed text: the first generated tokens are constrained to start with it.
-import { InvalidArgumentError, type Tokenizer } from '@metagen/core'
+import { concatBytes, InvalidArgumentError, type Tokenizer } from '@metagen/core'
 import type { LogitsProcessor } from './sampling-options.js'
 
 /** Options of {@link healPrompt}. */
@@ -128,14 +128,4 @@ function agrees(a: Uint8Array, b: Uint8Array): boolean {
   const length = Math.min(a.length, b.length)
   for (let index = 0; index < length; index++) if (a[index] !== b[index]) return false
   return true
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const result = new Uint8Array(parts.reduce((total, part) => total + part.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    result.set(part, offset)
-    offset += part.length
-  }
-  return result
 }

@@ -8,6 +8,8 @@
 // appended to the ModelProto bytes, which protobuf parsing merges into the first (repeated
 // fields are concatenated), so the original nodes and weights are loaded unchanged.
 
+import { concatBytes } from '@metagen/core'
+
 /** The name of the sliced output of `present`, e.g. `metagen_new.0.key` for `present.0.key`. */
 export function newKvOutputName(present: string): string {
   return present.replace(/^present\./, 'metagen_new.')
@@ -151,29 +153,21 @@ function encodeVarint(value: bigint | number): number[] {
   return bytes
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const result = new Uint8Array(parts.reduce((total, part) => total + part.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    result.set(part, offset)
-    offset += part.length
-  }
-  return result
-}
-
 function lengthDelimited(number: number, payload: Uint8Array): Uint8Array {
-  return concat([
+  return concatBytes([
     Uint8Array.from([...encodeVarint((number << 3) | 2), ...encodeVarint(payload.length)]),
     payload,
   ])
 }
 
 function message(number: number, parts: readonly Uint8Array[]): Uint8Array {
-  return lengthDelimited(number, concat(parts))
+  return lengthDelimited(number, concatBytes(parts))
 }
 
 function strings(number: number, values: readonly string[]): Uint8Array {
-  return concat(values.map((value) => lengthDelimited(number, new TextEncoder().encode(value))))
+  return concatBytes(
+    values.map((value) => lengthDelimited(number, new TextEncoder().encode(value))),
+  )
 }
 
 function varintField(number: number, value: bigint | number): Uint8Array {
@@ -190,12 +184,12 @@ function tensorValueInfo(name: string, elementType: number, dims?: readonly numb
         dims.map((dim) => message(1, [varintField(1, dim)])),
       ),
     )
-  return concat([strings(1, [name]), message(2, [message(1, tensorType)])])
+  return concatBytes([strings(1, [name]), message(2, [message(1, tensorType)])])
 }
 
 /** A TensorProto of one int64. */
 function int64Tensor(name: string, value: bigint): Uint8Array {
-  return concat([
+  return concatBytes([
     varintField(1, 1),
     varintField(2, INT64),
     lengthDelimited(7, Uint8Array.from(encodeVarint(value))),

@@ -2,7 +2,15 @@
 // (TokenModel.speculativeTokens): the draft session lives in the same worker as the target, so a
 // whole generation is one round trip from the main thread, with no hand-off per round. The
 // rounds are exactly those of the decoders' speculativeDecode for a plain greedy request.
-import { argmax, createRng, logSoftmax, logSumExp, MetagenError, type Rng } from '@metagen/core'
+import {
+  argmax,
+  createRng,
+  drawWeighted,
+  logSoftmax,
+  logSumExp,
+  MetagenError,
+  type Rng,
+} from '@metagen/core'
 import type { SpeculativeJobRequest, WorkerResponse } from './worker-protocol.js'
 
 /** One model's side of the job: extend and roll back one of its sequences. */
@@ -294,19 +302,10 @@ function probabilitiesOf(logits: Float32Array): Float64Array {
   return logprobs
 }
 
-/** Inverse-transform draw from non-negative weights summing to `total` (lowest id on ties). */
+/** {@link drawWeighted}, throwing when no weight is positive. */
 function drawFrom(weights: Float64Array, rng: Rng, total = 1): number {
-  const draw = rng.next() * total
-  let cumulative = 0
-  let last = -1
-  for (let index = 0; index < weights.length; index++) {
-    const weight = weights[index] as number
-    if (!(weight > 0)) continue
-    cumulative += weight
-    last = index
-    if (draw < cumulative) return index
-  }
-  if (last === -1)
+  const token = drawWeighted(weights, rng, total)
+  if (token === -1)
     throw new MetagenError('every token has probability 0 (all logits are -Infinity)')
-  return last
+  return token
 }

@@ -6,6 +6,7 @@
 import {
   addUsage,
   assertInteger,
+  assertPromptTokenOverhead,
   byteBoundInputTokens,
   compact,
   defaultPromptTokenOverhead,
@@ -347,18 +348,8 @@ export abstract class OpenAILanguageModel extends RemoteLanguageModel implements
       assertInteger('options.maxNPerRequest', options.maxNPerRequest, 1)
     if (options.maxStopSequences !== undefined)
       assertInteger('options.maxStopSequences', options.maxStopSequences, 0)
-    if (options.promptTokenOverhead !== undefined) {
-      const overhead = options.promptTokenOverhead
-      if (typeof overhead !== 'object' || overhead === null) {
-        throw new InvalidArgumentError({
-          argument: 'options.promptTokenOverhead',
-          expected: 'an object { perMessage, perRequest } of integers >= 0',
-          received: overhead,
-        })
-      }
-      assertInteger('options.promptTokenOverhead.perMessage', overhead.perMessage, 0)
-      assertInteger('options.promptTokenOverhead.perRequest', overhead.perRequest, 0)
-    }
+    if (options.promptTokenOverhead !== undefined)
+      assertPromptTokenOverhead('options.promptTokenOverhead', options.promptTokenOverhead)
     if (
       options.vllmGuidedDecoding !== undefined &&
       options.vllmGuidedDecoding !== 'structured_outputs' &&

@@ -5,6 +5,7 @@ import {
   argmax,
   assertInteger,
   createRng,
+  drawWeighted,
   InvalidArgumentError,
   logSoftmax,
   parseOption,
@@ -569,20 +570,11 @@ function toProbabilities(logits: Float32Array): Float64Array {
   return probabilities
 }
 
-/** Inverse-transform draw from unnormalised non-negative weights summing to `total`. */
+/** {@link drawWeighted}, throwing when no weight is positive. */
 function drawFrom(weights: Float64Array, rng: Rng, total = 1): number {
-  const draw = rng.next() * total
-  let cumulative = 0
-  let last = -1
-  for (let index = 0; index < weights.length; index++) {
-    const weight = weights[index] as number
-    if (!(weight > 0)) continue
-    cumulative += weight
-    last = index
-    if (draw < cumulative) return index
-  }
-  if (last === -1) throw everyTokenMasked()
-  return last
+  const token = drawWeighted(weights, rng, total)
+  if (token === -1) throw everyTokenMasked()
+  return token
 }
 
 function assertToken(token: number, processed: Float32Array): number {
