@@ -10,10 +10,11 @@
 //           transformers.js `generate` with do_sample false; outputs compared token by token;
 //   16 samples: metagen prefills once and decodes 16 forks in one batch per step vs
 //           transformers.js generating them one after another (temperature 1, top_k 0).
-// Run: pnpm --filter @metagen/onnx bench:llama   (after pnpm build; BENCH_ROUNDS=3 by default)
+// Run: pnpm --filter @metagen/onnx bench:llama   (after pnpm build; BENCH_ROUNDS=3 by default,
+//      BENCH_SPINNING=brief to fix the spinning mode instead of the load-dependent default)
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadOnnxTokenModel } from '../dist/index.js'
 import {
@@ -42,7 +43,12 @@ if (!existsSync(join(folder, 'tokenizer_config.json'))) {
 }
 
 const reference = await loadTransformersReference(tmpdir(), name)
-const metagen = await loadOnnxTokenModel(folder)
+// onnxruntime thread spinning of our model: BENCH_SPINNING=auto|brief|always|never (default
+// auto, which picks 'brief' only when the 1-minute load average is below half the cores at load
+// time; right after a build or another bench it is not, and 'never' costs about 20% per step).
+const spinning = process.env.BENCH_SPINNING ?? 'auto'
+const loadAtStart = loadavg()[0]
+const metagen = await loadOnnxTokenModel(folder, { spinning })
 const eos = new Set(metagen.tokenizer.eosTokenIds)
 const real = (ids) => ids.filter((id) => !eos.has(id))
 /** The prompt's ids as transformers.js's tokenizer gives them (with the BOS its post-processor adds). */
@@ -135,12 +141,12 @@ for (let round = 0; round < rounds; round++) {
   console.error(`round ${round + 1}/${rounds}`)
 }
 
-const os = await import('node:os')
+const resolved =
+  spinning === 'auto' ? (loadAtStart < availableParallelism() / 2 ? 'brief' : 'never') : spinning
 console.log(
-  `random-weight Llama, ${(metagen.parameterCount / 1e6).toFixed(1)}M parameters, ${rounds} interleaved rounds; load average at the end ${os
-    .loadavg()
+  `random-weight Llama, ${(metagen.parameterCount / 1e6).toFixed(1)}M parameters, ${rounds} interleaved rounds; spinning ${spinning} (${resolved}; 1-minute load average at load ${loadAtStart.toFixed(1)}); load average at the end ${loadavg()
     .map((value) => value.toFixed(1))
-    .join(' ')} on ${os.availableParallelism()} cores`,
+    .join(' ')} on ${availableParallelism()} cores`,
 )
 console.log(
   `greedy, one sequence, ${prompts.length} prompts x ${greedyTokens} tokens: metagen ${median(rates.greedyOurs).toFixed(0)} tok/s, transformers.js ${median(rates.greedyTheirs).toFixed(0)} tok/s, ratio ${median(ratios.greedy).toFixed(2)}x (outputs differing: ${mismatches} of ${prompts.length * rounds})`,
