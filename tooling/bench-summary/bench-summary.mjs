@@ -78,7 +78,7 @@ async function loadMeasured(name, load) {
   return model
 }
 // onnxruntime thread spinning of our models: BENCH_SPINNING=auto|brief|always|never (default
-// auto, which picks 'brief' only when the load average is below half the cores at load time).
+// auto, which picks 'brief' only when the machine has spare cores at load time).
 const spinning = process.env.BENCH_SPINNING ?? 'auto'
 const startLoad = (await import('node:os')).loadavg()[0]
 const generator = await loadMeasured('tinymath-generator', () =>
@@ -307,7 +307,7 @@ log(
   `metagen bench:summary: ${rounds} interleaved rounds, medians of per-round ratios (> 1 = metagen faster)`,
 )
 log(
-  `spinning option: ${spinning} (one-minute load average when the models loaded: ${startLoad.toFixed(1)})`,
+  `spinning option: ${spinning}, resolved to generator ${generator.spinning}, draft ${draft.spinning} (one-minute load average when the models loaded: ${startLoad.toFixed(1)})`,
 )
 log(
   `load average at the end: ${(await import('node:os'))

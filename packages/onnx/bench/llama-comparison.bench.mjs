@@ -44,8 +44,8 @@ if (!existsSync(join(folder, 'tokenizer_config.json'))) {
 
 const reference = await loadTransformersReference(tmpdir(), name)
 // onnxruntime thread spinning of our model: BENCH_SPINNING=auto|brief|always|never (default
-// auto, which picks 'brief' only when the 1-minute load average is below half the cores at load
-// time; right after a build or another bench it is not, and 'never' costs about 20% per step).
+// auto, which picks 'brief' only when the machine has spare cores at load time; 'never' costs
+// about 20% per step on this model).
 const spinning = process.env.BENCH_SPINNING ?? 'auto'
 const loadAtStart = loadavg()[0]
 const metagen = await loadOnnxTokenModel(folder, { spinning })
@@ -141,10 +141,8 @@ for (let round = 0; round < rounds; round++) {
   console.error(`round ${round + 1}/${rounds}`)
 }
 
-const resolved =
-  spinning === 'auto' ? (loadAtStart < availableParallelism() / 2 ? 'brief' : 'never') : spinning
 console.log(
-  `random-weight Llama, ${(metagen.parameterCount / 1e6).toFixed(1)}M parameters, ${rounds} interleaved rounds; spinning ${spinning} (${resolved}; 1-minute load average at load ${loadAtStart.toFixed(1)}); load average at the end ${loadavg()
+  `random-weight Llama, ${(metagen.parameterCount / 1e6).toFixed(1)}M parameters, ${rounds} interleaved rounds; spinning ${spinning} (${metagen.spinning}; 1-minute load average at load ${loadAtStart.toFixed(1)}); load average at the end ${loadavg()
     .map((value) => value.toFixed(1))
     .join(' ')} on ${availableParallelism()} cores`,
 )

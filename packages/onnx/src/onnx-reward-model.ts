@@ -19,8 +19,9 @@ export interface LoadOnnxRewardModelOptions {
    * processes); 'always' for as long as onnxruntime spins by default, tens of ms after every
    * run (what transformers.js uses); 'never' not at all (every parallel operator then wakes a
    * sleeping thread: slower on an idle machine, far faster on an oversubscribed one); 'auto'
-   * picks 'brief' when the one-minute load average is below half the number of cores when
-   * the model loads, else 'never'. `true` means 'always', `false` 'never'.
+   * picks 'brief' when the machine has spare cores as the model loads (the one-minute load
+   * average is below half the cores, or other processes kept the CPUs under half busy over a
+   * 100 ms sample), else 'never'. `true` means 'always', `false` 'never'.
    */
   spinning?: SpinningMode | 'auto' | boolean
   /** Sequences per ONNX run, an integer >= 1; larger batches are split (default 32). */

@@ -36,8 +36,9 @@ export interface LoadOnnxTokenModelOptions {
    * processes); 'always' for as long as onnxruntime spins by default, tens of ms after every
    * run (what transformers.js uses); 'never' not at all (every parallel operator then wakes a
    * sleeping thread: slower on an idle machine, far faster on an oversubscribed one); 'auto'
-   * picks 'brief' when the one-minute load average is below half the number of cores when
-   * the model loads, else 'never'. `true` means 'always', `false` 'never'.
+   * picks 'brief' when the machine has spare cores as the model loads (the one-minute load
+   * average is below half the cores, or other processes kept the CPUs under half busy over a
+   * 100 ms sample), else 'never'. `true` means 'always', `false` 'never'.
    */
   spinning?: SpinningMode | 'auto' | boolean
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
@@ -76,6 +77,8 @@ export interface OnnxTokenModel extends TokenModel {
    * heads x head size x 4 (float32 cache) or 2 (float16 cache). Forks share their prefix.
    */
   readonly kvBytesPerToken: number
+  /** The spinning mode the session runs with (what `spinning: 'auto'` resolved to at load). */
+  readonly spinning: SpinningMode
   /**
    * Why the model cannot be used any more (its worker exited or crashed, or it was closed):
    * every call then fails fast with this error. Undefined while the model works; a cache
@@ -125,6 +128,7 @@ export async function loadOnnxTokenModel(
     parameterCount,
     maxBatchRows,
     dtype: folder.dtype,
+    spinning: init.spinning,
     draftSettings: {
       onnxPath: init.onnxPath,
       padTokenId: init.padTokenId,
@@ -202,6 +206,7 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   readonly parameterCount: number
   readonly dtype: OnnxDtype
   readonly kvBytesPerToken: number
+  readonly spinning: SpinningMode
   inferenceMilliseconds = 0
   get failure(): Error | undefined {
     return this.client.failure
@@ -244,8 +249,10 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
     maxBatchRows: number
     dtype: OnnxDtype
     kvBytesPerToken: number
+    spinning: SpinningMode
     draftSettings: Omit<AttachDraftRequest, 'draftId'>
   }) {
+    this.spinning = settings.spinning
     this.draftSettings = settings.draftSettings
     this.dtype = settings.dtype
     this.kvBytesPerToken = settings.kvBytesPerToken

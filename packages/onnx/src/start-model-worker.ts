@@ -1,7 +1,7 @@
 // Shared loading path of every ONNX model kind: the tokenizer on the main thread, the session in
 // a worker, the model's contract read from the session's metadata (a ModelLoadError, and the
 // worker ended, when it does not fit), and the parameter count from the ONNX initializers.
-import { availableParallelism, loadavg } from 'node:os'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import { InvalidArgumentError, type Tokenizer } from '@metagen/core'
 import type { ValueMetadata } from './model-contract.js'
 import type { ModelConfig, ModelFolder } from './model-folder.js'
@@ -63,7 +63,7 @@ export async function startModelWorker<TContract>(
     onnxPath: folder.onnxPath,
     padTokenId: tokenizer.padTokenId,
     threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
-    spinning: spinningMode(options.spinning),
+    spinning: await resolveSpinning(options.spinning),
   }
   const client = await WorkerClient.start(init, folder.folder)
   let contract: TContract
@@ -85,25 +85,65 @@ export async function startModelWorker<TContract>(
   return { client, tokenizer, contract, parameterCount, init }
 }
 
+/** How long {@link resolveSpinning} watches the CPUs when the load average says 'never'. */
+const CPU_SAMPLE_MS = 100
+
 /**
  * The spinning mode a `spinning` option resolves to: true gives 'always', false 'never', and
- * 'auto' (or undefined) gives 'brief' when the machine's one-minute load average is below half
- * its number of cores, else 'never'. A spinning pool thread only helps when it has a core to
- * itself: on an oversubscribed machine it competes with the thread it waits for (step beam
- * search on tinymath-draft ran 6-8x slower with 'brief' than with 'never' at load average 50
- * on 2 cores), while on an idle one it removes a thread wake-up per operator. Throws
+ * 'auto' (or undefined) gives 'brief' when the machine has spare cores as the model loads, else
+ * 'never'. Spare cores: the one-minute load average is below half the number of cores, or, when
+ * it is not (it lags: it stays high for minutes after a build or a benchmark has ended), the
+ * other processes kept the CPUs less than half busy over a 100 ms sample (this process's own
+ * CPU time is subtracted, so a concurrent load of ours does not count). A spinning pool thread
+ * only helps when it has a core to itself: on an oversubscribed machine it competes with the
+ * thread it waits for (step beam search on tinymath-draft ran 6-8x slower with 'brief' than
+ * with 'never' at load average 50 on 2 cores), while on an idle one it removes a thread wake-up
+ * per operator (about 20% per step on tinymath and on a 25M-parameter Llama). Throws
  * InvalidArgumentError for anything else.
  */
-export function spinningMode(value: SpinningMode | 'auto' | boolean | undefined): SpinningMode {
+export async function resolveSpinning(
+  value: SpinningMode | 'auto' | boolean | undefined,
+): Promise<SpinningMode> {
+  if (value !== undefined && value !== 'auto') return spinningMode(value)
+  const cores = availableParallelism()
+  if ((loadavg()[0] ?? 0) < cores / 2) return 'brief'
+  return (await busyFractionOfOthers(CPU_SAMPLE_MS)) < 0.5 ? 'brief' : 'never'
+}
+
+/** An explicit spinning mode: true gives 'always', false 'never'; InvalidArgumentError otherwise. */
+function spinningMode(value: SpinningMode | boolean): SpinningMode {
   if (value === true) return 'always'
   if (value === false) return 'never'
   if (value === 'brief' || value === 'always' || value === 'never') return value
-  if (value === undefined || value === 'auto') {
-    return (loadavg()[0] ?? 0) < availableParallelism() / 2 ? 'brief' : 'never'
-  }
   throw new InvalidArgumentError({
     argument: 'spinning',
     expected: "'auto', 'brief', 'always', 'never' or a boolean",
     received: value,
   })
+}
+
+/**
+ * The fraction of all CPU time over the next `ms` milliseconds that processes other than this
+ * one spent busy (0 = idle machine, 1 = every core busy), from the kernel's per-CPU counters.
+ */
+async function busyFractionOfOthers(ms: number): Promise<number> {
+  const totals = () => {
+    let busy = 0
+    let all = 0
+    for (const cpu of cpus()) {
+      const { user, nice, sys, irq, idle } = cpu.times
+      busy += user + nice + sys + irq
+      all += user + nice + sys + irq + idle
+    }
+    return { busy, all }
+  }
+  const before = totals()
+  const ownBefore = process.cpuUsage()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  const after = totals()
+  const own = process.cpuUsage(ownBefore)
+  const all = after.all - before.all
+  if (!(all > 0)) return 1
+  const others = after.busy - before.busy - (own.user + own.system) / 1000
+  return Math.min(1, Math.max(0, others / all))
 }

@@ -390,6 +390,9 @@ describe('spinning modes', () => {
         spinning,
       })
       try {
+        const expected = spinning === true ? 'always' : spinning === false ? 'never' : spinning
+        if (expected === 'auto') expect(['brief', 'never']).toContain(draft.spinning)
+        else expect(draft.spinning).toBe(expected)
         const sequence = draft.createSequence()
         await draft.extend([{ sequence, tokens }])
         logits.push(Float32Array.from(sequence.lastLogits as Float32Array))
