@@ -1,6 +1,19 @@
 // Messages between the main thread and the inference worker. Plain data and transferable
 // typed arrays only.
+import type { SpeculativeTokens } from '@metagen/core'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
+
+/** The round and pass counters of a speculative job, as core's {@link SpeculativeTokens} has them. */
+export type SpeculativeCounters = Pick<
+  SpeculativeTokens,
+  | 'rounds'
+  | 'draftedTokens'
+  | 'acceptedTokens'
+  | 'targetForwardPasses'
+  | 'targetTokensFed'
+  | 'draftForwardPasses'
+  | 'draftTokensFed'
+>
 
 /**
  * When onnxruntime's intra-op pool threads busy-wait for work instead of sleeping:
@@ -136,7 +149,7 @@ export type WorkerResponse =
       aborted: boolean
     }
   | { type: 'attached'; requestId: number }
-  | {
+  | (SpeculativeCounters & {
       type: 'speculative-result'
       requestId: number
       /** Chosen tokens and their logprobs under the target. */
@@ -148,13 +161,6 @@ export type WorkerResponse =
       fedTokens: number
       /** The target's next-token row after its last fed token. */
       lastLogits: Float32Array
-      rounds: number
-      draftedTokens: number
-      acceptedTokens: number
-      targetForwardPasses: number
-      targetTokensFed: number
-      draftForwardPasses: number
-      draftTokensFed: number
       /** Positions the target's passes computed, ghost rows included (tokens fed when unbatched). */
       targetComputedPositions: number
       /** Positions the draft's passes computed (its prefill included). */
@@ -163,6 +169,6 @@ export type WorkerResponse =
       runMs: number
       /** True when the loop stopped early because the caller aborted. */
       aborted: boolean
-    }
+    })
   | { type: 'error'; requestId: number; message: string }
   | { type: 'closed'; requestId: number }
