@@ -2,10 +2,9 @@
 // cache, so that the synchronous native run never blocks the main thread and caches never
 // cross the thread boundary (only token ids and logits do). What to feed comes from the
 // contract the main thread read from this session's metadata (see model-contract.ts).
-import { existsSync, readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { argmax, createRng, logSoftmax, logSumExp, MetagenError, type Rng } from '@metagen/core'
-import * as ort from 'onnxruntime-node'
+import type * as ort from 'onnxruntime-node'
 import {
   asFloat32,
   type CausalRuntime,
@@ -15,9 +14,10 @@ import {
   positionIds,
 } from './forward-pass.js'
 import { emptyEntry, type KvEntry, truncateEntry } from './kv-cache.js'
-import { PAST_LENGTH_INPUT, patchNewKvOutputs } from './kv-output-patch.js'
+import { PAST_LENGTH_INPUT } from './kv-output-patch.js'
 import { IDLE_KEEP_BYTES, KvPool } from './kv-pool.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
+import { createModelSession } from './model-session.js'
 import { runSpeculativeJob, type SpeculativeJobModel } from './speculative-job.js'
 import type {
   AttachDraftRequest,
@@ -68,40 +68,9 @@ function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): Valu
     }))
 }
 
-/**
- * A session of the model at `onnxPath`, with the new-positions-only KV outputs when the model
- * has `present.*` outputs and its weights are inside the file (external data is resolved next
- * to the file, so such models load from their path unpatched, as does any model onnxruntime
- * rejects patched).
- */
-async function createSession(
-  onnxPath: string,
-  settings: { threads: number; spinning: WorkerInit['spinning'] },
-): Promise<{ session: ort.InferenceSession; slicedKv: boolean }> {
-  const options: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: settings.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    extra: { session: spinningConfig(settings.spinning) },
-  }
-  if (!existsSync(`${onnxPath}_data`)) {
-    const bytes = readFileSync(onnxPath)
-    const patched = patchNewKvOutputs(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
-    if (patched !== undefined) {
-      try {
-        return { session: await ort.InferenceSession.create(patched, options), slicedKv: true }
-      } catch {
-        // Fall through to the unpatched model, whose errors are the ones worth reporting.
-      }
-    }
-  }
-  return { session: await ort.InferenceSession.create(onnxPath, options), slicedKv: false }
-}
-
 async function load(): Promise<void> {
   try {
-    const created = await createSession(init.onnxPath, init)
+    const created = await createModelSession(init.onnxPath, init)
     session = created.session
     sessionSlicedKv = created.slicedKv
   } catch (error) {
@@ -113,24 +82,6 @@ async function load(): Promise<void> {
     inputs: metadataOf(session.inputMetadata),
     outputs: metadataOf(session.outputMetadata),
   })
-}
-
-/** How long 'brief' spinning keeps pool threads awake after their last work, in microseconds. */
-const BRIEF_SPIN_US = 2000
-
-/**
- * onnxruntime's session entries for a {@link WorkerInit.spinning} mode. Without spinning, every
- * operator that onnxruntime splits across threads wakes a sleeping pool thread (a futex round
- * trip, several microseconds): on a small model that is a few hundred operators per token and
- * costs more than the arithmetic. 'brief' lets the pool threads spin between operators and for
- * up to 2 ms after a run (`session.intra_op.spin_duration_us`), so the next decode step, which
- * follows within a fraction of a millisecond, finds them awake; after that they sleep and leave
- * the cores to other models and processes (onnxruntime's default spins for tens of ms).
- */
-function spinningConfig(mode: WorkerInit['spinning']): Record<string, unknown> {
-  if (mode === 'never') return { intra_op: { allow_spinning: '0' } }
-  if (mode === 'always') return { intra_op: { allow_spinning: '1' } }
-  return { intra_op: { allow_spinning: '1', spin_duration_us: String(BRIEF_SPIN_US) } }
 }
 
 async function score(batch: number[][]): Promise<WorkerResponse> {
@@ -393,7 +344,7 @@ async function attachDraft(requestId: number, request: AttachDraftRequest): Prom
       // One thread, no pool: the draft's passes are tiny, and a second intra-op pool in this
       // worker would spin between its passes on the cores the target's pool needs next (on
       // 2 cores the two pools' spinning threads slowed every round by 1.2-1.5x).
-      const created = await createSession(request.onnxPath, { threads: 1, spinning: 'never' })
+      const created = await createModelSession(request.onnxPath, { threads: 1, spinning: 'never' })
       drafts.set(request.draftId, {
         session: created.session,
         slicedKv: created.slicedKv,
