@@ -10,11 +10,12 @@ import { gatherPast, type KvArray, type KvBlock, type KvEntry } from './kv-cache
 import { newKvOutputName, PAST_LENGTH_INPUT } from './kv-output-patch.js'
 import type { KvPool, KvStorage } from './kv-pool.js'
 import type { CausalLmContract } from './model-contract.js'
+import type { ModelSession } from './model-session.js'
 import type { ExtendItem, WorkerResponse } from './worker-protocol.js'
 
 /** A causal LM session with its sequences: this worker's model, or an attached draft model. */
 export interface CausalRuntime {
-  session: ort.InferenceSession
+  session: ModelSession
   contract: CausalLmContract
   sequences: Map<number, KvEntry>
   padTokenId: number
@@ -35,6 +36,38 @@ export function liveStorages(runtime: CausalRuntime): Set<KvStorage> {
     if (storage !== undefined) live.add(storage)
   }
   return live
+}
+
+/** The cache's input and output names of one layer. */
+interface LayerNames {
+  pastKey: string
+  pastValue: string
+  presentKey: string
+  presentValue: string
+  /** The patched graph's new-positions-only outputs (kv-output-patch.ts). */
+  newKey: string
+  newValue: string
+}
+
+const layerNameCache: LayerNames[] = []
+
+/** Layer `layer`'s cache names, built once (every pass of every model uses them). */
+function layerNames(layer: number): LayerNames {
+  let names = layerNameCache[layer]
+  if (names === undefined) {
+    const presentKey = `present.${layer}.key`
+    const presentValue = `present.${layer}.value`
+    names = {
+      pastKey: `past_key_values.${layer}.key`,
+      pastValue: `past_key_values.${layer}.value`,
+      presentKey,
+      presentValue,
+      newKey: newKvOutputName(presentKey),
+      newValue: newKvOutputName(presentValue),
+    }
+    layerNameCache[layer] = names
+  }
+  return names
 }
 
 export function integers(
@@ -278,20 +311,11 @@ async function runPass(
   const pastDims = [rows, model.kvHeads, past.length, model.headDim]
   const fetches = ['logits']
   for (let layer = 0; layer < model.layers; layer++) {
-    feeds[`past_key_values.${layer}.key`] = new ort.Tensor(
-      model.kvType,
-      past.keys[layer] as KvArray,
-      pastDims,
-    )
-    feeds[`past_key_values.${layer}.value`] = new ort.Tensor(
-      model.kvType,
-      past.values[layer] as KvArray,
-      pastDims,
-    )
-    for (const part of ['key', 'value']) {
-      const present = `present.${layer}.${part}`
-      fetches.push(runtime.slicedKv ? newKvOutputName(present) : present)
-    }
+    const names = layerNames(layer)
+    feeds[names.pastKey] = new ort.Tensor(model.kvType, past.keys[layer] as KvArray, pastDims)
+    feeds[names.pastValue] = new ort.Tensor(model.kvType, past.values[layer] as KvArray, pastDims)
+    if (runtime.slicedKv) fetches.push(names.newKey, names.newValue)
+    else fetches.push(names.presentKey, names.presentValue)
   }
   if (runtime.slicedKv) {
     feeds[PAST_LENGTH_INPUT] = new ort.Tensor('int64', BigInt64Array.of(BigInt(past.length)), [1])
@@ -320,7 +344,7 @@ async function runPass(
     block.storage = storage
     for (let layer = 0; layer < model.layers; layer++) {
       for (const part of ['key', 'value'] as const) {
-        const name = newKvOutputName(`present.${layer}.${part}`)
+        const name = part === 'key' ? layerNames(layer).newKey : layerNames(layer).newValue
         const added = outputs[name]
         if (!added || added.dims[2] !== window) {
           throw new MetagenError(
@@ -347,8 +371,8 @@ async function runPass(
     }
   } else {
     for (let layer = 0; layer < model.layers; layer++) {
-      const key = outputs[`present.${layer}.key`]
-      const value = outputs[`present.${layer}.value`]
+      const key = outputs[layerNames(layer).presentKey]
+      const value = outputs[layerNames(layer).presentValue]
       if (!key || !value)
         throw new MetagenError(`the model has no present.${layer}.key/value output`)
       if (key.dims[2] !== total) {

@@ -37,7 +37,7 @@ export interface StartedModel<TContract> {
   /** Parameters counted from the ONNX initializers (quantized weights by logical size). */
   parameterCount: number
   /** What the worker was started with (session path, threads, padding id). */
-  init: WorkerInit
+  init: Omit<WorkerInit, 'inbox'>
 }
 
 /**
@@ -58,7 +58,7 @@ export async function startModelWorker<TContract>(
     vocabSize: options.vocabSize ?? config.vocabSize,
     chatTemplate: folder.chatTemplate,
   })
-  const init: WorkerInit = {
+  const init: Omit<WorkerInit, 'inbox'> = {
     kind: options.kind,
     onnxPath: folder.onnxPath,
     padTokenId: tokenizer.padTokenId,

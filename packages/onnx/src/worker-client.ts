@@ -23,6 +23,8 @@ export class WorkerClient {
   readonly inputs: readonly ValueMetadata[]
   readonly outputs: readonly ValueMetadata[]
   private readonly worker: Worker
+  /** Messages posted to the worker (WorkerInit.inbox). */
+  private readonly inbox: Int32Array
   private readonly pending = new Map<number, Pending>()
   private nextRequestId = 1
   private failed: Error | undefined
@@ -35,9 +37,11 @@ export class WorkerClient {
 
   private constructor(
     worker: Worker,
+    inbox: Int32Array,
     ready: { inputs: ValueMetadata[]; outputs: ValueMetadata[] },
   ) {
     this.worker = worker
+    this.inbox = inbox
     this.inputs = ready.inputs
     this.outputs = ready.outputs
     worker.unref()
@@ -91,9 +95,11 @@ export class WorkerClient {
   }
 
   /** Starts a worker and waits until its session is loaded. */
-  static async start(init: WorkerInit, source: string): Promise<WorkerClient> {
+  static async start(init: Omit<WorkerInit, 'inbox'>, source: string): Promise<WorkerClient> {
     disableOnnxruntimeTelemetry()
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
+    const inbox = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+    const workerData: WorkerInit = { ...init, inbox }
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData })
     const ready = await new Promise<{ inputs: ValueMetadata[]; outputs: ValueMetadata[] }>(
       (resolve, reject) => {
         const onMessage = (message: WorkerResponse) => {
@@ -143,7 +149,7 @@ export class WorkerClient {
       await worker.terminate()
       throw new ModelLoadError({ source, message: 'the model has no inputs' })
     }
-    return new WorkerClient(worker, ready)
+    return new WorkerClient(worker, inbox, ready)
   }
 
   /** Sends a request that expects a reply. */
@@ -156,7 +162,7 @@ export class WorkerClient {
         resolve: resolve as (response: WorkerResponse) => void,
         reject,
       })
-      this.worker.postMessage({ ...message, requestId })
+      this.post({ ...message, requestId })
     })
   }
 
@@ -164,7 +170,13 @@ export class WorkerClient {
   send(
     message: Extract<WorkerRequest, { type: 'configure' | 'fork' | 'release' | 'truncate' }>,
   ): void {
-    if (!this.failed) this.worker.postMessage(message)
+    if (!this.failed) this.post(message)
+  }
+
+  /** Posts to the worker, counted first so that its loops know a message is on the way. */
+  private post(message: WorkerRequest): void {
+    Atomics.add(this.inbox, 0, 1)
+    this.worker.postMessage(message)
   }
 
   /** Closes the session and ends the worker. */

@@ -31,6 +31,13 @@ export interface WorkerInit {
   threads: number
   /** When onnxruntime's intra-op threads spin while waiting for work (see SpinningMode). */
   spinning: SpinningMode
+  /**
+   * One Int32 in a SharedArrayBuffer: how many messages the main thread has posted to the
+   * worker. The worker's loops (decode jobs, speculative jobs) run their passes back to back
+   * and turn the event loop, so that posted messages are delivered, only while this count is
+   * ahead of the messages the worker has received.
+   */
+  inbox: Int32Array
 }
 
 /** One sequence of a batched extend. */

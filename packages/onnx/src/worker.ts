@@ -17,7 +17,7 @@ import { emptyEntry, type KvEntry, truncateEntry } from './kv-cache.js'
 import { PAST_LENGTH_INPUT } from './kv-output-patch.js'
 import { IDLE_KEEP_BYTES, KvPool } from './kv-pool.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
-import { createModelSession } from './model-session.js'
+import { createModelSession, type ModelSession } from './model-session.js'
 import { runSpeculativeJob, type SpeculativeJobModel } from './speculative-job.js'
 import type {
   AttachDraftRequest,
@@ -35,8 +35,23 @@ if (!port) throw new MetagenError('worker.ts must run in a worker thread')
 const post = (message: WorkerResponse, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer)
 
+/** Messages received so far, against init.inbox (the messages posted). */
+let received = 0
+
+/**
+ * Lets the event loop deliver the messages the main thread has posted, if any. Passes run
+ * synchronously (model-session.ts), so a loop of passes holds the thread: the decode and
+ * speculative loops call this between passes, which costs one Atomics load when nothing waits
+ * and one turn of the event loop when something does (a new job joins the next pass, a release
+ * or abort lands between passes, as when every run went through the event loop).
+ */
+async function deliverWaitingMessages(): Promise<void> {
+  if (Atomics.load(init.inbox, 0) === received) return
+  await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
 const sequences = new Map<number, KvEntry>()
-let session: ort.InferenceSession
+let session: ModelSession
 /** True when `session` has the new-positions-only KV outputs (see kv-output-patch.ts). */
 let sessionSlicedKv = false
 let contract: CausalLmContract | RewardContract | undefined
@@ -56,16 +71,10 @@ function mainRuntime(): CausalRuntime {
   }
 }
 
-function metadataOf(values: readonly ort.InferenceSession.ValueMetadata[]): ValueMetadata[] {
+function metadataOf(values: readonly ValueMetadata[]): ValueMetadata[] {
   // The patch's own input and outputs are this worker's business, not the model contract's.
   const own = (name: string) => name === PAST_LENGTH_INPUT || name.startsWith('metagen_new.')
-  return values
-    .filter((value) => !own(value.name))
-    .map((value) => ({
-      name: value.name,
-      type: value.isTensor ? value.type : undefined,
-      shape: value.isTensor ? [...value.shape] : [],
-    }))
+  return values.filter((value) => !own(value.name))
 }
 
 async function load(): Promise<void> {
@@ -269,6 +278,7 @@ async function driveDecoding(): Promise<void> {
   decoding = true
   try {
     while (decodeJobs.size > 0) {
+      await deliverWaitingMessages()
       const step: Array<{ job: DecodeJob; sample: DecodeSample }> = []
       for (const job of [...decodeJobs]) {
         const flag = job.request.abortFlag
@@ -365,6 +375,7 @@ function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
   return {
     vocabSize: runtime.contract.vocabSize,
     async extend(sequenceId, tokens, all) {
+      await deliverWaitingMessages()
       const response = await extend([{ sequenceId, tokens, allLogits: all }], runtime)
       return {
         logits: response.logits[0] as Float32Array,
@@ -402,6 +413,7 @@ async function speculate(requestId: number, request: SpeculativeJobRequest): Pro
 }
 
 port.on('message', async (message: WorkerRequest) => {
+  received++
   switch (message.type) {
     case 'configure': {
       contract = message.contract
