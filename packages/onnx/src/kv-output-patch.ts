@@ -9,6 +9,15 @@
 // fields are concatenated), so the original nodes and weights are loaded unchanged.
 
 import { concatBytes } from '@metagen/core'
+import {
+  INT64,
+  int64Tensor,
+  message,
+  protoFields,
+  protoString,
+  strings,
+  varintField,
+} from './protobuf.js'
 
 /** The name of the sliced output of `present`, e.g. `metagen_new.0.key` for `present.0.key`. */
 export function newKvOutputName(present: string): string {
@@ -31,14 +40,14 @@ export function patchNewKvOutputs(model: Uint8Array): Uint8Array | undefined {
   let opset: number | undefined
   let irVersion = 0
   try {
-    for (const field of fields(model)) {
+    for (const field of protoFields(model)) {
       if (field.number === 1) irVersion = Number(field.value)
       if (field.number === 7 && field.bytes) graph = field.bytes
       if (field.number === 8 && field.bytes) {
         let domain = ''
         let version = 0
-        for (const inner of fields(field.bytes)) {
-          if (inner.number === 1 && inner.bytes) domain = new TextDecoder().decode(inner.bytes)
+        for (const inner of protoFields(field.bytes)) {
+          if (inner.number === 1 && inner.bytes) domain = protoString(inner)
           if (inner.number === 2) version = Number(inner.value)
         }
         if (domain === '' || domain === 'ai.onnx') opset = version
@@ -47,7 +56,7 @@ export function patchNewKvOutputs(model: Uint8Array): Uint8Array | undefined {
     // IR < 4 wants every initializer listed as a graph input; Slice takes tensor inputs from 10.
     if (graph === undefined || opset === undefined || opset < 10 || irVersion < 4) return undefined
     const presents: Array<{ name: string; elementType: number }> = []
-    for (const field of fields(graph)) {
+    for (const field of protoFields(graph)) {
       if (field.number !== 12 || !field.bytes) continue
       const output = valueInfo(field.bytes)
       if (/^present\.\d+\.(key|value)$/.test(output.name) && output.elementType !== undefined) {
@@ -67,8 +76,8 @@ export function patchNewKvOutputs(model: Uint8Array): Uint8Array | undefined {
       )
       parts.push(message(12, [tensorValueInfo(newKvOutputName(present.name), present.elementType)]))
     }
-    parts.push(message(5, [int64Tensor(SLICE_END, 9223372036854775807n)]))
-    parts.push(message(5, [int64Tensor(SLICE_AXIS, 2n)]))
+    parts.push(message(5, [int64Tensor(SLICE_END, [9223372036854775807n], [1])]))
+    parts.push(message(5, [int64Tensor(SLICE_AXIS, [2n], [1])]))
     parts.push(message(11, [tensorValueInfo(PAST_LENGTH_INPUT, INT64, [1])]))
     const appended = message(7, parts)
     const patched = new Uint8Array(model.length + appended.length)
@@ -78,100 +87,6 @@ export function patchNewKvOutputs(model: Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined
   }
-}
-
-const INT64 = 7
-
-// ---- the few protobuf pieces this needs ----
-
-interface Field {
-  number: number
-  /** Varint or fixed value (wire types 0, 1, 5). */
-  value?: bigint
-  /** Length-delimited payload (wire type 2). */
-  bytes?: Uint8Array
-}
-
-function* fields(buffer: Uint8Array): Generator<Field> {
-  let offset = 0
-  const varint = (): bigint => {
-    let result = 0n
-    let shift = 0n
-    for (;;) {
-      if (offset >= buffer.length) throw new RangeError('truncated varint')
-      const byte = buffer[offset++] as number
-      result |= BigInt(byte & 0x7f) << shift
-      if ((byte & 0x80) === 0) return result
-      shift += 7n
-    }
-  }
-  while (offset < buffer.length) {
-    const key = Number(varint())
-    const number = key >>> 3
-    const wire = key & 7
-    if (wire === 0) yield { number, value: varint() }
-    else if (wire === 1 || wire === 5) {
-      const size = wire === 1 ? 8 : 4
-      if (offset + size > buffer.length) throw new RangeError('truncated fixed field')
-      offset += size
-      yield { number }
-    } else if (wire === 2) {
-      const length = Number(varint())
-      if (offset + length > buffer.length) throw new RangeError('truncated field')
-      yield { number, bytes: buffer.subarray(offset, offset + length) }
-      offset += length
-    } else throw new RangeError(`unsupported wire type ${wire}`)
-  }
-}
-
-/** Name and tensor element type of a ValueInfoProto. */
-function valueInfo(bytes: Uint8Array): { name: string; elementType: number | undefined } {
-  let name = ''
-  let elementType: number | undefined
-  for (const field of fields(bytes)) {
-    if (field.number === 1 && field.bytes) name = new TextDecoder().decode(field.bytes)
-    if (field.number === 2 && field.bytes) {
-      for (const type of fields(field.bytes)) {
-        if (type.number !== 1 || !type.bytes) continue
-        for (const tensor of fields(type.bytes)) {
-          if (tensor.number === 1) elementType = Number(tensor.value)
-        }
-      }
-    }
-  }
-  return { name, elementType }
-}
-
-function encodeVarint(value: bigint | number): number[] {
-  let rest = BigInt(value)
-  const bytes: number[] = []
-  do {
-    const low = Number(rest & 0x7fn)
-    rest >>= 7n
-    bytes.push(rest > 0n ? low | 0x80 : low)
-  } while (rest > 0n)
-  return bytes
-}
-
-function lengthDelimited(number: number, payload: Uint8Array): Uint8Array {
-  return concatBytes([
-    Uint8Array.from([...encodeVarint((number << 3) | 2), ...encodeVarint(payload.length)]),
-    payload,
-  ])
-}
-
-function message(number: number, parts: readonly Uint8Array[]): Uint8Array {
-  return lengthDelimited(number, concatBytes(parts))
-}
-
-function strings(number: number, values: readonly string[]): Uint8Array {
-  return concatBytes(
-    values.map((value) => lengthDelimited(number, new TextEncoder().encode(value))),
-  )
-}
-
-function varintField(number: number, value: bigint | number): Uint8Array {
-  return Uint8Array.from([...encodeVarint(number << 3), ...encodeVarint(value)])
 }
 
 /** A ValueInfoProto of a tensor with `elementType` and, if given, fixed `dims`. */
@@ -187,12 +102,20 @@ function tensorValueInfo(name: string, elementType: number, dims?: readonly numb
   return concatBytes([strings(1, [name]), message(2, [message(1, tensorType)])])
 }
 
-/** A TensorProto of one int64. */
-function int64Tensor(name: string, value: bigint): Uint8Array {
-  return concatBytes([
-    varintField(1, 1),
-    varintField(2, INT64),
-    lengthDelimited(7, Uint8Array.from(encodeVarint(value))),
-    strings(8, [name]),
-  ])
+/** Name and tensor element type of a ValueInfoProto. */
+function valueInfo(bytes: Uint8Array): { name: string; elementType: number | undefined } {
+  let name = ''
+  let elementType: number | undefined
+  for (const field of protoFields(bytes)) {
+    if (field.number === 1 && field.bytes) name = protoString(field)
+    if (field.number === 2 && field.bytes) {
+      for (const type of protoFields(field.bytes)) {
+        if (type.number !== 1 || !type.bytes) continue
+        for (const tensor of protoFields(type.bytes)) {
+          if (tensor.number === 1) elementType = Number(tensor.value)
+        }
+      }
+    }
+  }
+  return { name, elementType }
 }

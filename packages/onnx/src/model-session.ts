@@ -13,6 +13,7 @@ import { MetagenError } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
 import { patchNewKvOutputs } from './kv-output-patch.js'
 import type { ValueMetadata } from './model-contract.js'
+import { simplifyGraph } from './simplify-graph.js'
 import type { SpinningMode } from './worker-protocol.js'
 
 /** Outputs of one run, by name. */
@@ -38,10 +39,12 @@ export interface ModelSession {
   release(): Promise<void>
 }
 
-/** How a session's intra-op thread pool runs. */
+/** How a session's intra-op thread pool runs, and whether the graph is simplified at load. */
 export interface SessionSettings {
   threads: number
   spinning: SpinningMode
+  /** Fold shape computations into constants at load (simplifyGraph; default true). */
+  graphSimplification?: boolean | undefined
 }
 
 /** How long 'brief' spinning keeps pool threads awake after their last work, in microseconds. */
@@ -64,14 +67,15 @@ function spinningConfig(mode: SpinningMode): Record<string, unknown> {
 
 /**
  * A session of the model at `onnxPath`, with the new-positions-only KV outputs when the model
- * has `present.*` outputs and its weights are inside the file (external data is resolved next
- * to the file, so such models load from their path unpatched, as does any model onnxruntime
- * rejects patched).
+ * has `present.*` outputs and its weights are inside the file, and with its graph simplified
+ * (see simplifyGraph) unless `settings.graphSimplification` is false. External data is resolved
+ * next to the file, so such models load from their path unpatched and unsimplified, as does any
+ * model onnxruntime rejects rewritten.
  */
 export async function createModelSession(
   onnxPath: string,
   settings: SessionSettings,
-): Promise<{ session: ModelSession; slicedKv: boolean }> {
+): Promise<{ session: ModelSession; slicedKv: boolean; graphSimplified: boolean }> {
   const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: settings.threads,
     interOpNumThreads: 1,
@@ -81,16 +85,22 @@ export async function createModelSession(
   }
   if (!existsSync(`${onnxPath}_data`)) {
     const bytes = readFileSync(onnxPath)
-    const patched = patchNewKvOutputs(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
-    if (patched !== undefined) {
+    const original = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+    const simplified =
+      settings.graphSimplification === false ? undefined : simplifyGraph(original)?.model
+    for (const model of simplified === undefined ? [original] : [simplified, original]) {
+      const graphSimplified = model === simplified
+      const patched = patchNewKvOutputs(model)
+      if (patched === undefined && !graphSimplified) continue
       try {
-        return { session: await openSession(patched, options), slicedKv: true }
+        const session = await openSession(patched ?? model, options)
+        return { session, slicedKv: patched !== undefined, graphSimplified }
       } catch {
-        // Fall through to the unpatched model, whose errors are the ones worth reporting.
+        // Fall through to the unrewritten model, whose errors are the ones worth reporting.
       }
     }
   }
-  return { session: await openSession(onnxPath, options), slicedKv: false }
+  return { session: await openSession(onnxPath, options), slicedKv: false, graphSimplified: false }
 }
 
 /** The parts of onnxruntime-node's native session class (dist/binding.js) this module calls. */

@@ -18,6 +18,8 @@ export interface StartModelWorkerOptions<TContract> {
   threads?: number | undefined
   /** When onnxruntime's pool threads spin (default 'auto'; true = 'always', false = 'never'). */
   spinning?: SpinningMode | 'auto' | boolean | undefined
+  /** Simplify the graph at load (default true; see LoadOnnxTokenModelOptions). */
+  graphSimplification?: boolean | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
     inputs: readonly ValueMetadata[],
@@ -64,6 +66,7 @@ export async function startModelWorker<TContract>(
     padTokenId: tokenizer.padTokenId,
     threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
     spinning: await resolveSpinning(options.spinning),
+    graphSimplification: graphSimplificationOption(options.graphSimplification),
   }
   const client = await WorkerClient.start(init, folder.folder)
   let contract: TContract
@@ -146,4 +149,17 @@ async function busyFractionOfOthers(ms: number): Promise<number> {
   if (!(all > 0)) return 1
   const others = after.busy - before.busy - (own.user + own.system) / 1000
   return Math.min(1, Math.max(0, others / all))
+}
+
+/** The `graphSimplification` option: true when absent; InvalidArgumentError unless a boolean. */
+function graphSimplificationOption(value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError({
+      argument: 'graphSimplification',
+      expected: 'a boolean',
+      received: value,
+    })
+  }
+  return value
 }

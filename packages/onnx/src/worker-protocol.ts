@@ -31,6 +31,8 @@ export interface WorkerInit {
   threads: number
   /** When onnxruntime's intra-op threads spin while waiting for work (see SpinningMode). */
   spinning: SpinningMode
+  /** Fold the graph's shape computations into constants at load (default true). */
+  graphSimplification?: boolean | undefined
   /**
    * One Int32 in a SharedArrayBuffer: how many messages the main thread has posted to the
    * worker. The worker's loops (decode jobs, speculative jobs) run their passes back to back
