@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // The worker is its own entry: the main bundle starts it from `dist/worker.js`.
-  entry: ['src/index.ts', 'src/worker.ts'],
+  // The worker is its own entry (the main bundle starts it from `dist/worker.js`), and so is
+  // the draft thread (the worker starts it from `dist/draft-thread.js`).
+  entry: ['src/index.ts', 'src/worker.ts', 'src/draft-thread.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

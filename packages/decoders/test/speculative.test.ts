@@ -75,7 +75,7 @@ describe('greedy speculative decoding on tinymath', () => {
     expect(totals.accepted / totals.drafted).toBeGreaterThan(0.5)
   })
 
-  it('runs inside the target backend when it can, with the same tokens, text and counters as the extend loop', async () => {
+  it('runs inside the target backend when it can, with the same tokens, text and target counters as the extend loop', async () => {
     const inBackend = (drafter: Drafter) => drafter
     // The same model drafter without `model`: speculativeDecode cannot hand it to the backend.
     const onMainThread = (drafter: Drafter): Drafter => ({
@@ -118,20 +118,27 @@ describe('greedy speculative decoding on tinymath', () => {
         const { acceptanceRate, tokensPerRound, flops, ...counters } =
           fast.stats as SpeculativeStats
         const expected = reference.stats as SpeculativeStats
-        expect(counters, label).toEqual({
+        // The backend's draft model drafts ahead on its own thread while the target verifies
+        // (packages/onnx, pipelined greedy speculative decoding): its run-ahead passes that a
+        // correction throws away are counted too, so the draft's work is at least the extend
+        // loop's; everything else, the target's work included, is the same.
+        const { draftForwardPasses, forwardPasses, tokensProcessed, ...rest } = counters
+        expect(rest, label).toEqual({
           inputTokens: expected.inputTokens,
           outputTokens: expected.outputTokens,
-          forwardPasses: expected.forwardPasses,
-          tokensProcessed: expected.tokensProcessed,
           rounds: expected.rounds,
           targetForwardPasses: expected.targetForwardPasses,
-          draftForwardPasses: expected.draftForwardPasses,
           draftedTokens: expected.draftedTokens,
           acceptedTokens: expected.acceptedTokens,
         })
+        expect(draftForwardPasses, label).toBeGreaterThanOrEqual(expected.draftForwardPasses)
+        expect(forwardPasses - draftForwardPasses, label).toBe(
+          expected.forwardPasses - expected.draftForwardPasses,
+        )
+        expect(tokensProcessed, label).toBeGreaterThanOrEqual(expected.tokensProcessed)
         expect(acceptanceRate).toBeCloseTo(expected.acceptanceRate, 10)
         expect(tokensPerRound).toBeCloseTo(expected.tokensPerRound, 10)
-        expect(flops).toBeCloseTo(expected.flops, -3)
+        expect(flops).toBeGreaterThanOrEqual(expected.flops - 1e3)
       }
     }
   })

@@ -27,23 +27,146 @@ export interface SpeculativeJobModel {
   vocabSize: number
 }
 
+/** The draft model's work in one job, as the job's result reports it. */
+export interface DraftCounters {
+  /** Draft forward passes, the prefill and any run-ahead passes thrown away included. */
+  draftForwardPasses: number
+  /** Tokens fed to the draft model, the prefill and thrown-away run-ahead drafts included. */
+  draftTokensFed: number
+  /** Positions the draft's passes computed. */
+  draftComputedPositions: number
+}
+
+/** Where a job's drafts come from: the draft model run in turn with the target, or ahead of it. */
+export interface SpeculativeDrafter {
+  /**
+   * Up to `budget` (>= 1) draft tokens continuing the context followed by `committed` (every
+   * token the job has chosen so far), fewer only when one of them is a stop token (the list
+   * then ends with it); with sampling, also the draft distribution each was drawn from.
+   */
+  propose(
+    committed: readonly number[],
+    budget: number,
+  ): Promise<{ tokens: number[]; probabilities: Float64Array[] | undefined }>
+  /**
+   * Ends the drafter's part of the job (the runner calls it exactly once, also after an error)
+   * and resolves to the draft model's counters; rejects when the drafter failed.
+   */
+  finish(): Promise<DraftCounters>
+}
+
 export type SpeculativeJobResult = Omit<
   Extract<WorkerResponse, { type: 'speculative-result' }>,
   'requestId' | 'type'
 >
 
 /**
- * Runs the job on `target` (whose sequence already holds `request.length` tokens) and `draft`
- * (whose sequence `draftSequenceId` is empty: it is prefilled here with `request.context`).
+ * The drafter that runs the draft model in turn with the target, in the target's thread:
+ * each round it rolls its cache back to the longest prefix the committed tokens share with
+ * it, feeds the rest in one pass, then drafts one token per pass. With `temperature` > 0 the
+ * drafts are draws from the draft's tempered distribution (stream 'draft' of `seed`), else its
+ * argmax. The draft sequence `draftSequenceId` must be empty; it is prefilled with `context`
+ * on the first proposal.
+ */
+export function createSerialDrafter(
+  draft: SpeculativeJobModel,
+  request: Pick<
+    SpeculativeJobRequest,
+    'draftSequenceId' | 'context' | 'stopTokenIds' | 'temperature' | 'seed'
+  >,
+): SpeculativeDrafter {
+  const { draftSequenceId, context, temperature } = request
+  const stop = new Set(request.stopTokenIds)
+  const rng = temperature > 0 ? createRng(request.seed).fork('draft') : undefined
+  const counters: DraftCounters = {
+    draftForwardPasses: 0,
+    draftTokensFed: 0,
+    draftComputedPositions: 0,
+  }
+  // The draft's cache holds `context` then `fed`; `row` is its next-token row after `rowAt`
+  // generated tokens (undefined before the prefill).
+  const fed: number[] = []
+  let row: Float32Array | undefined
+  let rowAt = 0
+  const feed = async (tokens: number[]): Promise<void> => {
+    const step = await draft.extend(draftSequenceId, tokens, false)
+    row = step.logits
+    counters.draftForwardPasses++
+    counters.draftTokensFed += tokens.length
+    counters.draftComputedPositions += step.computedPositions
+  }
+  return {
+    async propose(committed, budget) {
+      if (row === undefined) await feed([...context])
+      let common = 0
+      while (common < fed.length && fed[common] === committed[common]) common++
+      // A row is needed after the last committed token: keep one token to feed when the
+      // cache already holds every committed token but its row is not that one's.
+      if (common === committed.length && rowAt !== common && common > 0) common--
+      if (common < fed.length) {
+        fed.length = common
+        draft.truncate(draftSequenceId, context.length + common)
+      }
+      if (committed.length > common) {
+        const rest = committed.slice(common)
+        await feed(rest)
+        fed.push(...rest)
+        rowAt = fed.length
+      }
+      const tokens: number[] = []
+      const probabilities: Float64Array[] | undefined = rng ? [] : undefined
+      for (;;) {
+        let token: number
+        if (rng) {
+          const q = probabilitiesOf(tempered(row as Float32Array, temperature))
+          token = drawFrom(q, rng)
+          probabilities?.push(q)
+        } else token = argmax(row as Float32Array)
+        tokens.push(token)
+        if (tokens.length >= budget || stop.has(token)) break
+        await feed([token])
+        fed.push(token)
+        rowAt = fed.length
+      }
+      return { tokens, probabilities }
+    },
+    async finish() {
+      return counters
+    },
+  }
+}
+
+/**
+ * Runs the job on `target`, whose sequence already holds `request.length` tokens, with drafts
+ * from `drafter` (which continues `request.context`). The rounds are exactly those of the
+ * decoders' speculativeDecode for a plain request: whichever drafter proposes, the greedy
+ * tokens are the target's greedy tokens.
  */
 export async function runSpeculativeJob(
   request: SpeculativeJobRequest,
   target: SpeculativeJobModel,
-  draft: SpeculativeJobModel,
+  drafter: SpeculativeDrafter,
 ): Promise<SpeculativeJobResult> {
-  const { sequenceId, draftSequenceId, maxTokens, contextLimit, maxK, adaptive } = request
-  const stop = new Set(request.stopTokenIds)
+  let result: SpeculativeJobResult
+  try {
+    result = await runRounds(request, target, drafter)
+  } catch (error) {
+    // The drafter's own failure is the more telling one when both failed.
+    await drafter.finish()
+    throw error
+  }
+  Object.assign(result, await drafter.finish())
+  return result
+}
+
+async function runRounds(
+  request: SpeculativeJobRequest,
+  target: SpeculativeJobModel,
+  drafter: SpeculativeDrafter,
+): Promise<SpeculativeJobResult> {
+  const { sequenceId, maxTokens, contextLimit, maxK, adaptive } = request
   const vocab = target.vocabSize
+  const stop = new Set(request.stopTokenIds)
   const result: SpeculativeJobResult = {
     tokenIds: [],
     logprobs: [],
@@ -77,32 +200,15 @@ export async function runSpeculativeJob(
     return false
   }
 
-  // The draft's cache: prefilled with the context, then it holds the committed tokens (but
-  // `draftPending`) plus the drafts fed this round.
-  const prefill = await draft.extend(draftSequenceId, [...request.context], false)
-  let draftRow = prefill.logits
-  result.draftComputedPositions += prefill.computedPositions
-  let draftLength = request.context.length
-  result.draftForwardPasses++
-  result.draftTokensFed += request.context.length
-  let draftPending: number[] = []
   // The target's cache holds every committed token but `targetPending`; `lastRow` follows it.
   let targetLength = request.length
   let targetPending: number[] = []
   let lastRow = request.lastLogits
   let k = request.k
-  // Speculative sampling: drafts from the draft's tempered distribution, verdicts and
-  // replacements from the target's, each from its own stream of the seed.
+  // Speculative sampling: verdicts and replacements from the target's tempered distribution,
+  // from the 'verify' stream of the seed (the drafter draws from the 'draft' stream).
   const temperature = request.temperature
-  const sampling =
-    temperature > 0
-      ? {
-          draftRng: createRng(request.seed).fork('draft'),
-          verifyRng: createRng(request.seed).fork('verify'),
-        }
-      : undefined
-  // Per draft: the draft's probabilities it was drawn from (sampling only).
-  let draftProbabilities: Float64Array[] = []
+  const verifyRng = temperature > 0 ? createRng(request.seed).fork('verify') : undefined
 
   while (!finished) {
     if (request.abortFlag !== undefined && Atomics.load(request.abortFlag, 0) !== 0) {
@@ -114,36 +220,13 @@ export async function runSpeculativeJob(
       0,
       Math.min(k, maxTokens - generated - 1, contextLimit - (request.length + generated) - 1),
     )
-    // 1. Drafts: argmax of the draft's raw logits, one draft pass per position after the first.
-    const drafts: number[] = []
-    draftProbabilities = []
-    const draftBase = draftLength + draftPending.length
+    // 1. Drafts.
+    let drafts: number[] = []
+    let draftProbabilities: Float64Array[] | undefined
     if (budget > 0) {
-      if (draftPending.length > 0) {
-        const fed = await draft.extend(draftSequenceId, draftPending, false)
-        draftRow = fed.logits
-        result.draftComputedPositions += fed.computedPositions
-        draftLength += draftPending.length
-        result.draftForwardPasses++
-        result.draftTokensFed += draftPending.length
-        draftPending = []
-      }
-      for (;;) {
-        let token: number
-        if (sampling) {
-          const q = probabilitiesOf(tempered(draftRow, temperature))
-          token = drawFrom(q, sampling.draftRng)
-          draftProbabilities.push(q)
-        } else token = argmax(draftRow)
-        drafts.push(token)
-        if (drafts.length >= budget || stop.has(token)) break
-        const step = await draft.extend(draftSequenceId, [token], false)
-        draftRow = step.logits
-        result.draftComputedPositions += step.computedPositions
-        draftLength++
-        result.draftForwardPasses++
-        result.draftTokensFed++
-      }
+      const proposal = await drafter.propose(result.tokenIds, budget)
+      drafts = proposal.tokens
+      draftProbabilities = proposal.probabilities
     }
 
     // 2. Verification: [pending, drafts] in one target pass, every row returned.
@@ -175,12 +258,12 @@ export async function runSpeculativeJob(
     let next = -1
     let nextLogprob = 0
     for (let position = 0; position <= drafts.length; position++) {
-      const verdict = sampling
+      const verdict = verifyRng
         ? verifySampled(
             tempered(rowAt(position), temperature),
             drafts[position],
-            draftProbabilities[position],
-            sampling.verifyRng,
+            draftProbabilities?.[position],
+            verifyRng,
           )
         : verifyGreedy(rowAt(position), drafts[position])
       if (!(verdict.logprob > Number.NEGATIVE_INFINITY)) {
@@ -198,9 +281,9 @@ export async function runSpeculativeJob(
     result.acceptedTokens += accepted
     if (!finished && next >= 0) commit(next, nextLogprob)
 
-    // 4. Rollback: the target keeps [pending, accepted drafts]; the draft its accepted drafts.
-    // Like sampleTokens, a finished generation has fed every chosen token but the last: one
-    // that ended on an accepted draft rolls that draft back too.
+    // 4. Rollback: the target keeps [pending, accepted drafts] (the drafter rolls its own
+    // cache back when it next proposes). Like sampleTokens, a finished generation has fed
+    // every chosen token but the last: one that ended on an accepted draft rolls that back too.
     if (rows !== undefined) {
       const keep = next < 0 && finished ? accepted - 1 : accepted
       if (keep < drafts.length) {
@@ -211,19 +294,6 @@ export async function runSpeculativeJob(
       lastRow = rowAt(keep)
     } else {
       targetPending = [...targetPending, ...drafts.slice(0, accepted), ...(next >= 0 ? [next] : [])]
-    }
-    if (!finished && next >= 0) {
-      const drafted = draftLength - draftBase
-      if (drafts.length === 0 || draftPending.length > 0 || drafted < 0) {
-        draftPending = [...draftPending, ...drafts.slice(0, accepted), next]
-      } else {
-        const kept = Math.min(accepted, drafted)
-        if (kept < drafted) {
-          draftLength = draftBase + kept
-          draft.truncate(draftSequenceId, draftLength)
-        }
-        draftPending = [...drafts.slice(kept, accepted), next]
-      }
     }
     if (adaptive && drafts.length > 0) {
       k = accepted === drafts.length ? Math.min(maxK, k + 2) : Math.max(1, k - 1)

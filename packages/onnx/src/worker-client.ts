@@ -192,6 +192,10 @@ export class WorkerClient {
     }
     await this.worker.terminate()
     this.failed ??= new ApiCallError({ message: 'the ONNX model was closed', isRetryable: false })
+    // Calls the worker did not answer before it ended (sent after, or running beside, the
+    // close) fail instead of waiting for a worker that is gone.
+    for (const pending of this.pending.values()) pending.reject(this.failed)
+    this.pending.clear()
   }
 }
 

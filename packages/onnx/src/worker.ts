@@ -18,7 +18,13 @@ import { PAST_LENGTH_INPUT } from './kv-output-patch.js'
 import { IDLE_KEEP_BYTES, KvPool } from './kv-pool.js'
 import type { CausalLmContract, RewardContract, ValueMetadata } from './model-contract.js'
 import { createModelSession, type ModelSession } from './model-session.js'
-import { runSpeculativeJob, type SpeculativeJobModel } from './speculative-job.js'
+import { DraftThread } from './pipelined-drafter.js'
+import {
+  createSerialDrafter,
+  runSpeculativeJob,
+  type SpeculativeJobModel,
+  type SpeculativeJobResult,
+} from './speculative-job.js'
 import type {
   AttachDraftRequest,
   DecodeJobRequest,
@@ -57,7 +63,16 @@ let sessionSlicedKv = false
 let contract: CausalLmContract | RewardContract | undefined
 
 /** Draft models attached for speculative decoding inside this worker, by draft id. */
-const drafts = new Map<number, CausalRuntime>()
+const drafts = new Map<number, AttachedDraft>()
+
+/** A draft model attached with `attach-draft`. */
+interface AttachedDraft {
+  request: AttachDraftRequest
+  /** Drafts greedy jobs on its own thread. */
+  thread: DraftThread
+  /** Its session in this worker for sampled jobs, once one needed it. */
+  serial: Promise<CausalRuntime> | undefined
+}
 const mainPool = new KvPool()
 
 function mainRuntime(): CausalRuntime {
@@ -351,23 +366,48 @@ async function driveDecoding(): Promise<void> {
 async function attachDraft(requestId: number, request: AttachDraftRequest): Promise<void> {
   try {
     if (!drafts.has(request.draftId)) {
-      // One thread, no pool: the draft's passes are tiny, and a second intra-op pool in this
-      // worker would spin between its passes on the cores the target's pool needs next (on
-      // 2 cores the two pools' spinning threads slowed every round by 1.2-1.5x).
-      const created = await createModelSession(request.onnxPath, { threads: 1, spinning: 'never' })
-      drafts.set(request.draftId, {
-        session: created.session,
-        slicedKv: created.slicedKv,
-        contract: request.contract,
-        sequences: new Map(),
+      // Greedy jobs draft on the draft thread; its session loads now, so that a model the
+      // worker cannot load fails the attach instead of the first job.
+      const thread = await DraftThread.start({
+        onnxPath: request.onnxPath,
         padTokenId: request.padTokenId,
-        pool: new KvPool(),
+        contract: request.contract,
       })
+      drafts.set(request.draftId, { request, thread, serial: undefined })
     }
     post({ type: 'attached', requestId })
   } catch (error) {
     post({ type: 'error', requestId, message: `cannot load the draft model: ${messageOf(error)}` })
   }
+}
+
+/**
+ * The attached draft's session in this worker, for jobs that draft in turn with the target
+ * (speculative sampling), loaded on the first such job.
+ */
+function serialRuntime(draft: AttachedDraft): Promise<CausalRuntime> {
+  draft.serial ??= (async () => {
+    // One thread, no pool: the draft's passes are tiny, and a second intra-op pool in this
+    // worker would spin between its passes on the cores the target's pool needs next (on
+    // 2 cores the two pools' spinning threads slowed every round by 1.2-1.5x).
+    const created = await createModelSession(draft.request.onnxPath, {
+      threads: 1,
+      spinning: 'never',
+    })
+    return {
+      session: created.session,
+      slicedKv: created.slicedKv,
+      contract: draft.request.contract,
+      sequences: new Map(),
+      padTokenId: draft.request.padTokenId,
+      pool: new KvPool(),
+    }
+  })()
+  // A failed load is retried by the next job instead of being remembered.
+  draft.serial.catch(() => {
+    draft.serial = undefined
+  })
+  return draft.serial
 }
 
 /** One model's side of a speculative job: single-sequence extends and truncations. */
@@ -390,25 +430,63 @@ function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
   }
 }
 
+/**
+ * Runs a speculative job: greedy ones with the draft thread drafting ahead while this worker
+ * verifies (one job at a time per draft thread; later ones queue), sampled ones with the draft
+ * session of this worker, in turn with the target.
+ */
+/** Speculative jobs in progress, each with the flag that ends it at its next round. */
+const speculativeJobs = new Map<Promise<void>, Int32Array>()
+
+/** Runs {@link runJob}, tracked in {@link speculativeJobs} so that `close` can end it first. */
 async function speculate(requestId: number, request: SpeculativeJobRequest): Promise<void> {
-  const draftRuntime = drafts.get(request.draftId)
-  if (!draftRuntime || !sequences.has(request.sequenceId)) {
-    const missing = draftRuntime ? `sequence ${request.sequenceId}` : `draft ${request.draftId}`
+  // The job's abort flag, or one of its own: close() raises it to end the job before the
+  // sessions it runs on are released.
+  const abortFlag = request.abortFlag ?? new Int32Array(new SharedArrayBuffer(4))
+  const job = runJob(requestId, { ...request, abortFlag })
+  speculativeJobs.set(job, abortFlag)
+  try {
+    await job
+  } finally {
+    speculativeJobs.delete(job)
+  }
+}
+
+async function runJob(requestId: number, request: SpeculativeJobRequest): Promise<void> {
+  const draft = drafts.get(request.draftId)
+  if (!draft || !sequences.has(request.sequenceId)) {
+    const missing = draft ? `sequence ${request.sequenceId}` : `draft ${request.draftId}`
     post({ type: 'error', requestId, message: `unknown or released ${missing}` })
     return
   }
-  draftRuntime.sequences.set(request.draftSequenceId, emptyEntry())
   try {
-    const result = await runSpeculativeJob(request, jobModel(mainRuntime()), jobModel(draftRuntime))
+    let result: SpeculativeJobResult
+    if (request.temperature === 0) {
+      result = await draft.thread.exclusive(() =>
+        runSpeculativeJob(request, jobModel(mainRuntime()), draft.thread.createDrafter(request)),
+      )
+    } else {
+      const runtime = await serialRuntime(draft).catch((error: unknown) => {
+        throw new MetagenError(`cannot load the draft model: ${messageOf(error)}`)
+      })
+      runtime.sequences.set(request.draftSequenceId, emptyEntry())
+      try {
+        result = await runSpeculativeJob(
+          request,
+          jobModel(mainRuntime()),
+          createSerialDrafter(jobModel(runtime), request),
+        )
+      } finally {
+        runtime.sequences.delete(request.draftSequenceId)
+        runtime.pool.trim(liveStorages(runtime), IDLE_KEEP_BYTES)
+      }
+    }
     const lastLogits = Float32Array.from(result.lastLogits)
     post({ type: 'speculative-result', requestId, ...result, lastLogits }, [
       lastLogits.buffer as ArrayBuffer,
     ])
   } catch (error) {
     post({ type: 'error', requestId, message: messageOf(error) })
-  } finally {
-    draftRuntime.sequences.delete(request.draftSequenceId)
-    draftRuntime.pool.trim(liveStorages(draftRuntime), IDLE_KEEP_BYTES)
   }
 }
 
@@ -435,8 +513,15 @@ port.on('message', async (message: WorkerRequest) => {
       return
     }
     case 'close': {
+      // Running jobs end at their next round (as if aborted) before their sessions go away.
+      for (const flag of speculativeJobs.values()) Atomics.store(flag, 0, 1)
+      await Promise.allSettled(speculativeJobs.keys())
       sequences.clear()
-      for (const draft of drafts.values()) await draft.session.release()
+      for (const draft of drafts.values()) {
+        await draft.thread.close()
+        const serial = await draft.serial?.catch(() => undefined)
+        await serial?.session.release()
+      }
       drafts.clear()
       await session?.release()
       post({ type: 'closed', requestId: message.requestId })

@@ -1,0 +1,216 @@
+// Pipelined greedy speculative decoding (speculativeTokens at temperature 0): the draft model
+// runs on its own thread inside the target's worker and drafts ahead while the target
+// verifies. Whatever the draft thread guessed, the tokens are the target's greedy tokens; its
+// counters add up; aborts end the job; a failing draft thread fails the job instead of hanging
+// it; and the draft thread releases its sequence after every job (it refuses a job while it
+// still holds one, so the back-to-back jobs below would fail otherwise).
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AbortedError, type SequenceState } from '@metagen/core'
+import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadOnnxTokenModel, type OnnxTokenModel } from '../dist/index.js'
+
+let target: OnnxTokenModel
+let draft: OnnxTokenModel
+let prompts: number[][]
+
+beforeAll(async () => {
+  target = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { threads: 1 })
+  draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { threads: 1 })
+  const problems = (await loadDevSet()).filter((_, index) => index % 50 === 3).slice(0, 2)
+  prompts = problems.map((problem) => target.tokenizer.encode(formatPrompt(problem.question)))
+})
+
+afterAll(async () => {
+  await target.close()
+  await draft.close()
+})
+
+async function prefilled(model: OnnxTokenModel, prompt: readonly number[]): Promise<SequenceState> {
+  const sequence = model.createSequence()
+  await model.extend([{ sequence, tokens: [...prompt] }])
+  return sequence
+}
+
+async function greedyReference(prompt: readonly number[], maxTokens: number) {
+  const sequence = await prefilled(target, prompt)
+  const [reference] = await target.sampleTokens({
+    sequences: [sequence],
+    temperature: 0,
+    maxTokens,
+    stopTokenIds: target.tokenizer.eosTokenIds,
+  })
+  sequence.dispose()
+  return reference as { tokenIds: number[]; logprobs: number[]; finishReason: string }
+}
+
+async function speculate(
+  prompt: readonly number[],
+  settings: { k: number; adaptive: boolean; maxTokens: number; drafter?: OnnxTokenModel },
+) {
+  const sequence = await prefilled(target, prompt)
+  const draftBefore = (settings.drafter ?? draft).stats()
+  const result = await target.speculativeTokens({
+    sequence,
+    draft: settings.drafter ?? draft,
+    k: settings.k,
+    adaptive: settings.adaptive,
+    maxK: 12,
+    maxTokens: settings.maxTokens,
+    stopTokenIds: target.tokenizer.eosTokenIds,
+  })
+  const draftAfter = (settings.drafter ?? draft).stats()
+  const length = sequence.length
+  sequence.dispose()
+  if (!result) throw new Error('speculativeTokens resolved to undefined for an ONNX draft')
+  return { result, length, draftBefore, draftAfter }
+}
+
+describe('pipelined greedy speculativeTokens (draft thread)', () => {
+  it('chooses exactly the target greedy tokens for k = 2, 4, 8 and adaptive k, with truthful counters', async () => {
+    for (const prompt of prompts) {
+      const reference = await greedyReference(prompt, 150)
+      for (const [k, adaptive] of [
+        [2, false],
+        [4, false],
+        [8, false],
+        [4, true],
+      ] as const) {
+        const label = `k=${k} adaptive=${adaptive}`
+        const { result, length, draftBefore, draftAfter } = await speculate(prompt, {
+          k,
+          adaptive,
+          maxTokens: 150,
+        })
+        expect(result.tokenIds, label).toEqual(reference.tokenIds)
+        expect(result.finishReason, label).toBe(reference.finishReason)
+        result.logprobs.forEach((logprob, index) => {
+          expect(logprob).toBeCloseTo(reference.logprobs[index] as number, 4)
+        })
+        expect(length).toBe(prompt.length + result.tokenIds.length - 1)
+        // The draft's counters reach its model's stats; it fed its prefill and at least every
+        // draft the target verified but the last of each round.
+        expect(draftAfter.forwardPasses - draftBefore.forwardPasses).toBe(result.draftForwardPasses)
+        expect(draftAfter.tokensProcessed - draftBefore.tokensProcessed).toBe(result.draftTokensFed)
+        expect(result.draftTokensFed).toBeGreaterThanOrEqual(
+          prompt.length + result.draftedTokens - result.rounds,
+        )
+        expect(result.draftForwardPasses).toBeGreaterThanOrEqual(1)
+        expect(result.acceptedTokens).toBeLessThanOrEqual(result.draftedTokens)
+        expect(result.draftedTokens).toBeLessThanOrEqual(result.rounds * 12)
+        expect(result.targetTokensFed).toBeLessThanOrEqual(
+          result.tokenIds.length + result.rounds * (12 + 1),
+        )
+      }
+    }
+  })
+
+  it('stays exact when the drafts disagree often (draft resets) and when they never do', async () => {
+    // A context of arbitrary tokens: the draft model rarely agrees with the target there, so
+    // most rounds end in a correction and a reset of the draft thread.
+    const noise = Array.from({ length: 40 }, (_, index) => 4 + ((index * 37 + 11) % 60))
+    const reference = await greedyReference(noise, 60)
+    const { result } = await speculate(noise, { k: 4, adaptive: false, maxTokens: 60 })
+    expect(result.tokenIds).toEqual(reference.tokenIds)
+    expect(result.acceptedTokens).toBeLessThan(result.draftedTokens)
+    // The generator drafting for itself: every draft is accepted, no reset.
+    const prompt = prompts[0] as number[]
+    const selfReference = await greedyReference(prompt, 80)
+    const self = await speculate(prompt, { k: 4, adaptive: true, maxTokens: 80, drafter: target })
+    expect(self.result.tokenIds).toEqual(selfReference.tokenIds)
+    expect(self.result.acceptedTokens).toBe(self.result.draftedTokens)
+  })
+
+  it('ends the job on abort and drafts again for the next job', async () => {
+    const prompt = prompts[1] as number[]
+    const sequence = await prefilled(target, prompt)
+    // A signal that reports the abort as soon as a listener is registered, i.e. after the
+    // main thread's own check: the worker sees the abort flag at its first round.
+    const signal = {
+      aborted: false,
+      reason: new Error('stop'),
+      addEventListener: (_type: string, listener: () => void) => listener(),
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal
+    await expect(
+      target.speculativeTokens({
+        sequence,
+        draft,
+        k: 4,
+        adaptive: false,
+        maxK: 4,
+        maxTokens: 50,
+        stopTokenIds: target.tokenizer.eosTokenIds,
+        signal,
+      }),
+    ).rejects.toThrow(AbortedError)
+    expect(sequence.length).toBe(prompt.length)
+    sequence.dispose()
+    const reference = await greedyReference(prompt, 50)
+    const { result } = await speculate(prompt, { k: 4, adaptive: false, maxTokens: 50 })
+    expect(result.tokenIds).toEqual(reference.tokenIds)
+  })
+
+  it('fails the call with the draft thread error instead of hanging', async () => {
+    // A draft model whose file is unreadable by the time the target loads it beside itself.
+    const folder = mkdtempSync(join(tmpdir(), 'metagen-draft-'))
+    try {
+      cpSync(tinymathModelPaths['tinymath-draft'], folder, { recursive: true })
+      const broken = await loadOnnxTokenModel(folder, { threads: 1 })
+      writeFileSync(join(folder, 'onnx', 'model.onnx'), 'not an onnx model')
+      const sequence = await prefilled(target, prompts[0] as number[])
+      await expect(
+        target.speculativeTokens({
+          sequence,
+          draft: broken,
+          k: 4,
+          adaptive: false,
+          maxK: 4,
+          maxTokens: 20,
+          stopTokenIds: target.tokenizer.eosTokenIds,
+        }),
+      ).rejects.toThrow(/cannot load the draft model/)
+      sequence.dispose()
+      await broken.close()
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+    // Closing the target while a pipelined job runs ends the draft thread under it: the call
+    // settles (an error, or its result if it was already done), it does not hang.
+    const closing = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+      threads: 1,
+    })
+    const sequence = await prefilled(closing, prompts[0] as number[])
+    const warmUp = await closing.speculativeTokens({
+      sequence: await prefilled(closing, prompts[1] as number[]),
+      draft,
+      k: 4,
+      adaptive: false,
+      maxK: 4,
+      maxTokens: 4,
+      stopTokenIds: [],
+    })
+    expect(warmUp?.tokenIds).toHaveLength(4)
+    const job = closing.speculativeTokens({
+      sequence,
+      draft,
+      k: 4,
+      adaptive: false,
+      maxK: 4,
+      maxTokens: 200,
+      stopTokenIds: [],
+    })
+    const settled = job.then(
+      (result) => ({ result, error: undefined }),
+      (error: unknown) => ({ result: undefined, error }),
+    )
+    // The job's request is posted once its (already attached) draft resolves: a turn later.
+    await new Promise((resolve) => setImmediate(resolve))
+    await closing.close()
+    const outcome = await settled
+    if (outcome.error === undefined) expect(outcome.result?.tokenIds).toHaveLength(200)
+    else expect(outcome.error).toBeInstanceOf(Error)
+  })
+})
