@@ -2,7 +2,7 @@ import { concatBytes } from '@metagen/core'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { readOnnxGraph } from './onnx-graph.js'
-import { int64Tensor, message, strings, varintField } from './protobuf.js'
+import { int64Tensor, message, protoFields, strings, varintField } from './protobuf.js'
 import { simplifyGraph } from './simplify-graph.js'
 
 // A hand-built graph with the shape computations exporters write, and with the cases the pass
@@ -144,6 +144,24 @@ describe('simplifyGraph on a hand-built graph', () => {
       await before.release()
       await rewritten.release()
     }
+  })
+
+  it('leaves a model with external data alone, however much it could fold', () => {
+    const model = buildModel()
+    const external = message(5, [
+      varintField(1, 4),
+      varintField(2, FLOAT),
+      strings(8, ['weight']),
+      message(13, [strings(1, ['location']), strings(2, ['model.onnx_data'])]),
+      varintField(14, 1),
+    ])
+    const [graphField] = [...protoFields(model)].filter((field) => field.number === 7)
+    const withExternal = concatBytes([
+      ...[...protoFields(model)].filter((field) => field.number !== 7).map((field) => field.raw),
+      message(7, [graphField?.bytes as Uint8Array, external]),
+    ])
+    expect(simplifyGraph(model)).toBeDefined()
+    expect(simplifyGraph(withExternal)).toBeUndefined()
   })
 
   it('finds nothing to fold when every target is already a constant', () => {
