@@ -77,9 +77,10 @@ export interface OnnxTokenModel extends TokenModel {
   /**
    * Speculative decoding (greedy or sampled) of one sequence with another ONNX model as the
    * drafter, run whole inside this model's worker: one round trip per generation. Greedy: the
-   * draft model drafts ahead on its own thread, started by this model's worker, while this
-   * model verifies; sampled: a second session of the draft in this worker drafts in turn with
-   * the verification. Undefined for a draft model of another backend.
+   * draft model drafts ahead on its own thread, started by this model's worker, while a
+   * single-threaded session of this model verifies; sampled: a second session of the draft in
+   * this worker drafts in turn with the verification. Undefined for a draft model of another
+   * backend.
    */
   speculativeTokens(request: SpeculativeTokensRequest): Promise<SpeculativeTokens | undefined>
   /** The weight variant loaded. */
@@ -445,9 +446,11 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
    * drafter, run whole in this model's worker (semantics: {@link SpeculativeTokensRequest}).
    * The first call with a draft model starts a draft thread in this worker with a
    * single-threaded session of it, which drafts greedy jobs ahead of the verification (one job
-   * at a time per draft; later ones queue); the first sampled call loads another such session
-   * into the worker itself. So the draft's weights are held two or three times (its own
-   * worker, the draft thread, the sampled session). Its work is counted in both models'
+   * at a time per draft; later ones queue), and the first greedy call loads a second session
+   * of this model (one thread, no spinning) for the verification passes, so that each thread
+   * keeps a core; the first sampled call loads another single-threaded draft session into
+   * the worker itself. So the draft's weights are held two or three times (its own worker,
+   * the draft thread, the sampled session) and this model's twice. Its work is counted in both models'
    * stats; greedy jobs count the draft thread's run-ahead passes that a correction threw away.
    * Resolves to undefined when `draft` is not an ONNX model loaded by this package. Throws
    * InvalidArgumentError for a sequence that is not this model's, disposed, busy or without

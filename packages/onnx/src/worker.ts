@@ -435,6 +435,32 @@ function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
  * verifies (one job at a time per draft thread; later ones queue), sampled ones with the draft
  * session of this worker, in turn with the target.
  */
+/**
+ * The target's session for the verification passes of pipelined speculative jobs, loaded on
+ * the first such job: one intra-op thread that never spins. The draft thread drafts on the
+ * other core meanwhile; this worker's own session (by default 2 threads spinning briefly
+ * after each run) would keep a pool thread busy on the draft thread's core. Same graph, so
+ * the jobs' caches are this worker's sequences, as with the worker's own session. A worker
+ * whose own session has one thread verifies with it.
+ */
+let verificationSession: Promise<{ session: ModelSession; slicedKv: boolean }> | undefined
+
+async function verificationRuntime(): Promise<CausalRuntime> {
+  // A single-threaded worker session has no pool to spin: it verifies itself.
+  if (init.threads === 1) return mainRuntime()
+  verificationSession ??= createModelSession(init.onnxPath, {
+    threads: 1,
+    spinning: 'never',
+    graphSimplification: init.graphSimplification,
+  })
+  // A failed load is retried by the next job instead of being remembered.
+  verificationSession.catch(() => {
+    verificationSession = undefined
+  })
+  const created = await verificationSession
+  return { ...mainRuntime(), session: created.session, slicedKv: created.slicedKv }
+}
+
 /** Speculative jobs in progress, each with the flag that ends it at its next round. */
 const speculativeJobs = new Map<Promise<void>, Int32Array>()
 
@@ -462,8 +488,9 @@ async function runJob(requestId: number, request: SpeculativeJobRequest): Promis
   try {
     let result: SpeculativeJobResult
     if (request.temperature === 0) {
+      const verifier = await verificationRuntime()
       result = await draft.thread.exclusive(() =>
-        runSpeculativeJob(request, jobModel(mainRuntime()), draft.thread.createDrafter(request)),
+        runSpeculativeJob(request, jobModel(verifier), draft.thread.createDrafter(request)),
       )
     } else {
       const runtime = await serialRuntime(draft).catch((error: unknown) => {
@@ -523,6 +550,8 @@ port.on('message', async (message: WorkerRequest) => {
         await serial?.session.release()
       }
       drafts.clear()
+      const verification = await verificationSession?.catch(() => undefined)
+      await verification?.session.release()
       await session?.release()
       post({ type: 'closed', requestId: message.requestId })
       return

@@ -107,6 +107,42 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
     }
   })
 
+  it('verifies on its own single-threaded session when the target runs several threads, with the same tokens', async () => {
+    const prompt = prompts[0] as number[]
+    const reference = await greedyReference(prompt, 100)
+    const threaded = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+      threads: 2,
+      spinning: 'never',
+    })
+    try {
+      for (const [k, adaptive] of [
+        [4, false],
+        [2, true],
+      ] as const) {
+        const sequence = await prefilled(threaded, prompt)
+        const result = await threaded.speculativeTokens({
+          sequence,
+          draft,
+          k,
+          adaptive,
+          maxK: 8,
+          maxTokens: 100,
+          stopTokenIds: threaded.tokenizer.eosTokenIds,
+        })
+        expect(result?.tokenIds, `k=${k} adaptive=${adaptive}`).toEqual(reference.tokenIds)
+        // The cache the verification session left is the worker's: extend continues it.
+        const [continued] = await threaded.extend([
+          { sequence, tokens: [result?.tokenIds.at(-1) as number] },
+        ])
+        expect(continued?.logits.length).toBe(threaded.vocabSize)
+        expect(sequence.length).toBe(prompt.length + (result?.tokenIds.length ?? 0))
+        sequence.dispose()
+      }
+    } finally {
+      await threaded.close()
+    }
+  })
+
   it('stays exact when the drafts disagree often (draft resets) and when they never do', async () => {
     // A context of arbitrary tokens: the draft model rarely agrees with the target there, so
     // most rounds end in a correction and a reset of the draft thread.
