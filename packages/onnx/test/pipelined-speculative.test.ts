@@ -159,6 +159,28 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
     expect(self.result.acceptedTokens).toBe(self.result.draftedTokens)
   })
 
+  it('runs concurrent jobs with one draft model one after another, each exact', async () => {
+    const references = await Promise.all(prompts.map((prompt) => greedyReference(prompt, 90)))
+    const sequences = await Promise.all(prompts.map((prompt) => prefilled(target, prompt)))
+    const results = await Promise.all(
+      sequences.map((sequence, index) =>
+        target.speculativeTokens({
+          sequence,
+          draft,
+          k: 2 + 2 * index,
+          adaptive: index === 1,
+          maxK: 8,
+          maxTokens: 90,
+          stopTokenIds: target.tokenizer.eosTokenIds,
+        }),
+      ),
+    )
+    results.forEach((result, index) => {
+      expect(result?.tokenIds).toEqual(references[index]?.tokenIds)
+    })
+    for (const sequence of sequences) sequence.dispose()
+  })
+
   it('ends the job on abort and drafts again for the next job', async () => {
     const prompt = prompts[1] as number[]
     const sequence = await prefilled(target, prompt)
