@@ -6,7 +6,8 @@
 // still holds one, so the back-to-back jobs below would fail otherwise).
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { AbortedError, type SequenceState } from '@metagen/core'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -179,6 +180,49 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
       expect(result?.tokenIds).toEqual(references[index]?.tokenIds)
     })
     for (const sequence of sequences) sequence.dispose()
+  })
+
+  it('stays exact on the fixture architectures (GQA with its own draft, float16 cache, no position ids)', async () => {
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
+    for (const [targetName, draftName, dtype] of [
+      ['llama-gqa', 'llama-gqa-draft', undefined],
+      ['qwen2', 'qwen2', 'fp16'],
+      ['gpt2-legacy', 'gpt2-legacy', undefined],
+    ] as const) {
+      const options = { threads: 2, spinning: 'never' as const, ...(dtype ? { dtype } : {}) }
+      const fixtureTarget = await loadOnnxTokenModel(join(fixtures, targetName), options)
+      const fixtureDraft =
+        draftName === targetName
+          ? fixtureTarget
+          : await loadOnnxTokenModel(join(fixtures, draftName), options)
+      try {
+        const prompt = fixtureTarget.tokenizer.encode('12+7=19. 3*4=')
+        const plain = await prefilled(fixtureTarget, prompt)
+        const [reference] = await fixtureTarget.sampleTokens({
+          sequences: [plain],
+          temperature: 0,
+          maxTokens: 40,
+          stopTokenIds: [],
+        })
+        plain.dispose()
+        const sequence = await prefilled(fixtureTarget, prompt)
+        const result = await fixtureTarget.speculativeTokens({
+          sequence,
+          draft: fixtureDraft,
+          k: 4,
+          adaptive: false,
+          maxK: 4,
+          maxTokens: 40,
+          stopTokenIds: [],
+        })
+        sequence.dispose()
+        expect(result?.tokenIds, targetName).toEqual(reference?.tokenIds)
+        expect(result?.tokenIds).toHaveLength(40)
+      } finally {
+        await fixtureTarget.close()
+        if (fixtureDraft !== fixtureTarget) await fixtureDraft.close()
+      }
+    }
   })
 
   it('ends the job on abort and drafts again for the next job', async () => {
