@@ -164,6 +164,76 @@ describe('simplifyGraph on a hand-built graph', () => {
     expect(simplifyGraph(withExternal)).toBeUndefined()
   })
 
+  it('keeps the values a subgraph reads from the outer graph', async () => {
+    const branch = (name: string, opType: string) =>
+      message(6, [
+        node(opType, ['hidden'], [`${name}_out`]),
+        strings(2, [name]),
+        message(12, [valueInfo(`${name}_out`, FLOAT, ['batch', 2, 4])]),
+      ])
+    const graphAttribute = (name: string, body: Uint8Array) =>
+      message(5, [strings(1, [name]), body, varintField(20, 5)])
+    const graph = concatBytes([
+      node('Shape', ['x'], ['shape']),
+      node('Gather', ['shape', 'zero'], ['batch'], [attribute('axis', 0)]),
+      node('Unsqueeze', ['batch', 'axes0'], ['batch1']),
+      node('Concat', ['batch1', 'eight'], ['target'], [attribute('axis', 0)]),
+      node('Reshape', ['x', 'target'], ['flat']),
+      // Read only inside the branches.
+      node('Neg', ['x'], ['hidden']),
+      node(
+        'If',
+        ['condition'],
+        ['chosen'],
+        [
+          graphAttribute('then_branch', branch('then', 'Identity')),
+          graphAttribute('else_branch', branch('else', 'Abs')),
+        ],
+      ),
+      strings(2, ['branches']),
+      message(5, [int64Tensor('zero', [0n], [])]),
+      message(5, [int64Tensor('axes0', [0n], [1])]),
+      message(5, [int64Tensor('eight', [8n], [1])]),
+      message(11, [valueInfo('x', FLOAT, ['batch', 2, 4])]),
+      message(11, [valueInfo('condition', 9, [1])]),
+      message(12, [valueInfo('flat', FLOAT, ['batch', 8])]),
+      message(12, [valueInfo('chosen', FLOAT, ['batch', 2, 4])]),
+    ])
+    const model = concatBytes([
+      varintField(1, 8),
+      message(8, [strings(1, ['']), varintField(2, 17)]),
+      message(7, [graph]),
+    ])
+    const simplified = simplifyGraph(model)
+    expect(simplified?.foldedReshapes).toBe(1)
+    const ops = readOnnxGraph(simplified?.model as Uint8Array).nodes.map((node) => node.opType)
+    expect(ops).toEqual(['Reshape', 'Neg', 'If'])
+    const before = await ort.InferenceSession.create(model)
+    const after = await ort.InferenceSession.create(simplified?.model as Uint8Array)
+    try {
+      for (const condition of [0, 1]) {
+        const feeds = {
+          x: new ort.Tensor(
+            'float32',
+            Float32Array.from({ length: 16 }, (_, i) => i - 7),
+            [2, 2, 4],
+          ),
+          condition: new ort.Tensor('bool', Uint8Array.of(condition), [1]),
+        }
+        const expected = await before.run(feeds)
+        const actual = await after.run(feeds)
+        for (const name of ['flat', 'chosen']) {
+          expect(Array.from((actual[name] as ort.Tensor).data as Float32Array)).toEqual(
+            Array.from((expected[name] as ort.Tensor).data as Float32Array),
+          )
+        }
+      }
+    } finally {
+      await before.release()
+      await after.release()
+    }
+  })
+
   it('finds nothing to fold when every target is already a constant', () => {
     const graph = concatBytes([
       node('Reshape', ['x', 'target'], ['y']),
