@@ -51,13 +51,14 @@ function fail(channel: DraftChannel, error: unknown): void {
   Atomics.notify(channel.control, PUBLISHED)
 }
 
-// Whatever escapes the job loop must still reach the target waiting on the channel.
-process.on('uncaughtException', (error) => {
+// Whatever escapes the job loop fails the job on the channel the target waits on, and ends
+// this thread (the target then sees it exit and fails later jobs).
+function failAndExit(error: unknown): void {
   if (current) fail(current, error)
-})
-process.on('unhandledRejection', (error) => {
-  if (current) fail(current, error)
-})
+  process.exit(1)
+}
+process.on('uncaughtException', failAndExit)
+process.on('unhandledRejection', failAndExit)
 
 async function load(): Promise<void> {
   try {

@@ -141,6 +141,16 @@ export class DraftThread {
   }
 }
 
+/**
+ * Blocks until `control[index]` may have left `value` (a notification) or for one slice; after
+ * a slice without one, lets the event loop run once, so that an exit or crash of the draft
+ * thread that never reached the channel still sets {@link DraftThread.failure}.
+ */
+async function waitOn(control: Int32Array, index: number, value: number): Promise<void> {
+  if (Atomics.wait(control, index, value, WAIT_SLICE_MS) !== 'timed-out') return
+  await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
 /** The drafts of one job, taken from the draft thread's channel. */
 class PipelinedDrafter implements SpeculativeDrafter {
   /** The committed tokens at positions [0, verified) equal the drafts published there. */
@@ -201,7 +211,7 @@ class PipelinedDrafter implements SpeculativeDrafter {
           if (drafts.length >= wanted) return { tokens: drafts, probabilities: undefined }
         }
       }
-      Atomics.wait(control, PUBLISHED, published, WAIT_SLICE_MS)
+      await waitOn(control, PUBLISHED, published)
     }
   }
 
@@ -219,7 +229,7 @@ class PipelinedDrafter implements SpeculativeDrafter {
       if (state === FAILED) throw this.failed()
       if (state !== RUNNING) break
       if (this.thread.failure) throw this.thread.failure
-      Atomics.wait(control, STATE, RUNNING, WAIT_SLICE_MS)
+      await waitOn(control, STATE, RUNNING)
     }
     return {
       draftForwardPasses: Atomics.load(control, FORWARD_PASSES),
