@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { tinymathModelPaths } from '@metagen/tinymath'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
+import { loadOnnxTokenModel } from '../dist/index.js'
 import { createModelSession } from '../src/model-session.js'
 import { readOnnxGraph } from '../src/onnx-graph.js'
 import { simplifyGraph } from '../src/simplify-graph.js'
@@ -225,5 +226,46 @@ describe('createModelSession graph simplification', () => {
       await simplified.session.release()
       await exported.session.release()
     }
+  })
+})
+
+describe('loadOnnxTokenModel graphSimplification', () => {
+  const folder = tinymathModelPaths['tinymath-generator']
+
+  it('decodes the same tokens with the same logprobs simplified and as exported', async () => {
+    const simplified = await loadOnnxTokenModel(folder, { threads: 1, spinning: 'never' })
+    const exported = await loadOnnxTokenModel(folder, {
+      threads: 1,
+      spinning: 'never',
+      graphSimplification: false,
+    })
+    try {
+      const decode = async (model: typeof simplified) => {
+        const sequence = model.createSequence()
+        await model.extend([{ sequence, tokens: model.tokenizer.encode('Q: 12 + 30 = ?\nA:') }])
+        const [result] = await (model.sampleTokens as NonNullable<typeof model.sampleTokens>)({
+          sequences: [sequence],
+          temperature: 0,
+          maxTokens: 24,
+          stopTokenIds: model.tokenizer.eosTokenIds,
+        })
+        sequence.dispose()
+        return result
+      }
+      const expected = await decode(exported)
+      const actual = await decode(simplified)
+      expect(actual?.tokenIds.length).toBeGreaterThan(1)
+      expect(actual?.tokenIds).toEqual(expected?.tokenIds)
+      expect(actual?.logprobs).toEqual(expected?.logprobs)
+    } finally {
+      await simplified.close()
+      await exported.close()
+    }
+  })
+
+  it('rejects a graphSimplification that is not a boolean, naming it', async () => {
+    await expect(
+      loadOnnxTokenModel(folder, { graphSimplification: 'yes' as unknown as boolean }),
+    ).rejects.toThrow(/graphSimplification/)
   })
 })
