@@ -9,7 +9,14 @@
 // exactly what the original graph computes, bit for bit: only shape arithmetic is removed.
 import { concatBytes } from '@metagen/core'
 import { type GraphNode, type OnnxGraph, readOnnxGraph } from './onnx-graph.js'
-import { int64Tensor, lengthDelimited, message, protoFields, protoString } from './protobuf.js'
+import {
+  encodeVarint,
+  int64Tensor,
+  lengthDelimited,
+  message,
+  protoFields,
+  protoString,
+} from './protobuf.js'
 import { inferSymbolicShapes } from './symbolic-shapes.js'
 
 /** What {@link simplifyGraph} changed. */
@@ -101,7 +108,7 @@ export function simplifyGraph(model: Uint8Array): GraphSimplification | undefine
       }
     }
   }
-  const graphBytes = rewriteGraph(model, {
+  const graphParts = rewriteGraph(model, {
     keepNode: (index) => live.has(index),
     // An initializer that is also a graph input is that input's default: it stays.
     keepInitializer: (name) => liveNames.has(name) || inputNames.has(name),
@@ -114,9 +121,14 @@ export function simplifyGraph(model: Uint8Array): GraphSimplification | undefine
       int64Tensor(name, values, [values.length]),
     ),
   })
+  // One copy of the model: the new graph field is written as its header and parts.
+  const graphLength = graphParts.reduce((total, part) => total + part.length, 0)
   const parts: Uint8Array[] = []
   for (const field of protoFields(model)) {
-    parts.push(field.number === 7 && field.wire === 2 ? lengthDelimited(7, graphBytes) : field.raw)
+    if (field.number === 7 && field.wire === 2) {
+      parts.push(Uint8Array.from([...encodeVarint((7 << 3) | 2), ...encodeVarint(graphLength)]))
+      parts.push(...graphParts)
+    } else parts.push(field.raw)
   }
   return {
     model: concatBytes(parts),
@@ -135,8 +147,11 @@ interface GraphEdits {
   added: Uint8Array[]
 }
 
-/** The main graph's bytes with the edits applied; every untouched field is copied verbatim. */
-function rewriteGraph(model: Uint8Array, edits: GraphEdits): Uint8Array {
+/**
+ * The main graph's payload with the edits applied, in parts to be concatenated (untouched fields
+ * are views of `model`, copied once when the whole model is assembled).
+ */
+function rewriteGraph(model: Uint8Array, edits: GraphEdits): Uint8Array[] {
   let graphBytes: Uint8Array | undefined
   for (const field of protoFields(model))
     if (field.number === 7 && field.bytes) graphBytes = field.bytes
@@ -158,7 +173,7 @@ function rewriteGraph(model: Uint8Array, edits: GraphEdits): Uint8Array {
     } else parts.push(field.raw)
   }
   for (const tensor of edits.added) parts.push(message(5, [tensor]))
-  return concatBytes(parts)
+  return parts
 }
 
 /** A NodeProto payload with its input number `position` renamed to `name`. */
