@@ -20,6 +20,8 @@ export interface StartModelWorkerOptions<TContract> {
   spinning?: SpinningMode | 'auto' | boolean | undefined
   /** Simplify the graph at load (default true; see LoadOnnxTokenModelOptions). */
   graphSimplification?: boolean | undefined
+  /** Greedy speculative jobs draft ahead on a draft thread (default false; see LoadOnnxTokenModelOptions). */
+  speculativePipeline?: boolean | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
     inputs: readonly ValueMetadata[],
@@ -66,7 +68,8 @@ export async function startModelWorker<TContract>(
     padTokenId: tokenizer.padTokenId,
     threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism())),
     spinning: await resolveSpinning(options.spinning),
-    graphSimplification: graphSimplificationOption(options.graphSimplification),
+    graphSimplification: booleanOption('graphSimplification', options.graphSimplification, true),
+    speculativePipeline: booleanOption('speculativePipeline', options.speculativePipeline, false),
   }
   const client = await WorkerClient.start(init, folder.folder)
   let contract: TContract
@@ -151,12 +154,12 @@ async function busyFractionOfOthers(ms: number): Promise<number> {
   return Math.min(1, Math.max(0, others / all))
 }
 
-/** The `graphSimplification` option: true when absent; InvalidArgumentError unless a boolean. */
-function graphSimplificationOption(value: unknown): boolean {
-  if (value === undefined) return true
+/** A boolean option: `fallback` when absent; InvalidArgumentError unless a boolean. */
+function booleanOption(argument: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
   if (typeof value !== 'boolean') {
     throw new InvalidArgumentError({
-      argument: 'graphSimplification',
+      argument,
       expected: 'a boolean',
       received: value,
     })

@@ -33,6 +33,8 @@ export interface WorkerInit {
   spinning: SpinningMode
   /** Fold the graph's shape computations into constants at load (default true). */
   graphSimplification?: boolean | undefined
+  /** Greedy speculative jobs draft ahead on a draft thread (default false). */
+  speculativePipeline?: boolean | undefined
   /**
    * One Int32 in a SharedArrayBuffer: how many messages the main thread has posted to the
    * worker. The worker's loops (decode jobs, speculative jobs) run their passes back to back

@@ -68,8 +68,8 @@ const drafts = new Map<number, AttachedDraft>()
 /** A draft model attached with `attach-draft`. */
 interface AttachedDraft {
   request: AttachDraftRequest
-  /** Drafts greedy jobs on its own thread. */
-  thread: DraftThread
+  /** Drafts greedy jobs on its own thread (WorkerInit.speculativePipeline). */
+  thread: DraftThread | undefined
   /** Its session in this worker for sampled jobs, once one needed it. */
   serial: Promise<CausalRuntime> | undefined
 }
@@ -366,14 +366,20 @@ async function driveDecoding(): Promise<void> {
 async function attachDraft(requestId: number, request: AttachDraftRequest): Promise<void> {
   try {
     if (!drafts.has(request.draftId)) {
-      // Greedy jobs draft on the draft thread; its session loads now, so that a model the
-      // worker cannot load fails the attach instead of the first job.
-      const thread = await DraftThread.start({
-        onnxPath: request.onnxPath,
-        padTokenId: request.padTokenId,
-        contract: request.contract,
-      })
-      drafts.set(request.draftId, { request, thread, serial: undefined })
+      // The draft's session loads now (on the draft thread when greedy jobs draft ahead, else
+      // in this worker), so that a model it cannot load fails the attach instead of a job.
+      if (init.speculativePipeline === true) {
+        const thread = await DraftThread.start({
+          onnxPath: request.onnxPath,
+          padTokenId: request.padTokenId,
+          contract: request.contract,
+        })
+        drafts.set(request.draftId, { request, thread, serial: undefined })
+      } else {
+        const draft: AttachedDraft = { request, thread: undefined, serial: undefined }
+        await serialRuntime(draft)
+        drafts.set(request.draftId, draft)
+      }
     }
     post({ type: 'attached', requestId })
   } catch (error) {
@@ -431,11 +437,6 @@ function jobModel(runtime: CausalRuntime): SpeculativeJobModel {
 }
 
 /**
- * Runs a speculative job: greedy ones with the draft thread drafting ahead while this worker
- * verifies (one job at a time per draft thread; later ones queue), sampled ones with the draft
- * session of this worker, in turn with the target.
- */
-/**
  * The target's session for the verification passes of pipelined speculative jobs, loaded on
  * the first such job: one intra-op thread that never spins. The draft thread drafts on the
  * other core meanwhile; this worker's own session (by default 2 threads spinning briefly
@@ -478,6 +479,12 @@ async function speculate(requestId: number, request: SpeculativeJobRequest): Pro
   }
 }
 
+/**
+ * Runs a speculative job: greedy ones, when the worker has a draft thread
+ * (WorkerInit.speculativePipeline), with the draft thread drafting ahead while this worker
+ * verifies (one job at a time per draft thread; later ones queue); sampled ones, and greedy
+ * ones without a draft thread, with the draft's session in this worker, in turn with the target.
+ */
 async function runJob(requestId: number, request: SpeculativeJobRequest): Promise<void> {
   const draft = drafts.get(request.draftId)
   if (!draft || !sequences.has(request.sequenceId)) {
@@ -487,10 +494,11 @@ async function runJob(requestId: number, request: SpeculativeJobRequest): Promis
   }
   try {
     let result: SpeculativeJobResult
-    if (request.temperature === 0) {
+    const thread = draft.thread
+    if (request.temperature === 0 && thread !== undefined) {
       const verifier = await verificationRuntime()
-      result = await draft.thread.exclusive(() =>
-        runSpeculativeJob(request, jobModel(verifier), draft.thread.createDrafter(request)),
+      result = await thread.exclusive(() =>
+        runSpeculativeJob(request, jobModel(verifier), thread.createDrafter(request)),
       )
     } else {
       const runtime = await serialRuntime(draft).catch((error: unknown) => {
@@ -545,7 +553,7 @@ port.on('message', async (message: WorkerRequest) => {
       await Promise.allSettled(speculativeJobs.keys())
       sequences.clear()
       for (const draft of drafts.values()) {
-        await draft.thread.close()
+        await draft.thread?.close()
         const serial = await draft.serial?.catch(() => undefined)
         await serial?.session.release()
       }

@@ -373,6 +373,16 @@ describe('loading errors', () => {
     expect(String((error as Error).message)).toMatch(/spinning/)
   })
 
+  it('rejects non-boolean graphSimplification and speculativePipeline, naming the argument', async () => {
+    for (const argument of ['graphSimplification', 'speculativePipeline']) {
+      const error = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], {
+        [argument]: 'yes' as never,
+      }).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(String((error as Error).message)).toContain(argument)
+    }
+  })
+
   it('rejects a causal LM loaded as a reward model', async () => {
     await expect(loadOnnxRewardModel(tinymathModelPaths['tinymath-draft'])).rejects.toThrow(
       /not a reward model/,

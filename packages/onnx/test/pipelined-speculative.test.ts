@@ -18,7 +18,10 @@ let draft: OnnxTokenModel
 let prompts: number[][]
 
 beforeAll(async () => {
-  target = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { threads: 1 })
+  target = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+    threads: 1,
+    speculativePipeline: true,
+  })
   draft = await loadOnnxTokenModel(tinymathModelPaths['tinymath-draft'], { threads: 1 })
   const problems = (await loadDevSet()).filter((_, index) => index % 50 === 3).slice(0, 2)
   prompts = problems.map((problem) => target.tokenizer.encode(formatPrompt(problem.question)))
@@ -114,6 +117,7 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
     const threaded = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
       threads: 2,
       spinning: 'never',
+      speculativePipeline: true,
     })
     try {
       for (const [k, adaptive] of [
@@ -189,7 +193,12 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
       ['qwen2', 'qwen2', 'fp16'],
       ['gpt2-legacy', 'gpt2-legacy', undefined],
     ] as const) {
-      const options = { threads: 2, spinning: 'never' as const, ...(dtype ? { dtype } : {}) }
+      const options = {
+        threads: 2,
+        spinning: 'never' as const,
+        speculativePipeline: true,
+        ...(dtype ? { dtype } : {}),
+      }
       const fixtureTarget = await loadOnnxTokenModel(join(fixtures, targetName), options)
       const fixtureDraft =
         draftName === targetName
@@ -283,6 +292,7 @@ describe('pipelined greedy speculativeTokens (draft thread)', () => {
     // settles (an error, or its result if it was already done), it does not hang.
     const closing = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
       threads: 1,
+      speculativePipeline: true,
     })
     const sequence = await prefilled(closing, prompts[0] as number[])
     const warmUp = await closing.speculativeTokens({
