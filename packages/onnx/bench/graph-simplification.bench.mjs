@@ -9,7 +9,7 @@ import { loadavg } from 'node:os'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { loadOnnxTokenModel } from '../dist/index.js'
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 30)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 120)
 const spinning = process.env.BENCH_SPINNING ?? 'auto'
 const maxTokens = 96
 const problems = (await loadDevSet()).filter((_, index) => index % 15 === 0).slice(0, 10)
