@@ -1,12 +1,12 @@
 // Loading real-architecture folders: dtype files, the contract read from the session (GQA,
 // float16 caches, no position_ids), clear one-line errors for what is not supported, and the
 // bytes of every token for byte-level and SentencePiece tokenizers.
-import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ModelLoadError } from '@metagen/core'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   detectTokenizerFamily,
   loadOnnxRewardModel,
@@ -16,8 +16,16 @@ import {
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
+/** Temporary folders of this file's fixture copies, removed when its tests end. */
+const copies: string[] = []
+afterAll(() => {
+  for (const copy of copies) rmSync(copy, { recursive: true, force: true })
+})
+
 function copyFixture(name: string): string {
-  const folder = join(mkdtempSync(join(tmpdir(), `metagen-${name}-`)), name)
+  const parent = mkdtempSync(join(tmpdir(), `metagen-${name}-`))
+  copies.push(parent)
+  const folder = join(parent, name)
   cpSync(join(fixtures, name), folder, { recursive: true })
   return folder
 }

@@ -1,12 +1,23 @@
 // Integration tests of the local backend on the real tinymath ONNX models.
 // The worker thread needs compiled JavaScript, so these tests run against the built package.
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, type TokenModel } from '@metagen/core'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadOnnxRewardModel, loadOnnxTokenModel, planRewardPasses } from '../dist/index.js'
+
+/** Temporary folders made by this file's tests, removed when they end. */
+const temporaryFolders: string[] = []
+afterAll(() => {
+  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true })
+})
+function temporaryFolder(prefix: string): string {
+  const folder = mkdtempSync(prefix)
+  temporaryFolders.push(folder)
+  return folder
+}
 
 let model: TokenModel
 let prompts: number[][]
@@ -340,7 +351,7 @@ describe('loading errors', () => {
   })
 
   it('names the missing files of a folder that is not a model', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'metagen-not-a-model-'))
+    const folder = temporaryFolder(join(tmpdir(), 'metagen-not-a-model-'))
     writeFileSync(join(folder, 'config.json'), '{}')
     await expect(loadOnnxTokenModel(folder)).rejects.toThrow(
       /missing tokenizer.json, onnx\/model.onnx/,
@@ -348,7 +359,7 @@ describe('loading errors', () => {
   })
 
   it('rejects a malformed ONNX file', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'metagen-bad-onnx-'))
+    const folder = temporaryFolder(join(tmpdir(), 'metagen-bad-onnx-'))
     const source = tinymathModelPaths['tinymath-draft']
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
       copyFileSync(join(source, file), join(folder, file))

@@ -1,6 +1,6 @@
 // Integration: the strategy environment on the real tinymath models (ONNX backend) and on the
 // fake OpenAI server of @metagen/openai/testing.
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, UnsupportedCapabilityError } from '@metagen/core'
@@ -14,6 +14,17 @@ import {
   resolveModelId,
   run,
 } from '../src/index.js'
+
+/** Temporary folders made by this file's tests, removed when they end. */
+const temporaryFolders: string[] = []
+afterAll(async () => {
+  await Promise.all(temporaryFolders.map((folder) => rm(folder, { recursive: true, force: true })))
+})
+async function temporaryFolder(prefix: string): Promise<string> {
+  const folder = await mkdtemp(prefix)
+  temporaryFolders.push(folder)
+  return folder
+}
 
 const registry = createDefaultStrategyRegistry()
 
@@ -29,7 +40,7 @@ describe('resolveModelId', () => {
       provider: 'openai',
       remoteId: 'gpt-4o-mini',
     })
-    const folder = await mkdtemp(join(tmpdir(), 'metagen-model-'))
+    const folder = await temporaryFolder(join(tmpdir(), 'metagen-model-'))
     expect(resolveModelId(folder)).toMatchObject({ kind: 'local', path: folder })
   })
 
@@ -102,7 +113,7 @@ describe('createStrategyEnvironment (real tinymath models)', () => {
   })
 
   it('reports a malformed model folder and the verifier as a token model clearly', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'metagen-empty-'))
+    const folder = await temporaryFolder(join(tmpdir(), 'metagen-empty-'))
     await expect(environment.tokenModel(folder)).rejects.toThrow(ModelLoadError)
     await expect(environment.tokenModel(folder)).rejects.toThrow(/missing config\.json/)
   })
