@@ -1,21 +1,14 @@
 // Integration: the CLI's commands run in-process on the real tinymath models.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createTemporaryFolders } from '@metagen/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../src/index.js'
 import { captureIo } from './capture-io.js'
 
-/** Temporary folders made by this file's tests, removed when they end. */
-const temporaryFolders: string[] = []
-afterAll(async () => {
-  await Promise.all(temporaryFolders.map((folder) => rm(folder, { recursive: true, force: true })))
-})
-async function temporaryFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(prefix)
-  temporaryFolders.push(folder)
-  return folder
-}
+/** This file's temporary folders, removed when its tests end. */
+const temporary = createTemporaryFolders()
+afterAll(() => temporary.removeAll())
 
 const question =
   'Ava has 23 apples. She buys 4 bags with 17 apples each. How many apples does Ava have now?'
@@ -37,7 +30,7 @@ describe('metagen solve', () => {
   })
 
   it('prints JSON and saves a trace that `trace` draws', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-cli-'))
+    const folder = temporary.make('metagen-cli-')
     const tracePath = join(folder, 'trace.jsonl')
     const result = await cli(
       'solve',
@@ -130,7 +123,7 @@ describe('metagen eval', () => {
   })
 
   it('saves one trace tree per problem with --trace-out, which `trace` draws', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-cli-'))
+    const folder = temporary.make('metagen-cli-')
     const tracePath = join(folder, 'eval-trace.jsonl')
     const result = await cli(
       'eval',
@@ -213,7 +206,7 @@ describe('metagen eval', () => {
   })
 
   it('reads a data file and a YAML strategy file, with flags overriding it', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-cli-'))
+    const folder = temporary.make('metagen-cli-')
     await writeFile(
       join(folder, 'data.jsonl'),
       '{"id":"a","question":"June has 64 shells. She loses 21 shells. How many shells does June have now?","answer":43}\n',
@@ -365,7 +358,7 @@ describe('bad input gives a clear error and exit code 2', () => {
   })
 
   it('a malformed model folder', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-bad-model-'))
+    const folder = temporary.make('metagen-bad-model-')
     await writeFile(join(folder, 'config.json'), '{"not": "a model"}')
     const result = await cli('solve', question, '--model', folder)
     expect(result.code).toBe(2)
@@ -404,7 +397,7 @@ describe('metagen --help', () => {
 
 describe('metagen scale', () => {
   it('writes table.md, table.json and plot.svg', async () => {
-    const out = await temporaryFolder(join(tmpdir(), 'metagen-scale-'))
+    const out = temporary.make('metagen-scale-')
     const result = await cli(
       'scale',
       '--model',

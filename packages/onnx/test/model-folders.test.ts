@@ -1,11 +1,11 @@
 // Loading real-architecture folders: dtype files, the contract read from the session (GQA,
 // float16 caches, no position_ids), clear one-line errors for what is not supported, and the
 // bytes of every token for byte-level and SentencePiece tokenizers.
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ModelLoadError } from '@metagen/core'
+import { createTemporaryFolders } from '@metagen/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   detectTokenizerFamily,
@@ -14,18 +14,14 @@ import {
   loadTokenizer,
 } from '../dist/index.js'
 
+/** This file's temporary folders, removed when its tests end. */
+const temporary = createTemporaryFolders()
+afterAll(() => temporary.removeAll())
+
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
-/** Temporary folders of this file's fixture copies, removed when its tests end. */
-const copies: string[] = []
-afterAll(() => {
-  for (const copy of copies) rmSync(copy, { recursive: true, force: true })
-})
-
 function copyFixture(name: string): string {
-  const parent = mkdtempSync(join(tmpdir(), `metagen-${name}-`))
-  copies.push(parent)
-  const folder = join(parent, name)
+  const folder = join(temporary.make(`metagen-${name}-`), name)
   cpSync(join(fixtures, name), folder, { recursive: true })
   return folder
 }

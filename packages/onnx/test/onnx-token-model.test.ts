@@ -1,23 +1,16 @@
 // Integration tests of the local backend on the real tinymath ONNX models.
 // The worker thread needs compiled JavaScript, so these tests run against the built package.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, type TokenModel } from '@metagen/core'
+import { createTemporaryFolders } from '@metagen/core/testing'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadOnnxRewardModel, loadOnnxTokenModel, planRewardPasses } from '../dist/index.js'
 
-/** Temporary folders made by this file's tests, removed when they end. */
-const temporaryFolders: string[] = []
-afterAll(() => {
-  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true })
-})
-function temporaryFolder(prefix: string): string {
-  const folder = mkdtempSync(prefix)
-  temporaryFolders.push(folder)
-  return folder
-}
+/** This file's temporary folders, removed when its tests end. */
+const temporary = createTemporaryFolders()
+afterAll(() => temporary.removeAll())
 
 let model: TokenModel
 let prompts: number[][]
@@ -351,7 +344,7 @@ describe('loading errors', () => {
   })
 
   it('names the missing files of a folder that is not a model', async () => {
-    const folder = temporaryFolder(join(tmpdir(), 'metagen-not-a-model-'))
+    const folder = temporary.make('metagen-not-a-model-')
     writeFileSync(join(folder, 'config.json'), '{}')
     await expect(loadOnnxTokenModel(folder)).rejects.toThrow(
       /missing tokenizer.json, onnx\/model.onnx/,
@@ -359,7 +352,7 @@ describe('loading errors', () => {
   })
 
   it('rejects a malformed ONNX file', async () => {
-    const folder = temporaryFolder(join(tmpdir(), 'metagen-bad-onnx-'))
+    const folder = temporary.make('metagen-bad-onnx-')
     const source = tinymathModelPaths['tinymath-draft']
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
       copyFileSync(join(source, file), join(folder, file))

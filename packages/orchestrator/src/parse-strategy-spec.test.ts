@@ -1,19 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createTemporaryFolders } from '@metagen/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadStrategySpec, parseStrategySpec } from './parse-strategy-spec.js'
 
-/** Temporary folders made by this file's tests, removed when they end. */
-const temporaryFolders: string[] = []
-afterAll(async () => {
-  await Promise.all(temporaryFolders.map((folder) => rm(folder, { recursive: true, force: true })))
-})
-async function temporaryFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(prefix)
-  temporaryFolders.push(folder)
-  return folder
-}
+/** This file's temporary folders, removed when its tests end. */
+const temporary = createTemporaryFolders()
+afterAll(() => temporary.removeAll())
 
 describe('parseStrategySpec', () => {
   it('reads JSON and YAML alike', () => {
@@ -41,7 +34,7 @@ describe('parseStrategySpec', () => {
   })
 
   it('loads files and reports unreadable ones', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-spec-'))
+    const folder = temporary.make('metagen-spec-')
     const path = join(folder, 'spec.yaml')
     await writeFile(path, 'strategy: best-of-n\nn: 4\nscorer: step-checker\n')
     expect(await loadStrategySpec(path)).toEqual({

@@ -1,9 +1,6 @@
-// Integration: the strategy environment on the real tinymath models (ONNX backend) and on the
-// fake OpenAI server of @metagen/openai/testing.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { InvalidArgumentError, ModelLoadError, UnsupportedCapabilityError } from '@metagen/core'
+import { createTemporaryFolders } from '@metagen/core/testing'
 import { startFakeOpenAIServer } from '@metagen/openai/testing'
 import { formatPrompt, loadDevSet, tinymathModelPaths } from '@metagen/tinymath'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,16 +12,9 @@ import {
   run,
 } from '../src/index.js'
 
-/** Temporary folders made by this file's tests, removed when they end. */
-const temporaryFolders: string[] = []
-afterAll(async () => {
-  await Promise.all(temporaryFolders.map((folder) => rm(folder, { recursive: true, force: true })))
-})
-async function temporaryFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(prefix)
-  temporaryFolders.push(folder)
-  return folder
-}
+/** This file's temporary folders, removed when its tests end. */
+const temporary = createTemporaryFolders()
+afterAll(() => temporary.removeAll())
 
 const registry = createDefaultStrategyRegistry()
 
@@ -40,7 +30,7 @@ describe('resolveModelId', () => {
       provider: 'openai',
       remoteId: 'gpt-4o-mini',
     })
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-model-'))
+    const folder = temporary.make('metagen-model-')
     expect(resolveModelId(folder)).toMatchObject({ kind: 'local', path: folder })
   })
 
@@ -113,7 +103,7 @@ describe('createStrategyEnvironment (real tinymath models)', () => {
   })
 
   it('reports a malformed model folder and the verifier as a token model clearly', async () => {
-    const folder = await temporaryFolder(join(tmpdir(), 'metagen-empty-'))
+    const folder = temporary.make('metagen-empty-')
     await expect(environment.tokenModel(folder)).rejects.toThrow(ModelLoadError)
     await expect(environment.tokenModel(folder)).rejects.toThrow(/missing config\.json/)
   })

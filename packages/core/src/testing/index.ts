@@ -43,3 +43,4 @@ export {
   tableLogits,
 } from './fake-token-model.js'
 export { createCharacterTokenizer, createLetterTokenizer } from './fake-tokenizers.js'
+export { createTemporaryFolders, type TemporaryFolders } from './temporary-folders.js'
