@@ -498,31 +498,12 @@ function inferNode(
     out.shape = perm.map((axis) => shape[axis] ?? null)
     return [out]
   }
-  if (op === 'MatMul') {
-    const b = input(1)
+  if (op === 'MatMul' || op === 'MatMulInteger') {
     const out: SymbolicTensor = {}
-    if (x.type !== undefined) out.type = x.type
-    if (!x.shape || !b.shape || x.shape.length < 2 || b.shape.length < 2) return [out]
-    const batch = broadcastShapes([x.shape.slice(0, -2), b.shape.slice(0, -2)])
-    if (batch)
-      out.shape = [
-        ...batch,
-        x.shape[x.shape.length - 2] as SymbolicDim,
-        b.shape[b.shape.length - 1] as SymbolicDim,
-      ]
-    return [out]
-  }
-  if (op === 'MatMulInteger') {
-    const b = input(1)
-    const out: SymbolicTensor = { type: INT32 }
-    if (!x.shape || !b.shape || x.shape.length < 2 || b.shape.length < 2) return [out]
-    const batch = broadcastShapes([x.shape.slice(0, -2), b.shape.slice(0, -2)])
-    if (batch)
-      out.shape = [
-        ...batch,
-        x.shape[x.shape.length - 2] as SymbolicDim,
-        b.shape[b.shape.length - 1] as SymbolicDim,
-      ]
+    const type = op === 'MatMul' ? x.type : INT32
+    if (type !== undefined) out.type = type
+    const shape = matMulShape(x.shape, input(1).shape)
+    if (shape) out.shape = shape
     return [out]
   }
   if (op === 'MatMulNBits') {
@@ -726,4 +707,15 @@ function inferredDim(
   if (remaining.length === 0) return factor
   if (remaining.length === 1) return symbols.multiply(remaining[0] as string, factor)
   return null
+}
+
+/** The shape of MatMul(a, b) (numpy matmul of rank >= 2 operands), or undefined when unknown. */
+function matMulShape(
+  a: SymbolicDim[] | undefined,
+  b: SymbolicDim[] | undefined,
+): SymbolicDim[] | undefined {
+  if (!a || !b || a.length < 2 || b.length < 2) return undefined
+  const batch = broadcastShapes([a.slice(0, -2), b.slice(0, -2)])
+  if (!batch) return undefined
+  return [...batch, a[a.length - 2] as SymbolicDim, b[b.length - 1] as SymbolicDim]
 }
