@@ -87,10 +87,11 @@ export interface OnnxTokenModel extends TokenModel {
   sampleTokens(request: SampleTokensRequest): Promise<SampledTokens[]>
   /**
    * Speculative decoding (greedy or sampled) of one sequence with another ONNX model as the
-   * drafter, run whole inside this model's worker: one round trip per generation. Greedy: the
-   * draft model drafts ahead on its own thread, started by this model's worker, while a
-   * single-threaded session of this model verifies; sampled: a second session of the draft in
-   * this worker drafts in turn with the verification. Undefined for a draft model of another
+   * drafter, run whole inside this model's worker: one round trip per generation. A
+   * single-threaded session of the draft in this worker drafts in turn with the verification;
+   * when this model was loaded with `speculativePipeline: true`, greedy calls instead have the
+   * draft model draft ahead on its own thread, started by this model's worker, while a
+   * single-threaded session of this model verifies. Undefined for a draft model of another
    * backend.
    */
   speculativeTokens(request: SpeculativeTokensRequest): Promise<SpeculativeTokens | undefined>
@@ -456,14 +457,16 @@ class OnnxTokenModelImpl implements OnnxTokenModel {
   /**
    * Speculative decoding (greedy or sampled) of one sequence with `request.draft` as the
    * drafter, run whole in this model's worker (semantics: {@link SpeculativeTokensRequest}).
-   * The first call with a draft model starts a draft thread in this worker with a
-   * single-threaded session of it, which drafts greedy jobs ahead of the verification (one job
-   * at a time per draft; later ones queue), and the first greedy call loads a second session
-   * of this model (one thread, no spinning) for the verification passes, so that each thread
-   * keeps a core; the first sampled call loads another single-threaded draft session into
-   * the worker itself. So the draft's weights are held two or three times (its own worker,
-   * the draft thread, the sampled session) and this model's twice. Its work is counted in both models'
-   * stats; greedy jobs count the draft thread's run-ahead passes that a correction threw away.
+   * The first call with a draft model loads a single-threaded session of it into this worker,
+   * which drafts in turn with the verification (the draft's weights are then held twice: its
+   * own worker and this one). With `speculativePipeline: true` on this model, the first call
+   * instead starts a draft thread in this worker with such a session, which drafts greedy jobs
+   * ahead of the verification (one job at a time per draft; later ones queue), and the first
+   * greedy call loads a second session of this model (one thread, no spinning) for the
+   * verification passes, so that each thread keeps a core; sampled calls then load the
+   * in-worker draft session as well. So the draft's weights are held up to three times and
+   * this model's twice. Its work is counted in both models' stats; pipelined greedy jobs count
+   * the draft thread's run-ahead passes that a correction threw away.
    * Resolves to undefined when `draft` is not an ONNX model loaded by this package. Throws
    * InvalidArgumentError for a sequence that is not this model's, disposed, busy or without
    * `lastLogits`, a draft with another
