@@ -37,6 +37,7 @@ import {
   transformersGreedy,
   transformersSamples,
 } from '../../packages/onnx/bench/transformers-reference.mjs'
+import { bareGreedy, bareSpeculativeGreedy, loadBareSession } from './onnxruntime-floor.mjs'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 if (!Number.isInteger(rounds) || rounds < 1) {
@@ -100,6 +101,17 @@ const reference = await loadMeasured('transformers.js tinymath-generator', () =>
   ),
 )
 
+// The onnxruntime floor (onnxruntime-floor.mjs): bare native sessions on the files as shipped,
+// loaded after the measured models so that they do not count in their memory figures.
+const bareTarget = await loadBareSession(
+  `${tinymathModelPaths['tinymath-generator']}/onnx/model.onnx`,
+  2,
+)
+const bareDraft = await loadBareSession(
+  `${tinymathModelPaths['tinymath-draft']}/onnx/model.onnx`,
+  1,
+)
+
 const devSet = await loadDevSet()
 const every = (step, count) => devSet.filter((_, index) => index % step === 0).slice(0, count)
 const greedyProblems = every(15, 10)
@@ -125,6 +137,8 @@ async function greedyMetagen(prompt) {
   return real(result.sequences[0].tokenIds)
 }
 const greedyTransformers = (prompt) => transformersGreedy(reference, prompt, greedyMaxTokens, real)
+const greedyFloor = async (prompt) =>
+  real(bareGreedy(bareTarget, generator.tokenizer.encode(prompt), greedyMaxTokens, eos))
 
 const samples = 16
 const sampleMaxTokens = 96
@@ -163,6 +177,8 @@ const speculativeVariants = [
   { name: 'k=8', k: 8, adaptive: false },
   { name: 'adaptive (from k=4)', k: 4, adaptive: true },
 ]
+// the fixed draft lengths measured on the onnxruntime floor
+const floorVariants = [2, 4, 8]
 async function plainGreedy(prompt) {
   const result = await sampleSequences({
     models: [generator],
@@ -202,6 +218,7 @@ const rewardScorer = (batchSize) =>
 // ---- warm-up (sessions, JIT) outside the measurement ----
 await greedyMetagen(formatPrompt(devSet[1].question))
 await greedyTransformers(formatPrompt(devSet[1].question))
+await greedyFloor(formatPrompt(devSet[1].question))
 await samplesBatched(samplePrompts[0], 1)
 await speculativeGreedy(
   speculativeVariants[1],
@@ -213,9 +230,11 @@ await rewardScorer(1).score(rewardRequests.slice(0, 4))
 // ---- interleaved rounds ----
 const ratios = {
   greedy: [],
+  greedyVsFloor: [],
   samplesVsTransformers: [],
   samplesVsSequential: [],
   speculative: speculativeVariants.map(() => []),
+  speculativeFloor: floorVariants.map(() => []),
   fork: [],
   reward: [],
 }
@@ -225,24 +244,37 @@ const speculativeCounts = speculativeVariants.map(() => ({
   targetPasses: 0,
 }))
 let plainTargetPasses = 0
-const mismatches = { greedy: 0, speculative: 0 }
-const rates = { greedyOurs: [], greedyTheirs: [], batched: [], sequential: [], transformers: [] }
+const mismatches = { greedy: 0, speculative: 0, floor: 0 }
+const rates = {
+  greedyOurs: [],
+  greedyTheirs: [],
+  greedyFloor: [],
+  batched: [],
+  sequential: [],
+  transformers: [],
+}
 for (let round = 0; round < rounds; round++) {
   const started = performance.now()
   // greedy, one sequence at a time
   let ours = { ms: 0, tokens: 0 }
   let theirs = { ms: 0, tokens: 0 }
+  let floor = { ms: 0, tokens: 0 }
   for (const problem of greedyProblems) {
     const prompt = formatPrompt(problem.question)
     const a = await timedAfterSettling(() => greedyTransformers(prompt))
     const b = await timedAfterSettling(() => greedyMetagen(prompt))
+    const c = await timedAfterSettling(() => greedyFloor(prompt))
     theirs = { ms: theirs.ms + a.ms, tokens: theirs.tokens + a.value.length }
     ours = { ms: ours.ms + b.ms, tokens: ours.tokens + b.value.length }
+    floor = { ms: floor.ms + c.ms, tokens: floor.tokens + c.value.length }
     if (a.value.join(',') !== b.value.join(',')) mismatches.greedy++
+    if (c.value.join(',') !== b.value.join(',')) mismatches.floor++
   }
   rates.greedyOurs.push((ours.tokens / ours.ms) * 1000)
   rates.greedyTheirs.push((theirs.tokens / theirs.ms) * 1000)
+  rates.greedyFloor.push((floor.tokens / floor.ms) * 1000)
   ratios.greedy.push(ours.tokens / ours.ms / (theirs.tokens / theirs.ms))
+  ratios.greedyVsFloor.push(ours.tokens / ours.ms / (floor.tokens / floor.ms))
 
   // 16 samples: batched vs our sequential vs transformers.js sequential
   const sampleTotals = { batched: [0, 0], sequential: [0, 0], transformers: [0, 0] }
@@ -285,6 +317,24 @@ for (let round = 0; round < rounds; round++) {
   }
   speculativeVariants.forEach((_, index) => {
     ratios.speculative[index].push(plainMs / variantMs[index])
+  })
+  // the same comparison on the onnxruntime floor
+  let floorPlainMs = 0
+  const floorVariantMs = floorVariants.map(() => 0)
+  for (const problem of speculativeProblems) {
+    const prompt = generator.tokenizer.encode(formatPrompt(problem.question))
+    const plain = await timed(async () => bareGreedy(bareTarget, prompt, speculativeMaxTokens, eos))
+    floorPlainMs += plain.ms
+    for (const [variantIndex, k] of floorVariants.entries()) {
+      const { ms, value } = await timed(async () =>
+        bareSpeculativeGreedy(bareTarget, bareDraft, prompt, speculativeMaxTokens, k, eos),
+      )
+      floorVariantMs[variantIndex] += ms
+      if (value.join(',') !== plain.value.join(',')) mismatches.floor++
+    }
+  }
+  floorVariants.forEach((_, index) => {
+    ratios.speculativeFloor[index].push(floorPlainMs / floorVariantMs[index])
   })
 
   // step beam search proposals: KV fork vs re-prefill
@@ -335,6 +385,10 @@ log(
 log(
   `reward model (tinymath-verifier, ${rewardRequests.length} solutions): batch 16 vs batch 1 ${fixed(median(ratios.reward))}x`,
 )
+log(
+  `onnxruntime floor (bare native sessions on the files as shipped, no worker, no library): greedy ${median(rates.greedyFloor).toFixed(0)} tok/s, metagen/floor ${fixed(median(ratios.greedyVsFloor))}x; speculative greedy on the floor, speed-up over floor greedy: ${floorVariants.map((k, index) => `k=${k} ${fixed(median(ratios.speculativeFloor[index]))}x`).join(', ')}`,
+)
+if (mismatches.floor > 0) log(`WARNING: ${mismatches.floor} floor outputs differ from metagen's`)
 for (const [name, value] of Object.entries(memory))
   log(`resident memory added by loading ${name}: ${value} MiB`)
 log(
@@ -355,6 +409,10 @@ const summary = {
       round2(median(ratios.speculative[index])),
     ]),
   ),
+  greedy_vs_onnxruntime_floor: round2(median(ratios.greedyVsFloor)),
+  speculative_floor_by_k: Object.fromEntries(
+    floorVariants.map((k, index) => [String(k), round2(median(ratios.speculativeFloor[index]))]),
+  ),
   fork_vs_recompute: round2(median(ratios.fork)),
   reward_model_batch_speedup: round2(median(ratios.reward)),
   resident_memory_mib: memory,
@@ -368,4 +426,6 @@ await generator.close()
 await draft.close()
 await verifier.close()
 await reference.model.dispose()
+bareTarget.dispose()
+bareDraft.dispose()
 console.log(JSON.stringify(summary))

@@ -1,0 +1,161 @@
+// The onnxruntime floor: bare decode loops with no library around them, for bench:summary to
+// measure what greedy and speculative greedy decoding cost when nothing but onnxruntime runs.
+// Each loop calls onnxruntime-node's native session synchronously on the main thread (no worker,
+// no event-loop turn per pass, which is the least any caller can pay), on the ONNX file exactly
+// as shipped (no graph rewrites), present.* fed back as the next past_key_values.*, argmax in a
+// plain loop. Speculative greedy drafts k tokens with the draft session, verifies them in one
+// target pass and rolls both caches back by slicing to the committed length.
+import { createRequire } from 'node:module'
+import * as ort from 'onnxruntime-node'
+
+const require = createRequire(import.meta.url)
+const { binding, initOrt } = require('onnxruntime-node/dist/binding.js')
+
+/**
+ * Loads `file` into a native onnxruntime session with the worker's settings for `threads`
+ * (2 threads spinning briefly between passes, or 1 thread without spinning).
+ * @param {string} file model.onnx path
+ * @param {1 | 2} threads intra-op threads
+ */
+export async function loadBareSession(file, threads) {
+  const options = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: {
+      session: {
+        intra_op:
+          threads === 1
+            ? { allow_spinning: '0' }
+            : { allow_spinning: '1', spin_duration_us: '2000' },
+      },
+    },
+  }
+  // The public session reads the metadata; the native one runs the passes.
+  const described = await ort.InferenceSession.create(file, options)
+  const past = described.inputMetadata.filter((value) => value.name.startsWith('past_key_values.'))
+  const fetches = Object.fromEntries(described.outputNames.map((name) => [name, null]))
+  await described.release()
+  initOrt()
+  const session = new binding.InferenceSession()
+  session.loadModel(file, { ...options, executionProviders: [] })
+  return {
+    past: past.map((value) => ({
+      name: value.name,
+      present: value.name.replace('past_key_values', 'present'),
+      heads: value.shape[1],
+      headSize: value.shape[3],
+    })),
+    run: (feeds) => session.run(feeds, fetches, {}),
+    dispose: () => session.dispose(),
+  }
+}
+
+/** A sequence in one bare session: its cache and length. */
+function startSequence(bare) {
+  const cache = Object.fromEntries(
+    bare.past.map((entry) => [
+      entry.name,
+      new ort.Tensor('float32', new Float32Array(0), [1, entry.heads, 0, entry.headSize]),
+    ]),
+  )
+  return { bare, cache, length: 0 }
+}
+
+/** Feeds `ids` after the sequence's cache; returns the argmax token after each fed position. */
+function feed(sequence, ids) {
+  const count = ids.length
+  const total = sequence.length + count
+  const outputs = sequence.bare.run({
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, count]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+    position_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: count }, (_, index) => BigInt(sequence.length + index)),
+      [1, count],
+    ),
+    ...sequence.cache,
+  })
+  sequence.length = total
+  for (const entry of sequence.bare.past) sequence.cache[entry.name] = outputs[entry.present]
+  const logits = outputs.logits.data
+  const vocab = outputs.logits.dims[2]
+  const best = []
+  for (let row = 0; row < count; row++) {
+    const offset = row * vocab
+    let top = 0
+    for (let token = 1; token < vocab; token++) {
+      if (logits[offset + token] > logits[offset + top]) top = token
+    }
+    best.push(top)
+  }
+  return best
+}
+
+/** Drops cached positions from `length` on (a copy of the kept part, as a bare loop must). */
+function truncate(sequence, length) {
+  if (sequence.length === length) return
+  for (const entry of sequence.bare.past) {
+    const tensor = sequence.cache[entry.name]
+    const [, heads, kept, size] = tensor.dims
+    const data = new Float32Array(heads * length * size)
+    for (let head = 0; head < heads; head++) {
+      const from = head * kept * size
+      data.set(tensor.data.subarray(from, from + length * size), head * length * size)
+    }
+    sequence.cache[entry.name] = new ort.Tensor('float32', data, [1, heads, length, size])
+  }
+  sequence.length = length
+}
+
+/**
+ * Greedy decoding of `prompt` for at most `maxTokens` tokens, stopping after an end token.
+ * @returns {number[]} the generated token ids (the end token included when produced)
+ */
+export function bareGreedy(target, prompt, maxTokens, eosTokenIds) {
+  const sequence = startSequence(target)
+  const out = []
+  let next = feed(sequence, prompt).at(-1)
+  while (out.length < maxTokens) {
+    out.push(next)
+    if (eosTokenIds.has(next) || out.length === maxTokens) break
+    next = feed(sequence, [next])[0]
+  }
+  return out
+}
+
+/**
+ * Speculative greedy decoding with a fixed draft length `k`: the same tokens as
+ * {@link bareGreedy}, in fewer target passes.
+ * @returns {number[]} the generated token ids
+ */
+export function bareSpeculativeGreedy(target, draft, prompt, maxTokens, k, eosTokenIds) {
+  const verifier = startSequence(target)
+  const drafter = startSequence(draft)
+  const committed = [...prompt]
+  const out = []
+  // `next` is the target's token after `committed`, not yet fed to either model.
+  let next = feed(verifier, prompt).at(-1)
+  while (out.length < maxTokens) {
+    const drafts = []
+    let pending = [...committed.slice(drafter.length), next]
+    for (let index = 0; index < k; index++) {
+      const token = feed(drafter, pending).at(-1)
+      drafts.push(token)
+      pending = [token]
+    }
+    const checked = feed(verifier, [next, ...drafts])
+    let accepted = 0
+    while (accepted < k && checked[accepted] === drafts[accepted]) accepted++
+    for (const token of [next, ...drafts.slice(0, accepted)]) {
+      out.push(token)
+      committed.push(token)
+      if (eosTokenIds.has(token) || out.length === maxTokens) return out
+    }
+    next = checked[accepted]
+    truncate(verifier, committed.length)
+    truncate(drafter, Math.min(drafter.length, committed.length))
+  }
+  return out
+}
