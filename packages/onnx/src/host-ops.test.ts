@@ -296,6 +296,25 @@ describe('elementwise arithmetic', () => {
     }
   })
 
+  it('Mod on integers (both fmod) and float32 (fmod = 1)', async () => {
+    for (const make of [i64, i32]) {
+      for (const fmod of [0, 1]) {
+        await expectSameAsOnnxruntime({
+          op: 'Mod',
+          inputs: [make([2, 4], [7, -7, 7, -7, 0, 6, -6, 13]), make([4], [3, 3, -3, -3])],
+          attributes: { fmod },
+        })
+        await expectSameAsOnnxruntime({
+          op: 'Mod',
+          inputs: [make([], [-9]), make([3], [4, -4, 9])],
+          attributes: { fmod },
+        })
+      }
+    }
+    const [left, right] = awkwardPairs()
+    await expectSameAsOnnxruntime({ op: 'Mod', inputs: [left, right], attributes: { fmod: 1 } })
+  })
+
   it('Neg on int64, int32 and float32', async () => {
     await expectSameAsOnnxruntime({ op: 'Neg', inputs: [i64([4], [0, 5, -9007199254740991, 3])] })
     await expectSameAsOnnxruntime({ op: 'Neg', inputs: [i32([3], [0, -2147483647, 2147483647])] })
@@ -383,6 +402,46 @@ describe('comparisons and logic', () => {
     await expectSameAsOnnxruntime({
       op: 'Where',
       inputs: [bool([3], [1, 0, 1]), i32([0, 1], []), i32([], [4])],
+    })
+  })
+})
+
+describe('a batched prefill mask', () => {
+  it('broadcasts large operands like onnxruntime', async () => {
+    const batch = 4
+    const length = 96
+    // Padding on the left of some rows, and a causal (lower triangular) pattern.
+    const padding = bool(
+      [batch, 1, 1, length],
+      Array.from({ length: batch * length }, (_, index) =>
+        index % length >= (index / length) * 7 ? 1 : 0,
+      ),
+    )
+    const causal = bool(
+      [1, 1, length, length],
+      Array.from({ length: length * length }, (_, index) =>
+        index % length <= Math.floor(index / length) ? 1 : 0,
+      ),
+    )
+    const [allowed] = await expectSameAsOnnxruntime({ op: 'And', inputs: [padding, causal] })
+    expect(allowed?.dims).toEqual([batch, 1, length, length])
+    await expectSameAsOnnxruntime({
+      op: 'Where',
+      inputs: [allowed, f32([], [0]), f32([], [-FLOAT_MAX])],
+    })
+    const positions = i64(
+      [batch, 1, 1, length],
+      Array.from({ length: batch * length }, (_, index) => index % length),
+    )
+    await expectSameAsOnnxruntime({
+      op: 'LessOrEqual',
+      inputs: [
+        i64(
+          [1, 1, length, 1],
+          Array.from({ length }, (_, index) => index),
+        ),
+        positions,
+      ],
     })
   })
 })
@@ -744,9 +803,114 @@ describe('shape and data movement', () => {
     await expectSameAsOnnxruntime({ op: 'Trilu', inputs: [i64([0, 3, 3], [])] })
   })
 
+  it('Constant gives its value', async () => {
+    await expectSameAsOnnxruntime({
+      op: 'Constant',
+      inputs: [],
+      attributes: { value: { tensor: i64([2], [3, -1]) } },
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Constant',
+      inputs: [],
+      attributes: { value: { tensor: bool([], [1]) } },
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Constant',
+      inputs: [],
+      attributes: { value: { tensor: f32([2], [-FLOAT_MAX, Number.NaN]) } },
+    })
+    await expectSameAsOnnxruntime({ op: 'Constant', inputs: [], attributes: { value_int: -5 } })
+    await expectSameAsOnnxruntime({
+      op: 'Constant',
+      inputs: [],
+      attributes: { value_ints: [1, 2, 3] },
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Constant',
+      inputs: [],
+      attributes: { value_float: { float: 0.1 } },
+    })
+  })
+
   it('Identity passes its input through', async () => {
     await expectSameAsOnnxruntime({ op: 'Identity', inputs: [f32([3], [Number.NaN, -0, 1])] })
     await expectSameAsOnnxruntime({ op: 'Identity', inputs: [bool([], [1])] })
+  })
+})
+
+describe('type support', () => {
+  it('every type combination hostOutputTypes accepts has an onnxruntime kernel with those output types', async () => {
+    const types: HostType[] = ['float32', 'int32', 'int64', 'bool']
+    const specs: Array<[string, number[], Record<string, AttributeValue>?, number?]> = [
+      ['Add', [2]],
+      ['Sub', [2]],
+      ['Mul', [2]],
+      ['Div', [2]],
+      ['Mod', [2], { fmod: 0 }],
+      ['Mod', [2], { fmod: 1 }],
+      ['Neg', [1]],
+      ['Not', [1]],
+      ['Identity', [1]],
+      ['Min', [1, 2, 3]],
+      ['Max', [2]],
+      ['Min', [2], {}, 12],
+      ['Equal', [2]],
+      ['Less', [2]],
+      ['LessOrEqual', [2]],
+      ['Greater', [2]],
+      ['GreaterOrEqual', [2]],
+      ['And', [2]],
+      ['Or', [2]],
+      ['Xor', [2]],
+      ['Where', [3]],
+      ['Where', [3], {}, 11],
+      ['Cast', [1], { to: 1 }],
+      ['Cast', [1], { to: 6 }],
+      ['Cast', [1], { to: 7 }],
+      ['Cast', [1], { to: 9 }],
+      ['CastLike', [2]],
+      ['Shape', [1]],
+      ['Gather', [2]],
+      ['Unsqueeze', [2]],
+      ['Unsqueeze', [1], { axes: [0] }, 11],
+      ['Squeeze', [1, 2]],
+      ['Reshape', [2]],
+      ['Expand', [2]],
+      ['Concat', [1, 2, 3], { axis: 0 }],
+      ['Slice', [3, 4, 5]],
+      ['Range', [3]],
+      ['ConstantOfShape', [1]],
+      ['ConstantOfShape', [1], { value: { tensor: i32([1], [1]) } }],
+      ['ConstantOfShape', [1], { value: { tensor: bool([1], [1]) } }],
+      ['ConstantOfShape', [1], { value: { tensor: i64([1], [1]) } }],
+      ['CumSum', [2]],
+      ['Trilu', [1, 2]],
+    ]
+    let accepted = 0
+    for (const [op, arities, attributes = {}, opset = 17] of specs) {
+      for (const arity of arities) {
+        let combinations: HostType[][] = [[]]
+        for (let index = 0; index < arity; index++) {
+          combinations = combinations.flatMap((prefix) => types.map((type) => [...prefix, type]))
+        }
+        for (const combination of combinations) {
+          const spec: Case = {
+            op,
+            inputs: combination.map((type) => tensor(type, [0], [])),
+            attributes,
+            opset,
+          }
+          const outputs = hostOutputTypes(hostNode(buildModel(spec, [])), combination, opset)
+          if (outputs === undefined) continue
+          accepted++
+          const session = await sessionFor(buildModel(spec, outputs)).catch((error: Error) => error)
+          expect(
+            session instanceof Error ? `${describeCase(spec)}: ${session.message}` : 'loads',
+          ).toBe('loads')
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(150)
   })
 })
 
@@ -780,6 +944,10 @@ describe('what the evaluator refuses', () => {
     expect(hostOutputTypes(node('Squeeze'), ['int64', undefined], 17)).toBeUndefined()
     expect(hostOutputTypes(node('Squeeze'), ['int64'], 17)).toEqual(['int64'])
     expect(hostOutputTypes(node('Less'), ['bool', 'bool'], 17)).toBeUndefined()
+    expect(hostOutputTypes(node('Mod'), ['float32', 'float32'], 17)).toBeUndefined()
+    expect(hostOutputTypes(node('Mod', '', { fmod: 1 }), ['float32', 'float32'], 17)).toEqual([
+      'float32',
+    ])
     expect(hostOutputTypes(node('Trilu'), ['int32'], 17)).toBeUndefined()
     // onnxruntime 1.30 has no CPU kernel for these type combinations.
     expect(hostOutputTypes(node('Where'), ['bool', 'bool', 'bool'], 17)).toBeUndefined()
@@ -827,6 +995,7 @@ describe('what the evaluator refuses', () => {
       /division by zero/,
     )
     expectEvaluatorError({ op: 'Div', inputs: [i32([1], [1]), i32([], [0])] }, /division by zero/)
+    expectEvaluatorError({ op: 'Mod', inputs: [i64([1], [1]), i64([], [0])] }, /division by zero/)
     expectEvaluatorError(
       { op: 'Mul', inputs: [i64([1], [2 ** 30]), i64([1], [2 ** 30])] },
       /outside the range/,

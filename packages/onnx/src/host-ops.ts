@@ -47,9 +47,10 @@ function fail(node: HostNode, message: string): never {
   throw new MetagenError(`${node.opType}: ${message}`)
 }
 
-function elementCount(dims: readonly number[]): number {
+/** The product of dims[from, to). */
+function elementCount(dims: readonly number[], from = 0, to = dims.length): number {
   let count = 1
-  for (const dim of dims) count *= dim
+  for (let index = from; index < to; index++) count *= dims[index] as number
   return count
 }
 
@@ -74,9 +75,11 @@ const ATTRIBUTES: Record<string, readonly string[]> = {
   ConstantOfShape: ['value'],
   CumSum: ['exclusive', 'reverse'],
   Trilu: ['upper'],
+  Mod: ['fmod'],
+  Constant: ['value', 'value_int', 'value_ints', 'value_float'],
 }
 
-const ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div'])
+const ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod'])
 const COMPARISONS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual'])
 const LOGICAL = new Set(['And', 'Or', 'Xor'])
 const NUMERIC = new Set<HostType | undefined>(['float32', 'int32', 'int64'])
@@ -125,13 +128,28 @@ function attributesKnown(node: HostNode, opset: number): boolean {
       })
     case 'Trilu':
       return integer('upper')
+    case 'Mod': {
+      const fmod = node.attributes.get('fmod')?.int
+      return fmod === undefined || fmod === 0n || fmod === 1n
+    }
+    case 'Constant':
+      return node.attributes.size === 1
     default:
       return true
   }
 }
 
+const constantValues = new WeakMap<HostNode, { type: HostType; value: number } | undefined>()
+
 /** The value of ConstantOfShape's `value` attribute (default float32 0), if usable. */
 function constantValue(node: HostNode): { type: HostType; value: number } | undefined {
+  if (constantValues.has(node)) return constantValues.get(node)
+  const value = readConstantValue(node)
+  constantValues.set(node, value)
+  return value
+}
+
+function readConstantValue(node: HostNode): { type: HostType; value: number } | undefined {
   const tensor = node.attributes.get('value')?.tensor
   if (tensor === undefined)
     return node.attributes.has('value') ? undefined : { type: 'float32', value: 0 }
@@ -141,6 +159,44 @@ function constantValue(node: HostNode): { type: HostType; value: number } | unde
   const value = host.data[0] as number
   if (host.type === 'int64' && !Number.isSafeInteger(value)) return undefined
   return { type: host.type, value }
+}
+
+const constantNodeValues = new WeakMap<HostNode, HostTensor | undefined>()
+
+/** The value of a Constant node, when it is a host tensor (value_floats and strings are not). */
+function constantNodeValue(node: HostNode): HostTensor | undefined {
+  if (constantNodeValues.has(node)) return constantNodeValues.get(node)
+  const value = readConstantNodeValue(node)
+  constantNodeValues.set(node, value)
+  return value
+}
+
+function readConstantNodeValue(node: HostNode): HostTensor | undefined {
+  const [name, attribute] = [...node.attributes][0] ?? []
+  if (attribute === undefined) return undefined
+  if (name === 'value' && attribute.tensor !== undefined) {
+    const value = hostTensorFromSummary(attribute.tensor)
+    if (value === undefined || value.type !== 'int64') return value
+    return value.data.every((item) => Number.isSafeInteger(item)) ? value : undefined
+  }
+  if (name === 'value_int' && attribute.int !== undefined) return safeInt64([], [attribute.int])
+  if (name === 'value_ints' && attribute.ints !== undefined) {
+    return safeInt64([attribute.ints.length], attribute.ints)
+  }
+  if (name === 'value_float' && attribute.float !== undefined) {
+    return { type: 'float32', dims: [], data: Float64Array.of(Math.fround(attribute.float)) }
+  }
+  return undefined
+}
+
+function safeInt64(dims: number[], values: readonly bigint[]): HostTensor | undefined {
+  const data = new Float64Array(values.length)
+  for (let index = 0; index < values.length; index++) {
+    const value = int64Number(values[index] as bigint)
+    if (!Number.isSafeInteger(value)) return undefined
+    data[index] = value
+  }
+  return { type: 'int64', dims, data }
 }
 
 /**
@@ -166,6 +222,9 @@ export function hostOutputTypes(
   const [first, second] = t
   const op = node.opType
   if (ARITHMETIC.has(op)) {
+    // onnxruntime's float Mod requires fmod = 1 (C fmod, exact in any precision).
+    if (op === 'Mod' && first === 'float32' && node.attributes.get('fmod')?.int !== 1n)
+      return undefined
     return hasInputs(t, 2, 2) && NUMERIC.has(first) && second === first
       ? [first as HostType]
       : undefined
@@ -207,6 +266,10 @@ export function hostOutputTypes(
       return opset >= 15 && hasInputs(t, 2, 2) ? [second as HostType] : undefined
     case 'Shape':
       return hasInputs(t, 1, 1) ? ['int64'] : undefined
+    case 'Constant': {
+      const value = constantNodeValue(node)
+      return t.length === 0 && value !== undefined ? [value.type] : undefined
+    }
     case 'Gather':
       return hasInputs(t, 2, 2) && INDEX.has(second) ? [first as HostType] : undefined
     case 'Unsqueeze':
@@ -281,6 +344,8 @@ const OR = 12
 const XOR = 13
 const WHERE = 14
 const COPY = 15
+const MOD = 16
+const FMOD = 17
 
 const CODES: Record<string, number> = {
   Add: ADD,
@@ -370,6 +435,13 @@ function binary(code: number, x: number, y: number): number {
       return x | y
     case XOR:
       return x ^ y
+    case MOD: {
+      // onnxruntime's integer Mod with fmod = 0: the remainder takes the divisor's sign.
+      const remainder = x % y
+      return (remainder < 0 && y > 0) || (remainder > 0 && y < 0) ? remainder + y : remainder
+    }
+    case FMOD:
+      return x % y
     default:
       return Number.NaN
   }
@@ -499,9 +571,11 @@ function finishArithmetic(node: HostNode, type: HostType, data: Float64Array): v
 }
 
 function evaluateArithmetic(node: HostNode, a: HostTensor, b: HostTensor): HostTensor {
-  const code = CODES[node.opType] as number
+  const fmod = node.attributes.get('fmod')?.int === 1n
+  const code = node.opType === 'Mod' ? (fmod ? FMOD : MOD) : (CODES[node.opType] as number)
   const dims = sameDims(a.dims, b.dims) ? a.dims : broadcastDims(node, [a.dims, b.dims])
-  if (code === DIV && a.type !== 'float32' && elementCount(dims) > 0) {
+  const dividing = code === DIV || code === MOD || code === FMOD
+  if (dividing && a.type !== 'float32' && elementCount(dims) > 0) {
     const divisors = b.data
     for (let index = 0; index < divisors.length; index++) {
       if (divisors[index] === 0) fail(node, 'integer division by zero')
@@ -570,12 +644,20 @@ function checkDims(node: HostNode, dims: readonly number[]): void {
 
 function evaluateShape(node: HostNode, input: HostTensor): HostTensor {
   const rank = input.dims.length
-  const clampEnd = (value: number): number =>
-    Math.min(Math.max(value < 0 ? value + rank : value, 0), rank)
-  const start = clampEnd(intAttribute(node, 'start', 0))
-  const end = clampEnd(intAttribute(node, 'end', rank))
-  const dims = input.dims.slice(start, Math.max(start, end))
-  return { type: 'int64', dims: [dims.length], data: Float64Array.from(dims) }
+  let start = 0
+  let end = rank
+  if (node.attributes.size > 0) {
+    start = clampToRank(intAttribute(node, 'start', 0), rank)
+    end = Math.max(start, clampToRank(intAttribute(node, 'end', rank), rank))
+  }
+  const data = new Float64Array(end - start)
+  for (let index = start; index < end; index++) data[index - start] = input.dims[index] as number
+  return { type: 'int64', dims: [end - start], data }
+}
+
+/** Shape's start/end: negative counts from the back, then clamped to [0, rank]. */
+function clampToRank(value: number, rank: number): number {
+  return Math.min(Math.max(value < 0 ? value + rank : value, 0), rank)
 }
 
 function evaluateGather(node: HostNode, data: HostTensor, indices: HostTensor): HostTensor {
@@ -583,9 +665,12 @@ function evaluateGather(node: HostNode, data: HostTensor, indices: HostTensor): 
   if (rank === 0) fail(node, 'data must have rank at least 1')
   const axis = normalizeAxis(node, intAttribute(node, 'axis', 0), rank)
   const axisDim = data.dims[axis] as number
-  const outer = elementCount(data.dims.slice(0, axis))
-  const inner = elementCount(data.dims.slice(axis + 1))
-  const dims = [...data.dims.slice(0, axis), ...indices.dims, ...data.dims.slice(axis + 1)]
+  const outer = elementCount(data.dims, 0, axis)
+  const inner = elementCount(data.dims, axis + 1)
+  const dims: number[] = []
+  for (let index = 0; index < axis; index++) dims.push(data.dims[index] as number)
+  for (const dim of indices.dims) dims.push(dim)
+  for (let index = axis + 1; index < rank; index++) dims.push(data.dims[index] as number)
   const count = indices.data.length
   const offsets = new Float64Array(count)
   for (let index = 0; index < count; index++) {
@@ -612,9 +697,9 @@ function evaluateGather(node: HostNode, data: HostTensor, indices: HostTensor): 
   return { type: data.type, dims, data: out }
 }
 
-function axesOf(node: HostNode, tensor: HostTensor | undefined): number[] | undefined {
+function axesOf(node: HostNode, tensor: HostTensor | undefined): ArrayLike<number> | undefined {
   if (tensor === undefined) return node.attributes.get('axes')?.ints?.map(Number)
-  return Array.from(integerList(node, tensor, 'axes'))
+  return integerList(node, tensor, 'axes')
 }
 
 function evaluateUnsqueeze(
@@ -625,7 +710,8 @@ function evaluateUnsqueeze(
   const axes = axesOf(node, axesTensor) ?? fail(node, 'axes are required')
   const rank = data.dims.length + axes.length
   const inserted = new Array<boolean>(rank).fill(false)
-  for (const axis of axes) {
+  for (let index = 0; index < axes.length; index++) {
+    const axis = axes[index] as number
     const normalized = normalizeAxis(node, axis, rank)
     if (inserted[normalized]) fail(node, `axis ${axis} is repeated`)
     inserted[normalized] = true
@@ -648,7 +734,8 @@ function evaluateSqueeze(
   if (axes === undefined) {
     for (let index = 0; index < rank; index++) removed[index] = data.dims[index] === 1
   } else {
-    for (const axis of axes) {
+    for (let index = 0; index < axes.length; index++) {
+      const axis = axes[index] as number
       const normalized = normalizeAxis(node, axis, rank)
       if (data.dims[normalized] !== 1) {
         fail(node, `cannot squeeze axis ${axis} of size ${data.dims[normalized]} (must be 1)`)
@@ -717,16 +804,19 @@ function evaluateConcat(node: HostNode, inputs: readonly HostTensor[]): HostTens
     }
     dims[axis] = (dims[axis] as number) + (input.dims[axis] as number)
   }
-  const outer = elementCount(first.dims.slice(0, axis))
+  const outer = elementCount(first.dims, 0, axis)
   const out = new Float64Array(elementCount(dims))
   const outPitch = out.length / Math.max(outer, 1)
   let offset = 0
   for (const input of inputs) {
-    const pitch = elementCount(input.dims.slice(axis))
-    if (pitch > 0) {
-      for (let block = 0; block < outer; block++) {
-        out.set(input.data.subarray(block * pitch, (block + 1) * pitch), block * outPitch + offset)
-      }
+    const pitch = elementCount(input.dims, axis)
+    const source = input.data
+    for (let block = 0; block < outer; block++) {
+      const from = block * pitch
+      const to = block * outPitch + offset
+      if (pitch > 32) out.set(source.subarray(from, from + pitch), to)
+      else
+        for (let index = 0; index < pitch; index++) out[to + index] = source[from + index] as number
     }
     offset += pitch
   }
@@ -821,6 +911,12 @@ function evaluateSlice(node: HostNode, inputs: ReadonlyArray<HostTensor | undefi
   return { type: data.type, dims, data: out }
 }
 
+function listOf(values: Float64Array): number[] {
+  const list: number[] = []
+  for (let index = 0; index < values.length; index++) list.push(values[index] as number)
+  return list
+}
+
 /** onnxruntime's "scalar like": rank 0, or rank 1 with one element. */
 function scalarLike(node: HostNode, tensor: HostTensor, what: string): number {
   const { dims } = tensor
@@ -857,7 +953,7 @@ function evaluateRange(node: HostNode, inputs: readonly HostTensor[]): HostTenso
 }
 
 function evaluateExpand(node: HostNode, input: HostTensor, shape: HostTensor): HostTensor {
-  const requested = Array.from(integerList(node, shape, 'shape'))
+  const requested = listOf(integerList(node, shape, 'shape'))
   for (const dim of requested) if (dim < 0) fail(node, `shape has a negative dimension ${dim}`)
   const dims = broadcastDims(node, [input.dims, requested])
   checkDims(node, dims)
@@ -867,7 +963,7 @@ function evaluateExpand(node: HostNode, input: HostTensor, shape: HostTensor): H
 
 function evaluateConstantOfShape(node: HostNode, shape: HostTensor): HostTensor {
   const value = constantValue(node) ?? fail(node, 'value attribute is not usable')
-  const dims = Array.from(integerList(node, shape, 'input'))
+  const dims = listOf(integerList(node, shape, 'input'))
   for (const dim of dims) if (dim < 0) fail(node, `shape has a negative dimension ${dim}`)
   checkDims(node, dims)
   return { type: value.type, dims, data: new Float64Array(elementCount(dims)).fill(value.value) }
@@ -885,7 +981,7 @@ function evaluateCumSum(node: HostNode, input: HostTensor, axisTensor: HostTenso
   const exclusive = node.attributes.get('exclusive')?.int === 1n
   const reverse = node.attributes.get('reverse')?.int === 1n
   const dim = input.dims[axis] as number
-  const inner = elementCount(input.dims.slice(axis + 1))
+  const inner = elementCount(input.dims, axis + 1)
   const outer = total / (dim * inner)
   const source = input.data
   const float = input.type === 'float32'
@@ -1050,6 +1146,8 @@ export function evaluateHostOp(
     }
     case 'Identity':
       return [a]
+    case 'Constant':
+      return [constantNodeValue(node) ?? fail(node, 'value is not a host tensor')]
     case 'Where': {
       const b = required(node, inputs, 1)
       const c = required(node, inputs, 2)
@@ -1182,9 +1280,9 @@ export function fromOrtTensor(tensor: ort.Tensor): HostTensor | undefined {
   const dims = tensor.dims.slice()
   switch (tensor.type) {
     case 'float32':
-      return { type: 'float32', dims, data: Float64Array.from(tensor.data as Float32Array) }
+      return { type: 'float32', dims, data: new Float64Array(tensor.data as Float32Array) }
     case 'int32':
-      return { type: 'int32', dims, data: Float64Array.from(tensor.data as Int32Array) }
+      return { type: 'int32', dims, data: new Float64Array(tensor.data as Int32Array) }
     case 'bool': {
       const source = tensor.data as Uint8Array
       const data = new Float64Array(source.length)
