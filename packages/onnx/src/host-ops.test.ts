@@ -801,6 +801,14 @@ describe('shape and data movement', () => {
       }
     }
     await expectSameAsOnnxruntime({ op: 'Trilu', inputs: [i64([0, 3, 3], [])] })
+    // Any nonzero `upper` means upper.
+    await expectSameAsOnnxruntime({ op: 'Trilu', inputs: [ints], attributes: { upper: 2 } })
+    // k beyond the safe integers only clamps.
+    await expectSameAsOnnxruntime({
+      op: 'Trilu',
+      inputs: [ints, i64([], [-(2 ** 63)])],
+      attributes: { upper: 0 },
+    })
   })
 
   it('Constant gives its value', async () => {
@@ -830,6 +838,54 @@ describe('shape and data movement', () => {
       inputs: [],
       attributes: { value_float: { float: 0.1 } },
     })
+  })
+
+  it('Transpose with and without perm', async () => {
+    const data = f32(
+      [2, 3, 4],
+      Array.from({ length: 24 }, (_, index) => index - 0.5),
+    )
+    await expectSameAsOnnxruntime({ op: 'Transpose', inputs: [data] })
+    await expectSameAsOnnxruntime({
+      op: 'Transpose',
+      inputs: [data],
+      attributes: { perm: [0, 2, 1] },
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Transpose',
+      inputs: [data],
+      attributes: { perm: [1, 0, 2] },
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Transpose',
+      inputs: [bool([1, 2, 0, 3], [])],
+      attributes: { perm: [3, 1, 0, 2] },
+    })
+    await expectSameAsOnnxruntime({ op: 'Transpose', inputs: [i64([], [5])] })
+    await expectBothFail({ op: 'Transpose', inputs: [data], attributes: { perm: [0, 1] } }, /perm/)
+  })
+
+  it('Tile repeats along every axis', async () => {
+    const data = i64([2, 3], [1, 2, 3, 4, 5, 6])
+    await expectSameAsOnnxruntime({ op: 'Tile', inputs: [data, i64([2], [2, 3])] })
+    await expectSameAsOnnxruntime({ op: 'Tile', inputs: [data, i64([2], [1, 1])] })
+    await expectSameAsOnnxruntime({ op: 'Tile', inputs: [data, i64([2], [3, 0])] })
+    await expectSameAsOnnxruntime({
+      op: 'Tile',
+      inputs: [bool([1, 2, 1], [1, 0]), i64([3], [2, 2, 3])],
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Tile',
+      inputs: [f32([3], [-0, Number.NaN, 1]), i64([1], [4])],
+    })
+  })
+
+  it('Size and Abs', async () => {
+    await expectSameAsOnnxruntime({ op: 'Size', inputs: [f32([2, 0, 3], [])] })
+    await expectSameAsOnnxruntime({ op: 'Size', inputs: [bool([2, 3], [1, 1, 1, 0, 0, 0])] })
+    await expectSameAsOnnxruntime({ op: 'Abs', inputs: [f32([AWKWARD.length], AWKWARD)] })
+    await expectSameAsOnnxruntime({ op: 'Abs', inputs: [i64([3], [-9007199254740991, 0, 4])] })
+    await expectSameAsOnnxruntime({ op: 'Abs', inputs: [i32([3], [-2147483647, 0, 4])] })
   })
 
   it('Identity passes its input through', async () => {
@@ -885,6 +941,10 @@ describe('type support', () => {
       ['ConstantOfShape', [1], { value: { tensor: i64([1], [1]) } }],
       ['CumSum', [2]],
       ['Trilu', [1, 2]],
+      ['Transpose', [1]],
+      ['Tile', [2]],
+      ['Size', [1]],
+      ['Abs', [1]],
     ]
     let accepted = 0
     for (const [op, arities, attributes = {}, opset = 17] of specs) {
@@ -1005,6 +1065,7 @@ describe('what the evaluator refuses', () => {
       /outside the range/,
     )
     expectEvaluatorError({ op: 'Neg', inputs: [i32([1], [-2147483648])] }, /outside the range/)
+    expectEvaluatorError({ op: 'Abs', inputs: [i32([1], [-2147483648])] }, /outside the range/)
     expectEvaluatorError(
       { op: 'Cast', inputs: [f32([1], [Number.NaN])], attributes: { to: 7 } },
       /cannot cast/,
@@ -1022,6 +1083,31 @@ describe('what the evaluator refuses', () => {
       /-0 with \+0/,
     )
     expectEvaluatorError({ op: 'CumSum', inputs: [i64([], [1]), i64([], [0])] }, /scalar/)
+  })
+})
+
+describe('optimized code', () => {
+  it('gives the same bits once V8 has optimized the kernels', async () => {
+    const [left, right] = awkwardPairs()
+    const condition = bool(
+      [left.data.length],
+      Array.from(left.data, (value) => (value > 0 ? 1 : 0)),
+    )
+    const cases: Case[] = [
+      ...['Add', 'Sub', 'Mul', 'Div'].map((op) => ({ op, inputs: [left, right] })),
+      { op: 'Neg', inputs: [left] },
+      { op: 'Where', inputs: [condition, left, right] },
+      { op: 'Cast', inputs: [left], attributes: { to: 9 } },
+    ]
+    for (const spec of cases) {
+      const [first] = await expectSameAsOnnxruntime(spec)
+      const expected = Array.from(bytesOf(toOrtTensor(first as HostTensor)))
+      const node = hostNode(buildModel(spec, []))
+      let result = first as HostTensor
+      for (let round = 0; round < 20_000; round++)
+        [result] = evaluateHostOp(node, spec.inputs, 17) as [HostTensor]
+      expect(Array.from(bytesOf(toOrtTensor(result))), spec.op).toEqual(expected)
+    }
   })
 })
 

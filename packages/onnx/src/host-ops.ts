@@ -77,6 +77,7 @@ const ATTRIBUTES: Record<string, readonly string[]> = {
   Trilu: ['upper'],
   Mod: ['fmod'],
   Constant: ['value', 'value_int', 'value_ints', 'value_float'],
+  Transpose: ['perm'],
 }
 
 const ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod'])
@@ -134,6 +135,10 @@ function attributesKnown(node: HostNode, opset: number): boolean {
     }
     case 'Constant':
       return node.attributes.size === 1
+    case 'Transpose': {
+      const perm = node.attributes.get('perm')
+      return perm === undefined || perm.ints !== undefined
+    }
     default:
       return true
   }
@@ -241,7 +246,16 @@ export function hostOutputTypes(
     case 'Not':
       return hasInputs(t, 1, 1) && first === 'bool' ? ['bool'] : undefined
     case 'Neg':
+    case 'Abs':
       return hasInputs(t, 1, 1) && NUMERIC.has(first) ? [first as HostType] : undefined
+    case 'Size':
+      return hasInputs(t, 1, 1) ? ['int64'] : undefined
+    case 'Transpose':
+      return hasInputs(t, 1, 1) ? [first as HostType] : undefined
+    case 'Tile':
+      return opset >= 13 && hasInputs(t, 2, 2) && second === 'int64'
+        ? [first as HostType]
+        : undefined
     case 'Min':
     case 'Max': {
       if (t.length < 1 || t.some((type) => type !== first)) return undefined
@@ -917,6 +931,108 @@ function listOf(values: Float64Array): number[] {
   return list
 }
 
+/**
+ * Copies `input` into a new array of `dims`, where output position (i0, ..., in) reads input
+ * element sum(ik * strides[k]) after `wrap` (for Tile: ik modulo the input dim).
+ */
+function gatherStrided(
+  input: HostTensor,
+  dims: readonly number[],
+  strides: readonly number[],
+  wrap: boolean,
+): Float64Array {
+  const total = elementCount(dims)
+  const out = new Float64Array(total)
+  if (total === 0) return out
+  const rank = dims.length
+  const source = input.data
+  if (rank === 0) {
+    out[0] = source[0] as number
+    return out
+  }
+  const counter = new Array<number>(rank).fill(0)
+  const inner = dims[rank - 1] as number
+  const innerStride = strides[rank - 1] as number
+  const innerWrap = wrap ? (input.dims[rank - 1] as number) : inner
+  let position = 0
+  let o = 0
+  while (o < total) {
+    if (wrap) {
+      for (let j = 0; j < inner; j++)
+        out[o++] = source[position + (j % innerWrap) * innerStride] as number
+    } else {
+      for (let j = 0; j < inner; j++) out[o++] = source[position + j * innerStride] as number
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      const stride = strides[d] as number
+      const next = (counter[d] as number) + 1
+      if (next < (dims[d] as number)) {
+        counter[d] = next
+        // Tile wraps each dim around the input's size.
+        position +=
+          wrap && next % (input.dims[d] as number) === 0
+            ? -stride * ((input.dims[d] as number) - 1)
+            : stride
+        break
+      }
+      position -=
+        stride *
+        (wrap ? (counter[d] as number) % (input.dims[d] as number) : (counter[d] as number))
+      counter[d] = 0
+    }
+  }
+  return out
+}
+
+function rowMajorStrides(dims: readonly number[]): number[] {
+  const strides = new Array<number>(dims.length)
+  let stride = 1
+  for (let index = dims.length - 1; index >= 0; index--) {
+    strides[index] = stride
+    stride *= dims[index] as number
+  }
+  return strides
+}
+
+function evaluateTranspose(node: HostNode, input: HostTensor): HostTensor {
+  const rank = input.dims.length
+  const given = node.attributes.get('perm')?.ints
+  const perm = given === undefined ? [...Array(rank).keys()].reverse() : given.map(Number)
+  if (perm.length !== rank) fail(node, `perm has ${perm.length} axes, the input has rank ${rank}`)
+  const seen = new Array<boolean>(rank).fill(false)
+  for (const axis of perm) {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= rank || seen[axis]) {
+      fail(node, `perm [${perm.join(', ')}] is not a permutation of the input's ${rank} axes`)
+    }
+    seen[axis] = true
+  }
+  const inputStrides = rowMajorStrides(input.dims)
+  const dims = perm.map((axis) => input.dims[axis] as number)
+  const strides = perm.map((axis) => inputStrides[axis] as number)
+  return { type: input.type, dims, data: gatherStrided(input, dims, strides, false) }
+}
+
+function evaluateTile(node: HostNode, input: HostTensor, repeatsTensor: HostTensor): HostTensor {
+  const rank = input.dims.length
+  if (rank === 0) fail(node, 'input must have rank at least 1')
+  const repeats = integerList(node, repeatsTensor, 'repeats')
+  if (repeatsTensor.dims.length !== 1 || repeats.length !== rank) {
+    fail(node, `repeats must be a 1-D tensor of ${rank} values`)
+  }
+  const dims: number[] = []
+  for (let index = 0; index < rank; index++) {
+    const repeat = repeats[index] as number
+    if (repeat < 0) fail(node, `repeats[${index}] is negative (${repeat})`)
+    dims.push((input.dims[index] as number) * repeat)
+  }
+  checkDims(node, dims)
+  return {
+    type: input.type,
+    dims,
+    data: gatherStrided(input, dims, rowMajorStrides(input.dims), true),
+  }
+}
+
 /** onnxruntime's "scalar like": rank 0, or rank 1 with one element. */
 function scalarLike(node: HostNode, tensor: HostTensor, what: string): number {
   const { dims } = tensor
@@ -1128,12 +1244,24 @@ export function evaluateHostOp(
       for (let index = 0; index < data.length; index++) data[index] = a.data[index] ? 0 : 1
       return [{ type: 'bool', dims: a.dims, data }]
     }
-    case 'Neg': {
+    case 'Neg':
+    case 'Abs': {
       const data = new Float64Array(a.data.length)
-      for (let index = 0; index < data.length; index++) data[index] = -(a.data[index] as number)
+      // Math.abs clears the sign bit, as fabs does (NaN included).
+      if (op === 'Abs')
+        for (let index = 0; index < data.length; index++)
+          data[index] = Math.abs(a.data[index] as number)
+      else
+        for (let index = 0; index < data.length; index++) data[index] = -(a.data[index] as number)
       if (a.type !== 'float32') finishArithmetic(node, a.type, data)
       return [{ type: a.type, dims: a.dims, data }]
     }
+    case 'Size':
+      return [{ type: 'int64', dims: [], data: Float64Array.of(a.data.length) }]
+    case 'Transpose':
+      return [evaluateTranspose(node, a)]
+    case 'Tile':
+      return [evaluateTile(node, a, required(node, inputs, 1))]
     case 'Min':
     case 'Max': {
       let result = required(node, inputs, 0)
