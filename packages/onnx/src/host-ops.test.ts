@@ -662,6 +662,15 @@ describe('shape and data movement', () => {
         i32([1], [-2]),
       ],
     })
+    // Omitted trailing inputs named ''.
+    await expectSameAsOnnxruntime({
+      op: 'Slice',
+      inputs: [data, i64([1], [1]), i64([1], [3]), undefined, undefined],
+    })
+    await expectSameAsOnnxruntime({
+      op: 'Slice',
+      inputs: [data, i64([1], [-1]), i64([1], [0]), i64([1], [1]), undefined],
+    })
     await expectBothFail(
       { op: 'Slice', inputs: [data, i64([1], [0]), i64([1], [1]), i64([1], [0]), i64([1], [0])] },
       /step/,
@@ -801,6 +810,12 @@ describe('shape and data movement', () => {
       }
     }
     await expectSameAsOnnxruntime({ op: 'Trilu', inputs: [i64([0, 3, 3], [])] })
+    // An omitted k named ''.
+    await expectSameAsOnnxruntime({
+      op: 'Trilu',
+      inputs: [ints, undefined],
+      attributes: { upper: 0 },
+    })
     // Any nonzero `upper` means upper.
     await expectSameAsOnnxruntime({ op: 'Trilu', inputs: [ints], attributes: { upper: 2 } })
     // k beyond the safe integers only clamps.

@@ -422,42 +422,128 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return true
 }
 
-/** One element of the binary op `code` (raw double result: the caller rounds or checks it). */
-function binary(code: number, x: number, y: number): number {
+/**
+ * Writes `n` results of the binary op `code` to out[o...], reading x[pa + j * ia] and
+ * y[pb + j * ib] (raw double results: the caller rounds or checks them). One loop per op, so
+ * the op is chosen once per row rather than once per element.
+ */
+function binaryRow(
+  code: number,
+  out: Float64Array,
+  o: number,
+  x: Float64Array,
+  pa: number,
+  ia: number,
+  y: Float64Array,
+  pb: number,
+  ib: number,
+  n: number,
+): void {
   switch (code) {
     case ADD:
-      return x + y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ + y_
+      }
+      return
     case SUB:
-      return x - y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ - y_
+      }
+      return
     case MUL:
-      return x * y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ * y_
+      }
+      return
     case DIV:
-      return x / y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ / y_
+      }
+      return
     case EQUAL:
-      return x === y ? 1 : 0
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ === y_ ? 1 : 0
+      }
+      return
     case LESS:
-      return x < y ? 1 : 0
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ < y_ ? 1 : 0
+      }
+      return
     case LESS_OR_EQUAL:
-      return x <= y ? 1 : 0
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ <= y_ ? 1 : 0
+      }
+      return
     case GREATER:
-      return x > y ? 1 : 0
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ > y_ ? 1 : 0
+      }
+      return
     case GREATER_OR_EQUAL:
-      return x >= y ? 1 : 0
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ >= y_ ? 1 : 0
+      }
+      return
     case AND:
-      return x & y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ & y_
+      }
+      return
     case OR:
-      return x | y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ | y_
+      }
+      return
     case XOR:
-      return x ^ y
-    case MOD: {
-      // onnxruntime's integer Mod with fmod = 0: the remainder takes the divisor's sign.
-      const remainder = x % y
-      return (remainder < 0 && y > 0) || (remainder > 0 && y < 0) ? remainder + y : remainder
-    }
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ ^ y_
+      }
+      return
     case FMOD:
-      return x % y
+      for (let j = 0; j < n; j++) {
+        const x_ = x[pa + j * ia] as number
+        const y_ = y[pb + j * ib] as number
+        out[o + j] = x_ % y_
+      }
+      return
+    case MOD:
+      for (let j = 0; j < n; j++) {
+        const divisor = y[pb + j * ib] as number
+        // onnxruntime's integer Mod with fmod = 0: the remainder takes the divisor's sign.
+        const remainder = (x[pa + j * ia] as number) % divisor
+        out[o + j] =
+          (remainder < 0 && divisor > 0) || (remainder > 0 && divisor < 0)
+            ? remainder + divisor
+            : remainder
+      }
+      return
     default:
-      return Number.NaN
+      throw new Error(`unknown elementwise code ${code}`)
   }
 }
 
@@ -480,27 +566,27 @@ function broadcastLoop(
   const z = c?.data ?? SCALAR_ZERO
   if (code !== WHERE && code !== COPY && b !== undefined) {
     // Fast paths without index arithmetic: equal shapes, or a scalar-like side.
-    if (x.length === total && y.length === total) {
-      for (let index = 0; index < total; index++)
-        out[index] = binary(code, x[index] as number, y[index] as number)
+    const ia = x.length === total ? 1 : 0
+    const ib = y.length === total ? 1 : 0
+    if ((ia === 1 || x.length === 1) && (ib === 1 || y.length === 1)) {
+      binaryRow(code, out, 0, x, 0, ia, y, 0, ib, total)
       return out
     }
-    if (x.length === total && y.length === 1) {
-      const right = y[0] as number
-      for (let index = 0; index < total; index++)
-        out[index] = binary(code, x[index] as number, right)
-      return out
-    }
-    if (x.length === 1 && y.length === total) {
-      const left = x[0] as number
-      for (let index = 0; index < total; index++)
-        out[index] = binary(code, left, y[index] as number)
+  }
+  if (code === WHERE) {
+    const ia = x.length === total ? 1 : 0
+    const ib = y.length === total ? 1 : 0
+    const ic = z.length === total ? 1 : 0
+    if ((ia || x.length === 1) && (ib || y.length === 1) && (ic || z.length === 1)) {
+      for (let j = 0; j < total; j++) {
+        out[j] = x[j * ia] ? whereTrue(y[j * ib] as number) : (z[j * ic] as number)
+      }
       return out
     }
   }
   const rank = outDims.length
   if (rank === 0) {
-    out[0] = element(code, x[0] as number, y[0] as number, z[0] as number)
+    out[0] = element(code, x, y, z)
     return out
   }
   const sa = broadcastStrides(a.dims, outDims)
@@ -523,9 +609,8 @@ function broadcastLoop(
     } else if (code === COPY) {
       for (let j = 0; j < inner; j++) out[o++] = x[pa + j * ia] as number
     } else {
-      for (let j = 0; j < inner; j++) {
-        out[o++] = binary(code, x[pa + j * ia] as number, y[pb + j * ib] as number)
-      }
+      binaryRow(code, out, o, x, pa, ia, y, pb, ib, inner)
+      o += inner
     }
     for (let d = rank - 2; d >= 0; d--) {
       const dim = outDims[d] as number
@@ -555,10 +640,12 @@ function whereTrue(value: number): number {
   return value === 0 ? 0 : value
 }
 
-function element(code: number, x: number, y: number, z: number): number {
-  if (code === WHERE) return x ? whereTrue(y) : z
-  if (code === COPY) return x
-  return binary(code, x, y)
+function element(code: number, x: Float64Array, y: Float64Array, z: Float64Array): number {
+  if (code === WHERE) return x[0] ? whereTrue(y[0] as number) : (z[0] as number)
+  if (code === COPY) return x[0] as number
+  const out = new Float64Array(1)
+  binaryRow(code, out, 0, x, 0, 0, y, 0, 0, 1)
+  return out[0] as number
 }
 
 /** Rounds (float32) or range-checks (integers) raw double results of an arithmetic op in place. */
@@ -1161,26 +1248,35 @@ function evaluateTrilu(
 function castData(node: HostNode, input: HostTensor, to: HostType): Float64Array {
   const source = input.data
   const from = input.type
-  if (from === to) return source.slice()
-  const out = new Float64Array(source.length)
-  for (let index = 0; index < source.length; index++) {
-    const value = source[index] as number
-    let result: number
-    if (to === 'bool')
-      result = value !== 0 ? 1 : 0 // NaN !== 0: true, as static_cast<bool>
-    else if (to === 'float32') result = Math.fround(value)
-    else if (from === 'float32') {
+  const length = source.length
+  // bool -> int, int32 -> int64 and same-type casts keep the values.
+  if (
+    from === to ||
+    (from === 'bool' && to !== 'float32') ||
+    (from === 'int32' && to === 'int64')
+  ) {
+    return source.slice()
+  }
+  const out = new Float64Array(length)
+  if (to === 'bool') {
+    // NaN !== 0: true, as static_cast<bool>.
+    for (let index = 0; index < length; index++) out[index] = source[index] !== 0 ? 1 : 0
+  } else if (to === 'float32') {
+    for (let index = 0; index < length; index++) out[index] = Math.fround(source[index] as number)
+  } else if (from === 'float32') {
+    const low = to === 'int32' ? INT32_MIN : Number.MIN_SAFE_INTEGER
+    const high = to === 'int32' ? INT32_MAX : Number.MAX_SAFE_INTEGER
+    for (let index = 0; index < length; index++) {
+      const value = source[index] as number
       const truncated = Math.trunc(value)
-      const inRange =
-        to === 'int32'
-          ? truncated >= INT32_MIN && truncated <= INT32_MAX
-          : Number.isSafeInteger(truncated)
-      if (!inRange) fail(node, `cannot cast ${value} to ${to} exactly`)
-      result = truncated + 0
-    } else if (to === 'int32')
-      result = value | 0 // int64 -> int32 keeps the low 32 bits
-    else result = value
-    out[index] = result
+      // NaN fails both comparisons.
+      if (!(truncated >= low && truncated <= high))
+        fail(node, `cannot cast ${value} to ${to} exactly`)
+      out[index] = truncated + 0
+    }
+  } else {
+    // int64 -> int32 keeps the low 32 bits, as static_cast does.
+    for (let index = 0; index < length; index++) out[index] = (source[index] as number) | 0
   }
   return out
 }
