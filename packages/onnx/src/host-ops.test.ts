@@ -87,6 +87,8 @@ interface Case {
   inputs: Array<HostTensor | undefined>
   attributes?: Record<string, AttributeValue>
   opset?: number
+  /** Positions of inputs stored as initializers (the evaluator reads them back from the model). */
+  initializers?: number[]
 }
 
 function buildModel(spec: Case, outputTypes: readonly HostType[]): Uint8Array {
@@ -101,9 +103,12 @@ function buildModel(spec: Case, outputTypes: readonly HostType[]): Uint8Array {
   const graph = concatBytes([
     node,
     strings(2, ['host_ops']),
-    ...spec.inputs.flatMap((input, index) =>
-      input === undefined ? [] : [message(11, [valueInfo(`in${index}`, input.type)])],
-    ),
+    ...spec.inputs.flatMap((input, index) => {
+      if (input === undefined) return []
+      if (spec.initializers?.includes(index))
+        return [message(5, [tensorProto(`in${index}`, input)])]
+      return [message(11, [valueInfo(`in${index}`, input.type)])]
+    }),
     ...outputTypes.map((type, index) => message(12, [valueInfo(`out${index}`, type)])),
   ])
   return concatBytes([
@@ -166,10 +171,21 @@ async function expectSameAsOnnxruntime(spec: Case): Promise<HostTensor[]> {
   const session = await sessionFor(model)
   const feeds: Record<string, ort.Tensor> = {}
   spec.inputs.forEach((input, index) => {
-    if (input !== undefined) feeds[`in${index}`] = toOrtTensor(input)
+    if (input !== undefined && !spec.initializers?.includes(index)) {
+      feeds[`in${index}`] = toOrtTensor(input)
+    }
   })
   const expected = await session.run(feeds)
-  const actual = evaluateHostOp(hostNode(model), spec.inputs, opset)
+  // Initializers go through the graph reader and hostTensorFromSummary, as at load.
+  const graph = readOnnxGraph(model)
+  const inputs = spec.inputs.map((input, index) => {
+    if (!spec.initializers?.includes(index)) return input
+    const summary = graph.initializers.get(`in${index}`)
+    const value = summary && hostTensorFromSummary(summary)
+    expect(value, `initializer ${index}`).toBeDefined()
+    return value
+  })
+  const actual = evaluateHostOp(hostNode(model), inputs, opset)
   expect(actual.length).toBe(types?.length)
   actual.forEach((output, index) => {
     const reference = expected[`out${index}`] as ort.Tensor
@@ -662,6 +678,28 @@ describe('shape and data movement', () => {
         i32([1], [-2]),
       ],
     })
+    // The sentinels as initializers, read back by readOnnxGraph and hostTensorFromSummary.
+    const sentinels: Array<[number[], number[]]> = [
+      [
+        [2 ** 63, 2 ** 63],
+        [1, -1],
+      ],
+      [
+        [-(2 ** 63), -(2 ** 63)],
+        [1, -1],
+      ],
+      [
+        [2147483647, 2 ** 62 + 1],
+        [-1, 1],
+      ],
+    ]
+    for (const [ends, steps] of sentinels) {
+      await expectSameAsOnnxruntime({
+        op: 'Slice',
+        inputs: [data, i64([2], [1, -1]), i64([2], ends), i64([2], [0, 1]), i64([2], steps)],
+        initializers: [1, 2, 3, 4],
+      })
+    }
     // Omitted trailing inputs named ''.
     await expectSameAsOnnxruntime({
       op: 'Slice',
