@@ -3,7 +3,9 @@
 // runs its two sides back to back within each round, rounds are interleaved across comparisons,
 // and each ratio is the median over rounds of the per-round ratio, so that load from other
 // processes hits both sides of a ratio alike. Prints one line per measurement, then, as the LAST
-// stdout line, one JSON object of ratios (> 1 = metagen faster) and memory figures.
+// stdout line, one JSON object of ratios (> 1 = metagen faster) and memory figures. The greedy
+// and speculative comparisons are also run on the onnxruntime floor (onnxruntime-floor.mjs):
+// bare loops on onnxruntime's native session with nothing around them.
 //
 // Run: pnpm bench:summary            (root; builds what it needs first)
 //      BENCH_ROUNDS=5 pnpm bench:summary
