@@ -11,11 +11,17 @@ export type KvArray = Float32Array | Uint16Array
 
 /** The cache computed by one forward pass for every row of its batch. */
 export interface KvBlock {
-  /** One [rows, heads, length, headSize] array per layer, for keys and values. */
+  /** One [rows, heads, stride, headSize] array per layer, for keys and values. */
   keys: KvArray[]
   values: KvArray[]
   rows: number
   length: number
+  /**
+   * Positions per row and head in the arrays, `length` or more (undefined: `length`). The
+   * positions from `length` on are spare: zeros, fed masked, where later passes of the same
+   * rows append in place (see forward-pass.ts).
+   */
+  stride?: number | undefined
   /** Per row: 1 where the position holds a real token, 0 for padding; each of `length` bytes. */
   masks: Uint8Array[]
   /** The pooled storage `keys` and `values` are views of (see kv-pool.ts), if any. */
@@ -80,6 +86,10 @@ export interface PastBatch {
   values: KvArray[]
   /** Past length (same for every row; shorter rows are left-padded). */
   length: number
+  /** Positions per row and head in `keys`/`values` (`length`, or more for a spare block). */
+  stride: number
+  /** The block reused as is, if any. */
+  block?: KvBlock | undefined
   /** Row-major [batchRows, length] mask of the past positions. */
   mask: Uint8Array
   /** Rows of the batch; more than the entries when ghost rows ride along. */
@@ -134,6 +144,8 @@ export function gatherPast(
       keys: block.keys,
       values: block.values,
       length: block.length,
+      stride: block.stride ?? block.length,
+      block,
       mask,
       batchRows: block.rows,
       rowOf: entries.map((entry) => entry.row),
@@ -175,7 +187,7 @@ export function gatherPast(
     const runs = realRuns(maskOf(entry) as Uint8Array)
     const copyRow = (from: KvArray, to: KvArray): void => {
       for (let head = 0; head < heads; head++) {
-        const fromBase = (entry.row * heads + head) * source.length * headSize
+        const fromBase = (entry.row * heads + head) * (source.stride ?? source.length) * headSize
         const toBase = ((rowIndex * heads + head) * length + offset) * headSize
         let written = 0
         for (const [start, end] of runs) {
@@ -197,6 +209,7 @@ export function gatherPast(
     keys,
     values,
     length,
+    stride: length,
     mask,
     batchRows: rows,
     rowOf: entries.map((_, index) => index),

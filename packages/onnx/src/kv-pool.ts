@@ -16,6 +16,13 @@ export interface KvStorage {
   readonly type: 'float32' | 'float16'
   /** Reserved by a pass in flight (not yet referenced by any committed block). */
   reserved: boolean
+  /**
+   * The layout last written into the arrays, when it has spare positions: `rows` rows of
+   * `stride` positions per head, of which nothing past the first `length` has been written.
+   * A pass extending a block of exactly that layout and length may append in place (and moves
+   * `length` on first, so that no other pass appends to the same positions).
+   */
+  appendable?: { rows: number; stride: number; length: number } | undefined
 }
 
 /** Capacity above the requested size, so that a growing sequence reuses a storage many steps. */
@@ -60,6 +67,7 @@ export class KvPool {
       this.dropFree(live, MAX_FREE, Number.POSITIVE_INFINITY)
     }
     best.reserved = true
+    best.appendable = undefined
     return best
   }
 

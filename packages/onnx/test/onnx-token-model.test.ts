@@ -83,6 +83,68 @@ describe('loadOnnxTokenModel', () => {
     for (const sequence of batch) sequence.dispose()
   })
 
+  it('keeps batched decoding equal to one by one over many steps, with forks and rollbacks', async () => {
+    // Batched passes append in place to spare cache positions (forward-pass.ts). 40 steps cross
+    // the spare positions several times; forks of the whole batch, taken mid-way, go on as a
+    // batch of their own with other tokens (the positions after their block are the first
+    // batch's by then); and one sequence is rolled back and goes on in its batch.
+    type Sequence = ReturnType<TokenModel['createSequence']>
+    const token = (step: number, index: number) => 10 + ((step * 7 + index * 13) % 200)
+    const lines: Array<{ batched: Sequence[]; alone: Sequence[]; offset: number }> = [
+      { batched: prompts.map(() => model.createSequence()), alone: [], offset: 0 },
+    ]
+    const first = lines[0] as (typeof lines)[number]
+    first.alone = prompts.map(() => model.createSequence())
+    await model.extend(
+      first.batched.map((sequence, index) => ({ sequence, tokens: prompts[index] as number[] })),
+    )
+    for (const [index, sequence] of first.alone.entries()) {
+      await model.extend([{ sequence, tokens: prompts[index] as number[] }])
+    }
+    let worst = 0
+    for (let step = 0; step < 40; step++) {
+      if (step === 12) {
+        lines.push({
+          batched: first.batched.map((sequence) => sequence.fork()),
+          alone: first.alone.map((sequence) => sequence.fork()),
+          offset: 100,
+        })
+      }
+      if (step === 25) {
+        for (const sequence of [first.batched[2], first.alone[2]]) {
+          sequence?.truncate(sequence.tokens.length - 3)
+        }
+      }
+      for (const line of lines) {
+        const results = await model.extend(
+          line.batched.map((sequence, index) => ({
+            sequence,
+            tokens: [token(step, index + line.offset)],
+          })),
+        )
+        for (const [index, sequence] of line.alone.entries()) {
+          const [single] = await model.extend([
+            { sequence, tokens: [token(step, index + line.offset)] },
+          ])
+          worst = Math.max(
+            worst,
+            maxAbsDifference(
+              results[index]?.logits as Float32Array,
+              single?.logits as Float32Array,
+            ),
+          )
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-4)
+    for (const line of lines) {
+      expect(line.batched.map((sequence) => sequence.tokens)).toEqual(
+        line.alone.map((sequence) => sequence.tokens),
+      )
+      for (const sequence of [...line.batched, ...line.alone]) sequence.dispose()
+    }
+  })
+
   it('gives the same logits for a cached step as for a full recompute', async () => {
     const prompt = prompts[0] as number[]
     const cached = model.createSequence()
