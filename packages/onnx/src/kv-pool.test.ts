@@ -22,6 +22,20 @@ describe('KvPool', () => {
     expect(pool.acquire(100, 2, 'float32', none)).toBe(first)
   })
 
+  it('forgets the appendable layout of a storage it hands out again', () => {
+    const pool = new KvPool()
+    const storage = pool.acquire(100, 1, 'float32', none)
+    storage.appendable = { rows: 2, stride: 20, length: 4 }
+    pool.release(storage)
+    // Still live: its layout stands.
+    expect(pool.acquire(100, 1, 'float32', new Set([storage]))).not.toBe(storage)
+    expect(storage.appendable).toEqual({ rows: 2, stride: 20, length: 4 })
+    // Handed out again: whatever the new holder writes is a new layout.
+    const again = pool.acquire(100, 1, 'float32', none)
+    expect(again).toBe(storage)
+    expect(again.appendable).toBeUndefined()
+  })
+
   it('allocates the requested capacity when it exceeds the headroom', () => {
     const pool = new KvPool()
     expect(pool.acquire(10, 1, 'float32', none, 1000).capacity).toBe(1000)

@@ -4,7 +4,8 @@
 // collection), so a long generation touches new memory every step: page faults, zeroing, cold
 // caches, and V8 collections triggered by the external memory. Instead, a pass binds views of
 // pooled arrays as its outputs, sized with headroom, and a storage is handed out again once no
-// sequence's block lives in it any more: a decode loop alternates between two storages.
+// sequence's block lives in it any more: a decode loop alternates between two storages. Batched
+// passes also leave spare positions in a storage and append to them in place (`appendable`).
 import type { KvArray } from './kv-cache.js'
 
 /** One set of cache arrays (one per layer for keys and values), each `capacity` elements long. */
