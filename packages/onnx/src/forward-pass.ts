@@ -377,15 +377,16 @@ async function runPass(
   const masks: Uint8Array[] = []
   let block: KvBlock
   if (runtime.slicedKv) {
-    // The new block's masks cover its real positions: the past's, then the window's.
+    // The new block's masks cover its real positions: the past's, then the window's (one array
+    // for all rows when spare positions sit between them).
+    const joined = stride === past.length ? undefined : new Uint8Array(rows * total)
     for (let row = 0; row < rows; row++) {
       const start = row * fed
-      if (stride === past.length) masks.push(attention.subarray(start, start + total))
+      if (joined === undefined) masks.push(attention.subarray(start, start + total))
       else {
-        const mask = new Uint8Array(total)
-        mask.set(attention.subarray(start, start + past.length))
-        mask.set(attention.subarray(start + stride, start + fed), past.length)
-        masks.push(mask)
+        joined.set(attention.subarray(start, start + past.length), row * total)
+        joined.set(attention.subarray(start + stride, start + fed), row * total + past.length)
+        masks.push(joined.subarray(row * total, (row + 1) * total))
       }
     }
     // Past and new positions into pooled arrays, what onnxruntime's present would hold: into
