@@ -26,6 +26,11 @@ export interface CausalRuntime {
    * those and append them to pooled arrays instead of fetching whole `present.*` copies.
    */
   slicedKv: boolean
+  /**
+   * Spare positions per row and head that a pass of several rows leaves in its cache for the
+   * next passes to append in place (see runPass); 0 or undefined: none.
+   */
+  sparePositions?: number | undefined
 }
 
 /** The pooled storages that blocks of `runtime`'s sequences occupy (not to be overwritten). */
@@ -93,6 +98,32 @@ export function integers(
 }
 
 /**
+ * The token feeds of a pass: `input_ids` ([rows, window]), `attention_mask` ([rows, columns])
+ * and, for a model that takes them, the `position_ids` of the mask's last `window` columns
+ * (see positionIds; rows outside `extended` get padding positions).
+ */
+export function tokenFeeds(
+  model: Pick<CausalLmContract, 'idsType' | 'maskType' | 'positionIdsType' | 'positionOffset'>,
+  inputIds: readonly number[],
+  attention: Uint8Array,
+  shape: { rows: number; columns: number; window: number; extended?: ReadonlySet<number> },
+): Record<string, ort.Tensor> {
+  const { rows, columns, window } = shape
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: integers(model.idsType, inputIds, [rows, window]),
+    attention_mask: integers(model.maskType, attention, [rows, columns]),
+  }
+  if (model.positionIdsType !== undefined) {
+    feeds.position_ids = integers(
+      model.positionIdsType,
+      positionIds(attention, rows, columns, window, model.positionOffset, shape.extended),
+      [rows, window],
+    )
+  }
+  return feeds
+}
+
+/**
  * Position ids of the last `window` columns, as transformers.js computes them:
  * cumsum(mask) - 1 (+ the family's offset) at real positions, 1 at padding.
  * Rows outside `extended` (ghost rows: reused block rows nobody extends in this pass) get the
@@ -123,9 +154,6 @@ export function positionIds(
   }
   return positions
 }
-
-/** Spare positions per row and head given to the cache of a batched pass (see runPass). */
-const SPARE_POSITIONS = 16
 
 /**
  * Writes, for every row-head slice, the `pastLength` positions of `past` (slices `pastStride`
@@ -312,24 +340,16 @@ async function runPass(
       inputIds[row * window + pad + position] = token
     })
   })
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: integers(model.idsType, inputIds, [rows, window]),
-    attention_mask: integers(model.maskType, attention, [rows, fed]),
-  }
-  if (model.positionIdsType !== undefined) {
-    feeds.position_ids = integers(
-      model.positionIdsType,
-      positionIds(attention, rows, fed, window, model.positionOffset, extended),
-      [rows, window],
-    )
-  }
+  const feeds = tokenFeeds(model, inputIds, attention, { rows, columns: fed, window, extended })
   // A batched pass (more than one row) of a model that takes position ids leaves its cache
   // with spare positions after each row-head's real ones, and the next pass over the same
   // rows writes its new positions there in place, instead of copying every cached position
   // into fresh arrays (which costs a batch of 16 at 50 positions about a fifth of its pass).
   // The spare positions are fed as masked padding, which position ids make harmless; one row
   // keeps exactly the layout of an unbatched run.
-  const spare = runtime.slicedKv && rows > 1 && model.positionIdsType !== undefined
+  const sparePositions = runtime.sparePositions ?? 0
+  const spare =
+    runtime.slicedKv && sparePositions > 0 && rows > 1 && model.positionIdsType !== undefined
   const source = past.block
   const appendable = source?.storage?.appendable
   const inPlace =
@@ -392,12 +412,10 @@ async function runPass(
     // Past and new positions into pooled arrays, what onnxruntime's present would hold: into
     // the past's own spare positions when the pass may append in place, else into new arrays
     // (with spare positions of their own for a batched pass).
-    const targetStride = inPlace ? stride : spare ? total + SPARE_POSITIONS : total
-    const storage = inPlace
-      ? (source?.storage as KvStorage)
-      : acquire(rows * model.kvHeads * targetStride * model.headDim, rows)
-    if (spare && !inPlace) storage.appendable = { rows, stride: targetStride, length: total }
+    const targetStride = inPlace ? stride : spare ? total + sparePositions : total
     const size = rows * model.kvHeads * targetStride * model.headDim
+    const storage = inPlace ? (source?.storage as KvStorage) : acquire(size, rows)
+    if (spare && !inPlace) storage.appendable = { rows, stride: targetStride, length: total }
     block = { keys: [], values: [], rows, length: total, masks, storage }
     if (targetStride !== total) block.stride = targetStride
     for (let layer = 0; layer < model.layers; layer++) {

@@ -65,6 +65,13 @@ export interface LoadOnnxTokenModelOptions {
   /** Maximum rows merged into one forward pass from concurrent extend calls (default 64). */
   maxBatchRows?: number
   /**
+   * Spare cache positions per row and head that a pass of several rows (of a model that takes
+   * position ids) leaves after the real ones, so that the next passes over the same rows append
+   * in place instead of copying the whole cache every step (default 16). The spare positions
+   * are fed masked; 0 copies every step. Single-sequence passes never get any.
+   */
+  sparePositions?: number
+  /**
    * Weight variant, with transformers.js's file names (default `fp32`): `fp32` onnx/model.onnx,
    * `fp16` model_fp16.onnx, `q8` model_quantized.onnx, `int8` model_int8.onnx, `uint8`
    * model_uint8.onnx, `q4` model_q4.onnx, `q4f16` model_q4f16.onnx, `bnb4` model_bnb4.onnx.
@@ -136,6 +143,14 @@ export async function loadOnnxTokenModel(
       received: maxBatchRows,
     })
   }
+  const sparePositions = options.sparePositions ?? 16
+  if (!Number.isInteger(sparePositions) || sparePositions < 0) {
+    throw new InvalidArgumentError({
+      argument: 'sparePositions',
+      expected: 'an integer >= 0',
+      received: sparePositions,
+    })
+  }
   const folder = readModelFolder(path, { dtype: options.dtype })
   const { config } = folder
   const { client, tokenizer, contract, parameterCount, init } = await startModelWorker(folder, {
@@ -144,6 +159,7 @@ export async function loadOnnxTokenModel(
     spinning: options.spinning,
     graphSimplification: options.graphSimplification,
     speculativePipeline: options.speculativePipeline,
+    sparePositions,
     readContract: readCausalLmContract,
   })
   return new OnnxTokenModelImpl({

@@ -22,6 +22,8 @@ export interface StartModelWorkerOptions<TContract> {
   graphSimplification?: boolean | undefined
   /** Greedy speculative jobs draft ahead on a draft thread (default false; see LoadOnnxTokenModelOptions). */
   speculativePipeline?: boolean | undefined
+  /** Spare cache positions of batched passes (validated by the caller; see LoadOnnxTokenModelOptions). */
+  sparePositions?: number | undefined
   /** Reads the contract from the session's metadata; throws ModelLoadError when it does not fit. */
   readContract(
     inputs: readonly ValueMetadata[],
@@ -70,6 +72,7 @@ export async function startModelWorker<TContract>(
     spinning: await resolveSpinning(options.spinning),
     graphSimplification: booleanOption('graphSimplification', options.graphSimplification, true),
     speculativePipeline: booleanOption('speculativePipeline', options.speculativePipeline, false),
+    sparePositions: options.sparePositions,
   }
   const client = await WorkerClient.start(init, folder.folder)
   let contract: TContract

@@ -35,6 +35,8 @@ export interface WorkerInit {
   graphSimplification?: boolean | undefined
   /** Greedy speculative jobs draft ahead on a draft thread (default false). */
   speculativePipeline?: boolean | undefined
+  /** Spare cache positions per row and head of a batched pass (CausalRuntime.sparePositions). */
+  sparePositions?: number | undefined
   /**
    * One Int32 in a SharedArrayBuffer: how many messages the main thread has posted to the
    * worker. The worker's loops (decode jobs, speculative jobs) run their passes back to back

@@ -4,15 +4,7 @@
 // contract the main thread read from this session's metadata (see model-contract.ts).
 import { parentPort, workerData } from 'node:worker_threads'
 import { argmax, createRng, logSoftmax, logSumExp, MetagenError, type Rng } from '@metagen/core'
-import type * as ort from 'onnxruntime-node'
-import {
-  asFloat32,
-  type CausalRuntime,
-  extend,
-  integers,
-  liveStorages,
-  positionIds,
-} from './forward-pass.js'
+import { asFloat32, type CausalRuntime, extend, liveStorages, tokenFeeds } from './forward-pass.js'
 import { emptyEntry, type KvEntry, truncateEntry } from './kv-cache.js'
 import { PAST_LENGTH_INPUT } from './kv-output-patch.js'
 import { IDLE_KEEP_BYTES, KvPool } from './kv-pool.js'
@@ -83,6 +75,7 @@ function mainRuntime(): CausalRuntime {
     padTokenId: init.padTokenId,
     pool: mainPool,
     slicedKv: sessionSlicedKv,
+    sparePositions: init.sparePositions,
   }
 }
 
@@ -121,17 +114,7 @@ async function score(batch: number[][]): Promise<WorkerResponse> {
       inputIds[row * width + pad + index] = token
     })
   })
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: integers(model.idsType, inputIds, [rows, width]),
-    attention_mask: integers(model.maskType, attention, [rows, width]),
-  }
-  if (model.positionIdsType !== undefined) {
-    feeds.position_ids = integers(
-      model.positionIdsType,
-      positionIds(attention, rows, width, width, model.positionOffset),
-      [rows, width],
-    )
-  }
+  const feeds = tokenFeeds(model, inputIds, attention, { rows, columns: width, window: width })
   const started = performance.now()
   const outputs = await session.run(feeds, ['token_scores'])
   const runMs = performance.now() - started

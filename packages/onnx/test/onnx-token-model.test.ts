@@ -400,6 +400,50 @@ describe('loadOnnxTokenModel', () => {
   })
 })
 
+describe('sparePositions', () => {
+  it('samples the same batch with spare positions and with none, and rejects bad values', async () => {
+    const copying = await loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], {
+      threads: 1,
+      sparePositions: 0,
+    })
+    try {
+      const sample = async (target: TokenModel) => {
+        const root = target.createSequence()
+        await target.extend([{ sequence: root, tokens: prompts[0] as number[] }])
+        const forks = Array.from({ length: 8 }, () => root.fork())
+        root.dispose()
+        const results = await (target.sampleTokens as NonNullable<TokenModel['sampleTokens']>)({
+          sequences: forks,
+          temperature: 1,
+          seed: 5,
+          maxTokens: 40,
+          stopTokenIds: [],
+        })
+        for (const fork of forks) fork.dispose()
+        return results
+      }
+      const withSpare = await sample(model)
+      const without = await sample(copying)
+      expect(withSpare.map((result) => result.tokenIds)).toEqual(
+        without.map((result) => result.tokenIds),
+      )
+      // 40 steps of 8 rows cross the spare positions twice; logprobs agree to float rounding.
+      withSpare.forEach((result, row) => {
+        result.logprobs.forEach((logprob, index) => {
+          expect(logprob).toBeCloseTo(without[row]?.logprobs[index] as number, 4)
+        })
+      })
+    } finally {
+      await copying.close()
+    }
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      await expect(
+        loadOnnxTokenModel(tinymathModelPaths['tinymath-generator'], { sparePositions: bad }),
+      ).rejects.toThrow(/sparePositions/)
+    }
+  })
+})
+
 describe('loading errors', () => {
   it('names a missing folder', async () => {
     await expect(loadOnnxTokenModel('/nonexistent/model')).rejects.toThrow(/does not exist/)
