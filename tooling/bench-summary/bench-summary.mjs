@@ -4,7 +4,7 @@
 // and each ratio is the median over rounds of the per-round ratio, so that load from other
 // processes hits both sides of a ratio alike. Prints one line per measurement, then, as the LAST
 // stdout line, one JSON object of ratios (> 1 = metagen faster) and memory figures. The greedy
-// and speculative comparisons are also run on the onnxruntime floor (onnxruntime-floor.mjs):
+// and speculative comparisons are also run on the onnxruntime floor (bare-decoding.mjs):
 // bare loops on onnxruntime's native session with nothing around them.
 //
 // Run: pnpm bench:summary            (root; builds what it needs first)
@@ -35,11 +35,15 @@ import {
   tinymathModelPaths,
 } from '@metagen/tinymath'
 import {
+  bareGreedy,
+  bareSpeculativeGreedy,
+  loadBareSession,
+} from '../../packages/onnx/bench/bare-decoding.mjs'
+import {
   loadTransformersReference,
   transformersGreedy,
   transformersSamples,
 } from '../../packages/onnx/bench/transformers-reference.mjs'
-import { bareGreedy, bareSpeculativeGreedy, loadBareSession } from './onnxruntime-floor.mjs'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 if (!Number.isInteger(rounds) || rounds < 1) {
@@ -103,7 +107,7 @@ const reference = await loadMeasured('transformers.js tinymath-generator', () =>
   ),
 )
 
-// The onnxruntime floor (onnxruntime-floor.mjs): bare native sessions on the files as shipped,
+// The onnxruntime floor (packages/onnx/bench/bare-decoding.mjs): bare native sessions on the files as shipped,
 // loaded after the measured models so that they do not count in their memory figures.
 const bareTarget = await loadBareSession(
   `${tinymathModelPaths['tinymath-generator']}/onnx/model.onnx`,
@@ -140,7 +144,7 @@ async function greedyMetagen(prompt) {
 }
 const greedyTransformers = (prompt) => transformersGreedy(reference, prompt, greedyMaxTokens, real)
 const greedyFloor = async (prompt) =>
-  real(bareGreedy(bareTarget, generator.tokenizer.encode(prompt), greedyMaxTokens, eos))
+  real(await bareGreedy(bareTarget, generator.tokenizer.encode(prompt), greedyMaxTokens, eos))
 
 const samples = 16
 const sampleMaxTokens = 96
@@ -325,10 +329,10 @@ for (let round = 0; round < rounds; round++) {
   const floorVariantMs = floorVariants.map(() => 0)
   for (const problem of speculativeProblems) {
     const prompt = generator.tokenizer.encode(formatPrompt(problem.question))
-    const plain = await timed(async () => bareGreedy(bareTarget, prompt, speculativeMaxTokens, eos))
+    const plain = await timed(() => bareGreedy(bareTarget, prompt, speculativeMaxTokens, eos))
     floorPlainMs += plain.ms
     for (const [variantIndex, k] of floorVariants.entries()) {
-      const { ms, value } = await timed(async () =>
+      const { ms, value } = await timed(() =>
         bareSpeculativeGreedy(bareTarget, bareDraft, prompt, speculativeMaxTokens, k, eos),
       )
       floorVariantMs[variantIndex] += ms

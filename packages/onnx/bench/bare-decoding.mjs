@@ -1,10 +1,10 @@
-// The onnxruntime floor: bare decode loops with no library around them, for bench:summary to
-// measure what greedy and speculative greedy decoding cost when nothing but onnxruntime runs.
-// Each loop calls onnxruntime-node's native session synchronously on the main thread (no worker,
-// no event-loop turn per pass, which is the least any caller can pay), on the ONNX file exactly
-// as shipped (no graph rewrites), present.* fed back as the next past_key_values.*, argmax in a
-// plain loop. Speculative greedy drafts k tokens with the draft session, verifies them in one
-// target pass and rolls both caches back by slicing to the committed length.
+// Bare decode loops with no library around them: bench:summary's onnxruntime floor (what greedy
+// and speculative greedy decoding cost when nothing but onnxruntime runs) and bench:native (the
+// public InferenceSession.run against the native session's synchronous run). A loop runs on the
+// main thread, on the ONNX file exactly as shipped (no graph rewrites), with `present.*` fed back
+// as the next `past_key_values.*` and argmax in a plain loop. Speculative greedy drafts k tokens
+// with the draft session, verifies them in one target pass and rolls both caches back by slicing
+// to the committed length.
 import { createRequire } from 'node:module'
 import * as ort from 'onnxruntime-node'
 
@@ -12,12 +12,15 @@ const require = createRequire(import.meta.url)
 const { binding, initOrt } = require('onnxruntime-node/dist/binding.js')
 
 /**
- * Loads `file` into a native onnxruntime session with the worker's settings for `threads`
- * (2 threads spinning briefly between passes, or 1 thread without spinning).
+ * Loads `file` with the worker's settings for `threads` (2 threads spinning briefly between
+ * passes, or 1 thread without spinning). With `api` 'native' (the default) passes call
+ * onnxruntime-node's native session synchronously (no event-loop turn per pass, the least any
+ * caller can pay); with 'public' they go through the public InferenceSession.run.
  * @param {string} file model.onnx path
  * @param {1 | 2} threads intra-op threads
+ * @param {'native' | 'public'} [api]
  */
-export async function loadBareSession(file, threads) {
+export async function loadBareSession(file, threads, api = 'native') {
   const options = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -32,24 +35,25 @@ export async function loadBareSession(file, threads) {
       },
     },
   }
-  // The public session reads the metadata; the native one runs the passes.
+  // The public session reads the metadata (and runs the passes with api 'public').
   const described = await ort.InferenceSession.create(file, options)
-  const past = described.inputMetadata.filter((value) => value.name.startsWith('past_key_values.'))
+  const past = described.inputMetadata
+    .filter((value) => value.name.startsWith('past_key_values.'))
+    .map((value) => ({
+      name: value.name,
+      present: value.name.replace('past_key_values', 'present'),
+      heads: value.shape[1],
+      headSize: value.shape[3],
+    }))
+  if (api === 'public') {
+    return { past, run: (feeds) => described.run(feeds), dispose: () => described.release() }
+  }
   const fetches = Object.fromEntries(described.outputNames.map((name) => [name, null]))
   await described.release()
   initOrt()
   const session = new binding.InferenceSession()
   session.loadModel(file, { ...options, executionProviders: [] })
-  return {
-    past: past.map((value) => ({
-      name: value.name,
-      present: value.name.replace('past_key_values', 'present'),
-      heads: value.shape[1],
-      headSize: value.shape[3],
-    })),
-    run: (feeds) => session.run(feeds, fetches, {}),
-    dispose: () => session.dispose(),
-  }
+  return { past, run: (feeds) => session.run(feeds, fetches, {}), dispose: () => session.dispose() }
 }
 
 /** A sequence in one bare session: its cache and length. */
@@ -63,11 +67,11 @@ function startSequence(bare) {
   return { bare, cache, length: 0 }
 }
 
-/** Feeds `ids` after the sequence's cache; returns the argmax token after each fed position. */
-function feed(sequence, ids) {
+/** Feeds `ids` after the sequence's cache; resolves to the argmax token after each fed position. */
+async function feed(sequence, ids) {
   const count = ids.length
   const total = sequence.length + count
-  const outputs = sequence.bare.run({
+  const outputs = await sequence.bare.run({
     input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, count]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
     position_ids: new ort.Tensor(
@@ -110,17 +114,18 @@ function truncate(sequence, length) {
 }
 
 /**
- * Greedy decoding of `prompt` for at most `maxTokens` tokens, stopping after an end token.
- * @returns {number[]} the generated token ids (the end token included when produced)
+ * Greedy decoding of `prompt` for at most `maxTokens` tokens (one pass each), stopping after an
+ * end token.
+ * @returns {Promise<number[]>} the generated token ids (the end token included when produced)
  */
-export function bareGreedy(target, prompt, maxTokens, eosTokenIds) {
+export async function bareGreedy(target, prompt, maxTokens, eosTokenIds) {
   const sequence = startSequence(target)
   const out = []
-  let next = feed(sequence, prompt).at(-1)
+  let next = (await feed(sequence, prompt)).at(-1)
   while (out.length < maxTokens) {
     out.push(next)
     if (eosTokenIds.has(next) || out.length === maxTokens) break
-    next = feed(sequence, [next])[0]
+    next = (await feed(sequence, [next]))[0]
   }
   return out
 }
@@ -128,24 +133,24 @@ export function bareGreedy(target, prompt, maxTokens, eosTokenIds) {
 /**
  * Speculative greedy decoding with a fixed draft length `k`: the same tokens as
  * {@link bareGreedy}, in fewer target passes.
- * @returns {number[]} the generated token ids
+ * @returns {Promise<number[]>} the generated token ids
  */
-export function bareSpeculativeGreedy(target, draft, prompt, maxTokens, k, eosTokenIds) {
+export async function bareSpeculativeGreedy(target, draft, prompt, maxTokens, k, eosTokenIds) {
   const verifier = startSequence(target)
   const drafter = startSequence(draft)
   const committed = [...prompt]
   const out = []
   // `next` is the target's token after `committed`, not yet fed to either model.
-  let next = feed(verifier, prompt).at(-1)
+  let next = (await feed(verifier, prompt)).at(-1)
   while (out.length < maxTokens) {
     const drafts = []
     let pending = [...committed.slice(drafter.length), next]
     for (let index = 0; index < k; index++) {
-      const token = feed(drafter, pending).at(-1)
+      const token = (await feed(drafter, pending)).at(-1)
       drafts.push(token)
       pending = [token]
     }
-    const checked = feed(verifier, [next, ...drafts])
+    const checked = await feed(verifier, [next, ...drafts])
     let accepted = 0
     while (accepted < k && checked[accepted] === drafts[accepted]) accepted++
     for (const token of [next, ...drafts.slice(0, accepted)]) {
