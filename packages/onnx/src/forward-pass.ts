@@ -319,7 +319,7 @@ async function runPass(
   // The cache's real length after the pass, and the columns fed: the past's positions, spare
   // ones included (masked), then the window.
   const total = past.length + window
-  const stride = past.stride
+  const stride = past.block?.stride ?? past.length
   const fed = stride + window
   const attention = new Uint8Array(rows * fed)
   const inputIds = new Array<number>(rows * window).fill(runtime.padTokenId)

@@ -86,9 +86,7 @@ export interface PastBatch {
   values: KvArray[]
   /** Past length (same for every row; shorter rows are left-padded). */
   length: number
-  /** Positions per row and head in `keys`/`values` (`length`, or more for a spare block). */
-  stride: number
-  /** The block reused as is, if any. */
+  /** The block reused as is, if any (its `stride` is then the arrays' positions per row-head). */
   block?: KvBlock | undefined
   /** Row-major [batchRows, length] mask of the past positions. */
   mask: Uint8Array
@@ -144,7 +142,6 @@ export function gatherPast(
       keys: block.keys,
       values: block.values,
       length: block.length,
-      stride: block.stride ?? block.length,
       block,
       mask,
       batchRows: block.rows,
@@ -209,7 +206,6 @@ export function gatherPast(
     keys,
     values,
     length,
-    stride: length,
     mask,
     batchRows: rows,
     rowOf: entries.map((_, index) => index),
