@@ -4,8 +4,9 @@
 // and each ratio is the median over rounds of the per-round ratio, so that load from other
 // processes hits both sides of a ratio alike. Prints one line per measurement, then, as the LAST
 // stdout line, one JSON object of ratios (> 1 = metagen faster) and memory figures. The greedy
-// and speculative comparisons are also run on the onnxruntime floor (bare-decoding.mjs):
-// bare loops on onnxruntime's native session with nothing around them.
+// and speculative comparisons, and reward-model batching, are also run on the onnxruntime floor
+// (bare-decoding.mjs): bare loops on onnxruntime's native session with nothing around them. The
+// fork comparison also reports the model work of each side (passes and positions computed).
 //
 // Run: pnpm bench:summary            (root; builds what it needs first)
 //      BENCH_ROUNDS=5 pnpm bench:summary
@@ -36,6 +37,7 @@ import {
 } from '@metagen/tinymath'
 import {
   bareGreedy,
+  bareScore,
   bareSpeculativeGreedy,
   loadBareSession,
 } from '../../packages/onnx/bench/bare-decoding.mjs'
@@ -116,6 +118,10 @@ const bareTarget = await loadBareSession(
 const bareDraft = await loadBareSession(
   `${tinymathModelPaths['tinymath-draft']}/onnx/model.onnx`,
   1,
+)
+const bareVerifier = await loadBareSession(
+  `${tinymathModelPaths['tinymath-verifier']}/onnx/model.onnx`,
+  2,
 )
 
 const devSet = await loadDevSet()
@@ -220,6 +226,34 @@ const recomputeProposer = () =>
 
 const rewardScorer = (batchSize) =>
   createRewardModelScorer({ model: verifier, stepSplitter: tinymathStepSplitter, batchSize })
+// The token sequences the scorer sends the verifier for rewardRequests, recorded once, for the
+// floor: the same sequences scored by a bare session, one per pass and 16 per pass.
+async function recordRewardSequences() {
+  const sequences = []
+  const recording = Object.assign(Object.create(verifier), {
+    scoreTokens(batch, options) {
+      sequences.push(...batch.map((sequence) => [...sequence]))
+      return verifier.scoreTokens(batch, options)
+    },
+  })
+  await createRewardModelScorer({
+    model: recording,
+    stepSplitter: tinymathStepSplitter,
+    batchSize: 1,
+  }).score(rewardRequests)
+  return sequences
+}
+// Model work (passes, positions computed) of one search, from the draft model's counters.
+async function searchWork(proposer) {
+  const before = draft.stats()
+  const { ms } = await timed(() => beamSearch(proposer))
+  const after = draft.stats()
+  return {
+    ms,
+    passes: after.forwardPasses - before.forwardPasses,
+    positions: (after.computedPositions ?? 0) - (before.computedPositions ?? 0),
+  }
+}
 
 // ---- warm-up (sessions, JIT) outside the measurement ----
 await greedyMetagen(formatPrompt(devSet[1].question))
@@ -232,6 +266,21 @@ await speculativeGreedy(
 )
 await rewardScorer(16).score(rewardRequests.slice(0, 4))
 await rewardScorer(1).score(rewardRequests.slice(0, 4))
+const rewardSequences = await recordRewardSequences()
+{
+  // the floor scores what metagen scores (up to float rounding across batch shapes)
+  const ours = await verifier.scoreTokens(rewardSequences)
+  const bare = await bareScore(bareVerifier, rewardSequences, 16)
+  let difference = 0
+  for (const [index, row] of ours.entries()) {
+    for (const [column, value] of row.entries()) {
+      difference = Math.max(difference, Math.abs(value - bare[index][column]))
+    }
+  }
+  if (!(difference < 1e-3)) {
+    log(`WARNING: bare verifier scores differ from metagen's by up to ${difference}`)
+  }
+}
 
 // ---- interleaved rounds ----
 const ratios = {
@@ -243,6 +292,12 @@ const ratios = {
   speculativeFloor: floorVariants.map(() => []),
   fork: [],
   reward: [],
+  rewardFloor: [],
+}
+// model work of the two search sides, summed over rounds
+const searchTotals = {
+  fork: { passes: 0, positions: 0 },
+  recompute: { passes: 0, positions: 0 },
 }
 const speculativeCounts = speculativeVariants.map(() => ({
   drafted: 0,
@@ -344,14 +399,24 @@ for (let round = 0; round < rounds; round++) {
   })
 
   // step beam search proposals: KV fork vs re-prefill
-  const forked = await timed(() => beamSearch(forkProposer()))
-  const recomputed = await timed(() => beamSearch(recomputeProposer()))
+  const forked = await searchWork(forkProposer())
+  const recomputed = await searchWork(recomputeProposer())
   ratios.fork.push(recomputed.ms / forked.ms)
+  for (const [name, work] of [
+    ['fork', forked],
+    ['recompute', recomputed],
+  ]) {
+    searchTotals[name].passes += work.passes
+    searchTotals[name].positions += work.positions
+  }
 
   // reward model: batches of 16 vs one sequence per run
   const batch1 = await timed(() => rewardScorer(1).score(rewardRequests))
   const batch16 = await timed(() => rewardScorer(16).score(rewardRequests))
   ratios.reward.push(batch1.ms / batch16.ms)
+  const floor1 = await timed(() => bareScore(bareVerifier, rewardSequences, 1))
+  const floor16 = await timed(() => bareScore(bareVerifier, rewardSequences, 16))
+  ratios.rewardFloor.push(floor1.ms / floor16.ms)
   console.error(
     `round ${round + 1}/${rounds} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   )
@@ -385,11 +450,15 @@ for (const [index, variant] of speculativeVariants.entries()) {
 }
 if (mismatches.speculative > 0)
   log(`WARNING: ${mismatches.speculative} speculative outputs differ from plain greedy`)
+const searchWorkRatio = {
+  passes: round2(searchTotals.recompute.passes / Math.max(1, searchTotals.fork.passes)),
+  positions: round2(searchTotals.recompute.positions / Math.max(1, searchTotals.fork.positions)),
+}
 log(
-  `step beam search proposals (tinymath-draft, ${searchProblems.length} problems): fork vs re-prefill ${fixed(median(ratios.fork))}x`,
+  `step beam search proposals (tinymath-draft, ${searchProblems.length} problems): fork vs re-prefill ${fixed(median(ratios.fork))}x; model work per round, fork / re-prefill: ${searchTotals.fork.passes / rounds} / ${searchTotals.recompute.passes / rounds} passes, ${searchTotals.fork.positions / rounds} / ${searchTotals.recompute.positions / rounds} positions (re-prefill computes ${fixed(searchWorkRatio.positions)}x the positions in ${fixed(searchWorkRatio.passes)}x the passes)`,
 )
 log(
-  `reward model (tinymath-verifier, ${rewardRequests.length} solutions): batch 16 vs batch 1 ${fixed(median(ratios.reward))}x`,
+  `reward model (tinymath-verifier, ${rewardRequests.length} solutions, ${rewardSequences.length} sequences): batch 16 vs batch 1 ${fixed(median(ratios.reward))}x; on the onnxruntime floor (bare session, the same sequences, one per pass vs 16 per pass): ${fixed(median(ratios.rewardFloor))}x`,
 )
 log(
   `onnxruntime floor (bare native sessions on the files as shipped, no worker, no library): greedy ${median(rates.greedyFloor).toFixed(0)} tok/s, metagen/floor ${fixed(median(ratios.greedyVsFloor))}x; speculative greedy on the floor, speed-up over floor greedy: ${floorVariants.map((k, index) => `k=${k} ${fixed(median(ratios.speculativeFloor[index]))}x`).join(', ')}`,
@@ -420,7 +489,9 @@ const summary = {
     floorVariants.map((k, index) => [String(k), round2(median(ratios.speculativeFloor[index]))]),
   ),
   fork_vs_recompute: round2(median(ratios.fork)),
+  fork_vs_recompute_work: searchWorkRatio,
   reward_model_batch_speedup: round2(median(ratios.reward)),
+  reward_batch_floor: round2(median(ratios.rewardFloor)),
   resident_memory_mib: memory,
   kv_bytes_per_token: {
     'tinymath-generator': generator.kvBytesPerToken,
@@ -434,4 +505,5 @@ await verifier.close()
 await reference.model.dispose()
 bareTarget.dispose()
 bareDraft.dispose()
+bareVerifier.dispose()
 console.log(JSON.stringify(summary))

@@ -4,7 +4,8 @@
 // main thread, on the ONNX file exactly as shipped (no graph rewrites), with `present.*` fed back
 // as the next `past_key_values.*` and argmax in a plain loop. Speculative greedy drafts k tokens
 // with the draft session, verifies them in one target pass and rolls both caches back by slicing
-// to the committed length.
+// to the committed length. Scoring runs a sequence-scoring model (token_scores) over token
+// sequences in batches of a given size, left-padded, as bench:summary's reward-batching floor.
 import { createRequire } from 'node:module'
 import * as ort from 'onnxruntime-node'
 
@@ -163,4 +164,48 @@ export async function bareSpeculativeGreedy(target, draft, prompt, maxTokens, k,
     truncate(drafter, Math.min(drafter.length, committed.length))
   }
   return out
+}
+
+/**
+ * Runs a sequence-scoring model (a `token_scores` output, e.g. tinymath-verifier) over
+ * `sequences` in passes of at most `batchSize` rows: the sequences sorted by length and cut in
+ * that order, each pass left-padded to its longest row with attention mask 0 and position ids
+ * counting real tokens from 0 (1 at padding), as metagen's reward model feeds them.
+ * @param {{ run: (feeds: object) => object | Promise<object> }} bare a session of loadBareSession
+ * @param {readonly (readonly number[])[]} sequences token ids
+ * @param {number} batchSize rows per pass, >= 1
+ * @returns {Promise<Float32Array[]>} each sequence's token scores, in the order given
+ */
+export async function bareScore(bare, sequences, batchSize) {
+  const order = sequences.map((_, index) => index)
+  order.sort((a, b) => sequences[a].length - sequences[b].length)
+  const scores = new Array(sequences.length)
+  for (let start = 0; start < order.length; start += batchSize) {
+    const rows = order.slice(start, start + batchSize)
+    const width = Math.max(...rows.map((index) => sequences[index].length))
+    const ids = new BigInt64Array(rows.length * width)
+    const mask = new BigInt64Array(rows.length * width)
+    const positions = new BigInt64Array(rows.length * width).fill(1n)
+    rows.forEach((index, row) => {
+      const sequence = sequences[index]
+      const offset = row * width + width - sequence.length
+      sequence.forEach((token, column) => {
+        ids[offset + column] = BigInt(token)
+        mask[offset + column] = 1n
+        positions[offset + column] = BigInt(column)
+      })
+    })
+    const dims = [rows.length, width]
+    const outputs = await bare.run({
+      input_ids: new ort.Tensor('int64', ids, dims),
+      attention_mask: new ort.Tensor('int64', mask, dims),
+      position_ids: new ort.Tensor('int64', positions, dims),
+    })
+    const data = outputs.token_scores.data
+    rows.forEach((index, row) => {
+      const end = (row + 1) * width
+      scores[index] = Float32Array.from(data.subarray(end - sequences[index].length, end))
+    })
+  }
+  return scores
 }
