@@ -802,20 +802,25 @@ function describeError(error: unknown): string {
   return String(error)
 }
 
+/**
+ * Bytes of an over-limit request body that the server still reads and throws away after
+ * answering 413, so that a client still writing its body gets to read the answer (closing at
+ * once resets the connection under its writes: it would see EPIPE or ECONNRESET, not 413). A
+ * body declared or sent beyond the limit plus this is cut off by closing the connection.
+ */
+const DISCARDED_BODY_BYTES = 16 * 1024 * 1024
+
 async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
-    request.resume()
-    throw bodyTooLarge(maxBytes)
+    throw discardBody(request, 0, maxBytes, declared)
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request) {
+  // Leaving the loop early must not destroy the request: discardBody still reads it.
+  for await (const chunk of request.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length
-    if (size > maxBytes) {
-      request.resume()
-      throw bodyTooLarge(maxBytes)
-    }
+    if (size > maxBytes) throw discardBody(request, size, maxBytes)
     chunks.push(chunk as Buffer)
   }
   const text = Buffer.concat(chunks).toString('utf8')
@@ -830,12 +835,33 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
   }
 }
 
-function bodyTooLarge(maxBytes: number): HttpError {
+/**
+ * The 413 for a body over `maxBytes` (`received` bytes of it read so far, `declared` by its
+ * Content-Length if it had one). The rest of the body is read and thrown away on a connection
+ * kept open, up to {@link DISCARDED_BODY_BYTES} more; a body declared larger than that gets
+ * `Connection: close`, and one that turns out larger has its connection closed when it passes.
+ */
+function discardBody(
+  request: IncomingMessage,
+  received: number,
+  maxBytes: number,
+  declared?: number,
+): HttpError {
+  const cutOff = maxBytes + DISCARDED_BODY_BYTES
+  const closing = declared !== undefined && declared > cutOff
+  if (!closing) {
+    let discarded = received
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length
+      if (discarded > cutOff) request.socket.destroy()
+    })
+  }
+  request.resume()
   return new HttpError({
     status: 413,
     message: `The request body exceeds ${maxBytes} bytes.`,
     code: 'request_too_large',
-    headers: { connection: 'close' },
+    headers: closing ? { connection: 'close' } : {},
   })
 }
 

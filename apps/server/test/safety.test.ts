@@ -293,6 +293,83 @@ describe('limits', () => {
     expect(answer.choices).toHaveLength(1)
   })
 
+  it('answers 413 to a body over the limit while the client still sends it, then keeps the connection', async () => {
+    const { connect } = await import('node:net')
+    const url = new URL(server.url)
+    const socket = connect(Number(url.port), url.hostname)
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', reject)
+    })
+    let received = ''
+    socket.on('data', (chunk) => {
+      received += String(chunk)
+    })
+    const responses = (count: number) =>
+      new Promise<string[]>((resolve, reject) => {
+        const check = () => {
+          const found = received.match(/HTTP\/1\.1 \d{3}[\s\S]*?\r\n\r\n/g) ?? []
+          if (found.length >= count) resolve(found)
+          else setTimeout(check, 5)
+        }
+        socket.once('close', () => reject(new Error(`connection closed after: ${received}`)))
+        check()
+      })
+    const body = 'x'.repeat(2 << 20)
+    const headers = (length: number) =>
+      `POST /v1/completions HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${apiKey}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
+    // Declared 2 MiB (over the 1 MiB limit): the 413 comes before the body is sent...
+    socket.write(headers(body.length))
+    const [first] = await responses(1)
+    expect(first).toMatch(/^HTTP\/1\.1 413/)
+    expect(first).not.toMatch(/connection: close/i)
+    // ...the body is still read, and the same connection serves the next request.
+    socket.write(body)
+    socket.write(`GET /health HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)
+    const [, second] = await responses(2)
+    expect(second).toMatch(/^HTTP\/1\.1 200/)
+    // A chunked body that passes the limit while it streams: 413, then the connection again.
+    socket.write(
+      `POST /v1/completions HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${apiKey}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+    )
+    for (let part = 0; part < 3; part++)
+      socket.write(`${(1 << 20).toString(16)}\r\n${body.slice(0, 1 << 20)}\r\n`)
+    socket.write('0\r\n\r\n')
+    socket.write(`GET /health HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)
+    const all = await responses(4)
+    expect(all[2]).toMatch(/^HTTP\/1\.1 413/)
+    expect(all[3]).toMatch(/^HTTP\/1\.1 200/)
+    socket.destroy()
+    // A body declared far beyond what the server reads away is refused with Connection: close.
+    const { request } = await import('node:http')
+    const huge = await new Promise<{ status: number; connection: string | undefined }>(
+      (resolve, reject) => {
+        const outgoing = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/v1/completions',
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${apiKey}`,
+              'content-type': 'application/json',
+              'content-length': 1 << 30,
+            },
+          },
+          (response) => {
+            response.resume()
+            resolve({ status: response.statusCode ?? 0, connection: response.headers.connection })
+          },
+        )
+        outgoing.on('error', reject)
+        outgoing.write('{')
+      },
+    )
+    expect(huge).toEqual({ status: 413, connection: 'close' })
+  })
+
   it('answers 429 with Retry-After once the work bound and the queue are full', async () => {
     const small = createMetagenServer({
       log: false,
