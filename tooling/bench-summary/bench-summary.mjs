@@ -294,6 +294,9 @@ const ratios = {
   reward: [],
   rewardFloor: [],
 }
+// ms per speculative generation, per round: metagen's variants and the floor's
+const speculativeMs = speculativeVariants.map(() => [])
+const speculativeFloorMs = floorVariants.map(() => [])
 // model work of the two search sides, summed over rounds
 const searchTotals = {
   fork: { passes: 0, positions: 0 },
@@ -310,6 +313,11 @@ const rates = {
   greedyOurs: [],
   greedyTheirs: [],
   greedyFloor: [],
+  // per generation: total ms and ms inside onnxruntime's runs
+  greedyOursMs: [],
+  greedyOursRunMs: [],
+  greedyFloorMs: [],
+  greedyFloorRunMs: [],
   batched: [],
   sequential: [],
   transformers: [],
@@ -320,6 +328,7 @@ for (let round = 0; round < rounds; round++) {
   let ours = { ms: 0, tokens: 0 }
   let theirs = { ms: 0, tokens: 0 }
   let floor = { ms: 0, tokens: 0 }
+  const runMsBefore = { ours: generator.inferenceMilliseconds, floor: bareTarget.runMs }
   for (const problem of greedyProblems) {
     const prompt = formatPrompt(problem.question)
     const a = await timedAfterSettling(() => greedyTransformers(prompt))
@@ -334,6 +343,11 @@ for (let round = 0; round < rounds; round++) {
   rates.greedyOurs.push((ours.tokens / ours.ms) * 1000)
   rates.greedyTheirs.push((theirs.tokens / theirs.ms) * 1000)
   rates.greedyFloor.push((floor.tokens / floor.ms) * 1000)
+  const generations = greedyProblems.length
+  rates.greedyOursMs.push(ours.ms / generations)
+  rates.greedyOursRunMs.push((generator.inferenceMilliseconds - runMsBefore.ours) / generations)
+  rates.greedyFloorMs.push(floor.ms / generations)
+  rates.greedyFloorRunMs.push((bareTarget.runMs - runMsBefore.floor) / generations)
   ratios.greedy.push(ours.tokens / ours.ms / (theirs.tokens / theirs.ms))
   ratios.greedyVsFloor.push(ours.tokens / ours.ms / (floor.tokens / floor.ms))
 
@@ -378,6 +392,7 @@ for (let round = 0; round < rounds; round++) {
   }
   speculativeVariants.forEach((_, index) => {
     ratios.speculative[index].push(plainMs / variantMs[index])
+    speculativeMs[index].push(variantMs[index] / speculativeProblems.length)
   })
   // the same comparison on the onnxruntime floor
   let floorPlainMs = 0
@@ -396,6 +411,7 @@ for (let round = 0; round < rounds; round++) {
   }
   floorVariants.forEach((_, index) => {
     ratios.speculativeFloor[index].push(floorPlainMs / floorVariantMs[index])
+    speculativeFloorMs[index].push(floorVariantMs[index] / speculativeProblems.length)
   })
 
   // step beam search proposals: KV fork vs re-prefill
@@ -463,6 +479,17 @@ log(
 log(
   `onnxruntime floor (bare native sessions on the files as shipped, no worker, no library): greedy ${median(rates.greedyFloor).toFixed(0)} tok/s, metagen/floor ${fixed(median(ratios.greedyVsFloor))}x; speculative greedy on the floor, speed-up over floor greedy: ${floorVariants.map((k, index) => `k=${k} ${fixed(median(ratios.speculativeFloor[index]))}x`).join(', ')}`,
 )
+log(
+  `greedy per generation (median over rounds): metagen ${median(rates.greedyOursMs).toFixed(2)} ms, of which ${median(rates.greedyOursRunMs).toFixed(2)} ms inside onnxruntime runs; floor ${median(rates.greedyFloorMs).toFixed(2)} ms, of which ${median(rates.greedyFloorRunMs).toFixed(2)} ms inside runs`,
+)
+log(
+  `speculative greedy per generation (median over rounds), metagen vs floor: ${floorVariants
+    .map((k, index) => {
+      const ours = speculativeVariants.findIndex((variant) => !variant.adaptive && variant.k === k)
+      return `k=${k} ${median(speculativeMs[ours]).toFixed(2)} vs ${median(speculativeFloorMs[index]).toFixed(2)} ms`
+    })
+    .join(', ')}`,
+)
 if (mismatches.floor > 0) log(`WARNING: ${mismatches.floor} floor outputs differ from metagen's`)
 for (const [name, value] of Object.entries(memory))
   log(`resident memory added by loading ${name}: ${value} MiB`)
@@ -485,6 +512,12 @@ const summary = {
     ]),
   ),
   greedy_vs_onnxruntime_floor: round2(median(ratios.greedyVsFloor)),
+  greedy_ms_per_generation: {
+    metagen: round2(median(rates.greedyOursMs)),
+    metagen_onnxruntime: round2(median(rates.greedyOursRunMs)),
+    floor: round2(median(rates.greedyFloorMs)),
+    floor_onnxruntime: round2(median(rates.greedyFloorRunMs)),
+  },
   speculative_floor_by_k: Object.fromEntries(
     floorVariants.map((k, index) => [String(k), round2(median(ratios.speculativeFloor[index]))]),
   ),

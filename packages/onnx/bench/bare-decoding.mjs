@@ -16,7 +16,8 @@ const { binding, initOrt } = require('onnxruntime-node/dist/binding.js')
  * Loads `file` with the worker's settings for `threads` (2 threads spinning briefly between
  * passes, or 1 thread without spinning). With `api` 'native' (the default) passes call
  * onnxruntime-node's native session synchronously (no event-loop turn per pass, the least any
- * caller can pay); with 'public' they go through the public InferenceSession.run.
+ * caller can pay); with 'public' they go through the public InferenceSession.run. The returned
+ * session's `runMs` sums the milliseconds spent inside its runs.
  * @param {string} file model.onnx path
  * @param {1 | 2} threads intra-op threads
  * @param {'native' | 'public'} [api]
@@ -46,15 +47,36 @@ export async function loadBareSession(file, threads, api = 'native') {
       heads: value.shape[1],
       headSize: value.shape[3],
     }))
+  // `runMs` counts the time inside run: the native run returns synchronously, the public one a
+  // promise (timed when it settles).
+  const timed = (run, dispose) => {
+    const bare = { past, runMs: 0, dispose }
+    bare.run = (feeds) => {
+      const started = performance.now()
+      const outputs = run(feeds)
+      const count = (value) => {
+        bare.runMs += performance.now() - started
+        return value
+      }
+      return outputs instanceof Promise ? outputs.then(count) : count(outputs)
+    }
+    return bare
+  }
   if (api === 'public') {
-    return { past, run: (feeds) => described.run(feeds), dispose: () => described.release() }
+    return timed(
+      (feeds) => described.run(feeds),
+      () => described.release(),
+    )
   }
   const fetches = Object.fromEntries(described.outputNames.map((name) => [name, null]))
   await described.release()
   initOrt()
   const session = new binding.InferenceSession()
   session.loadModel(file, { ...options, executionProviders: [] })
-  return { past, run: (feeds) => session.run(feeds, fetches, {}), dispose: () => session.dispose() }
+  return timed(
+    (feeds) => session.run(feeds, fetches, {}),
+    () => session.dispose(),
+  )
 }
 
 /** A sequence in one bare session: its cache and length. */
